@@ -1,0 +1,61 @@
+import { createRequire } from 'node:module';
+
+/** The subset of gstreamer-superficial we use. */
+export interface GstElement {
+  pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void): void;
+  [property: string]: unknown;
+}
+export interface GstBusMessage {
+  type: string;
+  _src_element_name?: string;
+  message?: string;
+  name?: string;
+  [key: string]: unknown;
+}
+export interface GstPipeline {
+  play(): void;
+  pause(): void;
+  stop(): void;
+  sendEOS(): void;
+  findChild(name: string): GstElement | undefined;
+  pollBus(callback: (message: GstBusMessage) => void): void;
+}
+interface GstModule {
+  Pipeline: new (description: string) => GstPipeline;
+}
+
+let cached: GstModule | undefined;
+
+/** Loads the native binding once (it is CommonJS with a .node addon, so ESM import cannot load it). */
+export function gst(): GstModule {
+  cached ??= createRequire(import.meta.url)('gstreamer-superficial') as GstModule;
+  return cached;
+}
+
+/** Quotes a value for a gst-launch style description. */
+export function gstQuote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Runs a pipeline that ends by itself (a file writer, say) and resolves at end of stream,
+ * rejecting with GStreamer's own message on error.
+ */
+export function runToEos(description: string, timeoutMs = 120_000): Promise<void> {
+  const pipeline = new (gst().Pipeline)(description);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pipeline.stop();
+      reject(new Error(`pipeline did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    pipeline.pollBus((message) => {
+      if (message.type === 'eos' || message.type === 'error') {
+        clearTimeout(timer);
+        pipeline.stop();
+        if (message.type === 'eos') resolve();
+        else reject(new Error(`GStreamer error in ${message.name ?? '?'}: ${message.message ?? 'unknown'}`));
+      }
+    });
+    pipeline.play();
+  });
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/** A region in normalised image coordinates (0..1 of width and height). */
+export const boxSchema = z.object({
+  x: z.number().min(0).max(1),
+  y: z.number().min(0).max(1),
+  w: z.number().min(0).max(1),
+  h: z.number().min(0).max(1),
+});
+export type Box = z.infer<typeof boxSchema>;
+
+export const modelRefSchema = z.object({
+  id: z.string().min(1).max(100),
+  version: z.string().min(1).max(50),
+  executionProvider: z.string().min(1).max(30),
+});
+export type ModelRef = z.infer<typeof modelRefSchema>;
+
+export const frameQualitySchema = z.object({
+  /** Variance of the Laplacian of luma; low means blurred. */
+  sharpness: z.number().nonnegative(),
+  /** Mean luma, 0..1. */
+  brightness: z.number().min(0).max(1),
+  blurred: z.boolean(),
+  exposure: z.enum(['under', 'ok', 'over']),
+  /** True when the view looks like the inside of the bowel (red-dominant); false when the scope is outside. */
+  inBody: z.boolean(),
+});
+export type FrameQuality = z.infer<typeof frameQualitySchema>;
+
+export const detectionSchema = z.object({
+  label: z.string().min(1).max(50),
+  score: z.number().min(0).max(1),
+  box: boxSchema,
+  modelId: z.string().min(1).max(100),
+});
+export type Detection = z.infer<typeof detectionSchema>;
+
+/** The analysis of one sampled frame. Carries no pixels: nothing here can hold patient text or faces. */
+export const frameAnalysisSchema = z.object({
+  frameIndex: z.number().int().nonnegative(),
+  /** Presentation time in the source, milliseconds. */
+  ptsMs: z.number().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  quality: frameQualitySchema,
+  /** Burned-in text found (and to be masked) in this frame. */
+  privacyRegions: z.array(boxSchema).max(500),
+  /** Clinical findings (e.g. polyps) from operator-supplied models. */
+  detections: z.array(detectionSchema).max(200),
+  models: z.array(modelRefSchema).max(20),
+  /** Models configured but not running, with the reason. */
+  modelsOff: z.array(z.object({ id: z.string().max(100), reason: z.string().max(500) })).max(20),
+  latencyMs: z.number().nonnegative(),
+});
+export type FrameAnalysis = z.infer<typeof frameAnalysisSchema>;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+const eventBase = {
+  /** Globally unique event id (UUID), the idempotency key at the hub together with the device id. */
+  id: z.uuid(),
+  /** Per-device sequence number, strictly increasing. */
+  seq: z.number().int().positive(),
+  ts: isoTime,
+  procedureId: z.uuid(),
+};
+
+export const procedureStartedEvent = z.object({
+  ...eventBase,
+  type: z.literal('procedure.started'),
+  body: z.object({
+    startedAt: isoTime,
+    source: z.object({ kind: z.enum(['file', 'v4l2', 'rtsp', 'test']), label: z.string().max(200) }),
+  }),
+});
+
+export const frameAnalysedEvent = z.object({
+  ...eventBase,
+  type: z.literal('frame.analysed'),
+  body: frameAnalysisSchema,
+});
+
+export const procedureEndedEvent = z.object({
+  ...eventBase,
+  type: z.literal('procedure.ended'),
+  body: z.object({
+    endedAt: isoTime,
+    analysedFrames: z.number().int().nonnegative(),
+    reason: z.enum(['source-ended', 'operator', 'shutdown', 'out-of-body']),
+  }),
+});
+
+/** Everything a device publishes on its `events` topic. */
+export const deviceEventSchema = z.discriminatedUnion('type', [
+  procedureStartedEvent,
+  frameAnalysedEvent,
+  procedureEndedEvent,
+]);
+export type DeviceEvent = z.infer<typeof deviceEventSchema>;
+export type DeviceEventType = DeviceEvent['type'];
+
+/** Hub -> device on `ack`: these event ids are committed in PostgreSQL. */
+export const ackSchema = z.object({ ids: z.array(z.uuid()).min(1).max(1000) });
+export type Ack = z.infer<typeof ackSchema>;
+
+/** Retained on `status`; `offline` is the Last Will. */
+export const deviceStatusSchema = z.object({
+  state: z.enum(['online', 'offline', 'in-procedure']),
+  ts: isoTime,
+  version: z.string().max(50).optional(),
+});
+export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
