@@ -1,5 +1,5 @@
-import type { FrameAnalysis } from '../messages/events.js';
 import type { RgbFrame } from '../media/frame.js';
+import type { FrameAnalysis } from '../messages/events.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
 import type { TextDetector } from './text-detector.js';
 

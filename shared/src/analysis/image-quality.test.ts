@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { type RgbFrame, rgbStride } from '../media/frame.js';
 import { assessQuality } from './image-quality.js';
 
-function frame(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): RgbFrame {
+function frame(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number],
+): RgbFrame {
   const stride = rgbStride(width);
   const data = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) data.set(pixel(x, y), y * stride + x * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), y * stride + x * 3);
   return { data, width, height, stride, index: 0, ptsMs: 0 };
 }
 
@@ -19,7 +22,9 @@ describe('assessQuality', () => {
   });
 
   it('sees a sharp grey checkerboard as sharp and out of body', () => {
-    const q = assessQuality(frame(64, 64, (x, y) => (((x >> 2) + (y >> 2)) % 2 ? [200, 200, 200] : [40, 40, 40])));
+    const q = assessQuality(
+      frame(64, 64, (x, y) => (((x >> 2) + (y >> 2)) % 2 ? [200, 200, 200] : [40, 40, 40])),
+    );
     expect(q.inBody).toBe(false);
     expect(q.blurred).toBe(false);
     expect(q.sharpness).toBeGreaterThan(100);

@@ -1,5 +1,5 @@
-import type { FrameQuality } from '../messages/events.js';
 import type { RgbFrame } from '../media/frame.js';
+import type { FrameQuality } from '../messages/events.js';
 
 export interface QualityThresholds {
   /** Laplacian variance of luma (0..255 scale) below which a frame counts as blurred. */
@@ -20,7 +20,11 @@ export const defaultQualityThresholds: QualityThresholds = {
 };
 
 /** Blur, exposure and in-body estimate of one frame, on a grid of every `step`-th pixel. */
-export function assessQuality(frame: RgbFrame, thresholds = defaultQualityThresholds, step = 2): FrameQuality {
+export function assessQuality(
+  frame: RgbFrame,
+  thresholds = defaultQualityThresholds,
+  step = 2,
+): FrameQuality {
   const { width, height, stride, data } = frame;
   const gw = Math.floor(width / step);
   const gh = Math.floor(height / step);
@@ -63,7 +67,8 @@ export function assessQuality(frame: RgbFrame, thresholds = defaultQualityThresh
     sharpness: Math.max(0, +sharpness.toFixed(2)),
     brightness: +brightness.toFixed(4),
     blurred: sharpness < thresholds.minSharpness,
-    exposure: brightness < thresholds.underExposed ? 'under' : brightness > thresholds.overExposed ? 'over' : 'ok',
+    exposure:
+      brightness < thresholds.underExposed ? 'under' : brightness > thresholds.overExposed ? 'over' : 'ok',
     inBody: redRatio >= thresholds.inBodyRedRatio && brightness >= thresholds.underExposed,
   };
 }

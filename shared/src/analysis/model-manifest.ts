@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -83,12 +82,11 @@ function locate(manifestDir: string, manifest: ModelManifest, file: ModelManifes
   const placed = join(manifestDir, manifest.id, file.name);
   if (existsSync(placed)) return placed;
   if (file.npm) {
-    const require = createRequire(join(manifestDir, 'package.json'));
-    try {
-      const pkgJson = require.resolve(`${file.npm.package}/package.json`);
-      return join(dirname(pkgJson), file.npm.path);
-    } catch {
-      // fall through: reported below with the place the operator should put it
+    // Walk up node_modules folders as Node would; the package's `exports` may hide its assets.
+    for (let dir = manifestDir; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', file.npm.package, file.npm.path);
+      if (existsSync(candidate)) return candidate;
+      if (dirname(dir) === dir) break;
     }
   }
   throw new ModelUnavailableError(
@@ -105,7 +103,8 @@ export async function resolveModel(manifestPath: string): Promise<ResolvedModel>
   const paths: string[] = [];
   for (const file of manifest.files) {
     const path = locate(dir, manifest, file);
-    if (!existsSync(path)) throw new ModelUnavailableError(manifest.id, `file ${file.name} missing at ${path}`);
+    if (!existsSync(path))
+      throw new ModelUnavailableError(manifest.id, `file ${file.name} missing at ${path}`);
     const actual = await sha256File(path);
     if (actual !== file.sha256) {
       throw new ModelUnavailableError(

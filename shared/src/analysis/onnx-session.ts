@@ -1,11 +1,36 @@
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+
+/** Whether onnxruntime's provider library (e.g. `cuda`) was installed beside its binding. */
+function providerLibraryInstalled(name: string): boolean {
+  try {
+    const root = dirname(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')));
+    const binDir = join(root, 'bin');
+    const stack = [binDir];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) stack.push(join(dir, entry.name));
+        else if (entry.name.startsWith(`libonnxruntime_providers_${name}`)) return true;
+      }
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
 
 export type ExecutionProviderName = 'cuda' | 'tensorrt' | 'cpu';
 
 /** Which execution providers this onnxruntime build can use, in order of preference. */
 export function availableExecutionProviders(): ExecutionProviderName[] {
   const backends = ort.listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }];
-  const names = new Set(backends.map((b) => b.name));
+  // A provider that is not bundled is usable only when its library was installed (ONNXRUNTIME_NODE_INSTALL=cuda12).
+  const names = new Set(
+    backends.filter((b) => b.bundled || providerLibraryInstalled(b.name)).map((b) => b.name),
+  );
   const order: ExecutionProviderName[] = ['tensorrt', 'cuda', 'cpu'];
   return order.filter((n) => names.has(n));
 }

@@ -15,7 +15,12 @@ describe('probabilityMapToBoxes', () => {
       [10, 5, 30, 6, 0.9],
       [60, 30, 20, 10, 0.8],
     ]);
-    const boxes = probabilityMapToBoxes(map, 100, 50, { threshold: 0.3, boxThreshold: 0.6, minPixels: 4, unclipRatio: 0 });
+    const boxes = probabilityMapToBoxes(map, 100, 50, {
+      threshold: 0.3,
+      boxThreshold: 0.6,
+      minPixels: 4,
+      unclipRatio: 0,
+    });
     expect(boxes).toEqual([
       { x: 0.1, y: 0.1, w: 0.3, h: 0.12 },
       { x: 0.6, y: 0.6, w: 0.2, h: 0.2 },
@@ -28,7 +33,12 @@ describe('probabilityMapToBoxes', () => {
       [20, 20, 1, 2, 0.99],
       [30, 30, 10, 10, 0.95],
     ]);
-    const boxes = probabilityMapToBoxes(map, 40, 40, { threshold: 0.3, boxThreshold: 0.6, minPixels: 4, unclipRatio: 1.5 });
+    const boxes = probabilityMapToBoxes(map, 40, 40, {
+      threshold: 0.3,
+      boxThreshold: 0.6,
+      minPixels: 4,
+      unclipRatio: 1.5,
+    });
     expect(boxes).toHaveLength(1);
     const [box] = boxes;
     expect(box!.x).toBeLessThan(0.75);

@@ -1,5 +1,5 @@
-import type { Box, ModelRef } from '../messages/events.js';
 import type { RgbFrame } from '../media/frame.js';
+import type { Box, ModelRef } from '../messages/events.js';
 import { frameToTensorData } from './image-tensor.js';
 import type { ResolvedModel } from './model-manifest.js';
 import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
@@ -30,7 +30,8 @@ export async function loadTextDetector(
     ref: { id: manifest.id, version: manifest.version, executionProvider },
     async detect(frame) {
       const data = frameToTensorData(frame, input);
-      const dims = input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
+      const dims =
+        input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
       const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
       const map = result[output.name];
       if (!map) throw new Error(`model ${manifest.id} has no output ${output.name}`);

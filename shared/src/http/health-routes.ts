@@ -35,7 +35,9 @@ export function healthRoutes(options: HealthOptions): Hono<AppEnv> {
   app.get('/gpu', (c) => c.json({ ok: true, ...options.gpu() }));
   app.get('/ready', async (c) => {
     const entries = await Promise.all(
-      Object.entries(options.checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
+      Object.entries(options.checks).map(
+        async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const,
+      ),
     );
     const ok = entries.every(([, r]) => r.ok);
     return c.json({ ok, checks: Object.fromEntries(entries) }, ok ? 200 : 503);

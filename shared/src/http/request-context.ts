@@ -24,7 +24,12 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     await next();
     log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: +(performance.now() - started).toFixed(1) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: +(performance.now() - started).toFixed(1),
+      },
       'request',
     );
   };
@@ -46,7 +51,13 @@ export function installErrorHandler(app: Hono<AppEnv>): void {
 /** Parses a JSON body against a schema, answering 400 with every problem when it does not fit. */
 export async function readJson<T>(
   c: Context,
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
 ): Promise<T> {
   let raw: unknown;
   try {

@@ -28,7 +28,10 @@ export const defaultSampleVideo: SampleVideoOptions = {
  * bottom left, as a tower's on-screen display would show them. Written to a temporary name first,
  * so an interrupted run never leaves a half file under the real name.
  */
-export async function generateSampleVideo(path: string, options: Partial<SampleVideoOptions> = {}): Promise<void> {
+export async function generateSampleVideo(
+  path: string,
+  options: Partial<SampleVideoOptions> = {},
+): Promise<void> {
   const o = { ...defaultSampleVideo, ...options };
   mkdirSync(dirname(path), { recursive: true });
   const partial = `${path}.partial`;

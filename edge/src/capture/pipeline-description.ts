@@ -1,0 +1,100 @@
+import { extname } from 'node:path';
+import { gstQuote } from '@gic/shared/media/gst.js';
+import type { Box } from '@gic/shared/messages/events.js';
+import type { SourceConfig } from '../config.js';
+
+export interface CaptureLayout {
+  source: SourceConfig;
+  /** Pace a file at its own frame rate, as a tower would deliver it live. */
+  realtime: boolean;
+  analysis: { width: number; height: number; fps: number };
+  /** Where the recorder writes; no recorder when absent. */
+  recordingPath?: string;
+  /** On-screen-display regions burned out of the recording (normalised). */
+  masks: Box[];
+}
+
+function demuxerFor(path: string): string {
+  switch (extname(path).toLowerCase()) {
+    case '.mkv':
+    case '.webm':
+      return 'matroskademux';
+    case '.ts':
+      return 'tsdemux';
+    default:
+      return 'qtdemux';
+  }
+}
+
+/** The source part: decoded raw video, whatever the input; audio is never taken. */
+export function sourceDescription(source: SourceConfig, realtime: boolean): string {
+  switch (source.kind) {
+    case 'file':
+      return [
+        `filesrc location=${gstQuote(source.path)}`,
+        `${demuxerFor(source.path)} name=demux demux.video_0`,
+        'queue',
+        'decodebin',
+        ...(realtime ? ['identity sync=true'] : []),
+      ].join(' ! ');
+    case 'test':
+      return 'videotestsrc is-live=true pattern=ball motion=wavy ! video/x-raw,width=1280,height=720,framerate=30/1';
+    case 'v4l2':
+      return `v4l2src device=${gstQuote(source.device)} ! decodebin`;
+    case 'rtsp':
+      return `rtspsrc location=${gstQuote(source.url)} latency=200 protocols=tcp ! decodebin`;
+  }
+}
+
+/** An SVG that paints the mask boxes black over a frame of any size. */
+export function maskSvg(masks: Box[]): string {
+  const rects = masks
+    .map((m) => {
+      const r = (v: number) => Math.round(v * 1000);
+      return `<rect x='${r(m.x)}' y='${r(m.y)}' width='${r(m.w)}' height='${r(m.h)}' fill='black'/>`;
+    })
+    .join('');
+  return `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1000 1000' preserveAspectRatio='none'>${rects}</svg>`;
+}
+
+function fraction(fps: number): string {
+  return `${Math.round(fps * 1000)}/1000`;
+}
+
+/**
+ * One pipeline, one tee: (a) the analysis branch samples frames at the analysis rate and size as
+ * packed RGB into the `analysis` appsink, dropping stale frames when live; (b) the recorder burns
+ * out the static masks and writes fragmented H.264 MP4 (readable up to the last second even after a
+ * crash), with no audio track.
+ */
+export function captureDescription(layout: CaptureLayout): string {
+  const { analysis } = layout;
+  const live = layout.realtime || layout.source.kind !== 'file';
+  const branches = [
+    [
+      `t. ! queue ${live ? 'leaky=downstream max-size-buffers=2' : 'max-size-buffers=8'}`,
+      'videorate drop-only=true',
+      'videoscale',
+      'videoconvert',
+      `video/x-raw,format=RGB,width=${analysis.width},height=${analysis.height},pixel-aspect-ratio=1/1,framerate=${fraction(analysis.fps)}`,
+      `appsink name=analysis sync=false max-buffers=2 drop=${live}`,
+    ].join(' ! '),
+  ];
+  if (layout.recordingPath) {
+    branches.push(
+      [
+        't. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0',
+        'videoconvert',
+        ...(layout.masks.length
+          ? [`rsvgoverlay fit-to-frame=true data=${gstQuote(maskSvg(layout.masks))}`, 'videoconvert']
+          : []),
+        'video/x-raw,format=I420',
+        'x264enc speed-preset=superfast tune=zerolatency bitrate=4000 key-int-max=60',
+        'h264parse',
+        'mp4mux fragment-duration=1000',
+        `filesink name=recorder location=${gstQuote(layout.recordingPath)} sync=false`,
+      ].join(' ! '),
+    );
+  }
+  return `${sourceDescription(layout.source, layout.realtime)} ! videoconvert ! tee name=t ${branches.join(' ')}`;
+}

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
+import { parseEnv } from '@gic/shared/config/parse-env.js';
+import { boxSchema } from '@gic/shared/messages/events.js';
+import { z } from 'zod';
+
+/** Where the edge takes its video from. */
+export type SourceConfig =
+  | { kind: 'file'; path: string; loop: boolean }
+  | { kind: 'test' }
+  | { kind: 'v4l2'; device: string }
+  | { kind: 'rtsp'; url: string };
+
+function parseSource(value: string, ctx: z.RefinementCtx): SourceConfig {
+  if (value === 'test') return { kind: 'test' };
+  if (value.startsWith('v4l2:'))
+    return { kind: 'v4l2', device: value.slice('v4l2:'.length) || '/dev/video0' };
+  if (value.startsWith('rtsp://') || value.startsWith('rtsps://')) return { kind: 'rtsp', url: value };
+  const path = value.startsWith('file:') ? value.slice('file:'.length) : value;
+  if (!path) ctx.addIssue({ code: 'custom', message: 'must be file:PATH, test, v4l2:DEVICE or rtsp://URL' });
+  return { kind: 'file', path: resolve(path), loop: false };
+}
+
+const masksVar = z.string().transform((value, ctx) => {
+  try {
+    return z.array(boxSchema).max(20).parse(JSON.parse(value));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {x,y,w,h} boxes in 0..1' });
+    return z.NEVER;
+  }
+});
+
+const schema = z.object({
+  GIC_EDGE_HOST: z.string().min(1).default('127.0.0.1'),
+  GIC_EDGE_PORT: portVar.default(8090),
+  GIC_EDGE_DATA_DIR: z.string().min(1).default('.gic/edge'),
+  GIC_EDGE_NAME: z.string().min(1).max(100).default('endoscopy-room-1'),
+  /** The hub to enrol with and upload to (later taken from the enrolment reply). */
+  GIC_HUB_URL: urlVar('http:', 'https:').default('http://127.0.0.1:8080'),
+  /** One-time token from the hub admin; needed only for the first start. */
+  GIC_ENROLMENT_TOKEN: z.string().optional(),
+  /** Overrides the broker URL the hub gave at enrolment. */
+  GIC_MQTT_URL: urlVar('mqtt:', 'mqtts:').optional(),
+  GIC_SOURCE: z.string().min(1).transform(parseSource).default({ kind: 'test' }),
+  GIC_SOURCE_LOOP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Replay a file at its own frame rate, as a live tower would deliver it; false runs as fast as analysis allows. */
+  GIC_REPLAY_REALTIME: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  GIC_ANALYSIS_FPS: z.coerce.number().min(0.2).max(30).default(3),
+  GIC_MODELS_DIR: z.string().min(1).default('models'),
+  /** Manifest ids to load, comma separated. */
+  GIC_MODELS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
+    .default(['pp-ocrv4-det']),
+  /** Static on-screen-display regions burned out of every recording (normalised boxes). */
+  GIC_PRIVACY_MASKS: masksVar.default([]),
+  GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
+  GIC_LOG_LEVEL: logLevelVar.default('info'),
+});
+
+export type EdgeConfig = ReturnType<typeof loadEdgeConfig>;
+
+/** Reads and validates the edge's settings, reporting every bad one at once. */
+export function loadEdgeConfig(env: Record<string, string | undefined> = process.env) {
+  const c = parseEnv(schema, env);
+  const source: SourceConfig =
+    c.GIC_SOURCE.kind === 'file' ? { ...c.GIC_SOURCE, loop: c.GIC_SOURCE_LOOP } : c.GIC_SOURCE;
+  const dataDir = resolve(c.GIC_EDGE_DATA_DIR);
+  return {
+    http: { host: c.GIC_EDGE_HOST, port: c.GIC_EDGE_PORT },
+    dataDir,
+    name: c.GIC_EDGE_NAME,
+    hubUrl: c.GIC_HUB_URL,
+    enrolmentToken: c.GIC_ENROLMENT_TOKEN,
+    mqttUrlOverride: c.GIC_MQTT_URL,
+    source,
+    realtime: c.GIC_REPLAY_REALTIME,
+    analysisFps: c.GIC_ANALYSIS_FPS,
+    modelsDir: resolve(c.GIC_MODELS_DIR),
+    models: c.GIC_MODELS,
+    privacyMasks: c.GIC_PRIVACY_MASKS,
+    uploadPartBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
+    logLevel: c.GIC_LOG_LEVEL,
+  };
+}

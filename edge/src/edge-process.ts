@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
+import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
+import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
+import { createMetrics } from '@gic/shared/http/metrics.js';
+import type { Logger } from '@gic/shared/logging/logger.js';
+import { type ServerType, serve } from '@hono/node-server';
+import { type CaptureEnd, CapturePipeline } from './capture/capture-pipeline.js';
+import type { EdgeConfig } from './config.js';
+import { ensureEnrolled } from './enrol/enrol-device.js';
+import { createEdgeApp } from './http/edge-app.js';
+import { LiveStateHolder } from './live/live-state.js';
+import { ProcedureLog } from './live/procedure-log.js';
+import { SqliteOutbox } from './outbox/sqlite-outbox.js';
+import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
+import { HubClient } from './sync/hub-client.js';
+import { OutboxPublisher } from './sync/outbox-publisher.js';
+import { finishRecording } from './upload/finish-recording.js';
+import { RecordingUploader } from './upload/recording-uploader.js';
+import { RecordingsStore } from './upload/recordings-store.js';
+import { UploadLoop } from './upload/upload-loop.js';
+
+export const EDGE_VERSION = '0.1.0';
+
+export interface RunningEdge {
+  db: EdgeDatabase;
+  httpUrl: string;
+  /** Resolves when the source has ended and its procedure is closed (never for a live source). */
+  sourceEnded: Promise<CaptureEnd>;
+  /** Resolves with the device credentials once enrolled. */
+  enrolled: Promise<DeviceCredentials>;
+  stop(): Promise<void>;
+}
+
+function sourceLabel(config: EdgeConfig): string {
+  const s = config.source;
+  return s.kind === 'file'
+    ? basename(s.path)
+    : s.kind === 'v4l2'
+      ? s.device
+      : s.kind === 'rtsp'
+        ? new URL(s.url).host
+        : 'test pattern';
+}
+
+/**
+ * The edge's composition root. Starts, in order: local store (closing what a crash left open),
+ * models, HTTP (the in-room screen works from here on, network or not), capture and analysis, then
+ * enrolment and sync in the background. `stop()` reverses it: the recorder closes its file, the
+ * procedure is ended, and everything unsent stays in the outbox for the next start.
+ */
+export async function startEdge(config: EdgeConfig, log: Logger): Promise<RunningEdge> {
+  const stops: { name: string; stop: () => Promise<void> | void }[] = [];
+  const stop = async () => {
+    for (const part of stops.reverse()) {
+      try {
+        await part.stop();
+        log.info({ part: part.name }, 'stopped');
+      } catch (err) {
+        log.error({ part: part.name, err }, 'stop failed');
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const recordingsDir = join(config.dataDir, 'recordings');
+    mkdirSync(recordingsDir, { recursive: true });
+    const db = openEdgeDatabase(join(config.dataDir, 'edge.db'));
+    stops.push({ name: 'sqlite', stop: () => void db.close() });
+    const outbox = new SqliteOutbox(db);
+    const procedures = new ProcedureLog(db, outbox);
+    const recordings = new RecordingsStore(db);
+    for (const id of procedures.openProcedures()) {
+      procedures.end(id, 'shutdown');
+      log.warn({ procedureId: id }, 'closed a procedure left open by an earlier crash');
+    }
+    for (const r of recordings.unfinished()) await finishRecording(recordings, r.id);
+
+    const { analyzer, size } = await loadFrameAnalyzer(
+      config.modelsDir,
+      config.models,
+      log.child({ part: 'models' }),
+    );
+    stops.push({ name: 'models', stop: () => analyzer.close() });
+
+    const metrics = createMetrics('gic_edge');
+    const frameSeconds = metrics.histogram(
+      'frame_analysis_seconds',
+      'Per-frame analysis time',
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    );
+    const live = new LiveStateHolder(config.source.kind, sourceLabel(config));
+    let publisher: OutboxPublisher | undefined;
+    let uploader: RecordingUploader | undefined;
+    let uploadLoop: UploadLoop | undefined;
+
+    const app = createEdgeApp({
+      log,
+      metrics,
+      db,
+      live: () => live.state,
+      sync: () => ({
+        ...(publisher?.state() ?? {
+          connected: false,
+          pendingEvents: outbox.size(),
+          lastContactAt: null,
+          lastConfirmedAt: null,
+        }),
+        ...(uploader?.progress ? { upload: uploader.progress } : {}),
+      }),
+      gpu: () => ({
+        executionProvider: analyzer.models[0]?.executionProvider ?? null,
+        models: analyzer.models,
+        modelsOff: analyzer.modelsOff,
+        availableExecutionProviders: availableExecutionProviders(),
+      }),
+      diskFree: async () => {
+        const s = await statfs(recordingsDir);
+        return s.bavail * s.bsize;
+      },
+    });
+    const server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () =>
+        resolve(s),
+      );
+      s.once('error', reject);
+    });
+    stops.push({ name: 'http', stop: () => new Promise<void>((r) => server.close(() => r())) });
+    const address = server.address();
+    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
+
+    // Enrolment and sync: in the background, retried, so capture never waits for the network.
+    const syncAbort = new AbortController();
+    const enrolled = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ensureEnrolled(
+            {
+              credentialsPath: join(config.dataDir, 'device-credentials.json'),
+              hubUrl: config.hubUrl,
+              name: config.name,
+              ...(config.enrolmentToken ? { token: config.enrolmentToken } : {}),
+              softwareVersion: EDGE_VERSION,
+            },
+            log,
+          );
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'not enrolled yet; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5))));
+          syncAbort.signal.throwIfAborted();
+        }
+      }
+    })();
+    enrolled.catch(() => {});
+    stops.push({ name: 'enrolment', stop: () => syncAbort.abort() });
+    enrolled.then(
+      async (credentials) => {
+        if (syncAbort.signal.aborted) return;
+        publisher = new OutboxPublisher(
+          credentials,
+          config.mqttUrlOverride ?? credentials.mqttUrl,
+          outbox,
+          log.child({ part: 'sync' }),
+        );
+        await publisher.start();
+        uploader = new RecordingUploader(
+          recordings,
+          new HubClient(credentials),
+          log.child({ part: 'upload' }),
+          config.uploadPartBytes,
+        );
+        uploadLoop = new UploadLoop(recordings, uploader, log.child({ part: 'upload' }));
+        uploadLoop.start();
+      },
+      () => {},
+    );
+    stops.push({
+      name: 'sync',
+      stop: async () => {
+        await uploadLoop?.stop();
+        await publisher?.stop();
+      },
+    });
+
+    // Capture: one procedure per run of the source.
+    const procedureId = procedures.start(config.source, sourceLabel(config));
+    const recordingId = randomUUID();
+    const recordingPath = join(recordingsDir, `${procedureId}.mp4`);
+    recordings.add(recordingId, procedureId, recordingPath);
+    live.state.procedure = { id: procedureId, startedAt: new Date().toISOString(), frames: 0 };
+    let closed = false;
+    const closeProcedure = async (reason: 'source-ended' | 'shutdown') => {
+      if (closed) return;
+      closed = true;
+      procedures.end(procedureId, reason);
+      if (live.state.procedure) live.state.procedure.endedAt = new Date().toISOString();
+      publisher?.notify();
+      if (await finishRecording(recordings, recordingId)) uploadLoop?.kick();
+    };
+    let resolveEnded: (end: CaptureEnd) => void = () => {};
+    const sourceEnded = new Promise<CaptureEnd>((r) => {
+      resolveEnded = r;
+    });
+    const capture = new CapturePipeline(
+      {
+        source: config.source,
+        realtime: config.realtime,
+        analysis: { ...size, fps: config.analysisFps },
+        recordingPath,
+        masks: config.privacyMasks,
+      },
+      {
+        onFrame: async (frame) => {
+          live.state.source.state = 'live';
+          const end = frameSeconds.startTimer();
+          const analysis = await analyzer.analyse(frame);
+          end();
+          procedures.recordFrame(procedureId, analysis);
+          live.frameAnalysed(analysis);
+          publisher?.notify();
+        },
+        onEnd: (end) => {
+          if (end.kind === 'error') {
+            live.state.source.state = 'no-signal';
+            live.state.source.message = end.message;
+            log.error({ reason: end.message }, 'video source lost');
+          } else {
+            live.state.source.state = 'ended';
+          }
+          log.info({ end: end.kind, frames: capture.framesSampled }, 'capture ended');
+          closeProcedure(end.kind === 'stopped' ? 'shutdown' : 'source-ended').then(
+            () => resolveEnded(end),
+            (err) => log.error({ err }, 'closing procedure failed'),
+          );
+        },
+      },
+    );
+    stops.push({
+      name: 'capture',
+      stop: async () => {
+        await capture.stop();
+        await closeProcedure('shutdown');
+      },
+    });
+    capture.start();
+    publisher?.publishStatus('in-procedure');
+    log.info({ url: httpUrl, procedureId, source: config.source.kind }, 'edge started');
+    return { db, httpUrl, sourceEnded, enrolled, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+import { healthRoutes } from '@gic/shared/http/health-routes.js';
+import type { Metrics } from '@gic/shared/http/metrics.js';
+import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
+import type { Logger } from '@gic/shared/logging/logger.js';
+import { Hono } from 'hono';
+import type { LiveState } from '../live/live-state.js';
+import type { EdgeDatabase } from '../store/edge-database.js';
+import type { SyncState } from '../sync/outbox-publisher.js';
+import type { UploadProgress } from '../upload/recording-uploader.js';
+import { inRoomPage } from './in-room-page.js';
+
+export interface EdgeAppDeps {
+  log: Logger;
+  metrics: Metrics;
+  db: EdgeDatabase;
+  live: () => LiveState;
+  sync: () => SyncState & { upload?: UploadProgress };
+  gpu: () => Record<string, unknown>;
+  /** Free space where recordings go (bytes). */
+  diskFree: () => Promise<number>;
+}
+
+/** The edge's local HTTP surface: in-room page, realtime analysis, health, metrics. Works with no network. */
+export function createEdgeApp(deps: EdgeAppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext(deps.log));
+  app.use('*', deps.metrics.middleware);
+  installErrorHandler(app);
+  app.route(
+    '/health',
+    healthRoutes({
+      checks: {
+        db: async () => ({ journalMode: deps.db.pragma('journal_mode', { simple: true }) }),
+        storage: async () => {
+          const freeBytes = await deps.diskFree();
+          if (freeBytes < 1024 ** 3)
+            throw new Error(`only ${Math.round(freeBytes / 1024 ** 2)} MiB free for recordings`);
+          return { freeBytes };
+        },
+      },
+      gpu: deps.gpu,
+    }),
+  );
+  app.get('/metrics', async (c) =>
+    c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  );
+  app.get('/api/v1/realtime/analysis', (c) => c.json({ ...deps.live(), sync: deps.sync() }));
+  app.get('/', (c) => c.html(inRoomPage));
+  return app;
+}

@@ -1,0 +1,38 @@
+import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+
+export type SourceState = 'starting' | 'live' | 'ended' | 'no-signal';
+
+/** What the in-room screen shows, kept in memory and rebuilt from the pipeline as it runs. */
+export interface LiveState {
+  source: { kind: string; label: string; state: SourceState; message?: string };
+  procedure: { id: string; startedAt: string; endedAt?: string; frames: number } | null;
+  latest: FrameAnalysis | null;
+  /** Analysis rate over the last frames (frames/s). */
+  analysisFps: number;
+}
+
+/** Keeps the live state and a rolling analysis rate. */
+export class LiveStateHolder {
+  readonly state: LiveState;
+  private readonly times: number[] = [];
+
+  constructor(kind: string, label: string) {
+    this.state = {
+      source: { kind, label, state: 'starting' },
+      procedure: null,
+      latest: null,
+      analysisFps: 0,
+    };
+  }
+
+  frameAnalysed(analysis: FrameAnalysis): void {
+    this.state.latest = analysis;
+    if (this.state.procedure) this.state.procedure.frames++;
+    const now = performance.now();
+    this.times.push(now);
+    while (this.times.length > 10) this.times.shift();
+    const span = (now - this.times[0]!) / 1000;
+    this.state.analysisFps =
+      this.times.length > 1 && span > 0 ? +((this.times.length - 1) / span).toFixed(2) : 0;
+  }
+}

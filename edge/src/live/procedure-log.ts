@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+import type { SourceConfig } from '../config.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { EdgeDatabase } from '../store/edge-database.js';
+
+export type EndReason = 'source-ended' | 'operator' | 'shutdown' | 'out-of-body';
+
+/**
+ * Writes a procedure's life to SQLite and, in the same transaction, to the outbox: nothing is stored
+ * locally without its event waiting to be sent, and no event exists without its local data.
+ */
+export class ProcedureLog {
+  private readonly insertProcedure;
+  private readonly insertFrame;
+  private readonly bumpFrames;
+  private readonly closeProcedure;
+
+  constructor(
+    private readonly db: EdgeDatabase,
+    private readonly outbox: Outbox,
+  ) {
+    this.insertProcedure = db.prepare(
+      'INSERT INTO procedures (id, started_at, source_label) VALUES (?, ?, ?)',
+    );
+    this.insertFrame = db.prepare(
+      'INSERT INTO frame_analyses (procedure_id, frame_index, analysis, created_at) VALUES (?, ?, ?, ?)',
+    );
+    this.bumpFrames = db.prepare('UPDATE procedures SET frame_count = frame_count + 1 WHERE id = ?');
+    this.closeProcedure = db.prepare(
+      'UPDATE procedures SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL RETURNING frame_count',
+    );
+  }
+
+  start(source: SourceConfig, label: string): string {
+    const id = randomUUID();
+    const startedAt = new Date().toISOString();
+    this.db.transaction(() => {
+      this.insertProcedure.run(id, startedAt, label);
+      this.outbox.append({
+        type: 'procedure.started',
+        procedureId: id,
+        body: { startedAt, source: { kind: source.kind, label } },
+      });
+    })();
+    return id;
+  }
+
+  recordFrame(procedureId: string, analysis: FrameAnalysis): void {
+    this.db.transaction(() => {
+      this.insertFrame.run(
+        procedureId,
+        analysis.frameIndex,
+        JSON.stringify(analysis),
+        new Date().toISOString(),
+      );
+      this.bumpFrames.run(procedureId);
+      this.outbox.append({ type: 'frame.analysed', procedureId, body: analysis });
+    })();
+  }
+
+  /** Ends a procedure once; a second call does nothing. */
+  end(procedureId: string, reason: EndReason): void {
+    const endedAt = new Date().toISOString();
+    this.db.transaction(() => {
+      const row = this.closeProcedure.get(endedAt, reason, procedureId) as
+        | { frame_count: number }
+        | undefined;
+      if (!row) return;
+      this.outbox.append({
+        type: 'procedure.ended',
+        procedureId,
+        body: { endedAt, analysedFrames: row.frame_count, reason },
+      });
+    })();
+  }
+
+  /** Procedures a crash left open, to be closed at the next start. */
+  openProcedures(): string[] {
+    return this.db
+      .prepare('SELECT id FROM procedures WHERE ended_at IS NULL')
+      .all()
+      .map((r) => (r as { id: string }).id);
+  }
+
+  frameCount(procedureId: string): number {
+    const row = this.db.prepare('SELECT frame_count FROM procedures WHERE id = ?').get(procedureId) as
+      | { frame_count: number }
+      | undefined;
+    return row?.frame_count ?? 0;
+  }
+}

@@ -1,0 +1,41 @@
+import type { DeviceEvent, DeviceEventType } from '@gic/shared/messages/events.js';
+
+/** An event as it waits in the outbox. */
+export interface OutboxEntry {
+  seq: number;
+  id: string;
+  type: DeviceEventType;
+  procedureId: string | null;
+  priority: number;
+  payload: string;
+  attempts: number;
+}
+
+/** Clinical events are delivered before bulk data. */
+export function priorityOf(type: DeviceEventType): number {
+  return type === 'frame.analysed' ? 1 : 0;
+}
+
+/** A new event, before the outbox gives it its id, sequence number and time. */
+export type NewEvent = DeviceEvent extends infer E
+  ? E extends DeviceEvent
+    ? Omit<E, 'id' | 'seq' | 'ts'>
+    : never
+  : never;
+
+/**
+ * Store-and-forward queue of device events. An event stays until the hub confirms it is committed;
+ * being sent (even acknowledged by the broker) is not enough.
+ */
+export interface Outbox {
+  /** Adds an event with the next per-device sequence number; call inside the local data's transaction. */
+  append(event: NewEvent): DeviceEvent;
+  /** Events to send now: never sent, or sent before `resendBefore` without confirmation; clinical first. */
+  due(limit: number, resendBefore: Date): OutboxEntry[];
+  /** Notes that these were handed to the broker. */
+  markSent(seqs: number[], at: Date): void;
+  /** Removes events the hub confirmed; returns how many were still here. */
+  confirm(ids: string[]): number;
+  /** How many events wait for confirmation. */
+  size(): number;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { openEdgeDatabase } from '../store/edge-database.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+
+const procedureId = '0b6f6a9e-8a9f-4f0e-b1b5-3f4b1b2c3d4e';
+const started = {
+  type: 'procedure.started' as const,
+  procedureId,
+  body: { startedAt: new Date().toISOString(), source: { kind: 'test' as const, label: 'test' } },
+};
+const ended = {
+  type: 'procedure.ended' as const,
+  procedureId,
+  body: { endedAt: new Date().toISOString(), analysedFrames: 1, reason: 'operator' as const },
+};
+const frame = {
+  type: 'frame.analysed' as const,
+  procedureId,
+  body: {
+    frameIndex: 0,
+    ptsMs: 0,
+    width: 4,
+    height: 4,
+    quality: { sharpness: 1, brightness: 0.5, blurred: false, exposure: 'ok' as const, inBody: true },
+    privacyRegions: [],
+    detections: [],
+    models: [],
+    modelsOff: [],
+    latencyMs: 1,
+  },
+};
+
+describe('SqliteOutbox', () => {
+  it('numbers events in order and never reuses a sequence number', () => {
+    const outbox = new SqliteOutbox(openEdgeDatabase(':memory:'));
+    const a = outbox.append(started);
+    const b = outbox.append(frame);
+    expect([a.seq, b.seq]).toEqual([1, 2]);
+    outbox.confirm([b.id]);
+    expect(outbox.append(frame).seq).toBe(3);
+  });
+
+  it('hands clinical events out before bulk data, each in sequence order', () => {
+    const outbox = new SqliteOutbox(openEdgeDatabase(':memory:'));
+    outbox.append(started);
+    outbox.append(frame);
+    outbox.append(frame);
+    outbox.append(ended);
+    expect(outbox.due(10, new Date()).map((e) => [e.type, e.seq])).toEqual([
+      ['procedure.started', 1],
+      ['procedure.ended', 4],
+      ['frame.analysed', 2],
+      ['frame.analysed', 3],
+    ]);
+  });
+
+  it('keeps sent events until confirmed and offers them again after the resend time', () => {
+    const outbox = new SqliteOutbox(openEdgeDatabase(':memory:'));
+    const event = outbox.append(started);
+    const sentAt = new Date('2026-01-01T00:00:00Z');
+    outbox.markSent([event.seq], sentAt);
+    expect(outbox.due(10, sentAt)).toHaveLength(0);
+    const again = outbox.due(10, new Date('2026-01-01T00:00:10Z'));
+    expect(again).toHaveLength(1);
+    expect(again[0]!.attempts).toBe(1);
+    expect(JSON.parse(again[0]!.payload)).toEqual(event);
+    expect(outbox.confirm([event.id, event.id])).toBe(1);
+    expect(outbox.size()).toBe(0);
+  });
+
+  it('rolls back with the transaction it was appended in', () => {
+    const db = openEdgeDatabase(':memory:');
+    const outbox = new SqliteOutbox(db);
+    expect(() =>
+      db.transaction(() => {
+        outbox.append(started);
+        throw new Error('local write failed');
+      })(),
+    ).toThrow('local write failed');
+    expect(outbox.size()).toBe(0);
+  });
+});

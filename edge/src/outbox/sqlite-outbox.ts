@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { DeviceEvent } from '@gic/shared/messages/events.js';
+import type { EdgeDatabase } from '../store/edge-database.js';
+import { type NewEvent, type Outbox, type OutboxEntry, priorityOf } from './outbox.js';
+
+/** The outbox in the edge's SQLite store, so it shares transactions with the data it reports. */
+export class SqliteOutbox implements Outbox {
+  private readonly nextSeq;
+  private readonly insert;
+  private readonly selectDue;
+  private readonly sent;
+  private readonly remove;
+  private readonly count;
+
+  constructor(private readonly db: EdgeDatabase) {
+    this.nextSeq = db.prepare(
+      'UPDATE event_sequence SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq',
+    );
+    this.insert = db.prepare(
+      `INSERT INTO outbox (seq, id, type, procedure_id, priority, payload, created_at)
+       VALUES (@seq, @id, @type, @procedureId, @priority, @payload, @createdAt)`,
+    );
+    this.selectDue = db.prepare(
+      `SELECT seq, id, type, procedure_id AS procedureId, priority, payload, attempts FROM outbox
+        WHERE last_sent_at IS NULL OR last_sent_at < ? ORDER BY priority, seq LIMIT ?`,
+    );
+    this.sent = db.prepare('UPDATE outbox SET last_sent_at = ?, attempts = attempts + 1 WHERE seq = ?');
+    this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.count = db.prepare('SELECT count(*) AS n FROM outbox');
+  }
+
+  append(event: NewEvent): DeviceEvent {
+    const { last_seq: seq } = this.nextSeq.get() as { last_seq: number };
+    const full = { id: randomUUID(), seq, ts: new Date().toISOString(), ...event } as DeviceEvent;
+    this.insert.run({
+      seq,
+      id: full.id,
+      type: full.type,
+      procedureId: full.procedureId,
+      priority: priorityOf(full.type),
+      payload: JSON.stringify(full),
+      createdAt: full.ts,
+    });
+    return full;
+  }
+
+  due(limit: number, resendBefore: Date): OutboxEntry[] {
+    return this.selectDue.all(resendBefore.toISOString(), limit) as OutboxEntry[];
+  }
+
+  markSent(seqs: number[], at: Date): void {
+    const when = at.toISOString();
+    this.db.transaction(() => {
+      for (const seq of seqs) this.sent.run(when, seq);
+    })();
+  }
+
+  confirm(ids: string[]): number {
+    return this.db.transaction(() => ids.reduce((n, id) => n + this.remove.run(id).changes, 0))();
+  }
+
+  size(): number {
+    return (this.count.get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,151 @@
+import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
+import { BROKER_AUDIENCE, signDeviceToken } from '@gic/provisioning/device-token.js';
+import type { Logger } from '@gic/shared/logging/logger.js';
+import { ackSchema } from '@gic/shared/messages/events.js';
+import { deviceTopic } from '@gic/shared/messages/topics.js';
+import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connection.js';
+import type { Outbox } from '../outbox/outbox.js';
+
+export interface SyncState {
+  connected: boolean;
+  pendingEvents: number;
+  lastContactAt: string | null;
+  lastConfirmedAt: string | null;
+}
+
+export interface PublisherOptions {
+  /** Resend an event not confirmed within this long (ms). */
+  resendAfterMs?: number;
+  /** Events handed to the broker and not yet confirmed, at most. */
+  window?: number;
+}
+
+/**
+ * Drains the outbox to the broker with QoS 1 and deletes an event only when the hub says, on this
+ * device's `ack` topic, that it is committed. Unconfirmed events go again after `resendAfterMs`,
+ * and all of them after a reconnect: the hub's idempotent ingest makes the repeats harmless.
+ */
+export class OutboxPublisher {
+  private connection?: MqttConnection;
+  private timer?: NodeJS.Timeout;
+  private draining = false;
+  private lastContactAt: string | null = null;
+  private lastConfirmedAt: string | null = null;
+  private readonly resendAfterMs: number;
+  private readonly window: number;
+
+  constructor(
+    private readonly credentials: DeviceCredentials,
+    private readonly mqttUrl: string,
+    private readonly outbox: Outbox,
+    private readonly log: Logger,
+    options: PublisherOptions = {},
+  ) {
+    this.resendAfterMs = options.resendAfterMs ?? 10_000;
+    this.window = options.window ?? 200;
+  }
+
+  async start(): Promise<void> {
+    const { deviceId, privateJwk } = this.credentials;
+    const statusTopic = deviceTopic(deviceId, 'status');
+    this.connection = await connectMqtt({
+      url: this.mqttUrl,
+      clientId: deviceId,
+      username: deviceId,
+      password: () => signDeviceToken(privateJwk, { deviceId, audience: BROKER_AUDIENCE, ttlSeconds: 300 }),
+      will: {
+        topic: statusTopic,
+        payload: Buffer.from(JSON.stringify({ state: 'offline', ts: new Date().toISOString() })),
+        qos: 1,
+        retain: true,
+      },
+    });
+    const { client } = this.connection;
+    client.on('connect', () => {
+      this.lastContactAt = new Date().toISOString();
+      this.log.info({ url: this.mqttUrl }, 'connected to broker');
+      client.subscribe(deviceTopic(deviceId, 'ack'), { qos: 1 });
+      client.publish(statusTopic, JSON.stringify({ state: 'online', ts: new Date().toISOString() }), {
+        qos: 1,
+        retain: true,
+      });
+      // Whatever was in flight on the old connection is sent again now.
+      this.outbox.due(0, new Date(0));
+      this.drain(true);
+    });
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('message', (topic, payload) => {
+      if (!topic.endsWith('/ack')) return;
+      this.lastContactAt = new Date().toISOString();
+      const parsed = ackSchema.safeParse(JSON.parse(payload.toString('utf8')));
+      if (!parsed.success) return this.log.warn({ topic }, 'malformed ack ignored');
+      this.outbox.confirm(parsed.data.ids);
+      this.lastConfirmedAt = this.lastContactAt;
+      this.drain();
+    });
+    this.timer = setInterval(() => this.drain(), 1000);
+    this.timer.unref();
+  }
+
+  /** Asks for a drain now (after new events were appended). */
+  notify(): void {
+    this.drain();
+  }
+
+  private drain(all = false): void {
+    const client = this.connection?.client;
+    if (this.draining || !client?.connected) return;
+    this.draining = true;
+    const resendBefore = all ? new Date() : new Date(Date.now() - this.resendAfterMs);
+    const batch = this.outbox.due(this.window, resendBefore);
+    (async () => {
+      for (const entry of batch) {
+        if (!client.connected) break;
+        await client.publishAsync(deviceTopic(this.credentials.deviceId, 'events'), entry.payload, {
+          qos: 1,
+        });
+        this.outbox.markSent([entry.seq], new Date());
+      }
+    })()
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'publish interrupted; will resend'))
+      .finally(() => {
+        this.draining = false;
+      });
+  }
+
+  state(): SyncState {
+    return {
+      connected: this.connection?.client.connected ?? false,
+      pendingEvents: this.outbox.size(),
+      lastContactAt: this.lastContactAt,
+      lastConfirmedAt: this.lastConfirmedAt,
+    };
+  }
+
+  /** Announces in-procedure or online on the retained status topic. */
+  publishStatus(state: 'online' | 'in-procedure'): void {
+    this.connection?.client.publish(
+      deviceTopic(this.credentials.deviceId, 'status'),
+      JSON.stringify({ state, ts: new Date().toISOString() }),
+      { qos: 1, retain: true },
+    );
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const client = this.connection?.client;
+    if (client?.connected) {
+      await client
+        .publishAsync(
+          deviceTopic(this.credentials.deviceId, 'status'),
+          JSON.stringify({ state: 'offline', ts: new Date().toISOString() }),
+          {
+            qos: 1,
+            retain: true,
+          },
+        )
+        .catch(() => {});
+    }
+    await this.connection?.close();
+  }
+}

@@ -1,0 +1,103 @@
+import type { EdgeDatabase } from '../store/edge-database.js';
+
+export type RecordingStatus = 'recording' | 'ready' | 'uploading' | 'verifying' | 'verified' | 'failed';
+
+export interface RecordingRow {
+  id: string;
+  procedure_id: string;
+  path: string;
+  size_bytes: number | null;
+  sha256: string | null;
+  status: RecordingStatus;
+  upload_id: string | null;
+  part_size: number | null;
+  error: string | null;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+/** The edge's own record of recordings and of each finished upload part. */
+export class RecordingsStore {
+  constructor(private readonly db: EdgeDatabase) {}
+
+  add(id: string, procedureId: string, path: string): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        "INSERT INTO recordings (id, procedure_id, path, status, created_at, updated_at) VALUES (?, ?, ?, 'recording', ?, ?)",
+      )
+      .run(id, procedureId, path, now, now);
+  }
+
+  markReady(id: string, sizeBytes: number, sha256: string): void {
+    this.db
+      .prepare(
+        "UPDATE recordings SET status = 'ready', size_bytes = ?, sha256 = ?, updated_at = ? WHERE id = ?",
+      )
+      .run(sizeBytes, sha256, new Date().toISOString(), id);
+  }
+
+  setStatus(
+    id: string,
+    status: RecordingStatus,
+    fields: { uploadId?: string; partSize?: number; error?: string } = {},
+  ) {
+    this.db
+      .prepare(
+        `UPDATE recordings SET status = ?, upload_id = coalesce(?, upload_id), part_size = coalesce(?, part_size),
+           error = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(
+        status,
+        fields.uploadId ?? null,
+        fields.partSize ?? null,
+        fields.error ?? null,
+        new Date().toISOString(),
+        id,
+      );
+  }
+
+  get(id: string): RecordingRow | undefined {
+    return this.db.prepare('SELECT * FROM recordings WHERE id = ?').get(id) as RecordingRow | undefined;
+  }
+
+  /** Recordings still to upload or verify, oldest first. */
+  pending(): RecordingRow[] {
+    return this.db
+      .prepare(
+        "SELECT * FROM recordings WHERE status IN ('ready', 'uploading', 'verifying') ORDER BY created_at",
+      )
+      .all() as RecordingRow[];
+  }
+
+  /** Recordings left `recording` by a crash. */
+  unfinished(): RecordingRow[] {
+    return this.db.prepare("SELECT * FROM recordings WHERE status = 'recording'").all() as RecordingRow[];
+  }
+
+  parts(id: string): UploadedPart[] {
+    return this.db
+      .prepare(
+        'SELECT part_number AS partNumber, etag, sha256, size_bytes AS sizeBytes FROM upload_parts WHERE recording_id = ? ORDER BY part_number',
+      )
+      .all(id) as UploadedPart[];
+  }
+
+  addPart(id: string, part: UploadedPart): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO upload_parts (recording_id, part_number, etag, sha256, size_bytes) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(id, part.partNumber, part.etag, part.sha256, part.sizeBytes);
+  }
+
+  /** Forgets parts of an upload the hub no longer knows (a new upload id starts from part 1). */
+  clearParts(id: string): void {
+    this.db.prepare('DELETE FROM upload_parts WHERE recording_id = ?').run(id);
+  }
+}

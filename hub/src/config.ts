@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
+import { parseEnv } from '@gic/shared/config/parse-env.js';
+import { z } from 'zod';
+
+export const HUB_ROLES = ['api', 'ingest', 'worker', 'broker'] as const;
+export type HubRole = (typeof HUB_ROLES)[number];
+
+const rolesVar = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(HUB_ROLES)).min(1, 'name at least one role'));
+
+const schema = z.object({
+  /** Which parts this process runs; several processes may share one database, store and broker. */
+  GIC_HUB_ROLES: rolesVar.default([...HUB_ROLES]),
+  GIC_HUB_HOST: z.string().min(1).default('127.0.0.1'),
+  GIC_HUB_PORT: portVar.default(8080),
+  /** The URL devices and browsers use to reach this hub (for presigned URLs and enrolment replies). */
+  GIC_HUB_PUBLIC_URL: urlVar('http:', 'https:').optional(),
+  GIC_MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  GIC_MQTT_PORT: portVar.default(1883),
+  /** An external broker; when unset and the broker role runs, the embedded aedes broker is used. */
+  MQTT_URL: urlVar('mqtt:', 'mqtts:').optional(),
+  /** URL devices are told to use for MQTT (defaults to MQTT_URL or the embedded broker's address). */
+  GIC_MQTT_PUBLIC_URL: urlVar('mqtt:', 'mqtts:').optional(),
+  /** External PostgreSQL; when unset an embedded PostgreSQL runs in the data folder. */
+  DATABASE_URL: urlVar('postgres:', 'postgresql:').optional(),
+  GIC_EMBEDDED_PG_PORT: portVar.default(54329),
+  /** External S3 endpoint; when unset an embedded S3-compatible server runs in the data folder. */
+  S3_ENDPOINT: urlVar('http:', 'https:').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid S3 bucket name')
+    .default('gic-recordings'),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  GIC_EMBEDDED_S3_PORT: portVar.default(9000),
+  GIC_HUB_DATA_DIR: z.string().min(1).default('.gic/hub'),
+  /** Bootstrap admin password; otherwise a random one is generated once and written to the data folder. */
+  GIC_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  GIC_LOG_LEVEL: logLevelVar.default('info'),
+});
+
+export type HubConfig = ReturnType<typeof loadHubConfig>;
+
+/** Reads and validates the hub's settings from the environment, reporting every bad one at once. */
+export function loadHubConfig(env: Record<string, string | undefined> = process.env) {
+  const c = parseEnv(schema, env);
+  const dataDir = resolve(c.GIC_HUB_DATA_DIR);
+  const publicUrl =
+    c.GIC_HUB_PUBLIC_URL ??
+    `http://${c.GIC_HUB_HOST === '0.0.0.0' ? '127.0.0.1' : c.GIC_HUB_HOST}:${c.GIC_HUB_PORT}`;
+  const embeddedMqttUrl = `mqtt://${c.GIC_MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : c.GIC_MQTT_HOST}:${c.GIC_MQTT_PORT}`;
+  const mqttUrl = c.MQTT_URL ?? embeddedMqttUrl;
+  const embeddedS3 = !c.S3_ENDPOINT;
+  return {
+    roles: new Set<HubRole>(c.GIC_HUB_ROLES),
+    http: { host: c.GIC_HUB_HOST, port: c.GIC_HUB_PORT, publicUrl },
+    mqtt: {
+      /** Run the embedded broker in this process (only with the broker role and no external MQTT_URL). */
+      embedded: !c.MQTT_URL,
+      host: c.GIC_MQTT_HOST,
+      port: c.GIC_MQTT_PORT,
+      url: mqttUrl,
+      publicUrl: c.GIC_MQTT_PUBLIC_URL ?? mqttUrl,
+    },
+    database: { url: c.DATABASE_URL, embeddedPort: c.GIC_EMBEDDED_PG_PORT },
+    s3: {
+      embedded: embeddedS3,
+      endpoint: c.S3_ENDPOINT ?? `http://127.0.0.1:${c.GIC_EMBEDDED_S3_PORT}`,
+      embeddedPort: c.GIC_EMBEDDED_S3_PORT,
+      region: c.S3_REGION,
+      // s3rver accepts only its own fixed credentials.
+      accessKeyId: c.S3_ACCESS_KEY_ID ?? (embeddedS3 ? 'S3RVER' : ''),
+      secretAccessKey: c.S3_SECRET_ACCESS_KEY ?? (embeddedS3 ? 'S3RVER' : ''),
+      bucket: c.S3_BUCKET,
+      forcePathStyle: c.S3_FORCE_PATH_STYLE,
+    },
+    dataDir,
+    adminPassword: c.GIC_ADMIN_PASSWORD,
+    logLevel: c.GIC_LOG_LEVEL,
+  };
+}

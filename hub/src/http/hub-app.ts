@@ -1,0 +1,76 @@
+import { type HealthCheck, healthRoutes } from '@gic/shared/http/health-routes.js';
+import type { Metrics } from '@gic/shared/http/metrics.js';
+import { installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
+import type { Logger } from '@gic/shared/logging/logger.js';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Database } from '../db/database.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { portalPage } from '../portal/portal-page.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { authRoutes } from './auth-routes.js';
+import { deviceRoutes } from './device-routes.js';
+import type { HubEnv } from './hub-env.js';
+import { procedureRoutes } from './procedure-routes.js';
+import { uploadRoutes } from './upload-routes.js';
+
+export interface HubAppDeps {
+  log: Logger;
+  metrics: Metrics;
+  db: Database;
+  store: ObjectStore;
+  secret: Uint8Array;
+  /** Present when this process serves the API role. */
+  api?: { jobs: JobQueue; mqttPublicUrl: string; hubPublicUrl: string };
+  gpu: () => Record<string, unknown>;
+  extraChecks?: Record<string, HealthCheck>;
+}
+
+/** The hub's HTTP app: health and metrics in every process, the API and portal with the api role. */
+export function createHubApp(deps: HubAppDeps) {
+  const { db, store, secret } = deps;
+  const app = new Hono<HubEnv>();
+  app.use('*', requestContext(deps.log));
+  app.use('*', deps.metrics.middleware);
+  app.use('*', secureHeaders());
+  app.use(
+    '/api/*',
+    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+  );
+  installErrorHandler(app);
+  app.route(
+    '/health',
+    healthRoutes({
+      checks: {
+        db: async () => {
+          const { rows } = await db.query<{ now: Date }>('SELECT now()');
+          return { serverTime: rows[0]!.now };
+        },
+        storage: () => store.check(),
+        ...deps.extraChecks,
+      },
+      gpu: deps.gpu,
+    }),
+  );
+  app.get('/metrics', async (c) =>
+    c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  );
+  if (deps.api) {
+    app.route('/api/v1/auth', authRoutes(db, secret));
+    app.route(
+      '/api/v1/devices',
+      deviceRoutes({
+        db,
+        secret,
+        mqttPublicUrl: deps.api.mqttPublicUrl,
+        hubPublicUrl: deps.api.hubPublicUrl,
+      }),
+    );
+    app.route('/api/v1/procedures', procedureRoutes(db, secret));
+    app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
+    app.get('/', (c) => c.html(portalPage));
+  }
+  return app;
+}
+export type HubApp = ReturnType<typeof createHubApp>;

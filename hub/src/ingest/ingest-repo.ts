@@ -1,0 +1,47 @@
+import type { DeviceEvent } from '@gic/shared/messages/events.js';
+import type { Queryable } from '../db/database.js';
+
+/** Records the event id; false when this device sent it before (a duplicate to skip). */
+export async function recordEvent(db: Queryable, deviceId: string, event: DeviceEvent): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO device_events (device_id, event_id, seq, type, procedure_id, event_ts)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_id, event_id) DO NOTHING`,
+    [deviceId, event.id, event.seq, event.type, event.procedureId, event.ts],
+  );
+  return rowCount === 1;
+}
+
+export async function insertFrameAnalysis(
+  db: Queryable,
+  deviceId: string,
+  event: Extract<DeviceEvent, { type: 'frame.analysed' }>,
+): Promise<void> {
+  const a = event.body;
+  await db.query(
+    `INSERT INTO frame_analyses
+       (device_id, event_id, procedure_id, frame_index, pts_ms, findings_count, privacy_region_count, analysis)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+    [
+      deviceId,
+      event.id,
+      event.procedureId,
+      a.frameIndex,
+      a.ptsMs,
+      a.detections.length,
+      a.privacyRegions.length,
+      a,
+    ],
+  );
+}
+
+export async function insertDeadLetter(
+  db: Queryable,
+  entry: { deviceId: string | null; topic: string; payload: string; reason: string },
+): Promise<void> {
+  await db.query('INSERT INTO dead_letters (device_id, topic, payload, reason) VALUES ($1, $2, $3, $4)', [
+    entry.deviceId,
+    entry.topic,
+    entry.payload.slice(0, 64 * 1024),
+    entry.reason.slice(0, 4000),
+  ]);
+}
