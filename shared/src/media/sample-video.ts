@@ -14,6 +14,15 @@ export interface SampleVideoOptions {
 /** The fake identity burned into generated clips; tests look for it where it must never appear. */
 export const SAMPLE_PATIENT_TEXT = 'DOE, JANE   DOB 14.03.1961   MRN 00123456';
 
+/**
+ * Where the generated clip's on-screen display sits (normalised): the identity band at the top and
+ * the clock at the bottom. A real tower's OSD layout is configured the same way (GIC_PRIVACY_MASKS).
+ */
+export const SAMPLE_OSD_MASKS = [
+  { x: 0, y: 0, w: 1, h: 0.14 },
+  { x: 0, y: 0.86, w: 1, h: 0.14 },
+];
+
 export const defaultSampleVideo: SampleVideoOptions = {
   seconds: 10,
   width: 1280,

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing, and nothing else, so it is fast when all is in place:
+#   apt packages (GStreamer, Chromium for browser tests), npm ci, TypeScript build, sample video.
+# Usage: scripts/setup.sh [demo|test]   (test also installs Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose="${1:-demo}"
+
+packages=(
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
+  fonts-dejavu-core python3 make g++
+)
+if [ "$purpose" = test ]; then packages+=(chromium mosquitto); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing system packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: run as root or install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (compiles native addons; a minute or two the first time)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+npx --no-install tsc -b
+
+if [ ! -f .gic/sample/sample.mp4 ]; then
+  echo "setup: generating sample video .gic/sample/sample.mp4"
+  node scripts/make-sample.mjs .gic/sample/sample.mp4
+fi

@@ -1,0 +1,49 @@
+import { type RgbFrame, rgbStride } from './frame.js';
+import { gst, gstQuote } from './gst.js';
+
+/**
+ * Decodes a video file and yields frames as packed RGB at the given size and rate, as fast as the
+ * consumer takes them (for batch analysis and for checking what a recording contains).
+ */
+export async function* readFileFrames(
+  path: string,
+  options: { width: number; height: number; fps: number },
+): AsyncGenerator<RgbFrame> {
+  const { width, height, fps } = options;
+  const pipeline = new (gst().Pipeline)(
+    [
+      `filesrc location=${gstQuote(path)}`,
+      'decodebin',
+      'videorate drop-only=true',
+      'videoscale',
+      'videoconvert',
+      `video/x-raw,format=RGB,width=${width},height=${height},pixel-aspect-ratio=1/1,framerate=${Math.round(fps * 1000)}/1000`,
+      'appsink name=sink sync=false max-buffers=4',
+    ].join(' ! '),
+  );
+  const sink = pipeline.findChild('sink')!;
+  let failure: string | undefined;
+  pipeline.pollBus((m) => {
+    if (m.type === 'error') failure = `${m.name ?? 'pipeline'}: ${m.message ?? 'error'}`;
+  });
+  pipeline.play();
+  const stride = rgbStride(width);
+  try {
+    for (let index = 0; ; index++) {
+      const buf = await new Promise<Buffer | null>((resolve) => {
+        // The appsink hands nothing after an error, so the bus is watched too; null means end of stream.
+        const timer = setInterval(() => failure && done(null), 100);
+        const done = (b: Buffer | null) => {
+          clearInterval(timer);
+          resolve(b);
+        };
+        sink.pull((b) => done(b ?? null));
+      });
+      if (failure) throw new Error(`cannot decode ${path}: ${failure}`);
+      if (!buf) return;
+      yield { data: buf, width, height, stride, index, ptsMs: Math.round((index * 1000) / fps) };
+    }
+  } finally {
+    pipeline.stop();
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { loadEdgeConfig } from '@gic/edge/config.js';
+import { type RunningEdge, startEdge } from '@gic/edge/edge-process.js';
+import { loadHubConfig } from '@gic/hub/config.js';
+import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { readFileFrames } from '@gic/shared/media/file-frames.js';
+import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './ports.js';
+
+const log = createLogger('e2e', 'warn');
+const modelsDir = join(import.meta.dirname, '..', 'models');
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the demo path, end to end on embedded defaults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-e2e-'));
+  chmodSync(dir, 0o711); // embedded PostgreSQL runs as user postgres when tests run as root
+  const samplePath = join(dir, 'sample.mp4');
+  let hub: RunningHub;
+  let edge: RunningEdge;
+  let accessToken: string;
+
+  beforeAll(async () => {
+    await generateSampleVideo(samplePath, { seconds: 4 });
+    const [http, mqtt, pg, s3, edgePort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    hub = await startHub(
+      loadHubConfig({
+        GIC_HUB_DATA_DIR: join(dir, 'hub'),
+        GIC_HUB_PORT: String(http),
+        GIC_MQTT_PORT: String(mqtt),
+        GIC_EMBEDDED_PG_PORT: String(pg),
+        GIC_EMBEDDED_S3_PORT: String(s3),
+        GIC_ADMIN_PASSWORD: 'e2e-admin-password',
+      }),
+      log,
+    );
+    const login = await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'e2e-admin-password' }),
+    });
+    accessToken = ((await login.json()) as { accessToken: string }).accessToken;
+    const tokenRes = await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: '{}',
+    });
+    const { token } = (await tokenRes.json()) as { token: string };
+    edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge'),
+        GIC_EDGE_PORT: String(edgePort),
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: token,
+        GIC_SOURCE: `file:${samplePath}`,
+        GIC_REPLAY_REALTIME: 'false',
+        GIC_PRIVACY_MASKS: JSON.stringify(SAMPLE_OSD_MASKS),
+        GIC_MODELS_DIR: modelsDir,
+      }),
+      log,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await edge?.stop();
+    await hub?.stop();
+  });
+
+  it('analyses every sampled frame, syncs it to PostgreSQL and uploads a verified, masked recording', async () => {
+    expect((await edge.sourceEnded).kind).toBe('eos');
+    const recording = await until('the hub to verify the recording', async () => {
+      const { rows } = await hub.db.query(
+        `SELECT r.*, p.started_at, p.ended_at, p.device_frame_count FROM recordings r JOIN procedures p ON p.id = r.procedure_id`,
+      );
+      return rows[0]?.status === 'available' ? rows[0] : undefined;
+    });
+
+    // SQLite on the edge: 4 s at 3 fps, every analysis kept, every event confirmed by the hub.
+    const local = edge.db.prepare('SELECT analysis FROM frame_analyses ORDER BY frame_index').all() as {
+      analysis: string;
+    }[];
+    expect(local.length).toBeGreaterThanOrEqual(11);
+    expect(local.length).toBeLessThanOrEqual(13);
+    const analyses = local.map((r) => JSON.parse(r.analysis));
+    expect(analyses.every((a) => a.models[0]?.id === 'pp-ocrv4-det' && a.quality.inBody)).toBe(true);
+    // The detector finds the burned-in identity band in every frame.
+    expect(analyses.every((a) => a.privacyRegions.some((b: { y: number }) => b.y < 0.14))).toBe(true);
+    await until('the outbox to drain', async () =>
+      (edge.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n === 0 ? true : undefined,
+    );
+
+    // PostgreSQL: the procedure, every analysis once, and the recording row.
+    expect(recording.device_frame_count).toBe(local.length);
+    expect(recording.ended_at).not.toBeNull();
+    const { rows: frames } = await hub.db.query(
+      'SELECT frame_index, privacy_region_count FROM frame_analyses ORDER BY frame_index',
+    );
+    expect(frames.map((f) => f.frame_index)).toEqual(analyses.map((a) => a.frameIndex));
+    const { rows: events } = await hub.db.query(
+      'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM device_events',
+    );
+    expect(events[0]).toEqual({ n: local.length + 2, d: local.length + 2 });
+
+    // S3: the object is there, and its SHA-256 is the local file's.
+    const localFile = readFileSync(
+      (edge.db.prepare('SELECT path FROM recordings').get() as { path: string }).path,
+    );
+    const head = await hub.store.client.send(
+      new HeadObjectCommand({ Bucket: hub.store.bucket, Key: recording.object_key }),
+    );
+    expect(head.ContentLength).toBe(localFile.length);
+    const object = await hub.store.client.send(
+      new GetObjectCommand({ Bucket: hub.store.bucket, Key: recording.object_key }),
+    );
+    const bytes = await object.Body!.transformToByteArray();
+    expect(sha256(bytes)).toBe(sha256(localFile));
+    expect(recording.sha256_verified).toBe(sha256(localFile));
+
+    // What left the box carries no readable patient text: the detector finds nothing in the recording.
+    const downloaded = join(dir, 'downloaded.mp4');
+    writeFileSync(downloaded, bytes);
+    const { analyzer, size } = await loadFrameAnalyzer(modelsDir, ['pp-ocrv4-det'], log);
+    // Control: the same check does find the text in the unmasked source clip.
+    const source = await readFileFrames(samplePath, { ...size, fps: 1 }).next();
+    expect((await analyzer.analyse(source.value!)).privacyRegions.length).toBeGreaterThan(0);
+    let checked = 0;
+    for await (const frame of readFileFrames(downloaded, { ...size, fps: 2 })) {
+      expect((await analyzer.analyse(frame)).privacyRegions).toEqual([]);
+      checked++;
+    }
+    await analyzer.close();
+    expect(checked).toBeGreaterThanOrEqual(7);
+
+    // The API lists it as a user sees it.
+    const res = await fetch(`${hub.httpUrl}/api/v1/procedures`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const { items } = (await res.json()) as { items: Record<string, unknown>[] };
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ analysedFrames: local.length, findings: 0, syncState: 'available' });
+    expect(items[0]!.durationSeconds).toBeGreaterThan(0);
+  }, 120_000);
+});
