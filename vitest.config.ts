@@ -10,6 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ['{shared,provisioning,hub,edge}/src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Native addons (GStreamer, onnxruntime, better-sqlite3) are safest in forked processes.

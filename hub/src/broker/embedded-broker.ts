@@ -61,6 +61,7 @@ export async function startEmbeddedBroker(
       const principal = client ? principals.get(client) : undefined;
       if (!principal || !mayPublish(principal, packet.topic)) {
         log.warn({ clientId: client?.id, topic: packet.topic }, 'mqtt publish refused');
+        // MQTT 3.1.1 has no negative PUBACK; the broker closes the connection (3.3.5).
         return callback(new Error('not authorised'));
       }
       callback(null);
@@ -69,7 +70,8 @@ export async function startEmbeddedBroker(
       const principal = principals.get(client);
       if (!principal || !maySubscribe(principal, subscription.topic)) {
         log.warn({ clientId: client.id, topic: subscription.topic }, 'mqtt subscribe refused');
-        return callback(new Error('not authorised'));
+        // A null subscription answers 0x80 (failure) in SUBACK and keeps the connection (MQTT 3.1.1, 3.9.3).
+        return callback(null, null);
       }
       callback(null, subscription);
     },

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
+import { BROKER_AUDIENCE, signDeviceToken } from '@gic/provisioning/device-token.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import type { JWK } from 'jose';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/ports.js';
+import { createTestDatabase } from '../../../test/test-database.js';
+import { loadHubSecret } from '../auth/hub-secret.js';
+import type { Database } from '../db/database.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import { type BrokerHandle, startEmbeddedBroker } from './embedded-broker.js';
+
+const log = createLogger('test', 'silent');
+const clients: MqttClient[] = [];
+
+async function connect(
+  url: string,
+  clientId: string,
+  username: string,
+  password: string,
+): Promise<MqttClient> {
+  const client = mqtt.connect(url, { clientId, username, password, protocolVersion: 4, reconnectPeriod: 0 });
+  clients.push(client);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('closed')));
+  });
+  return client;
+}
+
+describe('embedded broker over TCP', () => {
+  let db: Database;
+  let broker: BrokerHandle;
+  let url: string;
+  let ingest: IngestService;
+  const device = { id: 'edge-aaa111', keys: undefined as unknown as { privateJwk: JWK; publicJwk: JWK } };
+  const token = (privateJwk = device.keys.privateJwk, deviceId = device.id, audience = BROKER_AUDIENCE) =>
+    signDeviceToken(privateJwk, { deviceId, audience, ttlSeconds: 60 });
+
+  beforeAll(async () => {
+    ({ db } = await createTestDatabase());
+    device.keys = await generateDeviceKeyPair();
+    await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ($1, 'room', $2)", [
+      device.id,
+      JSON.stringify(device.keys.publicJwk),
+    ]);
+    await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ('edge-bbb222', 'room 2', $1)", [
+      JSON.stringify((await generateDeviceKeyPair()).publicJwk),
+    ]);
+    const secret = await loadHubSecret(db);
+    const port = await freePort();
+    url = `mqtt://127.0.0.1:${port}`;
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port, db, secret }, log);
+    ingest = new IngestService(db, secret, url, log);
+    await ingest.start();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.end(true);
+    await ingest.stop();
+    await broker.close();
+    await db.end();
+  });
+
+  it('lets a device in with a JWT signed by its registered key', async () => {
+    const client = await connect(url, device.id, device.id, await token());
+    expect(client.connected).toBe(true);
+  });
+
+  it('refuses a wrong key, a mismatched client id, a wrong audience and a revoked device', async () => {
+    const stranger = await generateDeviceKeyPair();
+    await expect(connect(url, device.id, device.id, await token(stranger.privateJwk))).rejects.toThrow(
+      /Bad username or password|Not authorized/i,
+    );
+    await expect(connect(url, 'edge-bbb222', device.id, await token())).rejects.toThrow();
+    await expect(
+      connect(url, device.id, device.id, await token(undefined, undefined, 'gic-hub-api')),
+    ).rejects.toThrow();
+    await expect(connect(url, device.id, device.id, 'not-a-jwt')).rejects.toThrow();
+    await db.query("UPDATE devices SET revoked_at = now() WHERE id = 'edge-bbb222'");
+    await expect(connect(url, 'edge-bbb222', 'edge-bbb222', 'x')).rejects.toThrow();
+  });
+
+  it('confirms an event on the device’s ack topic only after it is in PostgreSQL', async () => {
+    const client = await connect(url, device.id, device.id, await token());
+    await client.subscribeAsync(`gic/v1/d/${device.id}/ack`, { qos: 1 });
+    const procedureId = randomUUID();
+    const event = {
+      id: randomUUID(),
+      seq: 1,
+      ts: new Date().toISOString(),
+      procedureId,
+      type: 'procedure.started',
+      body: { startedAt: new Date().toISOString(), source: { kind: 'test', label: 'test pattern' } },
+    };
+    const acked = new Promise<string[]>((resolve) =>
+      client.on('message', (_topic, payload) => resolve(JSON.parse(payload.toString()).ids)),
+    );
+    await client.publishAsync(`gic/v1/d/${device.id}/events`, JSON.stringify(event), { qos: 1 });
+    expect(await acked).toEqual([event.id]);
+    const { rows } = await db.query('SELECT device_id FROM procedures WHERE id = $1', [procedureId]);
+    expect(rows).toEqual([{ device_id: device.id }]);
+  });
+
+  it('keeps a device inside its own topic tree', async () => {
+    const client = await connect(url, device.id, device.id, await token());
+    // Subscribing to another device's or everyone's topics is refused (SUBACK failure code 128).
+    const refused = await client
+      .subscribeAsync(['gic/v1/d/edge-bbb222/ack', 'gic/v1/d/+/events', 'gic/#'], { qos: 1 })
+      .then(
+        () => undefined,
+        (err: { packet?: { granted?: number[] } }) => err,
+      );
+    expect(refused?.packet?.granted).toEqual([128, 128, 128]);
+    expect(client.connected).toBe(true);
+    // Publishing as another device is refused: the broker drops the connection and nothing is ingested.
+    const before = await db.query('SELECT count(*)::int AS n FROM device_events');
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    client.publish('gic/v1/d/edge-bbb222/events', JSON.stringify({ forged: true }), { qos: 1 });
+    await closed;
+    const after = await db.query('SELECT count(*)::int AS n FROM device_events');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    const { rows } = await db.query(
+      "SELECT count(*)::int AS n FROM dead_letters WHERE device_id = 'edge-bbb222'",
+    );
+    expect(rows[0].n).toBe(0);
+  });
+});

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/test-database.js';
+import type { Database } from '../db/database.js';
+import { IngestService } from './ingest-service.js';
+
+const deviceId = 'edge-aaa111';
+const otherDevice = 'edge-bbb222';
+const topic = (d: string) => `gic/v1/d/${d}/events`;
+let seq = 0;
+
+function event(type: string, procedureId: string, body: unknown) {
+  return { id: randomUUID(), seq: ++seq, ts: new Date().toISOString(), procedureId, type, body };
+}
+const frame = (procedureId: string, frameIndex: number) =>
+  event('frame.analysed', procedureId, {
+    frameIndex,
+    ptsMs: frameIndex * 333,
+    width: 512,
+    height: 288,
+    quality: { sharpness: 50, brightness: 0.3, blurred: false, exposure: 'ok', inBody: true },
+    privacyRegions: [{ x: 0, y: 0, w: 0.5, h: 0.1 }],
+    detections: [],
+    models: [{ id: 'pp-ocrv4-det', version: '4.0.0', executionProvider: 'cpu' }],
+    modelsOff: [],
+    latencyMs: 30,
+  });
+const send = (ingest: IngestService, device: string, payload: unknown) =>
+  ingest.handle(topic(device), Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
+
+describe('IngestService.handle (against PostgreSQL)', () => {
+  let db: Database;
+  let ingest: IngestService;
+
+  beforeAll(async () => {
+    ({ db } = await createTestDatabase());
+    for (const id of [deviceId, otherDevice]) {
+      await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ($1, 'room', '{}')", [id]);
+    }
+    ingest = new IngestService(db, new Uint8Array(32), 'mqtt://unused', createLogger('test', 'silent'));
+  });
+  afterAll(() => db.end());
+
+  it('applies a procedure once however often its events arrive, in any order', async () => {
+    const procedureId = randomUUID();
+    const started = event('procedure.started', procedureId, {
+      startedAt: new Date().toISOString(),
+      source: { kind: 'file', label: 'clip.mp4' },
+    });
+    const frames = [frame(procedureId, 0), frame(procedureId, 1)];
+    const ended = event('procedure.ended', procedureId, {
+      endedAt: new Date().toISOString(),
+      analysedFrames: 2,
+      reason: 'source-ended',
+    });
+    // Out of order and duplicated, as a reconnecting device may deliver them.
+    for (const e of [frames[1], ended, started, frames[0], frames[1], started, ended])
+      await send(ingest, deviceId, e);
+
+    const { rows } = await db.query('SELECT * FROM procedures WHERE id = $1', [procedureId]);
+    expect(rows[0]).toMatchObject({ device_id: deviceId, source_label: 'clip.mp4', device_frame_count: 2 });
+    expect(rows[0].started_at).not.toBeNull();
+    expect(rows[0].ended_at).not.toBeNull();
+    const { rows: stored } = await db.query(
+      'SELECT frame_index, privacy_region_count FROM frame_analyses WHERE procedure_id = $1 ORDER BY frame_index',
+      [procedureId],
+    );
+    expect(stored).toEqual([
+      { frame_index: 0, privacy_region_count: 1 },
+      { frame_index: 1, privacy_region_count: 1 },
+    ]);
+    expect(ingest.stats).toMatchObject({ applied: 4, duplicates: 3 });
+  });
+
+  it('dead-letters bad payloads with the reason and keeps going', async () => {
+    const before = ingest.stats.deadLettered;
+    await send(ingest, deviceId, '{not json');
+    await send(ingest, deviceId, { ...frame(randomUUID(), 0), type: 'frame.exploded' });
+    const badBox = frame(randomUUID(), 0);
+    (badBox.body as { privacyRegions: unknown[] }).privacyRegions = [{ x: 0, y: 0, w: 5, h: 1 }];
+    await send(ingest, deviceId, badBox);
+    const { rows } = await db.query('SELECT device_id, reason FROM dead_letters ORDER BY id');
+    expect(rows.map((r) => r.reason)).toEqual([
+      'payload is not JSON',
+      expect.stringContaining('type'),
+      expect.stringContaining('body.privacyRegions.0.w'),
+    ]);
+    expect(rows.every((r) => r.device_id === deviceId)).toBe(true);
+    expect(ingest.stats.deadLettered).toBe(before + 3);
+  });
+
+  it('refuses events that name another device’s procedure', async () => {
+    const procedureId = randomUUID();
+    await send(ingest, deviceId, frame(procedureId, 0));
+    await send(ingest, otherDevice, frame(procedureId, 1));
+    const { rows } = await db.query('SELECT device_id FROM frame_analyses WHERE procedure_id = $1', [
+      procedureId,
+    ]);
+    expect(rows).toEqual([{ device_id: deviceId }]);
+    const { rows: dead } = await db.query('SELECT reason FROM dead_letters WHERE device_id = $1', [
+      otherDevice,
+    ]);
+    expect(dead[0]?.reason).toMatch(/belongs to another device/);
+  });
+});

@@ -1,0 +1,39 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase } from '@gic/hub/db/database.js';
+import { migrate } from '@gic/hub/db/migrate.js';
+import { startEmbeddedPostgres } from '@gic/hub/embedded/embedded-postgres.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import type { TestProject } from 'vitest/node';
+import { freePort } from './ports.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A migrated database to clone per test file (see test/test-database.ts). */
+    pgTemplateUrl: string;
+  }
+}
+
+/** One embedded PostgreSQL for the whole run; each test file clones a migrated template from it. */
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-test-pg-'));
+  chmodSync(dir, 0o711); // the server runs as user postgres when tests run as root
+  const pg = await startEmbeddedPostgres(
+    join(dir, 'postgres'),
+    await freePort(),
+    createLogger('test-pg', 'warn'),
+  );
+  const admin = createDatabase(pg.url);
+  await admin.query('CREATE DATABASE gic_template');
+  await admin.end();
+  const templateUrl = pg.url.replace(/\/gic$/, '/gic_template');
+  const template = createDatabase(templateUrl);
+  await migrate(template);
+  await template.end();
+  project.provide('pgTemplateUrl', templateUrl);
+  return async () => {
+    await pg.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
