@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const fileSchema = z.object({
@@ -82,11 +83,14 @@ function locate(manifestDir: string, manifest: ModelManifest, file: ModelManifes
   const placed = join(manifestDir, manifest.id, file.name);
   if (existsSync(placed)) return placed;
   if (file.npm) {
-    // Walk up node_modules folders as Node would; the package's `exports` may hide its assets.
-    for (let dir = manifestDir; ; dir = dirname(dir)) {
-      const candidate = join(dir, 'node_modules', file.npm.package, file.npm.path);
-      if (existsSync(candidate)) return candidate;
-      if (dirname(dir) === dir) break;
+    // Walk up node_modules folders as Node would, from the manifest and from this application;
+    // the package's `exports` may hide its assets from require.resolve.
+    for (const start of [manifestDir, dirname(fileURLToPath(import.meta.url))]) {
+      for (let dir = start; ; dir = dirname(dir)) {
+        const candidate = join(dir, 'node_modules', file.npm.package, file.npm.path);
+        if (existsSync(candidate)) return candidate;
+        if (dirname(dir) === dir) break;
+      }
     }
   }
   throw new ModelUnavailableError(
