@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './ports.js';
+
+const root = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'gic-demo-'));
+chmodSync(dir, 0o711); // embedded PostgreSQL runs as user postgres when tests run as root
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (text: string, timeoutMs?: number) => Promise<void>;
+  exited: Promise<number | null>;
+}
+
+async function startDemo(env: Record<string, string>): Promise<Run> {
+  const child = spawn(process.execPath, [join(root, 'scripts/demo.mjs')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitFor = async (text: string, timeoutMs = 60_000) => {
+    const end = Date.now() + timeoutMs;
+    while (!output.includes(text)) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`no "${text}" in demo output:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { child, output: () => output, waitFor, exited };
+}
+
+/** Times at which each part logged "stopped", in log order. */
+function stops(logFile: string): { part: string; time: number }[] {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"msg":"stopped"'))
+    .map((l) => JSON.parse(l))
+    .map((l) => ({ part: l.part, time: Date.parse(l.time) }));
+}
+
+describe('npm run demo (scripts/demo.mjs)', () => {
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'hub/dist/main.js'))) throw new Error('build first: npx tsc -b');
+    const clip = join(dir, 'clip.mp4');
+    await generateSampleVideo(clip, { seconds: 3 });
+    const [hub, mqtt, edge, pg, s3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    env = {
+      GIC_DEMO_DIR: join(dir, 'demo'),
+      GIC_DEMO_SOURCE: clip,
+      GIC_HUB_PORT: String(hub),
+      GIC_MQTT_PORT: String(mqtt),
+      GIC_EDGE_PORT: String(edge),
+      GIC_EMBEDDED_PG_PORT: String(pg),
+      GIC_EMBEDDED_S3_PORT: String(s3),
+    };
+  }, 60_000);
+
+  it('runs the whole path, prints the URLs and the admin login, and stops edge then hub on Ctrl-C', async () => {
+    const run = await startDemo(env);
+    await run.waitFor('procedure done', 90_000);
+    const out = run.output();
+    expect(out).toMatch(new RegExp(`Hub portal: +http://127.0.0.1:${env.GIC_HUB_PORT}/`));
+    expect(out).toMatch(new RegExp(`In-room screen: +http://127.0.0.1:${env.GIC_EDGE_PORT}/`));
+    const password = readFileSync(join(dir, 'demo/hub/initial-admin-password'), 'utf8').trim();
+    expect(out).toContain(`Admin login:     admin / ${password}`);
+    expect(out).toMatch(/procedure done: (8|9|10) frames analysed, \d+ text regions masked, recording available/);
+
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    const edgeStops = stops(join(dir, 'demo/edge.log'));
+    const hubStops = stops(join(dir, 'demo/hub.log'));
+    expect(edgeStops.map((s) => s.part)).toEqual(['capture', 'sync', 'enrolment', 'http', 'models', 'sqlite']);
+    expect(hubStops.map((s) => s.part)).toEqual([
+      'http',
+      'ingest',
+      'broker',
+      'job-queue',
+      'object-store',
+      'embedded-s3',
+      'database-pool',
+      'embedded-postgres',
+    ]);
+    expect(edgeStops.at(-1)!.time).toBeLessThanOrEqual(hubStops[0]!.time);
+  }, 120_000);
+
+  it('starts again on the same data without enrolling twice, and keeps what the first run wrote', async () => {
+    const run = await startDemo({ ...env, GIC_ADMIN_PASSWORD: 'second-run-password' });
+    await run.waitFor('procedure done', 90_000);
+    expect(run.output()).not.toContain('enrolment token created');
+    expect(run.output()).toContain('Admin login:     admin / second-run-password');
+    const res = await fetch(`http://127.0.0.1:${env.GIC_HUB_PORT}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'second-run-password' }),
+    });
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    const list = await fetch(`http://127.0.0.1:${env.GIC_HUB_PORT}/api/v1/procedures`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const { items } = (await list.json()) as { items: { deviceId: string; syncState: string }[] };
+    expect(items).toHaveLength(2);
+    expect(new Set(items.map((p) => p.deviceId)).size).toBe(1);
+    expect(items.every((p) => p.syncState === 'available')).toBe(true);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  }, 120_000);
+});
