@@ -1,0 +1,118 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEdgeConfig } from '@gic/edge/config.js';
+import { type RunningEdge, startEdge } from '@gic/edge/edge-process.js';
+import { loadHubConfig } from '@gic/hub/config.js';
+import { type EmbeddedS3Handle, startEmbeddedS3 } from '@gic/hub/embedded/embedded-s3.js';
+import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './ports.js';
+import { createTestDatabase } from './test-database.js';
+
+const log = createLogger('scale-out', 'warn');
+
+describe('hub roles in separate processes share one database, store and broker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-roles-'));
+  chmodSync(dir, 0o711);
+  let s3: EmbeddedS3Handle;
+  let messaging: RunningHub;
+  let api: RunningHub;
+  let edge: RunningEdge;
+
+  beforeAll(async () => {
+    const clip = join(dir, 'clip.mp4');
+    await generateSampleVideo(clip, { seconds: 2 });
+    const { url, db } = await createTestDatabase();
+    await db.end();
+    s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-recordings');
+    const [mqtt, httpA, httpB, edgePort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const shared = {
+      DATABASE_URL: url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+    };
+    messaging = await startHub(
+      loadHubConfig({
+        ...shared,
+        GIC_HUB_ROLES: 'broker,ingest',
+        GIC_MQTT_PORT: String(mqtt),
+        GIC_HUB_PORT: String(httpA),
+        GIC_HUB_DATA_DIR: join(dir, 'a'),
+      }),
+      log.child({ process: 'a' }),
+    );
+    api = await startHub(
+      loadHubConfig({
+        ...shared,
+        GIC_HUB_ROLES: 'api,worker',
+        MQTT_URL: `mqtt://127.0.0.1:${mqtt}`,
+        GIC_HUB_PORT: String(httpB),
+        GIC_HUB_DATA_DIR: join(dir, 'b'),
+        GIC_ADMIN_PASSWORD: 'roles-admin-password',
+      }),
+      log.child({ process: 'b' }),
+    );
+    const { accessToken } = (await (
+      await fetch(`${api.httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'admin', password: 'roles-admin-password' }),
+      })
+    ).json()) as { accessToken: string };
+    const { token } = (await (
+      await fetch(`${api.httpUrl}/api/v1/devices/enrolment-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { token: string };
+    edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge'),
+        GIC_EDGE_PORT: String(edgePort),
+        GIC_HUB_URL: api.httpUrl,
+        GIC_ENROLMENT_TOKEN: token,
+        GIC_SOURCE: `file:${clip}`,
+        GIC_REPLAY_REALTIME: 'false',
+        GIC_PRIVACY_MASKS: JSON.stringify(SAMPLE_OSD_MASKS),
+        GIC_MODELS_DIR: join(import.meta.dirname, '..', 'models'),
+      }),
+      log.child({ process: 'edge' }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await edge?.stop();
+    await api?.stop();
+    await messaging?.stop();
+    await s3?.stop();
+  });
+
+  it('ingests through one process and verifies uploads through the other', async () => {
+    await edge.sourceEnded;
+    const end = Date.now() + 60_000;
+    let status: string | undefined;
+    while (Date.now() < end) {
+      const { rows } = await api.db.query('SELECT status FROM recordings');
+      status = rows[0]?.status;
+      if (status === 'available') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe('available');
+    const { rows } = await messaging.db.query('SELECT count(*)::int AS n FROM frame_analyses');
+    expect(rows[0].n).toBe(
+      (edge.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n,
+    );
+    // The messaging process serves health and metrics but not the API.
+    expect((await fetch(`${messaging.httpUrl}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${messaging.httpUrl}/api/v1/procedures`)).status).toBe(404);
+  }, 90_000);
+});
