@@ -165,6 +165,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           config.mqttUrlOverride ?? credentials.mqttUrl,
           outbox,
           log.child({ part: 'sync' }),
+          () => (live.state.procedure && !live.state.procedure.endedAt ? 'in-procedure' : 'online'),
         );
         await publisher.start();
         uploader = new RecordingUploader(
@@ -199,6 +200,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       procedures.end(procedureId, reason);
       if (live.state.procedure) live.state.procedure.endedAt = new Date().toISOString();
       publisher?.notify();
+      publisher?.publishStatus('online');
       if (await finishRecording(recordings, recordingId)) uploadLoop?.kick();
     };
     let resolveEnded: (end: CaptureEnd) => void = () => {};
@@ -247,7 +249,6 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
     });
     capture.start();
-    publisher?.publishStatus('in-procedure');
     log.info({ url: httpUrl, procedureId, source: config.source.kind }, 'edge started');
     return { db, httpUrl, sourceEnded, enrolled, stop };
   } catch (err) {

@@ -39,6 +39,8 @@ export class OutboxPublisher {
     private readonly mqttUrl: string,
     private readonly outbox: Outbox,
     private readonly log: Logger,
+    /** What to announce on the retained status topic at each (re)connect. */
+    private readonly currentState: () => 'online' | 'in-procedure',
     options: PublisherOptions = {},
   ) {
     this.resendAfterMs = options.resendAfterMs ?? 10_000;
@@ -65,19 +67,21 @@ export class OutboxPublisher {
       this.lastContactAt = new Date().toISOString();
       this.log.info({ url: this.mqttUrl }, 'connected to broker');
       client.subscribe(deviceTopic(deviceId, 'ack'), { qos: 1 });
-      client.publish(statusTopic, JSON.stringify({ state: 'online', ts: new Date().toISOString() }), {
-        qos: 1,
-        retain: true,
-      });
+      this.publishStatus(this.currentState());
       // Whatever was in flight on the old connection is sent again now.
-      this.outbox.due(0, new Date(0));
       this.drain(true);
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('message', (topic, payload) => {
       if (!topic.endsWith('/ack')) return;
       this.lastContactAt = new Date().toISOString();
-      const parsed = ackSchema.safeParse(JSON.parse(payload.toString('utf8')));
+      let raw: unknown;
+      try {
+        raw = JSON.parse(payload.toString('utf8'));
+      } catch {
+        raw = undefined;
+      }
+      const parsed = ackSchema.safeParse(raw);
       if (!parsed.success) return this.log.warn({ topic }, 'malformed ack ignored');
       this.outbox.confirm(parsed.data.ids);
       this.lastConfirmedAt = this.lastContactAt;
