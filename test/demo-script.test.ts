@@ -33,7 +33,8 @@ async function startDemo(env: Record<string, string>): Promise<Run> {
   const waitFor = async (text: string, timeoutMs = 60_000) => {
     const end = Date.now() + timeoutMs;
     while (!output.includes(text)) {
-      if (Date.now() > end || child.exitCode !== null) throw new Error(`no "${text}" in demo output:\n${output}`);
+      if (Date.now() > end || child.exitCode !== null)
+        throw new Error(`no "${text}" in demo output:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -56,7 +57,13 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     if (!existsSync(join(root, 'hub/dist/main.js'))) throw new Error('build first: npx tsc -b');
     const clip = join(dir, 'clip.mp4');
     await generateSampleVideo(clip, { seconds: 3 });
-    const [hub, mqtt, edge, pg, s3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [hub, mqtt, edge, pg, s3] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     env = {
       GIC_DEMO_DIR: join(dir, 'demo'),
       GIC_DEMO_SOURCE: clip,
@@ -76,13 +83,22 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     expect(out).toMatch(new RegExp(`In-room screen: +http://127.0.0.1:${env.GIC_EDGE_PORT}/`));
     const password = readFileSync(join(dir, 'demo/hub/initial-admin-password'), 'utf8').trim();
     expect(out).toContain(`Admin login:     admin / ${password}`);
-    expect(out).toMatch(/procedure done: (8|9|10) frames analysed, \d+ text regions masked, recording available/);
+    expect(out).toMatch(
+      /procedure done: (8|9|10) frames analysed, \d+ text regions masked, recording available/,
+    );
 
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
     const edgeStops = stops(join(dir, 'demo/edge.log'));
     const hubStops = stops(join(dir, 'demo/hub.log'));
-    expect(edgeStops.map((s) => s.part)).toEqual(['capture', 'sync', 'enrolment', 'http', 'models', 'sqlite']);
+    expect(edgeStops.map((s) => s.part)).toEqual([
+      'capture',
+      'sync',
+      'enrolment',
+      'http',
+      'models',
+      'sqlite',
+    ]);
     expect(hubStops.map((s) => s.part)).toEqual([
       'http',
       'ingest',

@@ -11,6 +11,7 @@ export const portalPage = `<!doctype html>
 <title>GI Copilot - Procedures</title>
 <style>
   :root { font-family: system-ui, sans-serif; color: #1b1f24; background: #f5f6f8; }
+  [hidden] { display: none !important; }
   body { margin: 0; }
   header { background: #17324d; color: #fff; padding: 12px 24px; display: flex; justify-content: space-between; align-items: center; }
   header h1 { font-size: 20px; margin: 0; }

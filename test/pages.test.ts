@@ -1,0 +1,291 @@
+/**
+ * Browser tests of the two web pages: the hub's review portal and the edge's in-room screen, driven
+ * in headless Chromium (Debian's, never a downloaded one) against a hub and an edge started
+ * in-process on embedded PostgreSQL/S3/MQTT. Screenshots go to test/artifacts/ for a person to see.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEdgeConfig } from '@gic/edge/config.js';
+import { type RunningEdge, startEdge } from '@gic/edge/edge-process.js';
+import { loadHubConfig } from '@gic/hub/config.js';
+import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './ports.js';
+
+const log = createLogger('pages', 'warn');
+const root = join(import.meta.dirname, '..');
+const modelsDir = join(root, 'models');
+const artifactsDir = join(import.meta.dirname, 'artifacts');
+const ADMIN_PASSWORD = 'pages-admin-password';
+const DEVICE_NAME = 'pages-test-room-1';
+
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** The text of an element, trimmed ('' when it has none). */
+const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').trim();
+
+describe('the web pages in a browser', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-pages-'));
+  chmodSync(dir, 0o711); // embedded PostgreSQL runs as user postgres when tests run as root
+  const samplePath = join(dir, 'sample.mp4');
+  let hub: RunningHub;
+  let edge: RunningEdge;
+  let browser: Browser;
+  let accessToken: string;
+
+  async function enrolmentToken(): Promise<string> {
+    const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: '{}',
+    });
+    expect(res.status).toBeLessThan(300);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  /** The edge's one procedure, as its local store has it. */
+  const edgeProcedure = () =>
+    edge.db.prepare('SELECT id, frame_count, ended_at FROM procedures').get() as {
+      id: string;
+      frame_count: number;
+      ended_at: string | null;
+    };
+
+  beforeAll(async () => {
+    mkdirSync(artifactsDir, { recursive: true });
+    const [http, mqtt, pg, s3, edgePort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const [launched, started] = await Promise.all([
+      chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs }),
+      startHub(
+        loadHubConfig({
+          GIC_HUB_DATA_DIR: join(dir, 'hub'),
+          GIC_HUB_PORT: String(http),
+          GIC_MQTT_PORT: String(mqtt),
+          GIC_EMBEDDED_PG_PORT: String(pg),
+          GIC_EMBEDDED_S3_PORT: String(s3),
+          GIC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        }),
+        log,
+      ),
+      generateSampleVideo(samplePath, { seconds: 6 }),
+    ]);
+    browser = launched;
+    hub = started;
+    const login = await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    accessToken = ((await login.json()) as { accessToken: string }).accessToken;
+    // Last: the clip plays in real time from here, and the in-room test must see it live.
+    edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge'),
+        GIC_EDGE_PORT: String(edgePort),
+        GIC_EDGE_NAME: DEVICE_NAME,
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: await enrolmentToken(),
+        GIC_SOURCE: `file:${samplePath}`,
+        GIC_REPLAY_REALTIME: 'true',
+        GIC_PRIVACY_MASKS: JSON.stringify(SAMPLE_OSD_MASKS),
+        GIC_MODELS_DIR: modelsDir,
+        GIC_LOG_LEVEL: 'warn',
+      }),
+      log,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await edge?.stop();
+    await hub?.stop();
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // First, while the 6 s clip is still playing.
+  it('in-room page: shows live analysis, loaded models, masked text and hub sync, no banner', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(edge.httpUrl);
+      expect(await page.title()).toBe('GI Copilot - In-room');
+
+      // Frames counted while the source is live (not only once it has ended).
+      await page.waitForFunction(
+        () => {
+          const frames = Number(document.getElementById('frames')?.textContent);
+          return frames > 0 && /\(live\)$/.test(document.getElementById('source')?.textContent ?? '');
+        },
+        undefined,
+        { timeout: 10_000, polling: 100 },
+      );
+      expect(await text(page, '#source')).toBe('file: sample.mp4 (live)');
+      expect(await text(page, '#timer')).toMatch(/^\d\d:\d\d$/);
+
+      const models = await text(page, '#models');
+      expect(models).toContain('pp-ocrv4-det');
+      expect(models).toMatch(/^pp-ocrv4-det 4\.0\.0 \[cpu\]$/);
+      // The burned-in identity band is found in the clip and drawn as masked.
+      const privacy = await text(page, '#privacy');
+      expect(privacy).toMatch(/^\d+ region\(s\)$/);
+      expect(Number.parseInt(privacy, 10)).toBeGreaterThanOrEqual(1);
+      expect(await text(page, '#quality')).toMatch(/^(sharp|blurred), exposure (ok|under|over)$/);
+      expect(await text(page, '#findings')).toBe('0');
+
+      // Enrolment and the MQTT session come up in the background.
+      await page.waitForFunction(
+        () => document.getElementById('sync')?.textContent?.startsWith('connected, '),
+        undefined,
+        { timeout: 15_000 },
+      );
+      expect(await text(page, '#sync')).toMatch(/^connected, \d+ pending/);
+      expect(await page.getAttribute('#sync', 'class')).toBe('ok');
+
+      // Every model loaded: no banner, and its text is empty.
+      expect(await page.getAttribute('#banner', 'class')).not.toContain('show');
+      expect(await text(page, '#banner')).toBe('');
+      expect(await page.isVisible('#banner')).toBe(false);
+
+      // What the page counted is what the edge stored.
+      const shown = Number(await text(page, '#frames'));
+      expect(shown).toBeGreaterThan(0);
+      expect(shown).toBeLessThanOrEqual(edgeProcedure().frame_count);
+
+      await page.screenshot({ path: join(artifactsDir, 'in-room.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('hub portal: refuses a wrong password, then lists the procedure until its recording is available', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${hub.httpUrl}/`);
+      expect(await page.title()).toBe('GI Copilot - Procedures');
+      await page.waitForSelector('#login', { state: 'visible', timeout: 5_000 });
+      expect(await page.isVisible('#list')).toBe(false);
+      expect(await page.inputValue('input[name=username]')).toBe('admin');
+
+      // Wrong password: an error, and still no table.
+      await page.fill('input[name=password]', 'not-the-password');
+      await page.click('button[type=submit]');
+      await page.waitForFunction(
+        () => (document.getElementById('error')?.textContent ?? '') !== '',
+        undefined,
+        {
+          timeout: 5_000,
+        },
+      );
+      expect(await text(page, '#error')).toBe('Sign-in failed: invalid username or password');
+      expect(await page.isVisible('#login')).toBe(true);
+      expect(await page.isVisible('#list')).toBe(false);
+      expect(await page.isVisible('table')).toBe(false);
+      expect(await page.locator('#rows tr').count()).toBe(0);
+      await page.screenshot({ path: join(artifactsDir, 'portal-sign-in-failed.png'), fullPage: true });
+
+      // Right password: the table, with the edge's procedure in it.
+      await page.fill('input[name=password]', ADMIN_PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#list', { state: 'visible', timeout: 5_000 });
+      expect(await page.getAttribute('#login', 'hidden')).toBe('');
+      expect(await page.isVisible('#login')).toBe(false);
+      expect(await text(page, '#error')).toBe('');
+
+      const { id: procedureId } = edgeProcedure();
+      const row = page.locator(`#rows tr[data-procedure-id="${procedureId}"]`);
+      const cells = row.locator('td');
+      // The procedure reaches the hub over MQTT; the page refreshes every 3 s.
+      await expect.poll(() => row.count(), { timeout: 15_000, interval: 250 }).toBe(1);
+      const { deviceId } = await edge.enrolled;
+      expect(await cells.nth(1).textContent()).toBe(`${DEVICE_NAME} (${deviceId})`);
+      await expect
+        .poll(async () => Number(await cells.nth(3).textContent()), { timeout: 15_000, interval: 250 })
+        .toBeGreaterThan(0);
+
+      // The recording is uploaded once the clip ends, then verified by the hub.
+      const state = row.locator('.state');
+      await expect.poll(() => state.textContent(), { timeout: 40_000, interval: 500 }).toBe('available');
+      expect(await state.getAttribute('class')).toBe('state available');
+      // By then every analysis has arrived: the count is the edge's own.
+      const local = edgeProcedure();
+      expect(local.ended_at).not.toBeNull();
+      expect(Number(await cells.nth(3).textContent())).toBe(local.frame_count);
+      expect(local.frame_count).toBeGreaterThanOrEqual(12); // 6 s at 3 fps, about 18
+      expect(await cells.nth(2).textContent()).toMatch(/^\d+\.\d s$/);
+      expect(Number(await cells.nth(5).textContent())).toBeGreaterThan(0); // text masked
+      expect(await text(page, '#updated')).toMatch(/^Updated /);
+
+      await page.screenshot({ path: join(artifactsDir, 'portal.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 70_000);
+
+  it('in-room page: a model whose file fails its SHA-256 check is shown as off, with the reason', async () => {
+    // A manifest that names the real model file but a different SHA-256.
+    const badModels = join(dir, 'bad-models');
+    mkdirSync(join(badModels, 'pp-ocrv4-det'), { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(modelsDir, 'pp-ocrv4-det.json'), 'utf8'));
+    manifest.files[0].sha256 = '0'.repeat(64);
+    writeFileSync(join(badModels, 'pp-ocrv4-det.json'), JSON.stringify(manifest));
+    symlinkSync(
+      join(root, 'node_modules', manifest.files[0].npm.package, manifest.files[0].npm.path),
+      join(badModels, 'pp-ocrv4-det', 'model.onnx'),
+    );
+
+    const second = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge-model-off'),
+        GIC_EDGE_PORT: String(await freePort()),
+        GIC_EDGE_NAME: 'pages-test-room-2',
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: await enrolmentToken(),
+        GIC_SOURCE: 'test',
+        GIC_MODELS_DIR: badModels,
+        GIC_LOG_LEVEL: 'warn',
+      }),
+      createLogger('pages-model-off', 'fatal'), // the model-off error is expected here
+    );
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(second.httpUrl);
+      // The banner is filled from the latest analysis, so it shows once a frame is analysed.
+      await page.waitForSelector('#banner.show', { state: 'visible', timeout: 15_000 });
+      const banner = await text(page, '#banner');
+      expect(banner).toMatch(/^MODEL OFF: pp-ocrv4-det - /);
+      expect(banner).toContain('SHA-256');
+      expect(banner).toContain(`manifest says ${'0'.repeat(64)}`);
+      expect(banner).not.toContain('NO SIGNAL');
+      // Analysis runs on without it: frames counted, no model in use, nothing masked.
+      expect(Number(await text(page, '#frames'))).toBeGreaterThan(0);
+      expect(await text(page, '#models')).toBe('none');
+      expect(await text(page, '#privacy')).toBe('0 region(s)');
+      expect(await text(page, '#source')).toBe('test: test pattern (live)');
+
+      await page.screenshot({ path: join(artifactsDir, 'in-room-model-off.png'), fullPage: true });
+    } finally {
+      await context.close();
+      await second.stop();
+    }
+  }, 30_000);
+});
