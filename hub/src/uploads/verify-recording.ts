@@ -10,7 +10,7 @@ import { findRecording, transitionRecording } from './recordings-repo.js';
  */
 export async function verifyRecording(db: Queryable, store: ObjectStore, log: Logger, recordingId: string) {
   const recording = await findRecording(db, recordingId);
-  if (!recording || recording.status !== 'verifying') return;
+  if (recording?.status !== 'verifying') return;
   const { sha256, bytes } = await store.sha256(recording.object_key);
   if (sha256 === recording.sha256_claimed && bytes === Number(recording.size_bytes)) {
     await transitionRecording(db, recordingId, ['verifying'], 'available', { sha256Verified: sha256 });
