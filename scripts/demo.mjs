@@ -40,12 +40,27 @@ function start(name, script, env) {
   child.exited = new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal)));
   child.exited.then((code) => {
     if (!stopping) {
-      say(`${name} exited unexpectedly (${code}); see ${join(dir, `${name}.log`)}`);
+      say(`${name} exited unexpectedly (${code}): ${lastError(join(dir, `${name}.log`))}`);
+      say(`full log: ${join(dir, `${name}.log`)}`);
       shutdown(1);
     }
   });
   children.push({ name, child });
   return child;
+}
+
+/** The last error a process logged, in a line a person can read. */
+function lastError(logFile) {
+  const lines = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').reverse() : [];
+  for (const line of lines) {
+    try {
+      const entry = JSON.parse(line);
+      if (entry.level >= 50) return [entry.msg, entry.err?.message].filter(Boolean).join(': ');
+    } catch {
+      // not a JSON line (a warning printed by a library)
+    }
+  }
+  return 'no error logged';
 }
 
 async function waitFor(what, check, timeoutMs = 120_000) {
