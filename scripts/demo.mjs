@@ -11,7 +11,8 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
 
-const t0 = Number(process.env.GIC_DEMO_T0 ?? Date.now());
+// GIC_DEMO_T0 (ms) is set by `npm run demo` before set-up, so the times printed include it.
+const t0 = Number(process.env.GIC_DEMO_T0 || Date.now());
 const root = resolve(import.meta.dirname, '..');
 const dir = resolve(process.env.GIC_DEMO_DIR ?? join(root, '.gic/demo'));
 const hubPort = process.env.GIC_HUB_PORT ?? '8080';
@@ -28,7 +29,13 @@ function start(name, script, env) {
   const log = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
   // Own process group: Ctrl-C reaches only this script, which then stops the parts in order.
   const child = spawn(process.execPath, [join(root, script)], {
-    env: { ...process.env, UV_THREADPOOL_SIZE: '16', ...env },
+    env: {
+      ...process.env,
+      UV_THREADPOOL_SIZE: '16',
+      // The pinned AWS SDK runs on Node 20; its notice about future releases is noise in the demo.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
