@@ -28,8 +28,12 @@ export const modelManifestSchema = z.object({
     std: z.tuple([z.number(), z.number(), z.number()]),
   }),
   output: z.object({
-    kind: z.enum(['probability-map', 'boxes', 'masks']),
+    /** probability-map: DB text detection; boxes/masks: detector or segmenter; anchors: SSD-style (BlazeFace). */
+    kind: z.enum(['probability-map', 'boxes', 'masks', 'anchors']),
+    /** The primary output tensor. */
     name: z.string().min(1),
+    /** Further output tensors by role, for models with several (boxes, scores, labels, masks). */
+    names: z.record(z.enum(['boxes', 'scores', 'labels', 'masks']), z.string().min(1)).optional(),
     labels: z.array(z.string()).default([]),
     threshold: z.number().min(0).max(1),
   }),
