@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
@@ -8,12 +8,13 @@ import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.j
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { type ServerType, serve } from '@hono/node-server';
-import { type CaptureEnd, CapturePipeline } from './capture/capture-pipeline.js';
+import type { CaptureEnd } from './capture/capture-pipeline.js';
+import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
 import { LiveStateHolder } from './live/live-state.js';
-import { ProcedureLog } from './live/procedure-log.js';
+import { type EndReason, ProcedureLog } from './live/procedure-log.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
@@ -165,7 +166,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           config.mqttUrlOverride ?? credentials.mqttUrl,
           outbox,
           log.child({ part: 'sync' }),
-          () => (live.state.procedure && !live.state.procedure.endedAt ? 'in-procedure' : 'online'),
+          () =>
+            live.state.source.state === 'no-signal'
+              ? 'no-signal'
+              : live.state.procedure && !live.state.procedure.endedAt
+                ? 'in-procedure'
+                : 'online',
         );
         await publisher.start();
         uploader = new RecordingUploader(
@@ -187,69 +193,64 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
     });
 
-    // Capture: one procedure per run of the source.
-    const procedureId = procedures.start(config.source, sourceLabel(config));
-    const recordingId = randomUUID();
-    const recordingPath = join(recordingsDir, `${procedureId}.mp4`);
-    recordings.add(recordingId, procedureId, recordingPath);
-    live.state.procedure = { id: procedureId, startedAt: new Date().toISOString(), frames: 0 };
-    let closed = false;
-    const closeProcedure = async (reason: 'source-ended' | 'shutdown') => {
-      if (closed) return;
-      closed = true;
-      procedures.end(procedureId, reason);
-      if (live.state.procedure) live.state.procedure.endedAt = new Date().toISOString();
-      publisher?.notify();
-      publisher?.publishStatus('online');
-      if (await finishRecording(recordings, recordingId)) uploadLoop?.kick();
-    };
-    let resolveEnded: (end: CaptureEnd) => void = () => {};
-    const sourceEnded = new Promise<CaptureEnd>((r) => {
-      resolveEnded = r;
-    });
-    const capture = new CapturePipeline(
+    // Capture: each run of the source that delivers video is one procedure, recorded to its own file.
+    let current: { run: CaptureRun; procedureId: string; recordingId: string } | undefined;
+    const endReason = (end: CaptureEnd): EndReason =>
+      end.kind === 'eos' ? 'source-ended' : end.kind === 'error' ? 'source-lost' : 'shutdown';
+    const supervisor = new CaptureSupervisor(
       {
         source: config.source,
         realtime: config.realtime,
         analysis: { ...size, fps: config.analysisFps },
-        recordingPath,
         masks: config.privacyMasks,
       },
+      recordingsDir,
       {
-        onFrame: async (frame) => {
-          live.state.source.state = 'live';
+        onRunStart: (run) => {
+          const procedureId = procedures.start(config.source, sourceLabel(config));
+          const recordingId = randomUUID();
+          recordings.add(recordingId, procedureId, run.recordingPath);
+          current = { run, procedureId, recordingId };
+          live.state.procedure = { id: procedureId, startedAt: new Date().toISOString(), frames: 0 };
+          publisher?.publishStatus('in-procedure');
+          log.info({ procedureId }, 'procedure started');
+        },
+        onFrame: async (run, frame) => {
           const end = frameSeconds.startTimer();
           const analysis = await analyzer.analyse(frame);
           end();
-          procedures.recordFrame(procedureId, analysis);
+          if (current?.run === run) procedures.recordFrame(current.procedureId, analysis);
           live.frameAnalysed(analysis);
           publisher?.notify();
         },
-        onEnd: (end) => {
-          if (end.kind === 'error') {
-            live.state.source.state = 'no-signal';
-            live.state.source.message = end.message;
-            log.error({ reason: end.message }, 'video source lost');
-          } else {
-            live.state.source.state = 'ended';
+        onRunEnd: async (run, end) => {
+          if (current?.run !== run) {
+            // The source never delivered a frame: nothing was recorded worth keeping.
+            rmSync(run.recordingPath, { force: true });
+            return;
           }
-          log.info({ end: end.kind, frames: capture.framesSampled }, 'capture ended');
-          closeProcedure(end.kind === 'stopped' ? 'shutdown' : 'source-ended').then(
-            () => resolveEnded(end),
-            (err) => log.error({ err }, 'closing procedure failed'),
-          );
+          const { procedureId, recordingId } = current;
+          current = undefined;
+          procedures.end(procedureId, endReason(end));
+          if (live.state.procedure) live.state.procedure.endedAt = new Date().toISOString();
+          publisher?.notify();
+          publisher?.publishStatus('online');
+          log.info({ procedureId, end: end.kind, frames: run.frames }, 'procedure ended');
+          if (await finishRecording(recordings, recordingId)) uploadLoop?.kick();
+        },
+        onState: (state, message) => {
+          live.state.source.state = state;
+          live.state.source.message = message;
+          if (state === 'no-signal') {
+            log.error({ reason: message }, 'no signal from the video source; retrying');
+            publisher?.publishStatus('no-signal');
+          }
         },
       },
     );
-    stops.push({
-      name: 'capture',
-      stop: async () => {
-        await capture.stop();
-        await closeProcedure('shutdown');
-      },
-    });
-    capture.start();
-    log.info({ url: httpUrl, procedureId, source: config.source.kind }, 'edge started');
+    const sourceEnded = supervisor.start();
+    stops.push({ name: 'capture', stop: () => supervisor.stop() });
+    log.info({ url: httpUrl, source: config.source.kind }, 'edge started');
     return { db, httpUrl, sourceEnded, enrolled, stop };
   } catch (err) {
     await stop();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool.js';
 import { ConfigError } from '@gic/shared/config/parse-env.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { loadEdgeConfig } from './config.js';

@@ -100,7 +100,12 @@ export class CapturePipeline {
   private finish(end: CaptureEnd): void {
     if (this.ended) return;
     this.ended = true;
-    if (end.kind === 'error') this.pipeline?.stop();
+    // Called from the bus callback: stopping here, synchronously, is what ends gstreamer-superficial's
+    // bus polling. A pipeline stopped at any other moment leaves a libuv worker thread waiting forever.
+    if (end.kind !== 'stopped') {
+      this.pipeline?.stop();
+      this.pipeline = undefined;
+    }
     this.handlers.onEnd(end);
   }
 }

@@ -1,6 +1,6 @@
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 
-export type SourceState = 'starting' | 'live' | 'ended' | 'no-signal';
+import type { SourceState } from '../capture/capture-supervisor.js';
 
 /** What the in-room screen shows, kept in memory and rebuilt from the pipeline as it runs. */
 export interface LiveState {

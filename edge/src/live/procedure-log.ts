@@ -4,7 +4,7 @@ import type { SourceConfig } from '../config.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 
-export type EndReason = 'source-ended' | 'operator' | 'shutdown' | 'out-of-body';
+export type EndReason = 'source-ended' | 'source-lost' | 'operator' | 'shutdown' | 'out-of-body';
 
 /**
  * Writes a procedure's life to SQLite and, in the same transaction, to the outbox: nothing is stored

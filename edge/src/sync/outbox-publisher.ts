@@ -1,7 +1,11 @@
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import { BROKER_AUDIENCE, signDeviceToken } from '@gic/provisioning/device-token.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import { ackSchema } from '@gic/shared/messages/events.js';
+import { ackSchema, type DeviceStatus } from '@gic/shared/messages/events.js';
+
+/** What a connected device announces on its retained status topic (offline is its Last Will). */
+type DeviceState = Exclude<DeviceStatus['state'], 'offline'>;
+
 import { deviceTopic } from '@gic/shared/messages/topics.js';
 import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connection.js';
 import type { Outbox } from '../outbox/outbox.js';
@@ -40,7 +44,7 @@ export class OutboxPublisher {
     private readonly outbox: Outbox,
     private readonly log: Logger,
     /** What to announce on the retained status topic at each (re)connect. */
-    private readonly currentState: () => 'online' | 'in-procedure',
+    private readonly currentState: () => DeviceState,
     options: PublisherOptions = {},
   ) {
     this.resendAfterMs = options.resendAfterMs ?? 10_000;
@@ -127,7 +131,7 @@ export class OutboxPublisher {
   }
 
   /** Announces in-procedure or online on the retained status topic. */
-  publishStatus(state: 'online' | 'in-procedure'): void {
+  publishStatus(state: DeviceState): void {
     this.connection?.client.publish(
       deviceTopic(this.credentials.deviceId, 'status'),
       JSON.stringify({ state, ts: new Date().toISOString() }),

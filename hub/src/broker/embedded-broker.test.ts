@@ -127,4 +127,37 @@ describe('embedded broker over TCP', () => {
     );
     expect(rows[0].n).toBe(0);
   });
+
+  it('records the state a device reports, and its Last Will when it drops off', async () => {
+    const client = mqtt.connect(url, {
+      clientId: device.id,
+      username: device.id,
+      password: await token(),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      will: {
+        topic: `gic/v1/d/${device.id}/status`,
+        payload: Buffer.from(JSON.stringify({ state: 'offline', ts: new Date().toISOString() })),
+        qos: 1,
+        retain: true,
+      },
+    });
+    clients.push(client);
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    const status = async () =>
+      (await db.query('SELECT status FROM devices WHERE id = $1', [device.id])).rows[0].status;
+    const until = async (want: string) => {
+      for (let i = 0; i < 100 && (await status()) !== want; i++) await new Promise((r) => setTimeout(r, 50));
+      return status();
+    };
+    await client.publishAsync(
+      `gic/v1/d/${device.id}/status`,
+      JSON.stringify({ state: 'no-signal', ts: new Date().toISOString() }),
+      { qos: 1, retain: true },
+    );
+    expect(await until('no-signal')).toBe('no-signal');
+    // An abrupt drop (no DISCONNECT) makes the broker publish the Last Will.
+    (client as unknown as { stream: { destroy(): void } }).stream.destroy();
+    expect(await until('offline')).toBe('offline');
+  });
 });

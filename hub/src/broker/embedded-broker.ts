@@ -6,7 +6,6 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyServiceToken } from '../auth/session-tokens.js';
 import type { Database } from '../db/database.js';
 import { authenticateDevice } from '../devices/device-auth.js';
-import { setDeviceStatus } from '../devices/devices-repo.js';
 import { mayPublish, maySubscribe, type Principal, SERVICE_CLIENT_PREFIX } from './broker-policy.js';
 
 export interface BrokerHandle {
@@ -76,16 +75,6 @@ export async function startEmbeddedBroker(
       callback(null, subscription);
     },
   });
-  const track = (client: Client, status: string) => {
-    const principal = principals.get(client);
-    if (principal?.kind === 'device') {
-      setDeviceStatus(db, principal.deviceId, status).catch((err) =>
-        log.warn({ err }, 'device status not saved'),
-      );
-    }
-  };
-  broker.on('client', (client) => track(client, 'connected'));
-  broker.on('clientDisconnect', (client) => track(client, 'disconnected'));
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
   );

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import { deviceEventSchema } from '@gic/shared/messages/events.js';
+import { deviceEventSchema, deviceStatusSchema } from '@gic/shared/messages/events.js';
 import { allDevicesTopic, deviceTopic, parseDeviceTopic } from '@gic/shared/messages/topics.js';
 import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connection.js';
 import { signServiceToken } from '../auth/session-tokens.js';
 import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
 import { type Database, inTransaction } from '../db/database.js';
+import { setDeviceStatus } from '../devices/devices-repo.js';
 import { applyEvent } from './apply-event.js';
 import { insertDeadLetter } from './ingest-repo.js';
 
@@ -44,7 +45,7 @@ export class IngestService {
     const { client } = this.connection;
     client.on('connect', () => {
       this.log.info('ingest connected to broker');
-      client.subscribe(allDevicesTopic('events'), { qos: 1 }, (err) => {
+      client.subscribe([allDevicesTopic('events'), allDevicesTopic('status')], { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, 'ingest could not subscribe');
       });
     });
@@ -59,6 +60,7 @@ export class IngestService {
     const parsedTopic = parseDeviceTopic(topic);
     const deviceId = parsedTopic?.deviceId ?? null;
     const text = payload.toString('utf8');
+    if (parsedTopic?.kind === 'status') return this.handleStatus(parsedTopic.deviceId, text);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -87,6 +89,26 @@ export class IngestService {
         { deviceId, eventId: parsed.data.id, err: message },
         'ingest failed; event left with device',
       );
+    }
+  }
+
+  /** A device's retained status (online, in-procedure, no-signal, or offline from its Last Will). */
+  private async handleStatus(deviceId: string, text: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = deviceStatusSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn({ deviceId }, 'malformed device status ignored');
+      return;
+    }
+    try {
+      await setDeviceStatus(this.db, deviceId, parsed.data.state);
+    } catch (err) {
+      this.log.warn({ deviceId, err: (err as Error).message }, 'device status not saved');
     }
   }
 
@@ -120,7 +142,9 @@ export class IngestService {
   /** Waits for messages in hand, then disconnects. */
   async stop(): Promise<void> {
     const client = this.connection?.client;
-    if (client?.connected) await client.unsubscribeAsync(allDevicesTopic('events')).catch(() => {});
+    if (client?.connected) {
+      await client.unsubscribeAsync([allDevicesTopic('events'), allDevicesTopic('status')]).catch(() => {});
+    }
     await this.chain;
     await this.connection?.close();
   }

@@ -23,8 +23,15 @@ export async function* readFileFrames(
   );
   const sink = pipeline.findChild('sink')!;
   let failure: string | undefined;
+  let stopped = false;
+  const stop = () => {
+    if (!stopped) pipeline.stop();
+    stopped = true;
+  };
   pipeline.pollBus((m) => {
     if (m.type === 'error') failure = `${m.name ?? 'pipeline'}: ${m.message ?? 'error'}`;
+    // Stopping inside the bus callback ends the binding's bus polling (see CapturePipeline).
+    if (m.type === 'error' || m.type === 'eos') stop();
   });
   pipeline.play();
   const stride = rgbStride(width);
@@ -44,6 +51,6 @@ export async function* readFileFrames(
       yield { data: buf, width, height, stride, index, ptsMs: Math.round((index * 1000) / fps) };
     }
   } finally {
-    pipeline.stop();
+    stop();
   }
 }

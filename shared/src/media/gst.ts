@@ -26,6 +26,13 @@ interface GstModule {
 
 let cached: GstModule | undefined;
 
+/**
+ * Note on threads: `pollBus` and `appsink.pull` each wait on a libuv worker thread. A bus poll ends
+ * only when the pipeline is stopped from inside its own bus callback (on `eos` or `error`); stop it
+ * anywhere else and that thread waits forever. Callers stop there, and processes raise
+ * UV_THREADPOOL_SIZE so that the rare leftover cannot starve file and crypto work.
+ */
+
 /** Loads the native binding once (it is CommonJS with a .node addon, so ESM import cannot load it). */
 export function gst(): GstModule {
   cached ??= createRequire(import.meta.url)('gstreamer-superficial') as GstModule;

@@ -87,7 +87,7 @@ export const procedureEndedEvent = z.object({
   body: z.object({
     endedAt: isoTime,
     analysedFrames: z.number().int().nonnegative(),
-    reason: z.enum(['source-ended', 'operator', 'shutdown', 'out-of-body']),
+    reason: z.enum(['source-ended', 'source-lost', 'operator', 'shutdown', 'out-of-body']),
   }),
 });
 
@@ -106,7 +106,7 @@ export type Ack = z.infer<typeof ackSchema>;
 
 /** Retained on `status`; `offline` is the Last Will. */
 export const deviceStatusSchema = z.object({
-  state: z.enum(['online', 'offline', 'in-procedure']),
+  state: z.enum(['online', 'offline', 'in-procedure', 'no-signal']),
   ts: isoTime,
   version: z.string().max(50).optional(),
 });
