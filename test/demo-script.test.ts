@@ -95,6 +95,7 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       'capture',
       'sync',
       'enrolment',
+      'live-push',
       'http',
       'models',
       'sqlite',

@@ -12,6 +12,7 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { freePort } from './ports.js';
 
 const log = createLogger('e2e', 'warn');
@@ -152,6 +153,20 @@ describe('the demo path, end to end on embedded defaults', () => {
     }
     await analyzer.close();
     expect(checked).toBeGreaterThanOrEqual(7);
+
+    // The in-room screen's feeds: the latest preview JPEG and the WebSocket push.
+    const preview = await fetch(`${edge.httpUrl}/api/v1/realtime/preview.jpg`);
+    expect(preview.headers.get('content-type')).toBe('image/jpeg');
+    expect([...new Uint8Array(await preview.arrayBuffer()).subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    const pushed = await new Promise<{ type: string; procedure: { frames: number } }>((resolve, reject) => {
+      const socket = new WebSocket(`${edge.httpUrl.replace('http', 'ws')}/api/v1/realtime/ws`);
+      socket.once('message', (data) => {
+        socket.close();
+        resolve(JSON.parse(String(data)));
+      });
+      socket.once('error', reject);
+    });
+    expect(pushed).toMatchObject({ type: 'live', procedure: { frames: local.length } });
 
     // The API lists it as a user sees it.
     const res = await fetch(`${hub.httpUrl}/api/v1/procedures`, {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { basename, join } from 'node:path';
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
@@ -13,6 +14,7 @@ import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
+import { LivePush } from './http/live-push.js';
 import { LiveStateHolder } from './live/live-state.js';
 import { type EndReason, ProcedureLog } from './live/procedure-log.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
@@ -99,12 +101,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     let uploader: RecordingUploader | undefined;
     let uploadLoop: UploadLoop | undefined;
 
-    const app = createEdgeApp({
-      log,
-      metrics,
-      db,
-      live: () => live.state,
-      sync: () => ({
+    const push = new LivePush();
+    const snapshot = () => ({
+      ...live.state,
+      sync: {
         ...(publisher?.state() ?? {
           connected: false,
           pendingEvents: outbox.size(),
@@ -112,7 +112,15 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           lastConfirmedAt: null,
         }),
         ...(uploader?.progress ? { upload: uploader.progress } : {}),
-      }),
+      },
+    });
+    const app = createEdgeApp({
+      log,
+      push,
+      metrics,
+      db,
+      live: () => live.state,
+      sync: () => snapshot().sync,
       gpu: () => ({
         executionProvider: analyzer.models[0]?.executionProvider ?? null,
         models: analyzer.models,
@@ -130,7 +138,17 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       );
       s.once('error', reject);
     });
-    stops.push({ name: 'http', stop: () => new Promise<void>((r) => server.close(() => r())) });
+    push.attach(server as Server, snapshot);
+    stops.push({
+      name: 'http',
+      stop: async () => {
+        await push.close();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    });
+    // Screens hear of sync and source changes at least once a second, even with no new frames.
+    const heartbeat = setInterval(() => push.broadcast({ type: 'live', ...snapshot() }), 1000);
+    stops.push({ name: 'live-push', stop: () => clearInterval(heartbeat) });
     const address = server.address();
     const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
 
@@ -203,6 +221,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         realtime: config.realtime,
         analysis: { ...size, fps: config.analysisFps },
         masks: config.privacyMasks,
+        preview: { width: 640, fps: 10 },
       },
       recordingsDir,
       {
@@ -221,8 +240,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           end();
           if (current?.run === run) procedures.recordFrame(current.procedureId, analysis);
           live.frameAnalysed(analysis);
+          push.broadcast({ type: 'live', ...snapshot() });
           publisher?.notify();
         },
+        onPreview: (jpeg) => push.preview(jpeg),
         onRunEnd: async (run, end) => {
           if (current?.run !== run) {
             // The source never delivered a frame: nothing was recorded worth keeping.

@@ -10,6 +10,8 @@ export interface CaptureHandlers {
   onFrame(frame: RgbFrame): Promise<void>;
   /** Called once, when the source ends, fails or is stopped. */
   onEnd(end: CaptureEnd): void;
+  /** Each preview JPEG, when the layout asks for a preview. */
+  onPreview?(jpeg: Buffer): void;
 }
 
 /**
@@ -71,8 +73,16 @@ export class CapturePipeline {
           this.finish({ kind: 'error', message: `analysis failed: ${err.message}` });
         });
       });
+    const preview = this.layout.preview ? pipeline.findChild('preview') : undefined;
+    const pullPreview = () =>
+      preview?.pull((jpeg) => {
+        if (this.ended || !jpeg) return;
+        this.handlers.onPreview?.(jpeg);
+        pullPreview();
+      });
     pipeline.play();
     pull();
+    pullPreview();
   }
 
   /** Frames sampled so far. */

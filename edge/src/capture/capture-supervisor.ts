@@ -20,6 +20,7 @@ export interface SupervisorHandlers {
   /** The run is over; its recorder has closed its file. */
   onRunEnd(run: CaptureRun, end: CaptureEnd): Promise<void>;
   onState(state: SourceState, message?: string): void;
+  onPreview?(jpeg: Buffer): void;
 }
 
 export interface SupervisorOptions {
@@ -96,6 +97,9 @@ export class CaptureSupervisor {
             await this.handlers.onFrame(run, frame);
           },
           onEnd: resolve,
+          ...(this.handlers.onPreview
+            ? { onPreview: (jpeg: Buffer) => this.handlers.onPreview?.(jpeg) }
+            : {}),
         },
       );
       this.current = pipeline;

@@ -12,6 +12,9 @@ export interface CaptureLayout {
   recordingPath?: string;
   /** On-screen-display regions burned out of the recording (normalised). */
   masks: Box[];
+  /** A JPEG preview for the in-room screen into the `preview` appsink; none when absent. */
+  /** Height follows the source's aspect ratio. */
+  preview?: { width: number; fps: number };
 }
 
 function demuxerFor(path: string): string {
@@ -65,7 +68,8 @@ function fraction(fps: number): string {
  * One pipeline, one tee: (a) the analysis branch samples frames at the analysis rate and size as
  * packed RGB into the `analysis` appsink, dropping stale frames when live; (b) the recorder burns
  * out the static masks and writes fragmented H.264 MP4 (readable up to the last second even after a
- * crash), with no audio track.
+ * crash), with no audio track; (c) an optional JPEG preview for the in-room screen (shown in the room
+ * only, never stored or sent).
  */
 export function captureDescription(layout: CaptureLayout): string {
   const { analysis } = layout;
@@ -80,6 +84,20 @@ export function captureDescription(layout: CaptureLayout): string {
       `appsink name=analysis sync=false max-buffers=2 drop=${live}`,
     ].join(' ! '),
   ];
+  if (layout.preview) {
+    const p = layout.preview;
+    branches.push(
+      [
+        't. ! queue leaky=downstream max-size-buffers=1',
+        'videorate drop-only=true',
+        'videoscale',
+        'videoconvert',
+        `video/x-raw,format=I420,width=${p.width},pixel-aspect-ratio=1/1,framerate=${fraction(p.fps)}`,
+        'jpegenc quality=70',
+        'appsink name=preview sync=false max-buffers=1 drop=true',
+      ].join(' ! '),
+    );
+  }
   if (layout.recordingPath) {
     branches.push(
       [

@@ -8,6 +8,7 @@ import type { EdgeDatabase } from '../store/edge-database.js';
 import type { SyncState } from '../sync/outbox-publisher.js';
 import type { UploadProgress } from '../upload/recording-uploader.js';
 import { inRoomPage } from './in-room-page.js';
+import type { LivePush } from './live-push.js';
 
 export interface EdgeAppDeps {
   log: Logger;
@@ -18,6 +19,7 @@ export interface EdgeAppDeps {
   gpu: () => Record<string, unknown>;
   /** Free space where recordings go (bytes). */
   diskFree: () => Promise<number>;
+  push: LivePush;
 }
 
 /** The edge's local HTTP surface: in-room page, realtime analysis, health, metrics. Works with no network. */
@@ -45,6 +47,12 @@ export function createEdgeApp(deps: EdgeAppDeps) {
     c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
   );
   app.get('/api/v1/realtime/analysis', (c) => c.json({ ...deps.live(), sync: deps.sync() }));
+  app.get('/api/v1/realtime/preview.jpg', (c) => {
+    const jpeg = deps.push.latestPreview;
+    if (!jpeg) return c.json({ error: 'no preview yet: no video from the source' }, 503);
+    return c.body(new Uint8Array(jpeg), 200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
+  });
+  app.get('/api/v1/realtime/preview.mjpeg', () => deps.push.mjpegResponse());
   app.get('/', (c) => c.html(inRoomPage));
   return app;
 }

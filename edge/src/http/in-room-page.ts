@@ -17,7 +17,8 @@ export const inRoomPage = `<!doctype html>
   .big { font-size: 44px; font-weight: 700; }
   .label { font-size: 16px; color: #8b949e; text-transform: uppercase; letter-spacing: .05em; }
   .ok { color: #3fb950; } .warn { color: #d29922; } .bad { color: #f85149; }
-  canvas { width: 100%; background: #3a0f0f; border-radius: 8px; }
+  .view { position: relative; background: #000; border-radius: 8px; overflow: hidden; aspect-ratio: 16 / 9; }
+  .view img, .view canvas { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; }
   dl { display: grid; grid-template-columns: auto 1fr; gap: 8px 16px; font-size: 22px; margin: 0; }
   dt { color: #8b949e; }
   #banner { grid-column: 1 / -1; font-size: 28px; padding: 12px 20px; border-radius: 8px; display: none; }
@@ -28,8 +29,11 @@ export const inRoomPage = `<!doctype html>
 <h1>GI Copilot <span id="source" class="label"></span></h1>
 <div id="banner" role="alert"></div>
 <section class="panel">
-  <canvas id="view" width="512" height="288" aria-label="analysed frame with masked regions"></canvas>
-  <p class="label">Grey boxes: on-screen text found and masked before anything is stored or sent.</p>
+  <div class="view">
+    <img id="preview" src="/api/v1/realtime/preview.mjpeg" alt="live video">
+    <canvas id="view" width="512" height="288" aria-label="overlay: masked regions and findings"></canvas>
+  </div>
+  <p class="label">Grey boxes: on-screen text found and masked before anything is stored or sent. Green: findings.</p>
 </section>
 <section class="panel">
   <div class="label">Procedure</div>
@@ -52,17 +56,14 @@ export const inRoomPage = `<!doctype html>
   function fmt(s) { const m = Math.floor(s / 60); return String(m).padStart(2, '0') + ':' + String(Math.floor(s % 60)).padStart(2, '0'); }
   function draw(a) {
     const c = $('view');
-    view.fillStyle = a && a.quality.inBody ? '#5c1a1a' : '#222';
-    view.fillRect(0, 0, c.width, c.height);
+    view.clearRect(0, 0, c.width, c.height);
     if (!a) return;
     view.fillStyle = 'rgba(160,160,160,0.85)';
     for (const b of a.privacyRegions) view.fillRect(b.x * c.width, b.y * c.height, b.w * c.width, b.h * c.height);
     view.strokeStyle = '#3fb950'; view.lineWidth = 3;
     for (const d of a.detections) view.strokeRect(d.box.x * c.width, d.box.y * c.height, d.box.w * c.width, d.box.h * c.height);
   }
-  async function tick() {
-    const res = await fetch('/api/v1/realtime/analysis');
-    const s = await res.json();
+  function render(s) {
     $('source').textContent = s.source.kind + ': ' + s.source.label + ' (' + s.source.state + ')';
     const banner = $('banner');
     const off = s.latest ? s.latest.modelsOff : [];
@@ -97,8 +98,25 @@ export const inRoomPage = `<!doctype html>
     $('sync').textContent = (y.connected ? 'connected' : 'offline') + ', ' + y.pendingEvents + ' pending' + (y.upload ? ', upload ' + y.upload.status + ' ' + y.upload.partsDone + '/' + y.upload.partCount : '');
     $('sync').className = y.connected ? 'ok' : 'warn';
   }
-  setInterval(() => tick().catch(() => {}), 500);
-  tick().catch(() => {});
+  // Live updates by WebSocket; while it is down, poll, and keep trying to reconnect.
+  let socket = null;
+  function connect() {
+    socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/realtime/ws');
+    socket.onmessage = (e) => { try { render(JSON.parse(e.data)); } catch (err) {} };
+    socket.onclose = () => { socket = null; setTimeout(connect, 1000); };
+  }
+  connect();
+  setInterval(() => {
+    if (socket && socket.readyState === 1) return;
+    fetch('/api/v1/realtime/analysis').then((r) => r.json()).then(render).catch(() => {});
+  }, 1000);
+  // The MJPEG stream ends when the source is lost; reload it when video is back.
+  let lastState = '';
+  setInterval(() => {
+    const state = $('source').textContent;
+    if (state !== lastState && /(live)$/.test(state)) $('preview').src = '/api/v1/realtime/preview.mjpeg?' + Date.now();
+    lastState = state;
+  }, 1000);
 </script>
 </body>
 </html>`;
