@@ -117,6 +117,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const app = createEdgeApp({
       log,
       push,
+      realtime: { analyse: (frame) => analyzer.analyse(frame), size },
       metrics,
       db,
       live: () => live.state,

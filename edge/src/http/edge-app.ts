@@ -1,5 +1,6 @@
 import { healthRoutes } from '@gic/shared/http/health-routes.js';
 import type { Metrics } from '@gic/shared/http/metrics.js';
+import { type RealtimeDeps, realtimeRoutes } from '@gic/shared/http/realtime-routes.js';
 import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Hono } from 'hono';
@@ -20,6 +21,8 @@ export interface EdgeAppDeps {
   /** Free space where recordings go (bytes). */
   diskFree: () => Promise<number>;
   push: LivePush;
+  /** Analysis of still images posted to the realtime API. */
+  realtime: Pick<RealtimeDeps, 'analyse' | 'size'>;
 }
 
 /** The edge's local HTTP surface: in-room page, realtime analysis, health, metrics. Works with no network. */
@@ -46,7 +49,10 @@ export function createEdgeApp(deps: EdgeAppDeps) {
   app.get('/metrics', async (c) =>
     c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
   );
-  app.get('/api/v1/realtime/analysis', (c) => c.json({ ...deps.live(), sync: deps.sync() }));
+  app.route(
+    '/api/v1/realtime',
+    realtimeRoutes({ ...deps.realtime, live: () => ({ ...deps.live(), sync: deps.sync() }) }),
+  );
   app.get('/api/v1/realtime/preview.jpg', (c) => {
     const jpeg = deps.push.latestPreview;
     if (!jpeg) return c.json({ error: 'no preview yet: no video from the source' }, 503);
