@@ -33,7 +33,7 @@ export const modelManifestSchema = z.object({
     /** The primary output tensor. */
     name: z.string().min(1),
     /** Further output tensors by role, for models with several (boxes, scores, labels, masks). */
-    names: z.record(z.enum(['boxes', 'scores', 'labels', 'masks']), z.string().min(1)).optional(),
+    names: z.partialRecord(z.enum(['boxes', 'scores', 'labels', 'masks']), z.string().min(1)).optional(),
     labels: z.array(z.string()).default([]),
     threshold: z.number().min(0).max(1),
   }),

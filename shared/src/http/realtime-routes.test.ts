@@ -59,7 +59,7 @@ describe('realtime routes', () => {
 
   it('answers bad input with a clear status and message', async () => {
     const { sessionId } = await (await post('/rt/session', '{}', 'application/json')).json();
-    const cases: [Promise<Response>, number, RegExp][] = [
+    const cases: [Response | Promise<Response>, number, RegExp][] = [
       [post('/rt/frame?sessionId=nope', 'x', 'image/jpeg'), 400, /UUID/],
       [
         post('/rt/frame?sessionId=6f1b0b3e-2f4a-4c1e-9d2a-0c8a4b0e7a11', 'x', 'image/jpeg'),
