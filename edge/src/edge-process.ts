@@ -11,6 +11,7 @@ import type { Logger } from '@gic/shared/logging/logger.js';
 import { type ServerType, serve } from '@hono/node-server';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
+import { RECORDER_DELAY_MS, RecorderMask } from './capture/recorder-mask.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
@@ -214,6 +215,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
     // Capture: each run of the source that delivers video is one procedure, recorded to its own file.
     let current: { run: CaptureRun; procedureId: string; recordingId: string } | undefined;
+    let recorderMask = new RecorderMask(config.privacyMasks);
     const endReason = (end: CaptureEnd): EndReason =>
       end.kind === 'eos' ? 'source-ended' : end.kind === 'error' ? 'source-lost' : 'shutdown';
     const supervisor = new CaptureSupervisor(
@@ -222,6 +224,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         realtime: config.realtime,
         analysis: { ...size, fps: config.analysisFps },
         masks: config.privacyMasks,
+        privacyDelayMs: RECORDER_DELAY_MS,
         preview: { width: 640, fps: 10 },
       },
       recordingsDir,
@@ -231,6 +234,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           const recordingId = randomUUID();
           recordings.add(recordingId, procedureId, run.recordingPath);
           current = { run, procedureId, recordingId };
+          recorderMask = new RecorderMask(config.privacyMasks);
           live.state.procedure = { id: procedureId, startedAt: new Date().toISOString(), frames: 0 };
           publisher?.publishStatus('in-procedure');
           log.info({ procedureId }, 'procedure started');
@@ -239,6 +243,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           const end = frameSeconds.startTimer();
           const analysis = await analyzer.analyse(frame);
           end();
+          const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
+          if (svg) supervisor.setRecorderMask(svg);
           if (current?.run === run) procedures.recordFrame(current.procedureId, analysis);
           live.frameAnalysed(analysis);
           push.broadcast({ type: 'live', ...snapshot() });

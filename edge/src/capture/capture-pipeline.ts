@@ -85,6 +85,12 @@ export class CapturePipeline {
     pullPreview();
   }
 
+  /** Replaces what the recorder burns out (an SVG from maskSvg); applies within a frame or two. */
+  setRecorderMask(svg: string): void {
+    const element = this.pipeline?.findChild('recmask');
+    if (element) element.data = svg;
+  }
+
   /** Frames sampled so far. */
   get framesSampled(): number {
     return this.frameIndex;

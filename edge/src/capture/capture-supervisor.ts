@@ -123,6 +123,11 @@ export class CaptureSupervisor {
     });
   }
 
+  /** Changes what the current run's recorder burns out (see RecorderMask). */
+  setRecorderMask(svg: string): void {
+    this.current?.setRecorderMask(svg);
+  }
+
   /** Ends the current run cleanly (the recorder closes its file) and stops retrying. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -23,7 +23,7 @@ describe('pipeline description', () => {
     });
     expect(d).toContain('format=RGB,width=512,height=288,pixel-aspect-ratio=1/1,framerate=3000/1000');
     expect(d).toContain('appsink name=analysis sync=false max-buffers=2 drop=true');
-    expect(d).toContain('rsvgoverlay fit-to-frame=true data="<svg');
+    expect(d).toContain('rsvgoverlay name=recmask fit-to-frame=true data="<svg');
     expect(d).toContain("<rect x='0' y='0' width='1000' height='100' fill='black'/>");
     expect(d).toContain('filesink name=recorder location="/r/x.mp4"');
     expect(d).not.toMatch(/audio/);

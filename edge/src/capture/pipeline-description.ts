@@ -12,6 +12,11 @@ export interface CaptureLayout {
   recordingPath?: string;
   /** On-screen-display regions burned out of the recording (normalised). */
   masks: Box[];
+  /**
+   * Delay the recorder this long behind the analysis (ms), and start with the whole frame masked,
+   * so that out-of-body decisions reach frames before they are encoded (see RecorderMask).
+   */
+  privacyDelayMs?: number;
   /** A JPEG preview for the in-room screen into the `preview` appsink; none when absent. */
   /** Height follows the source's aspect ratio. */
   preview?: { width: number; fps: number };
@@ -99,13 +104,15 @@ export function captureDescription(layout: CaptureLayout): string {
     );
   }
   if (layout.recordingPath) {
+    const delayNs = (layout.privacyDelayMs ?? 0) * 1_000_000;
+    const initial = layout.privacyDelayMs ? [...layout.masks, { x: 0, y: 0, w: 1, h: 1 }] : layout.masks;
     branches.push(
       [
-        't. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0',
+        `t. ! queue min-threshold-time=${delayNs} max-size-time=${delayNs + 3_000_000_000} max-size-buffers=0 max-size-bytes=0`,
         'videoconvert',
-        ...(layout.masks.length
-          ? [`rsvgoverlay fit-to-frame=true data=${gstQuote(maskSvg(layout.masks))}`, 'videoconvert']
-          : []),
+        // Always present, so that masks can change while recording (rsvgoverlay re-reads `data`).
+        `rsvgoverlay name=recmask fit-to-frame=true data=${gstQuote(maskSvg(initial))}`,
+        'videoconvert',
         'video/x-raw,format=I420',
         'x264enc speed-preset=superfast tune=zerolatency bitrate=4000 key-int-max=60',
         'h264parse',

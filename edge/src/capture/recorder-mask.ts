@@ -1,0 +1,55 @@
+import type { Box } from '@gic/shared/messages/events.js';
+import { maskSvg } from './pipeline-description.js';
+
+/** How far the recorder runs behind the analysis, so a decision can reach frames before they are encoded (ms). */
+export const RECORDER_DELAY_MS = 1000;
+/** Extra in-body time before unmasking, beyond the recorder delay (ms). */
+const UNMASK_MARGIN_MS = 500;
+
+const FULL_FRAME: Box = { x: 0, y: 0, w: 1, h: 1 };
+
+/**
+ * Decides what the recorder burns out: always the static on-screen-display masks, and the whole frame
+ * whenever the scope may be outside the body (faces, the room), because no such frame may be stored.
+ * Masking starts at once on an out-of-body frame; since the recorder runs RECORDER_DELAY_MS behind,
+ * that also covers the frames just before. Unmasking waits until in-body has held for longer than
+ * the delay, so no out-of-body frame still in the recorder's queue is let through. Times are stream
+ * times (the frame's pts), not wall-clock, so it holds however fast a file is replayed.
+ */
+export class RecorderMask {
+  private full: boolean;
+  private inBodySinceMs: number | undefined;
+
+  constructor(
+    private readonly staticMasks: Box[],
+    /** Start with the whole frame masked until the first frames show the inside of the body. */
+    startMasked = true,
+  ) {
+    this.full = startMasked;
+  }
+
+  /** The SVG for rsvgoverlay now. */
+  get svg(): string {
+    return maskSvg(this.full ? [...this.staticMasks, FULL_FRAME] : this.staticMasks);
+  }
+
+  get fullFrame(): boolean {
+    return this.full;
+  }
+
+  /** Feeds one analysed frame; returns the new SVG when the mask changes. */
+  update(ptsMs: number, inBody: boolean): string | undefined {
+    if (!inBody) {
+      this.inBodySinceMs = undefined;
+      if (this.full) return undefined;
+      this.full = true;
+      return this.svg;
+    }
+    this.inBodySinceMs ??= ptsMs;
+    if (this.full && ptsMs - this.inBodySinceMs >= RECORDER_DELAY_MS + UNMASK_MARGIN_MS) {
+      this.full = false;
+      return this.svg;
+    }
+    return undefined;
+  }
+}

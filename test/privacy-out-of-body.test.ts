@@ -1,0 +1,70 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEdgeConfig } from '@gic/edge/config.js';
+import { startEdge } from '@gic/edge/edge-process.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { readFileFrames } from '@gic/shared/media/file-frames.js';
+import type { RgbFrame } from '@gic/shared/media/frame.js';
+import { runToEos } from '@gic/shared/media/gst.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from './ports.js';
+
+/** Mean luma (0..255) of a whole frame. */
+function luma(frame: RgbFrame): number {
+  let sum = 0;
+  for (let y = 0; y < frame.height; y++) {
+    for (let x = 0; x < frame.width; x++) {
+      const p = y * frame.stride + x * 3;
+      sum += 0.299 * frame.data[p]! + 0.587 * frame.data[p + 1]! + 0.114 * frame.data[p + 2]!;
+    }
+  }
+  return sum / (frame.width * frame.height);
+}
+
+describe('out-of-body video never reaches the recording', () => {
+  it('burns out every frame while the scope is outside the body, on a box with no network', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-privacy-'));
+    chmodSync(dir, 0o711);
+    const clip = join(dir, 'in-out-in.mp4');
+    // 1.5 s inside (red), 2 s outside (white: the room, where faces are), 2.5 s inside again.
+    const part = (pattern: string, frames: number) =>
+      `videotestsrc pattern=${pattern} num-buffers=${frames} ! video/x-raw,width=320,height=180,framerate=30/1 ! c.`;
+    await runToEos(
+      `concat name=c ! videoconvert ! video/x-raw,format=I420 ! x264enc speed-preset=ultrafast key-int-max=15 ! h264parse ! mp4mux ! filesink location=${clip} ` +
+        [part('red', 45), part('white', 60), part('red', 75)].join(' '),
+    );
+    const edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge'),
+        GIC_EDGE_PORT: String(await freePort()),
+        GIC_HUB_URL: `http://127.0.0.1:${await freePort()}`, // nobody there: the box works offline
+        GIC_ENROLMENT_TOKEN: `gic-enrol-${'A'.repeat(43)}`,
+        GIC_SOURCE: `file:${clip}`,
+        GIC_REPLAY_REALTIME: 'false',
+        GIC_ANALYSIS_FPS: '6',
+      }),
+      createLogger('privacy', 'silent'),
+    );
+    try {
+      expect((await edge.sourceEnded).kind).toBe('eos');
+      const { path } = edge.db.prepare("SELECT path FROM recordings WHERE status = 'ready'").get() as {
+        path: string;
+      };
+      const seen: { t: number; luma: number }[] = [];
+      for await (const frame of readFileFrames(path, { width: 160, height: 90, fps: 10 })) {
+        seen.push({ t: frame.ptsMs, luma: luma(frame) });
+      }
+      expect(seen.length).toBeGreaterThanOrEqual(55);
+      const outside = seen.filter((f) => f.t >= 1400 && f.t <= 3600);
+      expect(outside.length).toBeGreaterThanOrEqual(20);
+      expect(Math.max(...outside.map((f) => f.luma))).toBeLessThan(8);
+      // Inside again, the picture comes back once in-body has held past the recorder's delay.
+      const backInside = seen.filter((f) => f.t >= 5000);
+      expect(backInside.length).toBeGreaterThanOrEqual(8);
+      expect(Math.min(...backInside.map((f) => f.luma))).toBeGreaterThan(40);
+    } finally {
+      await edge.stop();
+    }
+  }, 60_000);
+});
