@@ -1,10 +1,21 @@
 import type { RgbFrame } from '../media/frame.js';
-import type { FrameAnalysis } from '../messages/events.js';
+import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
-import type { TextDetector } from './text-detector.js';
+
+/** A loaded model that finds regions (text, faces) or findings in a frame. */
+export interface RegionModel<T> {
+  readonly ref: ModelRef;
+  detect(frame: RgbFrame): Promise<T[]>;
+  close(): Promise<void>;
+}
 
 export interface FrameAnalyzerParts {
-  textDetector?: TextDetector;
+  /** Burned-in text (always run: the tower's on-screen display). */
+  textDetector?: RegionModel<Box>;
+  /** Faces, run only when the view is outside the body. */
+  faceDetector?: RegionModel<Box>;
+  /** Clinical findings (polyps), run on in-body frames. */
+  polypDetector?: RegionModel<Detection>;
   /** Models that are configured but could not load, with the reason; reported on every frame. */
   modelsOff: { id: string; reason: string }[];
   thresholds?: QualityThresholds;
@@ -15,8 +26,9 @@ export class FrameAnalyzer {
   constructor(private readonly parts: FrameAnalyzerParts) {}
 
   /** The models in use, for health and status. */
-  get models() {
-    return this.parts.textDetector ? [this.parts.textDetector.ref] : [];
+  get models(): ModelRef[] {
+    const { textDetector, faceDetector, polypDetector } = this.parts;
+    return [textDetector, faceDetector, polypDetector].filter((m) => m !== undefined).map((m) => m.ref);
   }
 
   get modelsOff() {
@@ -25,16 +37,24 @@ export class FrameAnalyzer {
 
   async analyse(frame: RgbFrame): Promise<FrameAnalysis> {
     const started = performance.now();
+    const { textDetector, faceDetector, polypDetector } = this.parts;
     const quality = assessQuality(frame, this.parts.thresholds ?? defaultQualityThresholds);
-    const privacyRegions = this.parts.textDetector ? await this.parts.textDetector.detect(frame) : [];
+    const [text, faces, detections] = await Promise.all([
+      textDetector ? textDetector.detect(frame) : [],
+      faceDetector && !quality.inBody ? faceDetector.detect(frame) : [],
+      polypDetector && quality.inBody ? polypDetector.detect(frame) : [],
+    ]);
     return {
       frameIndex: frame.index,
       ptsMs: frame.ptsMs,
       width: frame.width,
       height: frame.height,
       quality,
-      privacyRegions,
-      detections: [],
+      privacyRegions: [
+        ...text.map((b) => ({ ...b, kind: 'text' as const })),
+        ...faces.map((b) => ({ ...b, kind: 'face' as const })),
+      ],
+      detections,
       models: this.models,
       modelsOff: this.parts.modelsOff,
       latencyMs: +(performance.now() - started).toFixed(2),
@@ -42,6 +62,7 @@ export class FrameAnalyzer {
   }
 
   async close(): Promise<void> {
-    await this.parts.textDetector?.close();
+    const { textDetector, faceDetector, polypDetector } = this.parts;
+    await Promise.all([textDetector?.close(), faceDetector?.close(), polypDetector?.close()]);
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
 import { rgbStride } from '../media/frame.js';
+import { installTinyPolypModel } from '../testing/tiny-polyp-model.js';
 import { loadFrameAnalyzer } from './load-analyzer.js';
 
 const shipped = join(import.meta.dirname, '..', '..', '..', 'models');
@@ -51,5 +52,36 @@ describe('loadFrameAnalyzer', () => {
     expect(reasons.invalid).toMatch(/invalid manifest: input.layout/);
     expect(reasons.nofile).toMatch(/file model.onnx not found; place it at .*nofile\/model.onnx/);
     expect(reasons.absent).toMatch(/manifest unreadable/);
+  });
+
+  it('runs an operator-supplied polyp detector on in-body frames and reports its findings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-models-'));
+    copyFileSync(join(shipped, 'pp-ocrv4-det.json'), join(dir, 'pp-ocrv4-det.json'));
+    const polyp = installTinyPolypModel(dir);
+    const { analyzer } = await loadFrameAnalyzer(dir, ['pp-ocrv4-det', polyp], log);
+    expect(analyzer.models.map((m) => m.id)).toEqual(['pp-ocrv4-det', 'tiny-polyp']);
+    // Mucosa-like red everywhere, with a bright red lesion filling most of the bottom-right quadrant.
+    const stride = rgbStride(512);
+    const data = new Uint8Array(stride * 288);
+    for (let y = 0; y < 288; y++)
+      for (let x = 0; x < 512; x++) {
+        const lesion = x >= 280 && y >= 156;
+        data.set(lesion ? [250, 20, 20] : [150, 60, 50], y * stride + x * 3);
+      }
+    const analysis = await analyzer.analyse({ data, width: 512, height: 288, stride, index: 0, ptsMs: 0 });
+    expect(analysis.quality.inBody).toBe(true);
+    expect(analysis.detections).toHaveLength(1);
+    expect(analysis.detections[0]).toMatchObject({
+      label: 'polyp',
+      modelId: 'tiny-polyp',
+      box: { x: 0.5, y: 0.5 },
+    });
+    // Outside the body the detector is not run at all.
+    const grey = new Uint8Array(stride * 288).fill(128);
+    expect(
+      (await analyzer.analyse({ data: grey, width: 512, height: 288, stride, index: 1, ptsMs: 0 }))
+        .detections,
+    ).toEqual([]);
+    await analyzer.close();
   });
 });

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
-import { FrameAnalyzer } from './frame-analyzer.js';
+import { FrameAnalyzer, type FrameAnalyzerParts } from './frame-analyzer.js';
 import { ModelUnavailableError, resolveModel } from './model-manifest.js';
 import type { ExecutionProviderName } from './onnx-session.js';
-import { loadTextDetector, type TextDetector } from './text-detector.js';
+import { loadPolypDetector } from './polyp-detector.js';
+import { loadTextDetector } from './text-detector.js';
 
 /** Analysis frame size when no model fixes one (px). */
 export const DEFAULT_ANALYSIS_SIZE = { width: 512, height: 288 };
@@ -19,23 +20,32 @@ export async function loadFrameAnalyzer(
   preferred?: ExecutionProviderName[],
 ): Promise<{ analyzer: FrameAnalyzer; size: { width: number; height: number } }> {
   const modelsOff: { id: string; reason: string }[] = [];
-  let textDetector: TextDetector | undefined;
+  const parts: Omit<FrameAnalyzerParts, 'modelsOff'> = {};
   let size = DEFAULT_ANALYSIS_SIZE;
   for (const id of modelIds) {
     try {
       const model = await resolveModel(join(modelsDir, `${id}.json`));
-      if (model.manifest.task === 'text-detection' && !textDetector) {
-        textDetector = await loadTextDetector(model, preferred);
+      const { task } = model.manifest;
+      const taken = (slot: keyof typeof parts) => {
+        if (parts[slot]) throw new ModelUnavailableError(id, `another ${task} model is already loaded`);
+      };
+      if (task === 'text-detection') {
+        taken('textDetector');
+        parts.textDetector = await loadTextDetector(model, preferred);
+        // The text detector fixes the analysis size: it must read small print.
         size = { width: model.manifest.input.width, height: model.manifest.input.height };
-        log.info({ model: textDetector.ref }, 'model loaded');
+      } else if (task === 'polyp-detection' || task === 'polyp-segmentation') {
+        taken('polypDetector');
+        parts.polypDetector = await loadPolypDetector(model, preferred);
       } else {
-        throw new ModelUnavailableError(id, `task ${model.manifest.task} is not run by this version`);
+        throw new ModelUnavailableError(id, `task ${task} is not run by this version`);
       }
+      log.info({ model: id, task }, 'model loaded');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       modelsOff.push({ id, reason: reason.slice(0, 500) });
       log.error({ model: id, reason }, 'model off; analysis continues without it');
     }
   }
-  return { analyzer: new FrameAnalyzer({ ...(textDetector ? { textDetector } : {}), modelsOff }), size };
+  return { analyzer: new FrameAnalyzer({ ...parts, modelsOff }), size };
 }

@@ -44,8 +44,8 @@ export const frameAnalysisSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   quality: frameQualitySchema,
-  /** Burned-in text found (and to be masked) in this frame. */
-  privacyRegions: z.array(boxSchema).max(500),
+  /** Burned-in text and (outside the body) faces found in this frame, to be masked. */
+  privacyRegions: z.array(boxSchema.extend({ kind: z.enum(['text', 'face']).optional() })).max(500),
   /** Clinical findings (e.g. polyps) from operator-supplied models. */
   detections: z.array(detectionSchema).max(200),
   models: z.array(modelRefSchema).max(20),
