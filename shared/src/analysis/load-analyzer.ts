@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
+import { loadFaceDetector } from './face-detector.js';
 import { FrameAnalyzer, type FrameAnalyzerParts } from './frame-analyzer.js';
 import { ModelUnavailableError, resolveModel } from './model-manifest.js';
 import type { ExecutionProviderName } from './onnx-session.js';
@@ -34,6 +35,9 @@ export async function loadFrameAnalyzer(
         parts.textDetector = await loadTextDetector(model, preferred);
         // The text detector fixes the analysis size: it must read small print.
         size = { width: model.manifest.input.width, height: model.manifest.input.height };
+      } else if (task === 'face-detection') {
+        taken('faceDetector');
+        parts.faceDetector = await loadFaceDetector(model, preferred);
       } else if (task === 'polyp-detection' || task === 'polyp-segmentation') {
         taken('polypDetector');
         parts.polypDetector = await loadPolypDetector(model, preferred);

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RgbFrame, rgbStride } from '../media/frame.js';
+import {
+  boxToFrame,
+  type FaceDetector,
+  letterbox,
+  letterboxTensorData,
+  loadFaceDetector,
+} from './face-detector.js';
+import { resolveModel } from './model-manifest.js';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+
+function frameOf(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number],
+): RgbFrame {
+  const stride = rgbStride(width);
+  const data = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set(pixel(x, y), y * stride + x * 3);
+  }
+  return { data, width, height, stride, index: 0, ptsMs: 0 };
+}
+
+/** Inside a colon: red mucosa, a dark lumen, darker vessels, specular glints, black outside the scope's circle. */
+function endoscopyFrame(width: number, height: number): RgbFrame {
+  const cx = width / 2;
+  const cy = height / 2;
+  const radius = Math.min(width, height) * 0.55;
+  return frameOf(width, height, (x, y) => {
+    const r = Math.hypot(x - cx, y - cy) / radius;
+    if (r > 1) return [0, 0, 0];
+    const lumen = Math.max(0, 1 - r * 3);
+    const vessel = Math.abs(Math.sin(x / 23 + Math.sin(y / 17) * 2)) < 0.06 ? 0.7 : 1;
+    const glint = ((x * 7 + y * 13) % 97 === 0 && r > 0.4) || Math.hypot(x - cx * 1.3, y - cy * 0.7) < 6;
+    if (glint) return [255, 250, 245];
+    const shade = (1 - lumen) * vessel * (0.75 + 0.25 * Math.cos(r * 4));
+    return [Math.round(210 * shade + 20), Math.round(70 * shade), Math.round(60 * shade)];
+  });
+}
+
+describe('letterbox', () => {
+  it('centres a wide frame between bars and maps boxes back to the frame', () => {
+    const lb = letterbox(1920, 1080, 128);
+    expect(lb).toEqual({ size: 128, contentWidth: 128, contentHeight: 72, padX: 0, padY: 28 });
+    expect(letterbox(288, 512, 128)).toEqual({
+      size: 128,
+      contentWidth: 72,
+      contentHeight: 128,
+      padX: 28,
+      padY: 0,
+    });
+    expect(letterbox(300, 300, 128)).toEqual({
+      size: 128,
+      contentWidth: 128,
+      contentHeight: 128,
+      padX: 0,
+      padY: 0,
+    });
+    // The content area is the whole frame; a box half in the bar is clipped; one wholly in it is dropped.
+    expect(boxToFrame({ x: 0, y: 28 / 128, w: 1, h: 72 / 128 }, lb)).toEqual({ x: 0, y: 0, w: 1, h: 1 });
+    const clipped = boxToFrame({ x: 0.25, y: 20 / 128, w: 0.25, h: 20 / 128 }, lb)!;
+    expect(clipped.x).toBeCloseTo(0.25, 6);
+    expect(clipped.y).toBe(0);
+    expect(clipped.w).toBeCloseTo(0.25, 6);
+    expect(clipped.h).toBeCloseTo(12 / 72, 6);
+    expect(boxToFrame({ x: 0.25, y: 0, w: 0.25, h: 20 / 128 }, lb)).toBeUndefined();
+  });
+
+  it('fills the bars with grey and the content with the normalised frame, in the input layout', () => {
+    const red = frameOf(4, 2, () => [255, 0, 0]);
+    const input = {
+      name: 'x',
+      colorOrder: 'RGB' as const,
+      width: 8,
+      height: 8,
+      mean: [0.5, 0.5, 0.5] as [number, number, number],
+      std: [0.5, 0.5, 0.5] as [number, number, number],
+    };
+    const grey = 128 / 127.5 - 1;
+    const nhwc = letterboxTensorData(red, { ...input, layout: 'NHWC' });
+    expect(nhwc.letterbox).toMatchObject({ contentWidth: 8, contentHeight: 4, padX: 0, padY: 2 });
+    const pixel = (d: Float32Array, x: number, y: number) =>
+      Array.from(d.subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3));
+    for (const v of pixel(nhwc.data, 3, 1)) expect(v).toBeCloseTo(grey, 6);
+    expect(pixel(nhwc.data, 0, 2)).toEqual([1, -1, -1]);
+    expect(pixel(nhwc.data, 7, 5)).toEqual([1, -1, -1]);
+    for (const v of pixel(nhwc.data, 7, 6)) expect(v).toBeCloseTo(grey, 6);
+    const nchw = letterboxTensorData(red, { ...input, layout: 'NCHW' });
+    expect(nchw.data[0 * 64 + 2 * 8]).toBe(1);
+    expect(nchw.data[1 * 64 + 5 * 8 + 7]).toBe(-1);
+    expect(nchw.data[2 * 64 + 7 * 8 + 7]).toBeCloseTo(grey, 6);
+  });
+});
+
+describe('loadFaceDetector (BlazeFace front, the real model)', () => {
+  let detector: FaceDetector;
+
+  beforeAll(async () => {
+    execFileSync('bash', [join(root, 'scripts', 'fetch-blazeface.sh')], { stdio: 'pipe' });
+    const model = await resolveModel(join(root, 'models', 'blazeface-front.json'));
+    detector = await loadFaceDetector(model, ['cpu']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await detector?.close();
+  });
+
+  it('loads from its manifest', () => {
+    expect(detector.ref).toEqual({ id: 'blazeface-front', version: '1.2.0', executionProvider: 'cpu' });
+  });
+
+  it('finds no face in a flat grey frame, nor in black or white ones', async () => {
+    expect(await detector.detect(frameOf(512, 288, () => [128, 128, 128]))).toEqual([]);
+    expect(await detector.detect(frameOf(640, 360, () => [0, 0, 0]))).toEqual([]);
+    expect(await detector.detect(frameOf(300, 300, () => [255, 255, 255]))).toEqual([]);
+  });
+
+  it('finds no face in an endoscopy-like red frame, wide, square or tall', async () => {
+    expect(await detector.detect(endoscopyFrame(512, 288))).toEqual([]);
+    expect(await detector.detect(endoscopyFrame(641, 361))).toEqual([]);
+    expect(await detector.detect(endoscopyFrame(400, 400))).toEqual([]);
+    expect(await detector.detect(endoscopyFrame(288, 512))).toEqual([]);
+  });
+
+  it('refuses a manifest of another kind', async () => {
+    const model = await resolveModel(join(root, 'models', 'blazeface-front.json'));
+    await expect(
+      loadFaceDetector({ ...model, manifest: { ...model.manifest, task: 'text-detection' } }),
+    ).rejects.toThrow(/not an anchor-based face detector/);
+    await expect(
+      loadFaceDetector({
+        ...model,
+        manifest: {
+          ...model.manifest,
+          output: { ...model.manifest.output, names: { scores: 'Identity:0' } },
+        },
+      }),
+    ).rejects.toThrow(/output.names.boxes is required/);
+    await expect(
+      loadFaceDetector(
+        {
+          ...model,
+          manifest: {
+            ...model.manifest,
+            output: { ...model.manifest.output, names: { scores: 'Identity:0,nope', boxes: 'Identity_2:0' } },
+          },
+        },
+        ['cpu'],
+      ),
+    ).rejects.toThrow(/no tensor nope/);
+  });
+
+  it('catches outputs listed out of anchor order', async () => {
+    const model = await resolveModel(join(root, 'models', 'blazeface-front.json'));
+    const swapped = await loadFaceDetector(
+      {
+        ...model,
+        manifest: {
+          ...model.manifest,
+          output: {
+            ...model.manifest.output,
+            names: { scores: 'Identity_1:0,Identity:0', boxes: 'Identity_3:0,Identity_2:0' },
+          },
+        },
+      },
+      ['cpu'],
+    );
+    await expect(swapped.detect(frameOf(128, 128, () => [90, 90, 90]))).rejects.toThrow(
+      /out of anchor order/,
+    );
+    await swapped.close();
+  });
+});

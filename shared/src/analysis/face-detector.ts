@@ -1,0 +1,205 @@
+import type { RgbFrame } from '../media/frame.js';
+import type { Box, ModelRef } from '../messages/events.js';
+import {
+  BLAZEFACE_FRONT_LAYERS,
+  BLAZEFACE_REGRESSION_SIZE,
+  decodeBlazeFace,
+  generateAnchors,
+} from './blazeface-anchors.js';
+import { frameToTensorData } from './image-tensor.js';
+import type { ModelManifest, ResolvedModel } from './model-manifest.js';
+import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
+
+/** Finds faces (BlazeFace) so that they can be blurred or masked when the scope is outside the patient. */
+export interface FaceDetector {
+  readonly ref: ModelRef;
+  /** Face boxes normalised to the frame (0..1), best first. */
+  detect(frame: RgbFrame): Promise<Box[]>;
+  close(): Promise<void>;
+}
+
+/** Where a frame lies inside the square model input once letterboxed (input pixels). */
+export interface Letterbox {
+  /** Side of the square model input. */
+  size: number;
+  contentWidth: number;
+  contentHeight: number;
+  padX: number;
+  padY: number;
+}
+
+/** Grey (0..255) that fills the letterbox bars; mid-grey is about 0 in the model's -1..1 range. */
+export const LETTERBOX_GREY = 128;
+
+/**
+ * Fits a frame into a square input without distorting it: the longer side fills the input, the shorter
+ * one is centred between grey bars.
+ */
+export function letterbox(frameWidth: number, frameHeight: number, size: number): Letterbox {
+  const side = Math.max(frameWidth, frameHeight);
+  const contentWidth = Math.max(1, Math.min(size, Math.round((size * frameWidth) / side)));
+  const contentHeight = Math.max(1, Math.min(size, Math.round((size * frameHeight) / side)));
+  return {
+    size,
+    contentWidth,
+    contentHeight,
+    padX: Math.floor((size - contentWidth) / 2),
+    padY: Math.floor((size - contentHeight) / 2),
+  };
+}
+
+/**
+ * The model input for a frame, letterboxed: `frameToTensorData` resizes the frame to the content area
+ * (nearest neighbour, manifest colour order, layout and normalisation), which is then placed between
+ * grey bars.
+ */
+export function letterboxTensorData(
+  frame: RgbFrame,
+  input: ModelManifest['input'],
+): { data: Float32Array; letterbox: Letterbox } {
+  if (input.width !== input.height) throw new Error('letterboxing needs a square model input');
+  const lb = letterbox(frame.width, frame.height, input.width);
+  const { size, contentWidth: cw, contentHeight: ch, padX, padY } = lb;
+  const content = frameToTensorData(frame, { ...input, width: cw, height: ch });
+  const plane = size * size;
+  const data = new Float32Array(plane * 3);
+  const nchw = input.layout === 'NCHW';
+  for (let c = 0; c < 3; c++) {
+    const grey = (LETTERBOX_GREY / 255 - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
+    if (nchw) data.fill(grey, c * plane, (c + 1) * plane);
+    else for (let i = c; i < data.length; i += 3) data[i] = grey;
+  }
+  if (nchw) {
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < ch; y++) {
+        const from = c * cw * ch + y * cw;
+        data.set(content.subarray(from, from + cw), c * plane + (y + padY) * size + padX);
+      }
+    }
+  } else {
+    for (let y = 0; y < ch; y++) {
+      data.set(content.subarray(y * cw * 3, (y + 1) * cw * 3), ((y + padY) * size + padX) * 3);
+    }
+  }
+  return { data, letterbox: lb };
+}
+
+/** Maps a box normalised to the square input back to the frame; undefined when it lies in the bars. */
+export function boxToFrame(box: Box, lb: Letterbox): Box | undefined {
+  const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+  const x0 = clip((box.x * lb.size - lb.padX) / lb.contentWidth);
+  const x1 = clip(((box.x + box.w) * lb.size - lb.padX) / lb.contentWidth);
+  const y0 = clip((box.y * lb.size - lb.padY) / lb.contentHeight);
+  const y1 = clip(((box.y + box.h) * lb.size - lb.padY) / lb.contentHeight);
+  if (x1 <= x0 || y1 <= y0) return undefined;
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** Output names of one role: a comma-separated list when the model splits it over several tensors. */
+function outputNames(list: string | undefined, role: string, id: string): string[] {
+  const names = (list ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new Error(`model ${id}: manifest output.names.${role} is required`);
+  return names;
+}
+
+/**
+ * One tensor from several outputs, concatenated in the listed order (the anchor order). When there is one
+ * output per anchor layer, each must hold that layer's anchors, so that a wrong order is caught.
+ */
+function gather(
+  result: ort.InferenceSession.OnnxValueMapType,
+  names: string[],
+  layerAnchors: number[],
+  valuesPerAnchor: number,
+  id: string,
+): Float32Array {
+  const parts = names.map((name, i) => {
+    const value = result[name];
+    if (!value) throw new Error(`model ${id} has no output ${name}`);
+    const data = value.data as Float32Array;
+    const anchors = names.length === layerAnchors.length ? layerAnchors[i]! : undefined;
+    if (anchors !== undefined && data.length !== anchors * valuesPerAnchor) {
+      throw new Error(
+        `model ${id}: output ${name} holds ${data.length} values, not ${anchors * valuesPerAnchor}; outputs out of anchor order?`,
+      );
+    }
+    return data;
+  });
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Loads a BlazeFace front (short-range) detector whose manifest output kind is `anchors`.
+ *
+ * `output.names.scores` and `output.names.boxes` name the score (one logit per anchor) and regression
+ * (16 per anchor) outputs; the front model splits each over two tensors, one per anchor layer, listed
+ * comma-separated in anchor order (stride 8 first).
+ *
+ * Frames are letterboxed, not stretched: BlazeFace was trained on square crops and a 16:9 frame squeezed
+ * to 128x128 makes faces narrower than any it has seen. The cost is resolution: a 16:9 frame uses
+ * 128x72 of the input, so faces need to be about a fifth of the frame height or more (short-range model).
+ */
+export async function loadFaceDetector(
+  model: ResolvedModel,
+  preferred?: ExecutionProviderName[],
+): Promise<FaceDetector> {
+  const { manifest } = model;
+  const { id, input, output } = manifest;
+  if (manifest.task !== 'face-detection' || output.kind !== 'anchors') {
+    throw new Error(`model ${id} is not an anchor-based face detector`);
+  }
+  if (input.width !== input.height) throw new Error(`model ${id}: BlazeFace input must be square`);
+  const scoreNames = outputNames(output.names?.scores ?? output.name, 'scores', id);
+  const boxNames = outputNames(output.names?.boxes, 'boxes', id);
+  const anchors = generateAnchors(input.width, BLAZEFACE_FRONT_LAYERS);
+  const anchorCount = anchors.length / 2;
+  const layerAnchors = BLAZEFACE_FRONT_LAYERS.map(
+    (l) => Math.ceil(input.width / l.stride) ** 2 * l.anchorsPerCell,
+  );
+
+  const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred);
+  const missing = [input.name].filter((n) => !session.inputNames.includes(n));
+  missing.push(...[...scoreNames, ...boxNames].filter((n) => !session.outputNames.includes(n)));
+  if (missing.length > 0) {
+    await session.release();
+    throw new Error(`model ${id}: the ONNX graph has no tensor ${missing.join(', ')}`);
+  }
+
+  return {
+    ref: { id, version: manifest.version, executionProvider },
+    async detect(frame) {
+      const { data, letterbox: lb } = letterboxTensorData(frame, input);
+      const dims =
+        input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
+      const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+      const scores = gather(result, scoreNames, layerAnchors, 1, id);
+      const regressors = gather(result, boxNames, layerAnchors, BLAZEFACE_REGRESSION_SIZE, id);
+      if (scores.length !== anchorCount || regressors.length !== anchorCount * BLAZEFACE_REGRESSION_SIZE) {
+        throw new Error(
+          `model ${id}: ${scores.length} scores and ${regressors.length} regression values for ${anchorCount} anchors; not a BlazeFace front model`,
+        );
+      }
+      const boxes: Box[] = [];
+      for (const box of decodeBlazeFace(regressors, scores, {
+        inputSize: input.width,
+        threshold: output.threshold,
+        anchors,
+      })) {
+        const mapped = boxToFrame(box, lb);
+        if (mapped) boxes.push(mapped);
+      }
+      return boxes;
+    },
+    close: () => session.release(),
+  };
+}
