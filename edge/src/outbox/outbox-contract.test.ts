@@ -1,5 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openEdgeDatabase } from '../store/edge-database.js';
+import { MemoryOutbox } from './memory-outbox.js';
+import type { Outbox } from './outbox.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 
 const procedureId = '0b6f6a9e-8a9f-4f0e-b1b5-3f4b1b2c3d4e';
@@ -30,9 +35,13 @@ const frame = {
   },
 };
 
-describe('SqliteOutbox', () => {
+// One contract, every implementation (as MQTT.js tests its stores).
+describe.each([
+  ['SqliteOutbox', () => new SqliteOutbox(openEdgeDatabase(':memory:'))],
+  ['MemoryOutbox', () => new MemoryOutbox()],
+] as [string, () => Outbox][])('%s (outbox contract)', (_name, create) => {
   it('numbers events in order and never reuses a sequence number', () => {
-    const outbox = new SqliteOutbox(openEdgeDatabase(':memory:'));
+    const outbox = create();
     const a = outbox.append(started);
     const b = outbox.append(frame);
     expect([a.seq, b.seq]).toEqual([1, 2]);
@@ -41,7 +50,7 @@ describe('SqliteOutbox', () => {
   });
 
   it('hands clinical events out before bulk data, each in sequence order', () => {
-    const outbox = new SqliteOutbox(openEdgeDatabase(':memory:'));
+    const outbox = create();
     outbox.append(started);
     outbox.append(frame);
     outbox.append(frame);
@@ -55,7 +64,7 @@ describe('SqliteOutbox', () => {
   });
 
   it('keeps sent events until confirmed and offers them again after the resend time', () => {
-    const outbox = new SqliteOutbox(openEdgeDatabase(':memory:'));
+    const outbox = create();
     const event = outbox.append(started);
     const sentAt = new Date('2026-01-01T00:00:00Z');
     outbox.markSent([event.seq], sentAt);
@@ -68,6 +77,14 @@ describe('SqliteOutbox', () => {
     expect(outbox.size()).toBe(0);
   });
 
+  it('limits how many it hands out at once', () => {
+    const outbox = create();
+    for (let i = 0; i < 5; i++) outbox.append(frame);
+    expect(outbox.due(3, new Date()).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('SqliteOutbox', () => {
   it('rolls back with the transaction it was appended in', () => {
     const db = openEdgeDatabase(':memory:');
     const outbox = new SqliteOutbox(db);
@@ -78,5 +95,18 @@ describe('SqliteOutbox', () => {
       })(),
     ).toThrow('local write failed');
     expect(outbox.size()).toBe(0);
+  });
+
+  it('keeps unconfirmed events and the sequence across a restart', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gic-outbox-')), 'edge.db');
+    const db = openEdgeDatabase(path);
+    const first = new SqliteOutbox(db);
+    const a = first.append(started);
+    first.append(frame);
+    first.confirm([a.id]);
+    db.close();
+    const again = new SqliteOutbox(openEdgeDatabase(path));
+    expect(again.due(10, new Date()).map((e) => e.seq)).toEqual([2]);
+    expect(again.append(ended).seq).toBe(3);
   });
 });
