@@ -1,0 +1,147 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEdgeConfig } from '@gic/edge/config.js';
+import { type RunningEdge, startEdge } from '@gic/edge/edge-process.js';
+import { loadHubConfig } from '@gic/hub/config.js';
+import { type EmbeddedS3Handle, startEmbeddedS3 } from '@gic/hub/embedded/embedded-s3.js';
+import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './ports.js';
+import { TcpProxy } from './tcp-proxy.js';
+import { createTestDatabase } from './test-database.js';
+
+const log = createLogger('faults', 'silent');
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('store and forward through network cuts and a hub restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-faults-'));
+  chmodSync(dir, 0o711);
+  let s3: EmbeddedS3Handle;
+  let hub: RunningHub;
+  let edge: RunningEdge;
+  let proxy: TcpProxy;
+  let hubConfig: ReturnType<typeof loadHubConfig>;
+
+  beforeAll(async () => {
+    const clip = join(dir, 'clip.mp4');
+    await generateSampleVideo(clip, { seconds: 8, width: 640, height: 360 });
+    const { url, db } = await createTestDatabase();
+    await db.end();
+    s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-recordings');
+    const [mqtt, http, proxyPort, edgePort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    hubConfig = loadHubConfig({
+      DATABASE_URL: url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      GIC_MQTT_PORT: String(mqtt),
+      GIC_HUB_PORT: String(http),
+      GIC_HUB_DATA_DIR: join(dir, 'hub'),
+      GIC_ADMIN_PASSWORD: 'faults-admin-password',
+      // Devices reach the broker through the proxy, so the test can cut them off.
+      GIC_MQTT_PUBLIC_URL: `mqtt://127.0.0.1:${proxyPort}`,
+    });
+    hub = await startHub(hubConfig, log);
+    proxy = new TcpProxy(mqtt, proxyPort);
+    await proxy.start();
+    const { accessToken } = (await (
+      await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'admin', password: 'faults-admin-password' }),
+      })
+    ).json()) as { accessToken: string };
+    const { token } = (await (
+      await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}` },
+        body: '{}',
+      })
+    ).json()) as { token: string };
+    edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge'),
+        GIC_EDGE_PORT: String(edgePort),
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: token,
+        GIC_SOURCE: `file:${clip}`,
+        GIC_REPLAY_REALTIME: 'true',
+        GIC_ANALYSIS_FPS: '5',
+        GIC_MODELS_DIR: join(import.meta.dirname, '..', 'models'),
+        GIC_MODELS: 'pp-ocrv4-det',
+      }),
+      log,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await edge?.stop();
+    await proxy?.stop();
+    await hub?.stop();
+    await s3?.stop();
+  });
+
+  it('loses nothing and duplicates nothing', async () => {
+    const edgeFrames = () =>
+      (edge.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n;
+    const hubFrames = async () =>
+      Number((await hub.db.query('SELECT count(*) FROM frame_analyses')).rows[0].count);
+    await until('first frames at the hub', async () => ((await hubFrames()) > 0 ? true : undefined));
+
+    // Cut the network for 2 s of a live procedure: the edge goes on analysing and keeps everything.
+    proxy.cut();
+    const atCut = edgeFrames();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(edgeFrames()).toBeGreaterThan(atCut + 5);
+    const pending = (edge.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    expect(pending).toBeGreaterThan(5);
+    proxy.restore();
+
+    // Restart the whole hub (broker sessions and all) while the edge is still sending.
+    await new Promise((r) => setTimeout(r, 500));
+    await hub.stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    hub = await startHub(hubConfig, log);
+
+    expect((await edge.sourceEnded).kind).toBe('eos');
+    await until('the outbox to drain', () =>
+      (edge.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n === 0 ? true : undefined,
+    );
+    const total = edgeFrames();
+    expect(total).toBeGreaterThanOrEqual(35);
+    expect(await hubFrames()).toBe(total);
+    const events = await hub.db.query(
+      'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM device_events',
+    );
+    expect(events.rows[0]).toEqual({ n: total + 2, d: total + 2 });
+    const frames = await hub.db.query(
+      'SELECT count(DISTINCT (procedure_id, frame_index))::int AS n FROM frame_analyses',
+    );
+    expect(frames.rows[0].n).toBe(total);
+    const recording = await until('the recording to be verified', async () => {
+      const r = (await hub.db.query('SELECT status FROM recordings')).rows[0];
+      return r?.status === 'available' ? r : undefined;
+    });
+    expect(recording.status).toBe('available');
+  }, 120_000);
+});
