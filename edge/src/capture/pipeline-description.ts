@@ -117,8 +117,10 @@ export function captureDescription(layout: CaptureLayout): string {
         'x264enc speed-preset=superfast tune=zerolatency bitrate=4000 key-int-max=60',
         'h264parse',
         'mp4mux fragment-duration=1000',
-        // async=false: the delayed recorder must not hold the pipeline back from PLAYING while it fills.
-        `filesink name=recorder location=${gstQuote(layout.recordingPath)} sync=false async=false`,
+        // async=false: the delayed recorder must not hold the pipeline back from PLAYING while it fills;
+        // unbuffered: each fragment reaches the file at once, so a crash loses at most the delay plus one
+        // fragment (about 2 s), not whatever sat in a stdio buffer.
+        `filesink name=recorder location=${gstQuote(layout.recordingPath)} sync=false async=false buffer-mode=unbuffered`,
       ].join(' ! '),
     );
   }
