@@ -1,0 +1,122 @@
+# syntax=docker/dockerfile:1
+#
+# GI Copilot hub: HTTP API + portal, ingest, job worker and the embedded MQTT broker, chosen per
+# process with GIC_HUB_ROLES (default: all four). Build from the repository root:
+#
+#   docker build -f docker/hub.Dockerfile -t gic-hub .
+#
+# The image is meant for an external PostgreSQL (DATABASE_URL) and S3 / MinIO (S3_ENDPOINT, ...);
+# always set both (see docker/README.md). Without them the hub would start its embedded PostgreSQL
+# and S3 server inside the container, which is for development on a laptop, not for a deployment.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+# build: compile the native addons, the TypeScript, then drop the dev dependencies
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+
+# npm ci installs every workspace, and two of their dependencies compile at install:
+# gstreamer-superficial (shared workspace; node-gyp against the GStreamer headers, found with
+# pkg-config) and better-sqlite3 (edge workspace).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 make g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# node-gyp compiles against the Node headers that ship in this image (/usr/local/include/node)
+# instead of downloading them; better-sqlite3 is compiled rather than fetched prebuilt from GitHub.
+# Both keep the build on the npm registry and apt alone.
+ENV npm_config_nodedir=/usr/local \
+    npm_config_build_from_source=better-sqlite3
+
+# Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
+# .npmrc carries onnxruntime-node-install=skip: the hub runs no models, so no CUDA provider.
+COPY package.json package-lock.json .npmrc ./
+COPY shared/package.json shared/
+COPY provisioning/package.json provisioning/
+COPY hub/package.json hub/
+COPY edge/package.json edge/
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+
+# Sources only (never a host dist/ or node_modules/), then the project-reference build.
+COPY tsconfig.base.json tsconfig.json ./
+COPY shared/tsconfig.json shared/
+COPY shared/src shared/src
+COPY provisioning/tsconfig.json provisioning/
+COPY provisioning/src provisioning/src
+COPY hub/tsconfig.json hub/
+COPY hub/src hub/src
+COPY edge/tsconfig.json edge/
+COPY edge/src edge/src
+# npm hoists every dependency to the root node_modules today; should a workspace ever get its own
+# node_modules (a version conflict), the runtime stage would have to copy it too, so stop loudly.
+RUN npx --no-install tsc -b \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && for w in shared provisioning hub edge; do \
+      if [ -d "$w/node_modules" ]; then echo "$w/node_modules exists: copy it in the runtime stage" >&2; exit 1; fi; \
+    done
+
+# ---------------------------------------------------------------------------------------------
+# runtime
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+
+# The hub runs no GStreamer pipeline today, but node_modules holds the shared workspace's addon
+# (linked against libgstreamer, libgstapp, libgstvideo): these keep it loadable, and the plugin set
+# matches the edge's, so a hub-side job that decodes recordings would work unchanged.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+ && rm -rf /var/lib/apt/lists/*
+
+# A fixed numeric uid, so Kubernetes can check runAsNonRoot. The application files stay owned by
+# root (read-only to the process); only the data folder is the hub's.
+# (--no-log-init: a large uid would otherwise make useradd write a huge sparse lastlog file.)
+RUN groupadd --gid 10001 gic \
+ && useradd --no-log-init --uid 10001 --gid gic --create-home --home-dir /home/gic --shell /usr/sbin/nologin gic \
+ && mkdir -p /var/lib/gic/hub \
+ && chown -R gic:gic /var/lib/gic
+
+WORKDIR /app
+
+# UV_THREADPOOL_SIZE: GStreamer bus polls and appsink pulls each hold a libuv worker (the code
+# raises it too, this makes it explicit). Listen on every interface: the container's network
+# namespace is the boundary. GIC_HUB_DATA_DIR must be writable by uid 10001; with external
+# PostgreSQL and S3 it holds only the initial admin password (when GIC_ADMIN_PASSWORD is unset).
+ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=16 \
+    GIC_HUB_HOST=0.0.0.0 \
+    GIC_MQTT_HOST=0.0.0.0 \
+    GIC_HUB_DATA_DIR=/var/lib/gic/hub
+
+# node_modules/@gic/* are symlinks to ../../<workspace>, so each workspace keeps its place under /app.
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/shared/package.json shared/
+COPY --from=build /app/shared/dist shared/dist
+COPY --from=build /app/provisioning/package.json provisioning/
+COPY --from=build /app/provisioning/dist provisioning/dist
+COPY --from=build /app/hub/package.json hub/
+COPY --from=build /app/hub/dist hub/dist
+COPY --from=build /app/edge/package.json edge/
+COPY --from=build /app/edge/dist edge/dist
+# Migrations are read at start from <workspace>/migrations, beside dist/.
+COPY hub/migrations hub/migrations
+COPY edge/migrations edge/migrations
+COPY models models
+
+USER 10001:10001
+
+# 8080: HTTP API, portal, /health/*, /metrics (every role). 1883: embedded MQTT broker (broker role).
+EXPOSE 8080 1883
+
+# Every role serves /health/live, so the same check fits every process.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GIC_HUB_PORT || 8080) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+CMD ["node", "hub/dist/main.js"]
