@@ -34,6 +34,8 @@ const schema = z.object({
   GIC_EMBEDDED_PG_PORT: portVar.default(54329),
   /** External S3 endpoint; when unset an embedded S3-compatible server runs in the data folder. */
   S3_ENDPOINT: urlVar('http:', 'https:').optional(),
+  /** The S3 endpoint devices use for presigned uploads, when they reach it by another address. */
+  S3_PUBLIC_ENDPOINT: urlVar('http:', 'https:').optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -86,6 +88,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       secretAccessKey: c.S3_SECRET_ACCESS_KEY ?? (embeddedS3 ? 'S3RVER' : ''),
       bucket: c.S3_BUCKET,
       forcePathStyle: c.S3_FORCE_PATH_STYLE,
+      ...(c.S3_PUBLIC_ENDPOINT ? { publicEndpoint: c.S3_PUBLIC_ENDPOINT } : {}),
     },
     dataDir,
     adminPassword: c.GIC_ADMIN_PASSWORD,

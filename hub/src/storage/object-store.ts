@@ -19,22 +19,29 @@ export interface ObjectStoreConfig {
   secretAccessKey: string;
   bucket: string;
   forcePathStyle: boolean;
+  /** The endpoint devices reach for presigned URLs, when it differs from the hub's own. */
+  publicEndpoint?: string;
 }
 
 /** The hub's view of S3: multipart uploads by presigned URL, reads, and a health check. */
 export class ObjectStore {
   readonly client: S3Client;
   readonly bucket: string;
+  /** Signs URLs for devices; only signs, so it never connects anywhere itself. */
+  private readonly signer: S3Client;
 
   constructor(config: ObjectStoreConfig) {
     this.bucket = config.bucket;
-    this.client = new S3Client({
-      endpoint: config.endpoint,
-      region: config.region,
-      forcePathStyle: config.forcePathStyle,
-      credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
-      maxAttempts: 3,
-    });
+    const client = (endpoint: string) =>
+      new S3Client({
+        endpoint,
+        region: config.region,
+        forcePathStyle: config.forcePathStyle,
+        credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+        maxAttempts: 3,
+      });
+    this.client = client(config.endpoint);
+    this.signer = config.publicEndpoint ? client(config.publicEndpoint) : this.client;
   }
 
   /** Creates the bucket when it is missing (a fresh MinIO, say). */
@@ -62,7 +69,7 @@ export class ObjectStore {
   /** A URL the device PUTs one part to, valid for `expiresIn` seconds; it carries no credentials. */
   presignPart(key: string, uploadId: string, partNumber: number, expiresIn = 900): Promise<string> {
     return getSignedUrl(
-      this.client,
+      this.signer,
       new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
       { expiresIn },
     );
@@ -105,5 +112,6 @@ export class ObjectStore {
 
   close(): void {
     this.client.destroy();
+    if (this.signer !== this.client) this.signer.destroy();
   }
 }
