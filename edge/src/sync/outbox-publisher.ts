@@ -107,17 +107,23 @@ export class OutboxPublisher {
     const resendBefore = all ? new Date() : new Date(Date.now() - this.resendAfterMs);
     const batch = this.outbox.due(this.window, resendBefore);
     (async () => {
-      for (const entry of batch) {
-        if (!client.connected) break;
-        await client.publishAsync(deviceTopic(this.credentials.deviceId, 'events'), entry.payload, {
-          qos: 1,
-        });
-        this.outbox.markSent([entry.seq], new Date());
-      }
+      // The whole window in flight at once: QoS 1 keeps each message's delivery, and PUBACKs overlap.
+      const topic = deviceTopic(this.credentials.deviceId, 'events');
+      const sent: number[] = [];
+      await Promise.allSettled(
+        batch.map((entry) =>
+          client.publishAsync(topic, entry.payload, { qos: 1 }).then(() => sent.push(entry.seq)),
+        ),
+      );
+      this.outbox.markSent(sent, new Date());
+      if (sent.length < batch.length)
+        throw new Error(`${batch.length - sent.length} publishes not acknowledged by the broker`);
     })()
       .catch((err: Error) => this.log.warn({ err: err.message }, 'publish interrupted; will resend'))
       .finally(() => {
         this.draining = false;
+        // A full window means more may be waiting: keep going rather than wait for the timer.
+        if (batch.length === this.window) this.drain();
       });
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import { deviceEventSchema, deviceStatusSchema } from '@gic/shared/messages/events.js';
+import { type DeviceEvent, deviceEventSchema, deviceStatusSchema } from '@gic/shared/messages/events.js';
 import { allDevicesTopic, deviceTopic, parseDeviceTopic } from '@gic/shared/messages/topics.js';
 import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connection.js';
 import { signServiceToken } from '../auth/session-tokens.js';
@@ -16,14 +16,53 @@ export interface IngestStats {
   deadLettered: number;
 }
 
+interface Message {
+  topic: string;
+  payload: Buffer;
+}
+
+type Parsed =
+  | { kind: 'event'; deviceId: string; event: DeviceEvent; topic: string; text: string }
+  | { kind: 'status'; deviceId: string; text: string }
+  | { kind: 'bad'; deviceId: string | null; topic: string; text: string; reason: string; id?: string };
+
+/** Messages taken into one PostgreSQL transaction at most. */
+const BATCH = 200;
+
+function parse({ topic, payload }: Message): Parsed {
+  const parsedTopic = parseDeviceTopic(topic);
+  const deviceId = parsedTopic?.deviceId ?? null;
+  const text = payload.toString('utf8');
+  if (parsedTopic?.kind === 'status') return { kind: 'status', deviceId: parsedTopic.deviceId, text };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { kind: 'bad', deviceId, topic, text, reason: 'payload is not JSON' };
+  }
+  const rawId = (raw as { id?: unknown } | null)?.id;
+  const id = typeof rawId === 'string' && /^[0-9a-f-]{36}$/i.test(rawId) ? rawId : undefined;
+  const parsed = deviceEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return { kind: 'bad', deviceId, topic, text, reason, ...(id ? { id } : {}) };
+  }
+  if (!deviceId || parsedTopic?.kind !== 'events') {
+    return { kind: 'bad', deviceId, topic, text, reason: 'topic is not a device events topic' };
+  }
+  return { kind: 'event', deviceId, event: parsed.data, topic, text };
+}
+
 /**
  * Consumes every device's `events` topic, validates each payload, commits it to PostgreSQL
  * idempotently and only then tells the device on its `ack` topic that it may delete the event.
- * Messages are handled one at a time in arrival order, so each device's order is kept.
+ * Messages are taken in arrival order, in batches of up to BATCH per transaction (a savepoint each,
+ * so one bad event cannot undo the others), and acknowledged per device in one message a batch.
  */
 export class IngestService {
   readonly stats: IngestStats = { applied: 0, duplicates: 0, deadLettered: 0 };
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: Message[] = [];
+  private draining?: Promise<void>;
   private connection?: MqttConnection;
 
   constructor(
@@ -51,44 +90,88 @@ export class IngestService {
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'ingest mqtt error'));
     client.on('message', (topic, payload) => {
-      this.chain = this.chain.then(() => this.handle(topic, payload));
+      this.queue.push({ topic, payload });
+      this.kick();
     });
   }
 
-  /** Handles one message; never throws (a database outage is logged and the device resends later). */
-  async handle(topic: string, payload: Buffer): Promise<void> {
-    const parsedTopic = parseDeviceTopic(topic);
-    const deviceId = parsedTopic?.deviceId ?? null;
-    const text = payload.toString('utf8');
-    if (parsedTopic?.kind === 'status') return this.handleStatus(parsedTopic.deviceId, text);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return this.deadLetter(deviceId, topic, text, 'payload is not JSON', undefined);
-    }
-    const parsed = deviceEventSchema.safeParse(raw);
-    const rawId = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined;
-    if (!parsed.success || !deviceId) {
-      const reason = parsed.success
-        ? 'topic is not a device events topic'
-        : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return this.deadLetter(deviceId, topic, text, reason, rawId);
-    }
-    try {
-      const applied = await inTransaction(this.db, (tx) => applyEvent(tx, deviceId, parsed.data));
-      this.count(applied ? 'applied' : 'duplicates');
-      this.ack(deviceId, parsed.data.id);
-    } catch (err) {
-      const message = (err as Error).message;
-      if (/belongs to another device/.test(message)) {
-        return this.deadLetter(deviceId, topic, text, message, parsed.data.id);
+  private kick(): void {
+    this.draining ??= (async () => {
+      while (this.queue.length > 0) await this.handleBatch(this.queue.splice(0, BATCH));
+    })().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  /** Handles one message (as a batch of one); never throws. */
+  handle(topic: string, payload: Buffer): Promise<void> {
+    return this.handleBatch([{ topic, payload }]);
+  }
+
+  /** Handles messages in order; never throws (on a database outage nothing is acknowledged, so devices resend). */
+  async handleBatch(messages: Message[]): Promise<void> {
+    const parsed = messages.map(parse);
+    const acks = new Map<string, string[]>();
+    const ack = (deviceId: string, id: string) => acks.set(deviceId, [...(acks.get(deviceId) ?? []), id]);
+    const refused: Extract<Parsed, { kind: 'bad' }>[] = [];
+    const events = parsed.filter((p) => p.kind === 'event');
+    if (events.length > 0) {
+      try {
+        const outcomes = await inTransaction(this.db, async (tx) => {
+          const results: ('applied' | 'duplicates' | string)[] = [];
+          for (const { deviceId, event } of events) {
+            await tx.query('SAVEPOINT one_event');
+            try {
+              results.push((await applyEvent(tx, deviceId, event)) ? 'applied' : 'duplicates');
+              await tx.query('RELEASE SAVEPOINT one_event');
+            } catch (err) {
+              await tx.query('ROLLBACK TO SAVEPOINT one_event');
+              results.push((err as Error).message);
+            }
+          }
+          return results;
+        });
+        outcomes.forEach((outcome, i) => {
+          const { deviceId, event, topic, text } = events[i]!;
+          if (outcome === 'applied' || outcome === 'duplicates') {
+            this.count(outcome);
+            ack(deviceId, event.id);
+          } else if (/belongs to another device/.test(outcome)) {
+            refused.push({ kind: 'bad', deviceId, topic, text, reason: outcome, id: event.id });
+          } else {
+            // Not acknowledged: the device keeps the event and sends it again.
+            this.log.error(
+              { deviceId, eventId: event.id, err: outcome },
+              'ingest failed; event left with device',
+            );
+          }
+        });
+      } catch (err) {
+        this.log.error(
+          { err: (err as Error).message, events: events.length },
+          'ingest batch failed; events left with devices',
+        );
       }
-      // Not acknowledged: the device keeps the event and sends it again.
-      this.log.error(
-        { deviceId, eventId: parsed.data.id, err: message },
-        'ingest failed; event left with device',
-      );
+    }
+    for (const p of parsed) {
+      if (p.kind === 'status') await this.handleStatus(p.deviceId, p.text);
+    }
+    for (const bad of [...parsed.filter((p) => p.kind === 'bad'), ...refused]) {
+      if (await this.deadLetter(bad)) {
+        // Acknowledged once kept, so a device does not resend a payload that can never be applied.
+        if (bad.deviceId && bad.id) ack(bad.deviceId, bad.id);
+      }
+    }
+    for (const [deviceId, ids] of acks) {
+      for (let i = 0; i < ids.length; i += 1000) {
+        this.connection?.client.publish(
+          deviceTopic(deviceId, 'ack'),
+          JSON.stringify({ ids: ids.slice(i, i + 1000) }),
+          {
+            qos: 1,
+          },
+        );
+      }
     }
   }
 
@@ -112,26 +195,24 @@ export class IngestService {
     }
   }
 
-  private async deadLetter(
-    deviceId: string | null,
-    topic: string,
-    payload: string,
-    reason: string,
-    id?: string,
-  ) {
+  private async deadLetter(bad: Extract<Parsed, { kind: 'bad' }>): Promise<boolean> {
     try {
-      await insertDeadLetter(this.db, { deviceId, topic, payload, reason });
+      await insertDeadLetter(this.db, {
+        deviceId: bad.deviceId,
+        topic: bad.topic,
+        payload: bad.text,
+        reason: bad.reason,
+      });
       this.count('deadLettered');
-      this.log.warn({ deviceId, topic, reason }, 'payload dead-lettered');
-      // Acknowledged once kept, so a device does not resend a payload that can never be applied.
-      if (deviceId && id && /^[0-9a-f-]{36}$/i.test(id)) this.ack(deviceId, id);
+      this.log.warn(
+        { deviceId: bad.deviceId, topic: bad.topic, reason: bad.reason },
+        'payload dead-lettered',
+      );
+      return true;
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'dead letter not saved');
+      return false;
     }
-  }
-
-  private ack(deviceId: string, id: string) {
-    this.connection?.client.publish(deviceTopic(deviceId, 'ack'), JSON.stringify({ ids: [id] }), { qos: 1 });
   }
 
   private count(outcome: keyof IngestStats) {
@@ -139,13 +220,13 @@ export class IngestService {
     this.onProcessed(outcome);
   }
 
-  /** Waits for messages in hand, then disconnects. */
+  /** Stops taking messages, finishes those in hand, then disconnects. */
   async stop(): Promise<void> {
     const client = this.connection?.client;
     if (client?.connected) {
       await client.unsubscribeAsync([allDevicesTopic('events'), allDevicesTopic('status')]).catch(() => {});
     }
-    await this.chain;
+    while (this.draining) await this.draining;
     await this.connection?.close();
   }
 }
