@@ -177,6 +177,31 @@ try {
   console.log(
     `  seed bar: ${UPLOAD_MB} MB in 10 s -> ${multipartSeconds <= (10 * UPLOAD_MB) / 100 ? 'met' : 'NOT met'} on this machine`,
   );
+
+  // The same upload under a 20 MB/s cap (GIC_UPLOAD_MAX_MBPS), as a box would run beside a live procedure.
+  const cappedId = randomUUID();
+  const cappedProcedure = randomUUID();
+  db.prepare('INSERT INTO procedures (id, started_at, source_label) VALUES (?, ?, ?)').run(
+    cappedProcedure,
+    new Date().toISOString(),
+    'bench',
+  );
+  writeFileSync(join(dir, 'capped.mp4'), randomBytes(UPLOAD_MB * 1024 * 1024));
+  recordings.add(cappedId, cappedProcedure, join(dir, 'capped.mp4'));
+  await finishRecording(recordings, cappedId);
+  const capped = new RecordingUploader(
+    recordings,
+    new HubClient(credentials),
+    log,
+    8 * 1024 * 1024,
+    20_000_000,
+  );
+  started = performance.now();
+  await capped.upload(cappedId);
+  const cappedSeconds = (performance.now() - started) / 1000;
+  console.log(
+    `  with a 20 MB/s cap: ${cappedSeconds.toFixed(2)} s = ${((UPLOAD_MB * 1.048576) / cappedSeconds).toFixed(1)} MB/s (10^6 bytes)`,
+  );
   db.close();
 } finally {
   await hub.stop();

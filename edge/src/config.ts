@@ -66,6 +66,8 @@ const schema = z.object({
   /** Static on-screen-display regions burned out of every recording (normalised boxes). */
   GIC_PRIVACY_MASKS: masksVar.default([]),
   GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
+  /** Average upload rate cap (MB/s) so recordings do not starve the live path; 0 = no cap. */
+  GIC_UPLOAD_MAX_MBPS: z.coerce.number().min(0).max(10_000).default(0),
   GIC_LOG_LEVEL: logLevelVar.default('info'),
 });
 
@@ -91,6 +93,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     models: c.GIC_MODELS,
     privacyMasks: c.GIC_PRIVACY_MASKS,
     uploadPartBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
+    uploadMaxBytesPerSecond: c.GIC_UPLOAD_MAX_MBPS * 1_000_000,
     logLevel: c.GIC_LOG_LEVEL,
   };
 }

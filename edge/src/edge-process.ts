@@ -199,6 +199,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           new HubClient(credentials),
           log.child({ part: 'upload' }),
           config.uploadPartBytes,
+          config.uploadMaxBytesPerSecond,
         );
         uploadLoop = new UploadLoop(recordings, uploader, log.child({ part: 'upload' }));
         uploadLoop.start();

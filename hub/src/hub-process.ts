@@ -16,6 +16,7 @@ import { createHubApp } from './http/hub-app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { ObjectStore } from './storage/object-store.js';
+import { abortStaleUploads } from './uploads/abort-stale-uploads.js';
 import { verifyRecording } from './uploads/verify-recording.js';
 
 /** What a started hub exposes to its caller (the CLI, the demo, tests). */

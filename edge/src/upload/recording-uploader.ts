@@ -45,6 +45,8 @@ export class RecordingUploader {
     private readonly hub: HubClient,
     private readonly log: Logger,
     private readonly partSizeBytes: number,
+    /** Average upload rate cap (bytes/s), so uploads do not starve the live path; 0 = none. */
+    private readonly maxBytesPerSecond = 0,
   ) {}
 
   /** Uploads (or resumes) one recording and waits until the hub has verified it. */
@@ -75,6 +77,8 @@ export class RecordingUploader {
       bytesDone: [...done.values()].reduce((s, p) => s + p.sizeBytes, 0),
       status: 'uploading',
     };
+    const started = performance.now();
+    let sentBytes = 0;
     for (let i = 0; i < missing.length; i += 20) {
       const batch = missing.slice(i, i + 20);
       const { parts } = await this.hub.request<{ parts: { partNumber: number; url: string }[] }>(
@@ -97,6 +101,11 @@ export class RecordingUploader {
         this.store.addPart(recording.id, { partNumber, etag, sha256, sizeBytes: body.length });
         this.progress.partsDone++;
         this.progress.bytesDone += body.length;
+        sentBytes += body.length;
+        if (this.maxBytesPerSecond > 0) {
+          const ahead = (sentBytes / this.maxBytesPerSecond) * 1000 - (performance.now() - started);
+          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+        }
       }
     }
     const parts = this.store.parts(recording.id).map((p) => ({ partNumber: p.partNumber, etag: p.etag }));

@@ -17,6 +17,7 @@ import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { ObjectStore } from '../storage/object-store.js';
+import { abortStaleUploads } from '../uploads/abort-stale-uploads.js';
 import { verifyRecording } from '../uploads/verify-recording.js';
 import { createHubApp, type HubApp } from './hub-app.js';
 
@@ -226,5 +227,33 @@ describe('hub HTTP API', () => {
     const lied = await upload(file, 'f'.repeat(64));
     expect(lied.status).toBe('corrupt');
     expect(lied.error).toMatch(/SHA-256/);
+  });
+
+  it('aborts uploads that made no progress for a day, and a device that returns starts afresh', async () => {
+    const keys = await generateDeviceKeyPair();
+    const deviceId = 'edge-stale0001';
+    await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ($1, 'room', $2)", [
+      deviceId,
+      JSON.stringify(keys.publicJwk),
+    ]);
+    const deviceToken = () =>
+      signDeviceToken(keys.privateJwk, { deviceId, audience: HUB_API_AUDIENCE, ttlSeconds: 60 });
+    const body = { procedureId: randomUUID(), sizeBytes: 6 * MIB, sha256: 'a'.repeat(64) };
+    const first = await (await json('POST', '/api/v1/uploads', body, await deviceToken())).json();
+    expect(await abortStaleUploads(db, store, log)).toBe(0);
+    await db.query("UPDATE recordings SET updated_at = now() - interval '25 hours' WHERE id = $1", [
+      first.uploadId,
+    ]);
+    expect(await abortStaleUploads(db, store, log)).toBe(1);
+    const aborted = await (
+      await json('GET', `/api/v1/uploads/${first.uploadId}`, undefined, await deviceToken())
+    ).json();
+    expect(aborted).toMatchObject({
+      status: 'aborted',
+      error: expect.stringMatching(/no progress for 24 h/),
+    });
+    const again = await json('POST', '/api/v1/uploads', body, await deviceToken());
+    expect(again.status).toBe(201);
+    expect((await again.json()).uploadId).not.toBe(first.uploadId);
   });
 });

@@ -4,9 +4,11 @@ import PgBoss from 'pg-boss';
 export interface JobPayloads {
   /** Compute a finished upload's SHA-256 in the object store and mark it available or corrupt. */
   'verify-recording': { recordingId: string };
+  /** Abort multipart uploads with no progress for a day (scheduled hourly). */
+  'abort-stale-uploads': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: JobName[] = ['verify-recording'];
+export const JOB_NAMES: JobName[] = ['verify-recording', 'abort-stale-uploads'];
 
 /** pg-boss on the hub's PostgreSQL: any number of worker processes share the queues. */
 export class JobQueue {
@@ -35,6 +37,11 @@ export class JobQueue {
     await this.boss.work<JobPayloads[N]>(name, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
       for (const job of jobs) await handler(job.data);
     });
+  }
+
+  /** Runs `name` on a cron schedule (one run per slot across all workers: pg-boss keeps the schedule in PostgreSQL). */
+  async schedule<N extends JobName>(name: N, cron: string, payload: JobPayloads[N]): Promise<void> {
+    await this.boss.schedule(name, cron, payload);
   }
 
   /** Stops taking jobs and waits for running ones (up to 30 s). */
