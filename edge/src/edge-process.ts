@@ -201,7 +201,13 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           config.uploadPartBytes,
           config.uploadMaxBytesPerSecond,
         );
-        uploadLoop = new UploadLoop(recordings, uploader, log.child({ part: 'upload' }));
+        // A live procedure keeps a few events in flight; more than this means a backlog to drain first.
+        uploadLoop = new UploadLoop(
+          recordings,
+          uploader,
+          log.child({ part: 'upload' }),
+          () => outbox.size() <= 20,
+        );
         uploadLoop.start();
       },
       () => {},

@@ -17,6 +17,8 @@ export class UploadLoop {
     private readonly store: RecordingsStore,
     private readonly uploader: RecordingUploader,
     private readonly log: Logger,
+    /** Recordings go last: upload only while this says the event backlog is drained. */
+    private readonly ready: () => boolean = () => true,
     private readonly intervalMs = 5000,
   ) {}
 
@@ -27,7 +29,7 @@ export class UploadLoop {
   }
 
   kick(): void {
-    if (this.running || this.abort.signal.aborted) return;
+    if (this.running || this.abort.signal.aborted || !this.ready()) return;
     this.running = this.run().finally(() => {
       this.running = undefined;
     });

@@ -59,6 +59,8 @@ export async function createOnnxSession(
       const session = await ort.InferenceSession.create(modelPath, {
         executionProviders: [executionProvider],
         graphOptimizationLevel: 'all',
+        // Errors only: exported models often carry unused initializers, which onnxruntime warns about.
+        logSeverityLevel: 3,
         ...(intraOpNumThreads ? { intraOpNumThreads } : {}),
       });
       return { session, executionProvider };
