@@ -13,21 +13,12 @@ import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { adminToken, enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
 
 const log = createLogger('e2e', 'warn');
 const modelsDir = join(import.meta.dirname, '..', 'models');
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('the demo path, end to end on embedded defaults', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gic-e2e-'));
@@ -57,18 +48,8 @@ describe('the demo path, end to end on embedded defaults', () => {
       }),
       log,
     );
-    const login = await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'e2e-admin-password' }),
-    });
-    accessToken = ((await login.json()) as { accessToken: string }).accessToken;
-    const tokenRes = await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-      body: '{}',
-    });
-    const { token } = (await tokenRes.json()) as { token: string };
+    accessToken = await adminToken(hub.httpUrl, 'e2e-admin-password');
+    const token = await enrolmentToken(hub.httpUrl, 'e2e-admin-password');
     edge = await startEdge(
       loadEdgeConfig({
         GIC_EDGE_DATA_DIR: join(dir, 'edge'),

@@ -9,24 +9,11 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { createTestDatabase } from './test-database.js';
 
 const root = join(import.meta.dirname, '..');
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('an edge box killed with SIGKILL mid-work, again and again', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gic-crash-'));
@@ -82,19 +69,7 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
   });
 
   it('closes what each crash left open, resends what was unconfirmed, and uploads every recording intact', async () => {
-    const { accessToken } = (await (
-      await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        body: JSON.stringify({ username: 'admin', password: 'crash-admin-password' }),
-      })
-    ).json()) as { accessToken: string };
-    const { token } = (await (
-      await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}` },
-        body: '{}',
-      })
-    ).json()) as { token: string };
+    const token = await enrolmentToken(hub.httpUrl, 'crash-admin-password');
     const hubFrames = async () =>
       Number((await hub.db.query('SELECT count(*) FROM frame_analyses')).rows[0].count);
 

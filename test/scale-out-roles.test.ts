@@ -9,6 +9,7 @@ import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolmentToken } from './helpers.js';
 import { freePort } from './ports.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -61,19 +62,7 @@ describe('hub roles in separate processes share one database, store and broker',
       }),
       log.child({ process: 'b' }),
     );
-    const { accessToken } = (await (
-      await fetch(`${api.httpUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        body: JSON.stringify({ username: 'admin', password: 'roles-admin-password' }),
-      })
-    ).json()) as { accessToken: string };
-    const { token } = (await (
-      await fetch(`${api.httpUrl}/api/v1/devices/enrolment-tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: '{}',
-      })
-    ).json()) as { token: string };
+    const token = await enrolmentToken(api.httpUrl, 'roles-admin-password');
     edge = await startEdge(
       loadEdgeConfig({
         GIC_EDGE_DATA_DIR: join(dir, 'edge'),

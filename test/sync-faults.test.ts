@@ -9,25 +9,12 @@ import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { createTestDatabase } from './test-database.js';
 
 const log = createLogger('faults', 'silent');
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('store and forward through network cuts and a hub restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gic-faults-'));
@@ -65,19 +52,7 @@ describe('store and forward through network cuts and a hub restart', () => {
     hub = await startHub(hubConfig, log);
     proxy = new TcpProxy(mqtt, proxyPort);
     await proxy.start();
-    const { accessToken } = (await (
-      await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        body: JSON.stringify({ username: 'admin', password: 'faults-admin-password' }),
-      })
-    ).json()) as { accessToken: string };
-    const { token } = (await (
-      await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}` },
-        body: '{}',
-      })
-    ).json()) as { token: string };
+    const token = await enrolmentToken(hub.httpUrl, 'faults-admin-password');
     edge = await startEdge(
       loadEdgeConfig({
         GIC_EDGE_DATA_DIR: join(dir, 'edge'),

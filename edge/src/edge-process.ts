@@ -8,6 +8,7 @@ import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { type ServerType, serve } from '@hono/node-server';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
@@ -57,24 +58,14 @@ function sourceLabel(config: EdgeConfig): string {
  * procedure is ended, and everything unsent stays in the outbox for the next start.
  */
 export async function startEdge(config: EdgeConfig, log: Logger): Promise<RunningEdge> {
-  const stops: { name: string; stop: () => Promise<void> | void }[] = [];
-  const stop = async () => {
-    for (const part of stops.reverse()) {
-      try {
-        await part.stop();
-        log.info({ part: part.name }, 'stopped');
-      } catch (err) {
-        log.error({ part: part.name, err }, 'stop failed');
-      }
-    }
-    stops.length = 0;
-  };
+  const parts = new Lifecycle(log);
+  const stop = () => parts.stop();
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const recordingsDir = join(config.dataDir, 'recordings');
     mkdirSync(recordingsDir, { recursive: true });
     const db = openEdgeDatabase(join(config.dataDir, 'edge.db'));
-    stops.push({ name: 'sqlite', stop: () => void db.close() });
+    parts.add('sqlite', () => void db.close());
     const outbox = new SqliteOutbox(db);
     const procedures = new ProcedureLog(db, outbox);
     const recordings = new RecordingsStore(db);
@@ -89,7 +80,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       config.models,
       log.child({ part: 'models' }),
     );
-    stops.push({ name: 'models', stop: () => analyzer.close() });
+    parts.add('models', () => analyzer.close());
 
     const metrics = createMetrics('gic_edge');
     const frameSeconds = metrics.histogram(
@@ -141,16 +132,13 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       s.once('error', reject);
     });
     push.attach(server as Server, snapshot);
-    stops.push({
-      name: 'http',
-      stop: async () => {
-        await push.close();
-        await new Promise<void>((r) => server.close(() => r()));
-      },
+    parts.add('http', async () => {
+      await push.close();
+      await new Promise<void>((r) => server.close(() => r()));
     });
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(() => push.broadcast({ type: 'live', ...snapshot() }), 1000);
-    stops.push({ name: 'live-push', stop: () => clearInterval(heartbeat) });
+    parts.add('live-push', () => clearInterval(heartbeat));
     const address = server.address();
     const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
 
@@ -177,7 +165,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       }
     })();
     enrolled.catch(() => {});
-    stops.push({ name: 'enrolment', stop: () => syncAbort.abort() });
+    parts.add('enrolment', () => syncAbort.abort());
     enrolled.then(
       async (credentials) => {
         if (syncAbort.signal.aborted) return;
@@ -212,12 +200,9 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
       () => {},
     );
-    stops.push({
-      name: 'sync',
-      stop: async () => {
-        await uploadLoop?.stop();
-        await publisher?.stop();
-      },
+    parts.add('sync', async () => {
+      await uploadLoop?.stop();
+      await publisher?.stop();
     });
 
     // Capture: each run of the source that delivers video is one procedure, recorded to its own file.
@@ -284,7 +269,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
     );
     const sourceEnded = supervisor.start();
-    stops.push({ name: 'capture', stop: () => supervisor.stop() });
+    parts.add('capture', () => supervisor.stop());
     log.info({ url: httpUrl, source: config.source.kind }, 'edge started');
     return { db, httpUrl, sourceEnded, enrolled, stop };
   } catch (err) {

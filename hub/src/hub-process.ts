@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { type ServerType, serve } from '@hono/node-server';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
@@ -36,18 +37,8 @@ export interface RunningHub {
  * undoes them in reverse order, letting in-flight work finish.
  */
 export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
-  const stops: { name: string; stop: () => Promise<void> | void }[] = [];
-  const stop = async () => {
-    for (const part of stops.reverse()) {
-      try {
-        await part.stop();
-        log.info({ part: part.name }, 'stopped');
-      } catch (err) {
-        log.error({ part: part.name, err }, 'stop failed');
-      }
-    }
-    stops.length = 0;
-  };
+  const parts = new Lifecycle(log);
+  const stop = () => parts.stop();
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     let databaseUrl = config.database.url;
@@ -57,12 +48,12 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         config.database.embeddedPort,
         log.child({ part: 'postgres' }),
       );
-      stops.push({ name: 'embedded-postgres', stop: pg.stop });
+      parts.add('embedded-postgres', pg.stop);
       databaseUrl = pg.url;
       log.info({ port: config.database.embeddedPort }, 'embedded PostgreSQL started');
     }
     const db = createDatabase(databaseUrl);
-    stops.push({ name: 'database-pool', stop: () => db.end() });
+    parts.add('database-pool', () => db.end());
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
     const secret = await loadHubSecret(db);
@@ -70,12 +61,12 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     let s3Endpoint = config.s3.endpoint;
     if (config.s3.embedded) {
       const s3 = await startEmbeddedS3(join(config.dataDir, 's3'), config.s3.embeddedPort, config.s3.bucket);
-      stops.push({ name: 'embedded-s3', stop: s3.stop });
+      parts.add('embedded-s3', s3.stop);
       s3Endpoint = s3.endpoint;
       log.info({ endpoint: s3Endpoint }, 'embedded S3 server started');
     }
     const store = new ObjectStore({ ...config.s3, endpoint: s3Endpoint });
-    stops.push({ name: 'object-store', stop: () => store.close() });
+    parts.add('object-store', () => store.close());
     await store.ensureBucket();
 
     const metrics = createMetrics('gic_hub');
@@ -83,7 +74,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     let jobs: JobQueue | undefined;
     if (roles.has('api') || roles.has('worker')) {
       jobs = await JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error'));
-      stops.push({ name: 'job-queue', stop: () => jobs!.stop() });
+      parts.add('job-queue', () => jobs!.stop());
     }
     let broker: BrokerHandle | undefined;
     if (roles.has('broker') && config.mqtt.embedded) {
@@ -91,7 +82,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         { host: config.mqtt.host, port: config.mqtt.port, db, secret },
         log.child({ part: 'broker' }),
       );
-      stops.push({ name: 'broker', stop: () => broker!.close() });
+      parts.add('broker', () => broker!.close());
     }
     if (roles.has('ingest')) {
       const counter = metrics.counter('ingest_messages_total', 'Device event messages by outcome', [
@@ -101,7 +92,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         counter.inc({ outcome: o }),
       );
       await ingest.start();
-      stops.push({ name: 'ingest', stop: () => ingest.stop() });
+      parts.add('ingest', () => ingest.stop());
     }
     if (roles.has('worker') && jobs) {
       const workerLog = log.child({ part: 'worker' });
@@ -133,10 +124,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       );
       s.once('error', reject);
     });
-    stops.push({
-      name: 'http',
-      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    });
+    parts.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
