@@ -261,6 +261,8 @@ describe('the web pages in a browser', () => {
         GIC_ENROLMENT_TOKEN: await enrolmentToken(),
         GIC_SOURCE: 'test',
         GIC_MODELS_DIR: badModels,
+        // More free space than any disk has: the screen must warn.
+        GIC_DISK_MIN_FREE_GB: '1000000',
         GIC_LOG_LEVEL: 'warn',
       }),
       createLogger('pages-model-off', 'fatal'), // the model-off error is expected here
@@ -276,6 +278,7 @@ describe('the web pages in a browser', () => {
       expect(banner).toContain('SHA-256');
       expect(banner).toContain(`manifest says ${'0'.repeat(64)}`);
       expect(banner).not.toContain('NO SIGNAL');
+      expect(banner).toMatch(/DISK LOW: only [\d.]+ GB free for recordings/);
       // Analysis runs on without it: frames counted, no model in use, nothing masked.
       expect(Number(await text(page, '#frames'))).toBeGreaterThan(0);
       expect(await text(page, '#models')).toBe('none');

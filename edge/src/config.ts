@@ -68,6 +68,10 @@ const schema = z.object({
   GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
   /** Average upload rate cap (MB/s) so recordings do not starve the live path; 0 = no cap. */
   GIC_UPLOAD_MAX_MBPS: z.coerce.number().min(0).max(10_000).default(0),
+  /** Local recordings beyond this are evicted, oldest verified first; unverified ones never (GB). */
+  GIC_RECORDINGS_MAX_GB: z.coerce.number().positive().default(200),
+  /** Below this much free disk the screen warns (GB). */
+  GIC_DISK_MIN_FREE_GB: z.coerce.number().min(0).default(5),
   GIC_LOG_LEVEL: logLevelVar.default('info'),
 });
 
@@ -94,6 +98,8 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     privacyMasks: c.GIC_PRIVACY_MASKS,
     uploadPartBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
     uploadMaxBytesPerSecond: c.GIC_UPLOAD_MAX_MBPS * 1_000_000,
+    recordingsMaxBytes: c.GIC_RECORDINGS_MAX_GB * 1e9,
+    diskMinFreeBytes: c.GIC_DISK_MIN_FREE_GB * 1e9,
     logLevel: c.GIC_LOG_LEVEL,
   };
 }

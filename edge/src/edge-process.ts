@@ -24,6 +24,7 @@ import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
 import { finishRecording } from './upload/finish-recording.js';
+import { evictVerifiedRecordings } from './upload/recording-eviction.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
 import { RecordingsStore } from './upload/recordings-store.js';
 import { UploadLoop } from './upload/upload-loop.js';
@@ -136,6 +137,25 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await push.close();
       await new Promise<void>((r) => server.close(() => r()));
     });
+    // Disk: evict verified local copies beyond the limit, and warn the room when space runs low.
+    const checkDisk = async () => {
+      const { usedBytes } = evictVerifiedRecordings(db, config.recordingsMaxBytes, log);
+      const fs = await statfs(recordingsDir);
+      const freeBytes = fs.bavail * fs.bsize;
+      const low = freeBytes < config.diskMinFreeBytes;
+      if (low && !live.state.disk?.warning) log.warn({ freeBytes }, 'disk space for recordings is low');
+      live.state.disk = {
+        freeBytes,
+        recordingsBytes: usedBytes,
+        ...(low ? { warning: `only ${(freeBytes / 1e9).toFixed(1)} GB free for recordings` } : {}),
+      };
+    };
+    await checkDisk();
+    const diskTimer = setInterval(
+      () => checkDisk().catch((err) => log.error({ err }, 'disk check failed')),
+      30_000,
+    );
+    parts.add('disk-check', () => clearInterval(diskTimer));
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(() => push.broadcast({ type: 'live', ...snapshot() }), 1000);
     parts.add('live-push', () => clearInterval(heartbeat));

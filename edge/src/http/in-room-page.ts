@@ -70,6 +70,7 @@ export const inRoomPage = `<!doctype html>
     const problems = [];
     if (s.source.state === 'no-signal') problems.push('NO SIGNAL: ' + (s.source.message || 'video source lost'));
     for (const m of off) problems.push('MODEL OFF: ' + m.id + ' - ' + m.reason);
+    if (s.disk && s.disk.warning) problems.push('DISK LOW: ' + s.disk.warning);
     banner.textContent = problems.join(' | ');
     banner.className = problems.length ? 'show' : '';
     const p = s.procedure;

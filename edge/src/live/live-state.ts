@@ -9,6 +9,8 @@ export interface LiveState {
   latest: FrameAnalysis | null;
   /** Analysis rate over the last frames (frames/s). */
   analysisFps: number;
+  /** Local disk for recordings; `warning` when it runs low. */
+  disk: { freeBytes: number; recordingsBytes: number; warning?: string } | null;
 }
 
 /** Keeps the live state and a rolling analysis rate. */
@@ -22,6 +24,7 @@ export class LiveStateHolder {
       procedure: null,
       latest: null,
       analysisFps: 0,
+      disk: null,
     };
   }
 
