@@ -99,6 +99,10 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       await jobs.work('verify-recording', ({ recordingId }) =>
         verifyRecording(db, store, workerLog, recordingId),
       );
+      await jobs.work('abort-stale-uploads', async () => {
+        await abortStaleUploads(db, store, workerLog);
+      });
+      await jobs.schedule('abort-stale-uploads', '17 * * * *', {});
     }
     let admin: RunningHub['admin'];
     if (roles.has('api')) admin = await ensureBootstrapAdmin(db, config.dataDir, log, config.adminPassword);
