@@ -12,6 +12,7 @@ import { loadHubConfig } from '@gic/hub/config.js';
 import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-video.js';
+import { installTinyPolypModel } from '@gic/shared/testing/tiny-polyp-model.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
@@ -291,4 +292,75 @@ describe('the web pages in a browser', () => {
       await second.stop();
     }
   }, 30_000);
+
+  it('in-room page: a finding raises one alert, which can be acknowledged, and the acknowledgement is audited', async () => {
+    // An operator-supplied polyp detector (the tiny generated one), set sensitive enough to fire on the clip.
+    const polypModels = join(dir, 'polyp-models');
+    mkdirSync(polypModels, { recursive: true });
+    writeFileSync(join(polypModels, 'pp-ocrv4-det.json'), readFileSync(join(modelsDir, 'pp-ocrv4-det.json')));
+    const id = installTinyPolypModel(polypModels);
+    const manifestPath = join(polypModels, `${id}.json`);
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(manifestPath, 'utf8')),
+        output: { ...JSON.parse(readFileSync(manifestPath, 'utf8')).output, threshold: 0.3 },
+      }),
+    );
+    const third = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge-alerts'),
+        GIC_EDGE_PORT: String(await freePort()),
+        GIC_EDGE_NAME: 'pages-test-room-3',
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: await enrolmentToken(),
+        GIC_SOURCE: `file:${samplePath}`,
+        GIC_SOURCE_LOOP: 'true',
+        GIC_MODELS_DIR: polypModels,
+        GIC_MODELS: `pp-ocrv4-det,${id}`,
+        GIC_ALERT_SENSITIVITY: '0.3',
+        GIC_LOG_LEVEL: 'warn',
+      }),
+      log,
+    );
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const screenOpenedAt = Date.now();
+      await page.goto(third.httpUrl);
+      await page.waitForSelector('#alerts li.active button.ack', { timeout: 15_000 });
+      const alertId = await page.getAttribute('#alerts li.active', 'data-alert-id');
+      expect(alertId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await text(page, `#alerts li[data-alert-id="${alertId}"] span`)).toMatch(/^POLYP \d+%$/);
+      await page.screenshot({ path: join(artifactsDir, 'in-room-alert.png'), fullPage: true });
+      await page.click(`#alerts li[data-alert-id="${alertId}"] button.ack`);
+      await page.waitForSelector(`#alerts li.acknowledged[data-alert-id="${alertId}"]`, { timeout: 5_000 });
+      expect(await text(page, `#alerts li[data-alert-id="${alertId}"] span`)).toContain(
+        'acknowledged by in-room screen',
+      );
+      const row = third.db.prepare('SELECT * FROM alerts WHERE id = ?').get(alertId) as Record<
+        string,
+        unknown
+      >;
+      expect(row).toMatchObject({
+        state: 'acknowledged',
+        acknowledged_by: 'in-room screen',
+        label: 'polyp',
+        model_id: id,
+      });
+      expect(Date.parse(String(row.acknowledged_at))).toBeGreaterThan(Date.parse(String(row.raised_at)));
+      // `shown` says whether a screen was watching when it was raised.
+      const raisedAt = Date.parse(String(row.raised_at));
+      if (raisedAt < screenOpenedAt) expect(row.shown).toBe(0);
+      if (raisedAt > screenOpenedAt + 2000) expect(row.shown).toBe(1);
+      // One alert per lesion, not per frame: a few seconds of the same findings raise no more.
+      const frames = (third.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n;
+      const alerts = (third.db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
+      expect(frames).toBeGreaterThan(alerts * 2);
+      expect(alerts).toBeLessThanOrEqual(4);
+    } finally {
+      await context.close();
+      await third.stop();
+    }
+  }, 40_000);
 });

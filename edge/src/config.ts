@@ -3,6 +3,7 @@ import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { parseEnv } from '@gic/shared/config/parse-env.js';
 import { boxSchema } from '@gic/shared/messages/events.js';
 import { z } from 'zod';
+import { alertSettingsSchema } from './alerts/alert-settings.js';
 
 /** Where the edge takes its video from. */
 export type SourceConfig =
@@ -72,6 +73,10 @@ const schema = z.object({
   GIC_RECORDINGS_MAX_GB: z.coerce.number().positive().default(200),
   /** Below this much free disk the screen warns (GB). */
   GIC_DISK_MIN_FREE_GB: z.coerce.number().min(0).default(5),
+  /** The room's default alert settings (see alerts/alert-settings.ts); a user's own replace them. */
+  GIC_ALERT_SENSITIVITY: z.coerce.number().min(0).max(1).default(0.6),
+  GIC_ALERT_MIN_DURATION_MS: z.coerce.number().int().min(0).max(10_000).default(300),
+  GIC_ALERT_COOLDOWN_MS: z.coerce.number().int().min(0).max(120_000).default(5000),
   GIC_LOG_LEVEL: logLevelVar.default('info'),
 });
 
@@ -99,6 +104,11 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     uploadPartBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
     uploadMaxBytesPerSecond: c.GIC_UPLOAD_MAX_MBPS * 1_000_000,
     recordingsMaxBytes: c.GIC_RECORDINGS_MAX_GB * 1e9,
+    alerts: alertSettingsSchema.parse({
+      sensitivity: c.GIC_ALERT_SENSITIVITY,
+      minDurationMs: c.GIC_ALERT_MIN_DURATION_MS,
+      cooldownMs: c.GIC_ALERT_COOLDOWN_MS,
+    }),
     diskMinFreeBytes: c.GIC_DISK_MIN_FREE_GB * 1e9,
     logLevel: c.GIC_LOG_LEVEL,
   };

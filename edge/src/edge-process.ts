@@ -10,6 +10,8 @@ import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { type ServerType, serve } from '@hono/node-server';
+import { AlertTracker } from './alerts/alert-tracker.js';
+import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
 import { RECORDER_DELAY_MS, RecorderMask } from './capture/recorder-mask.js';
@@ -94,6 +96,19 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     let uploader: RecordingUploader | undefined;
     let uploadLoop: UploadLoop | undefined;
 
+    const alertsStore = new AlertsStore(db);
+    let tracker = new AlertTracker(config.alerts);
+    let alertProcedureId: string | undefined;
+    const showAlerts = () => {
+      live.state.alerts = tracker.current.filter((a) => a.state === 'active' || a.state === 'acknowledged');
+    };
+    const alertAction = (verb: 'acknowledge' | 'dismiss') => (id: string, by: string) => {
+      const alert = tracker[verb](id, by, Date.now());
+      if (alert && alertProcedureId) alertsStore.upsert(alertProcedureId, alert, new Date().toISOString());
+      showAlerts();
+      push.broadcast({ type: 'live', ...snapshot() });
+      return alert;
+    };
     const push = new LivePush();
     const snapshot = () => ({
       ...live.state,
@@ -111,6 +126,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       log,
       push,
       realtime: { analyse: (frame) => analyzer.analyse(frame), size },
+      alerts: { acknowledge: alertAction('acknowledge'), dismiss: alertAction('dismiss') },
       metrics,
       db,
       live: () => live.state,
@@ -247,6 +263,9 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           recordings.add(recordingId, procedureId, run.recordingPath);
           current = { run, procedureId, recordingId };
           recorderMask = new RecorderMask(config.privacyMasks);
+          tracker = new AlertTracker(config.alerts);
+          alertProcedureId = procedureId;
+          showAlerts();
           live.state.procedure = { id: procedureId, startedAt: new Date().toISOString(), frames: 0 };
           publisher?.publishStatus('in-procedure');
           log.info({ procedureId }, 'procedure started');
@@ -257,7 +276,19 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           end();
           const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
           if (svg) supervisor.setRecorderMask(svg);
-          if (current?.run === run) procedures.recordFrame(current.procedureId, analysis);
+          if (current?.run === run) {
+            procedures.recordFrame(current.procedureId, analysis);
+            const changes = tracker.update({
+              frameIndex: analysis.frameIndex,
+              timeMs: analysis.ptsMs,
+              detections: analysis.detections,
+              models: analysis.models,
+              shown: push.screens > 0,
+            });
+            for (const { alert } of changes)
+              alertsStore.upsert(current.procedureId, alert, new Date().toISOString());
+            showAlerts();
+          }
           live.frameAnalysed(analysis);
           push.broadcast({ type: 'live', ...snapshot() });
           publisher?.notify();

@@ -8,6 +8,7 @@ import type { LiveState } from '../live/live-state.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 import type { SyncState } from '../sync/outbox-publisher.js';
 import type { UploadProgress } from '../upload/recording-uploader.js';
+import { type AlertActions, alertRoutes } from './alert-routes.js';
 import { inRoomPage } from './in-room-page.js';
 import type { LivePush } from './live-push.js';
 
@@ -21,6 +22,7 @@ export interface EdgeAppDeps {
   /** Free space where recordings go (bytes). */
   diskFree: () => Promise<number>;
   push: LivePush;
+  alerts: AlertActions;
   /** Analysis of still images posted to the realtime API. */
   realtime: Pick<RealtimeDeps, 'analyse' | 'size'>;
 }
@@ -59,6 +61,7 @@ export function createEdgeApp(deps: EdgeAppDeps) {
     return c.body(new Uint8Array(jpeg), 200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
   });
   app.get('/api/v1/realtime/preview.mjpeg', () => deps.push.mjpegResponse());
+  app.route('/api/v1/alerts', alertRoutes(deps.alerts));
   app.get('/', (c) => c.html(inRoomPage));
   return app;
 }

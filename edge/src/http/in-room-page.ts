@@ -23,6 +23,12 @@ export const inRoomPage = `<!doctype html>
   dt { color: #8b949e; }
   #banner { grid-column: 1 / -1; font-size: 28px; padding: 12px 20px; border-radius: 8px; display: none; }
   #banner.show { display: block; background: #5a1e1e; }
+  #alerts { list-style: none; margin: 12px 0 0; padding: 0; display: grid; gap: 12px; }
+  #alerts li { background: #3b2a05; border: 3px solid #d29922; border-radius: 10px; padding: 12px 16px; font-size: 24px; display: flex; align-items: center; gap: 16px; }
+  #alerts li.acknowledged { border-color: #3fb950; background: #0f2a17; }
+  #alerts li span { flex: 1; }
+  #alerts button { font-size: 22px; padding: 14px 20px; border-radius: 8px; border: 0; cursor: pointer; }
+  #alerts button.ack { background: #3fb950; color: #0d1117; } #alerts button.dismiss { background: #30363d; color: #e6edf3; }
 </style>
 </head>
 <body>
@@ -34,6 +40,8 @@ export const inRoomPage = `<!doctype html>
     <canvas id="view" width="512" height="288" aria-label="overlay: masked regions and findings"></canvas>
   </div>
   <p class="label">Grey boxes: on-screen text found and masked before anything is stored or sent. Green: findings.</p>
+  <div class="label">Alerts</div>
+  <ul id="alerts" aria-live="assertive"></ul>
 </section>
 <section class="panel">
   <div class="label">Procedure</div>
@@ -63,7 +71,31 @@ export const inRoomPage = `<!doctype html>
     view.strokeStyle = '#3fb950'; view.lineWidth = 3;
     for (const d of a.detections) view.strokeRect(d.box.x * c.width, d.box.y * c.height, d.box.w * c.width, d.box.h * c.height);
   }
+  // Who acts on alerts from this screen (kept per screen until sign-in comes to the room).
+  const actor = localStorage.getItem('gic.user') || 'in-room screen';
+  async function act(id, verb) {
+    await fetch('/api/v1/alerts/' + id + '/' + verb, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: actor }) });
+  }
+  function renderAlerts(alerts) {
+    const list = $('alerts');
+    list.replaceChildren(...alerts.map((a) => {
+      const li = document.createElement('li');
+      li.className = a.state;
+      li.dataset.alertId = a.id;
+      const text = document.createElement('span');
+      text.textContent = a.label.toUpperCase() + ' ' + Math.round(a.bestScore * 100) + '%' + (a.state === 'acknowledged' ? ' - acknowledged by ' + a.acknowledgedBy : '');
+      li.append(text);
+      if (a.state === 'active') {
+        const ack = document.createElement('button'); ack.className = 'ack'; ack.textContent = 'Acknowledge'; ack.onclick = () => act(a.id, 'acknowledge');
+        li.append(ack);
+      }
+      const dismiss = document.createElement('button'); dismiss.className = 'dismiss'; dismiss.textContent = 'Dismiss'; dismiss.onclick = () => act(a.id, 'dismiss');
+      li.append(dismiss);
+      return li;
+    }));
+  }
   function render(s) {
+    renderAlerts(s.alerts || []);
     $('source').textContent = s.source.kind + ': ' + s.source.label + ' (' + s.source.state + ')';
     const banner = $('banner');
     const off = s.latest ? s.latest.modelsOff : [];

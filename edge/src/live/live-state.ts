@@ -1,5 +1,6 @@
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 
+import type { Alert } from '../alerts/alert-tracker.js';
 import type { SourceState } from '../capture/capture-supervisor.js';
 
 /** What the in-room screen shows, kept in memory and rebuilt from the pipeline as it runs. */
@@ -9,6 +10,8 @@ export interface LiveState {
   latest: FrameAnalysis | null;
   /** Analysis rate over the last frames (frames/s). */
   analysisFps: number;
+  /** Alerts on screen now (active or acknowledged). */
+  alerts: Alert[];
   /** Local disk for recordings; `warning` when it runs low. */
   disk: { freeBytes: number; recordingsBytes: number; warning?: string } | null;
 }
@@ -25,6 +28,7 @@ export class LiveStateHolder {
       latest: null,
       analysisFps: 0,
       disk: null,
+      alerts: [],
     };
   }
 
