@@ -152,7 +152,7 @@ export class AlertTracker {
 
   acknowledge(id: string, by: string, atMs: number): Alert | undefined {
     const alert = this.alerts.get(id);
-    if (!alert || alert.state !== 'active') return undefined;
+    if (alert?.state !== 'active') return undefined;
     alert.state = 'acknowledged';
     alert.acknowledgedBy = by;
     alert.acknowledgedAtMs = atMs;
