@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEdgeDatabase } from '@gic/edge/store/edge-database.js';
+import { HubClient } from '@gic/edge/sync/hub-client.js';
+import { finishRecording } from '@gic/edge/upload/finish-recording.js';
+import { RecordingUploader } from '@gic/edge/upload/recording-uploader.js';
+import { RecordingsStore } from '@gic/edge/upload/recordings-store.js';
+import { loadHubConfig } from '@gic/hub/config.js';
+import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
+import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolmentToken, until } from './helpers.js';
+import { freePort } from './ports.js';
+import { createTestDatabase } from './test-database.js';
+
+const MIB = 1024 * 1024;
+const log = createLogger('resume', 'silent');
+
+describe('a recording upload interrupted part-way', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-resume-'));
+  chmodSync(dir, 0o711);
+  let hub: RunningHub;
+  let credentials: DeviceCredentials;
+
+  beforeAll(async () => {
+    const { url, db } = await createTestDatabase();
+    await db.end();
+    hub = await startHub(
+      loadHubConfig({
+        DATABASE_URL: url,
+        GIC_HUB_DATA_DIR: join(dir, 'hub'),
+        GIC_HUB_PORT: String(await freePort()),
+        GIC_MQTT_PORT: String(await freePort()),
+        GIC_EMBEDDED_S3_PORT: String(await freePort()),
+        GIC_ADMIN_PASSWORD: 'resume-admin-password',
+      }),
+      log,
+    );
+    const keys = await generateDeviceKeyPair();
+    const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: await enrolmentToken(hub.httpUrl, 'resume-admin-password'),
+        name: 'resume',
+        publicKey: keys.publicJwk,
+      }),
+    });
+    credentials = {
+      ...((await res.json()) as object),
+      privateJwk: keys.privateJwk,
+      publicJwk: keys.publicJwk,
+    } as DeviceCredentials;
+  }, 120_000);
+  afterAll(() => hub?.stop());
+
+  it('resumes from the parts recorded in SQLite, sends none twice, and the hub verifies the whole', async () => {
+    const path = join(dir, 'edge.db');
+    const db = openEdgeDatabase(path);
+    const procedureId = randomUUID();
+    db.prepare("INSERT INTO procedures (id, started_at, source_label) VALUES (?, ?, 'x')").run(
+      procedureId,
+      new Date().toISOString(),
+    );
+    const recordings = new RecordingsStore(db);
+    const file = join(dir, 'recording.mp4');
+    writeFileSync(file, randomBytes(21 * MIB)); // three 8 MiB parts, the last one short
+    const recordingId = randomUUID();
+    recordings.add(recordingId, procedureId, file);
+    await finishRecording(recordings, recordingId);
+
+    // Count the part PUTs each attempt makes.
+    const puts: number[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method === 'PUT') puts.push(Number(new URL(String(input)).searchParams.get('partNumber')));
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      const stop = new AbortController();
+      const first = new RecordingUploader(recordings, new HubClient(credentials), log, 8 * MIB);
+      const interrupted = first.upload(recordingId, stop.signal);
+      await until('a first part to be stored', () =>
+        recordings.parts(recordingId).length >= 1 ? true : undefined,
+      );
+      stop.abort(); // as a crash between parts: SQLite holds the finished ones
+      await expect(interrupted).rejects.toThrow();
+      const done = recordings.parts(recordingId).map((p) => p.partNumber);
+      expect(done.length).toBeGreaterThanOrEqual(1);
+      expect(done.length).toBeLessThan(3);
+      db.close();
+
+      // A new process: a fresh store on the same file and a fresh uploader.
+      const reopened = new RecordingsStore(openEdgeDatabase(path));
+      const sentBefore = puts.length;
+      const second = new RecordingUploader(reopened, new HubClient(credentials), log, 8 * MIB);
+      expect(await second.upload(recordingId)).toBe('verified');
+      const resent = puts.slice(sentBefore);
+      expect(resent.sort()).toEqual([1, 2, 3].filter((n) => !done.includes(n)));
+      expect(reopened.get(recordingId)?.status).toBe('verified');
+      const { rows } = await hub.db.query('SELECT status, sha256_verified, size_bytes FROM recordings');
+      expect(rows).toEqual([
+        {
+          status: 'available',
+          sha256_verified: reopened.get(recordingId)?.sha256,
+          size_bytes: String(21 * MIB),
+        },
+      ]);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  }, 60_000);
+});
