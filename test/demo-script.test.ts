@@ -96,6 +96,7 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       'sync',
       'enrolment',
       'live-push',
+      'telemetry',
       'disk-check',
       'http',
       'models',

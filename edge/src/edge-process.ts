@@ -172,6 +172,32 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       30_000,
     );
     parts.add('disk-check', () => clearInterval(diskTimer));
+    // Telemetry to the hub every 15 s: health, backlog and upload progress for the fleet view.
+    const telemetryTimer = setInterval(() => {
+      const upload = uploader?.progress;
+      publisher?.publishTelemetry({
+        ts: new Date().toISOString(),
+        source: {
+          state: live.state.source.state,
+          ...(live.state.source.message ? { message: live.state.source.message.slice(0, 500) } : {}),
+        },
+        procedureId: live.state.procedure && !live.state.procedure.endedAt ? live.state.procedure.id : null,
+        analysisFps: live.state.analysisFps,
+        pendingEvents: outbox.size(),
+        upload: upload
+          ? {
+              recordingId: upload.recordingId,
+              status: upload.status,
+              partsDone: upload.partsDone,
+              partCount: upload.partCount,
+            }
+          : null,
+        disk: live.state.disk,
+        models: analyzer.models,
+        modelsOff: analyzer.modelsOff,
+      });
+    }, 15_000);
+    parts.add('telemetry', () => clearInterval(telemetryTimer));
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(() => push.broadcast({ type: 'live', ...snapshot() }), 1000);
     parts.add('live-push', () => clearInterval(heartbeat));

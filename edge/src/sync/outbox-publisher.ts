@@ -1,7 +1,7 @@
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import { BROKER_AUDIENCE, signDeviceToken } from '@gic/provisioning/device-token.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import { ackSchema, type DeviceStatus } from '@gic/shared/messages/events.js';
+import { ackSchema, type DeviceStatus, type Telemetry } from '@gic/shared/messages/events.js';
 
 /** What a connected device announces on its retained status topic (offline is its Last Will). */
 type DeviceState = Exclude<DeviceStatus['state'], 'offline'>;
@@ -134,6 +134,15 @@ export class OutboxPublisher {
       lastContactAt: this.lastContactAt,
       lastConfirmedAt: this.lastConfirmedAt,
     };
+  }
+
+  /** Sends telemetry (QoS 0: the next one supersedes a lost one). */
+  publishTelemetry(telemetry: Telemetry): void {
+    const client = this.connection?.client;
+    if (client?.connected)
+      client.publish(deviceTopic(this.credentials.deviceId, 'telemetry'), JSON.stringify(telemetry), {
+        qos: 0,
+      });
   }
 
   /** Announces in-procedure or online on the retained status topic. */

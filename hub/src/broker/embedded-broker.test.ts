@@ -160,4 +160,29 @@ describe('embedded broker over TCP', () => {
     (client as unknown as { stream: { destroy(): void } }).stream.destroy();
     expect(await until('offline')).toBe('offline');
   });
+
+  it('keeps the latest valid telemetry of a device and ignores a malformed one', async () => {
+    const client = await connect(url, device.id, device.id, await token());
+    const telemetry = {
+      ts: new Date().toISOString(),
+      source: { state: 'live' },
+      procedureId: null,
+      analysisFps: 3,
+      pendingEvents: 12,
+      upload: null,
+      disk: { freeBytes: 5e10, recordingsBytes: 1e9 },
+      models: [{ id: 'pp-ocrv4-det', version: '4.0.0', executionProvider: 'cpu' }],
+      modelsOff: [],
+    };
+    await client.publishAsync(`gic/v1/d/${device.id}/telemetry`, JSON.stringify({ nonsense: true }), {
+      qos: 1,
+    });
+    await client.publishAsync(`gic/v1/d/${device.id}/telemetry`, JSON.stringify(telemetry), { qos: 1 });
+    let row: { telemetry: unknown } | undefined;
+    for (let i = 0; i < 100 && !row?.telemetry; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      row = (await db.query('SELECT telemetry FROM devices WHERE id = $1', [device.id])).rows[0];
+    }
+    expect(row?.telemetry).toEqual(telemetry);
+  });
 });

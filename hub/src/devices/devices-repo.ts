@@ -62,6 +62,14 @@ export async function setDeviceStatus(db: Queryable, id: string, status: string)
   await db.query('UPDATE devices SET status = $2, last_seen_at = now() WHERE id = $1', [id, status]);
 }
 
+/** Keeps a device's latest telemetry. */
+export async function setDeviceTelemetry(db: Queryable, id: string, telemetry: unknown): Promise<void> {
+  await db.query(
+    'UPDATE devices SET telemetry = $2, telemetry_at = now(), last_seen_at = now() WHERE id = $1',
+    [id, JSON.stringify(telemetry)],
+  );
+}
+
 /** Every device, for the fleet view. */
 export async function listDevices(db: Queryable) {
   const { rows } = await db.query<{
@@ -71,6 +79,10 @@ export async function listDevices(db: Queryable) {
     enrolled_at: Date;
     last_seen_at: Date | null;
     revoked_at: Date | null;
-  }>('SELECT id, name, status, enrolled_at, last_seen_at, revoked_at FROM devices ORDER BY enrolled_at');
+    telemetry: unknown;
+    telemetry_at: Date | null;
+  }>(
+    'SELECT id, name, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at FROM devices ORDER BY enrolled_at',
+  );
   return rows;
 }

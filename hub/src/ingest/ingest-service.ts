@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import { type DeviceEvent, deviceEventSchema, deviceStatusSchema } from '@gic/shared/messages/events.js';
+import {
+  type DeviceEvent,
+  deviceEventSchema,
+  deviceStatusSchema,
+  telemetrySchema,
+} from '@gic/shared/messages/events.js';
 import { allDevicesTopic, deviceTopic, parseDeviceTopic } from '@gic/shared/messages/topics.js';
 import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connection.js';
 import { signServiceToken } from '../auth/session-tokens.js';
 import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
 import { type Database, inTransaction } from '../db/database.js';
-import { setDeviceStatus } from '../devices/devices-repo.js';
+import { setDeviceStatus, setDeviceTelemetry } from '../devices/devices-repo.js';
 import { applyEvent } from './apply-event.js';
 import { insertDeadLetter } from './ingest-repo.js';
 
@@ -23,7 +28,7 @@ interface Message {
 
 type Parsed =
   | { kind: 'event'; deviceId: string; event: DeviceEvent; topic: string; text: string }
-  | { kind: 'status'; deviceId: string; text: string }
+  | { kind: 'status' | 'telemetry'; deviceId: string; text: string }
   | { kind: 'bad'; deviceId: string | null; topic: string; text: string; reason: string; id?: string };
 
 /** Messages taken into one PostgreSQL transaction at most. */
@@ -33,7 +38,9 @@ function parse({ topic, payload }: Message): Parsed {
   const parsedTopic = parseDeviceTopic(topic);
   const deviceId = parsedTopic?.deviceId ?? null;
   const text = payload.toString('utf8');
-  if (parsedTopic?.kind === 'status') return { kind: 'status', deviceId: parsedTopic.deviceId, text };
+  if (parsedTopic?.kind === 'status' || parsedTopic?.kind === 'telemetry') {
+    return { kind: parsedTopic.kind, deviceId: parsedTopic.deviceId, text };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -84,9 +91,13 @@ export class IngestService {
     const { client } = this.connection;
     client.on('connect', () => {
       this.log.info('ingest connected to broker');
-      client.subscribe([allDevicesTopic('events'), allDevicesTopic('status')], { qos: 1 }, (err) => {
-        if (err) this.log.error({ err }, 'ingest could not subscribe');
-      });
+      client.subscribe(
+        [allDevicesTopic('events'), allDevicesTopic('status'), allDevicesTopic('telemetry')],
+        { qos: 1 },
+        (err) => {
+          if (err) this.log.error({ err }, 'ingest could not subscribe');
+        },
+      );
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'ingest mqtt error'));
     client.on('message', (topic, payload) => {
@@ -155,6 +166,7 @@ export class IngestService {
     }
     for (const p of parsed) {
       if (p.kind === 'status') await this.handleStatus(p.deviceId, p.text);
+      if (p.kind === 'telemetry') await this.handleTelemetry(p.deviceId, p.text);
     }
     for (const bad of [...parsed.filter((p) => p.kind === 'bad'), ...refused]) {
       if (await this.deadLetter(bad)) {
@@ -195,6 +207,26 @@ export class IngestService {
     }
   }
 
+  /** A device's periodic telemetry; a malformed one is logged and dropped (the next comes soon). */
+  private async handleTelemetry(deviceId: string, text: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = telemetrySchema.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn({ deviceId }, 'malformed telemetry ignored');
+      return;
+    }
+    try {
+      await setDeviceTelemetry(this.db, deviceId, parsed.data);
+    } catch (err) {
+      this.log.warn({ deviceId, err: (err as Error).message }, 'telemetry not saved');
+    }
+  }
+
   private async deadLetter(bad: Extract<Parsed, { kind: 'bad' }>): Promise<boolean> {
     try {
       await insertDeadLetter(this.db, {
@@ -224,7 +256,13 @@ export class IngestService {
   async stop(): Promise<void> {
     const client = this.connection?.client;
     if (client?.connected) {
-      await client.unsubscribeAsync([allDevicesTopic('events'), allDevicesTopic('status')]).catch(() => {});
+      await client
+        .unsubscribeAsync([
+          allDevicesTopic('events'),
+          allDevicesTopic('status'),
+          allDevicesTopic('telemetry'),
+        ])
+        .catch(() => {});
     }
     while (this.draining) await this.draining;
     await this.connection?.close();

@@ -111,3 +111,33 @@ export const deviceStatusSchema = z.object({
   version: z.string().max(50).optional(),
 });
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
+
+/** QoS 0 on `telemetry`, every 15 s: the box's health and backlog, for the fleet view. */
+export const telemetrySchema = z.object({
+  ts: isoTime,
+  source: z.object({
+    state: z.enum(['starting', 'live', 'no-signal', 'ended']),
+    message: z.string().max(500).optional(),
+  }),
+  procedureId: z.uuid().nullable(),
+  analysisFps: z.number().nonnegative(),
+  pendingEvents: z.number().int().nonnegative(),
+  upload: z
+    .object({
+      recordingId: z.uuid(),
+      status: z.string().max(20),
+      partsDone: z.number().int(),
+      partCount: z.number().int(),
+    })
+    .nullable(),
+  disk: z
+    .object({
+      freeBytes: z.number().nonnegative(),
+      recordingsBytes: z.number().nonnegative(),
+      warning: z.string().max(200).optional(),
+    })
+    .nullable(),
+  models: z.array(modelRefSchema).max(20),
+  modelsOff: z.array(z.object({ id: z.string().max(100), reason: z.string().max(500) })).max(20),
+});
+export type Telemetry = z.infer<typeof telemetrySchema>;
