@@ -103,7 +103,8 @@ describe('the demo path, end to end on embedded defaults', () => {
     const { rows: events } = await hub.db.query(
       'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM device_events',
     );
-    expect(events[0]).toEqual({ n: local.length + 2, d: local.length + 2 });
+    // Start, end, every frame, and the sealed recording: each exactly once.
+    expect(events[0]).toEqual({ n: local.length + 3, d: local.length + 3 });
 
     // S3: the object is there, and its SHA-256 is the local file's.
     const localFile = readFileSync(

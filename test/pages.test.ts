@@ -353,6 +353,18 @@ describe('the web pages in a browser', () => {
       const raisedAt = Date.parse(String(row.raised_at));
       if (raisedAt < screenOpenedAt) expect(row.shown).toBe(0);
       if (raisedAt > screenOpenedAt + 2000) expect(row.shown).toBe(1);
+      // The hub has the same audit, through the outbox.
+      let atHub: unknown;
+      for (let i = 0; i < 100 && !atHub; i++) {
+        atHub = (
+          await hub.db.query('SELECT state, acknowledged_by FROM alerts WHERE id = $1 AND state = $2', [
+            alertId,
+            'acknowledged',
+          ])
+        ).rows[0];
+        if (!atHub) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(atHub).toEqual({ state: 'acknowledged', acknowledged_by: 'in-room screen' });
       // One alert per lesion, not per frame: a few seconds of the same findings raise no more.
       const frames = (third.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n;
       const alerts = (third.db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;

@@ -108,7 +108,7 @@ describe('store and forward through network cuts and a hub restart', () => {
     const events = await hub.db.query(
       'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM device_events',
     );
-    expect(events.rows[0]).toEqual({ n: total + 2, d: total + 2 });
+    expect(events.rows[0]).toEqual({ n: total + 3, d: total + 3 }); // start, end, frames, recording sealed
     const frames = await hub.db.query(
       'SELECT count(DISTINCT (procedure_id, frame_index))::int AS n FROM frame_analyses',
     );

@@ -76,7 +76,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       procedures.end(id, 'shutdown');
       log.warn({ procedureId: id }, 'closed a procedure left open by an earlier crash');
     }
-    for (const r of recordings.unfinished()) await finishRecording(recordings, r.id);
+    for (const r of recordings.unfinished()) await finishRecording(recordings, r.id, outbox);
 
     const { analyzer, size } = await loadFrameAnalyzer(
       config.modelsDir,
@@ -96,7 +96,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     let uploader: RecordingUploader | undefined;
     let uploadLoop: UploadLoop | undefined;
 
-    const alertsStore = new AlertsStore(db);
+    const alertsStore = new AlertsStore(db, outbox);
     let tracker = new AlertTracker(config.alerts);
     let alertProcedureId: string | undefined;
     const showAlerts = () => {
@@ -333,7 +333,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           publisher?.notify();
           publisher?.publishStatus('online');
           log.info({ procedureId, end: end.kind, frames: run.frames }, 'procedure ended');
-          if (await finishRecording(recordings, recordingId)) uploadLoop?.kick();
+          if (await finishRecording(recordings, recordingId, outbox)) uploadLoop?.kick();
         },
         onState: (state, message) => {
           live.state.source.state = state;

@@ -1,3 +1,4 @@
+import type { Outbox } from '../outbox/outbox.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 import type { Alert } from './alert-tracker.js';
 
@@ -5,7 +6,11 @@ import type { Alert } from './alert-tracker.js';
 export class AlertsStore {
   private readonly upsertStatement;
 
-  constructor(private readonly db: EdgeDatabase) {
+  constructor(
+    private readonly db: EdgeDatabase,
+    /** Every change is also an `alert.changed` event for the hub, in the same transaction. */
+    private readonly outbox?: Outbox,
+  ) {
     this.upsertStatement = db.prepare(
       `INSERT INTO alerts (id, procedure_id, label, model_id, model_version, first_frame_index, raised_frame_index,
          first_seen_ms, raised_at_ms, raised_at, best_score, box, shown, state, acknowledged_by, acknowledged_at,
@@ -19,9 +24,41 @@ export class AlertsStore {
     );
   }
 
-  /** Writes an alert's current state; `wallClock` turns acknowledgement times into ISO strings. */
+  /** Writes an alert's current state (and its event); acknowledgement times are wall-clock ms. */
   upsert(procedureId: string, alert: Alert, raisedAt: string): void {
     const iso = (ms?: number) => (ms === undefined ? null : new Date(ms).toISOString());
+    this.db.transaction(() => {
+      this.write(procedureId, alert, raisedAt, iso);
+      this.outbox?.append({
+        type: 'alert.changed',
+        procedureId,
+        body: {
+          alertId: alert.id,
+          label: alert.label,
+          modelId: alert.modelId,
+          modelVersion: alert.modelVersion,
+          firstFrameIndex: alert.firstFrameIndex,
+          raisedFrameIndex: alert.raisedFrameIndex,
+          raisedAt,
+          bestScore: alert.bestScore,
+          box: alert.box,
+          shown: alert.shown,
+          state: alert.state,
+          acknowledgedBy: alert.acknowledgedBy ?? null,
+          acknowledgedAt: iso(alert.acknowledgedAtMs),
+          dismissedBy: alert.dismissedBy ?? null,
+          dismissedAt: iso(alert.dismissedAtMs),
+        },
+      });
+    })();
+  }
+
+  private write(
+    procedureId: string,
+    alert: Alert,
+    raisedAt: string,
+    iso: (ms?: number) => string | null,
+  ): void {
     this.upsertStatement.run({
       id: alert.id,
       procedureId,

@@ -25,6 +25,11 @@ export interface UploadedPart {
 export class RecordingsStore {
   constructor(private readonly db: EdgeDatabase) {}
 
+  /** Runs `work` in one SQLite transaction (with the outbox, say). */
+  transaction(work: () => void): void {
+    this.db.transaction(work)();
+  }
+
   add(id: string, procedureId: string, path: string): void {
     const now = new Date().toISOString();
     this.db

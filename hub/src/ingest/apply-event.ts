@@ -1,7 +1,7 @@
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { Queryable } from '../db/database.js';
 import { ensureProcedure, markProcedureEnded, markProcedureStarted } from '../procedures/procedure-writes.js';
-import { insertFrameAnalysis, recordEvent } from './ingest-repo.js';
+import { insertFrameAnalysis, recordEvent, upsertAlert } from './ingest-repo.js';
 
 /**
  * Applies one validated device event inside the caller's transaction. Returns false for a duplicate,
@@ -26,6 +26,21 @@ export async function applyEvent(tx: Queryable, deviceId: string, event: DeviceE
         event.body.analysedFrames,
       );
       break;
+    case 'alert.changed':
+      await upsertAlert(tx, deviceId, event);
+      break;
+    case 'recording.sealed':
+      await tx.query('UPDATE procedures SET recording_sealed = $2, recording_error = $3 WHERE id = $1', [
+        event.procedureId,
+        event.body.status,
+        event.body.error,
+      ]);
+      break;
+    default: {
+      // Every event type is handled: adding one to the schema without a case here fails to compile.
+      const unhandled: never = event;
+      throw new Error(`unhandled event ${(unhandled as DeviceEvent).type}`);
+    }
   }
   return true;
 }

@@ -45,3 +45,41 @@ export async function insertDeadLetter(
     entry.reason.slice(0, 4000),
   ]);
 }
+
+/** Applies one alert change; a change older (by device sequence) than the one stored is ignored. */
+export async function upsertAlert(
+  db: Queryable,
+  deviceId: string,
+  event: Extract<DeviceEvent, { type: 'alert.changed' }>,
+): Promise<void> {
+  const a = event.body;
+  await db.query(
+    `INSERT INTO alerts (id, device_id, procedure_id, label, model_id, model_version, first_frame_index, raised_frame_index,
+       raised_at, best_score, box, shown, state, acknowledged_by, acknowledged_at, dismissed_by, dismissed_at, last_seq)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+     ON CONFLICT (id) DO UPDATE SET best_score = excluded.best_score, box = excluded.box, state = excluded.state,
+       acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
+       dismissed_by = excluded.dismissed_by, dismissed_at = excluded.dismissed_at, last_seq = excluded.last_seq
+     WHERE alerts.last_seq < excluded.last_seq AND alerts.device_id = excluded.device_id`,
+    [
+      a.alertId,
+      deviceId,
+      event.procedureId,
+      a.label,
+      a.modelId,
+      a.modelVersion,
+      a.firstFrameIndex,
+      a.raisedFrameIndex,
+      a.raisedAt,
+      a.bestScore,
+      JSON.stringify(a.box),
+      a.shown,
+      a.state,
+      a.acknowledgedBy,
+      a.acknowledgedAt,
+      a.dismissedBy,
+      a.dismissedAt,
+      event.seq,
+    ],
+  );
+}

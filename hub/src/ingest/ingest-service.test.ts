@@ -3,6 +3,7 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
 import type { Database } from '../db/database.js';
+import { listProcedures } from '../procedures/procedures-repo.js';
 import { IngestService } from './ingest-service.js';
 
 const deviceId = 'edge-aaa111';
@@ -102,5 +103,62 @@ describe('IngestService.handle (against PostgreSQL)', () => {
       otherDevice,
     ]);
     expect(dead[0]?.reason).toMatch(/belongs to another device/);
+  });
+
+  it('keeps the latest state of each alert and what the edge says of its recording', async () => {
+    const procedureId = randomUUID();
+    const alertId = randomUUID();
+    const change = (state: string, extra: Record<string, unknown> = {}) =>
+      event('alert.changed', procedureId, {
+        alertId,
+        label: 'polyp',
+        modelId: 'polyp-det',
+        modelVersion: '2.1',
+        firstFrameIndex: 3,
+        raisedFrameIndex: 5,
+        raisedAt: new Date().toISOString(),
+        bestScore: 0.8,
+        box: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 },
+        shown: true,
+        state,
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        dismissedBy: null,
+        dismissedAt: null,
+        ...extra,
+      });
+    const raised = change('active');
+    const acked = change('acknowledged', {
+      acknowledgedBy: 'dr.jones',
+      acknowledgedAt: new Date().toISOString(),
+    });
+    // The newer change arrives first; the older one must not overwrite it.
+    await send(ingest, deviceId, acked);
+    await send(ingest, deviceId, raised);
+    const { rows } = await db.query('SELECT state, acknowledged_by FROM alerts WHERE id = $1', [alertId]);
+    expect(rows).toEqual([{ state: 'acknowledged', acknowledged_by: 'dr.jones' }]);
+
+    await send(
+      ingest,
+      deviceId,
+      event('recording.sealed', procedureId, {
+        recordingId: randomUUID(),
+        status: 'failed',
+        sizeBytes: null,
+        sha256: null,
+        error: 'recorder wrote no data',
+      }),
+    );
+    await send(
+      ingest,
+      deviceId,
+      event('procedure.ended', procedureId, {
+        endedAt: new Date().toISOString(),
+        analysedFrames: 0,
+        reason: 'shutdown',
+      }),
+    );
+    const [summary] = (await listProcedures(db, 100, 0)).filter((p) => p.id === procedureId);
+    expect(summary).toMatchObject({ findings: 1, syncState: 'no-recording' });
   });
 });

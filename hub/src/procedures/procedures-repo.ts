@@ -8,7 +8,8 @@ export type SyncState =
   | 'verifying'
   | 'available'
   | 'corrupt'
-  | 'aborted';
+  | 'aborted'
+  | 'no-recording';
 
 export interface ProcedureSummary {
   id: string;
@@ -31,6 +32,7 @@ interface Row {
   started_at: Date | null;
   ended_at: Date | null;
   device_frame_count: number | null;
+  recording_sealed: string | null;
   analysed_frames: string;
   findings: string;
   privacy_regions: string;
@@ -46,11 +48,12 @@ export function deriveSyncState(row: {
   device_frame_count: number | null;
   analysed_frames: number;
   recording_status: string | null;
+  recording_sealed: string | null;
 }): SyncState {
   if (!row.ended_at) return 'live';
   if (row.device_frame_count !== null && row.analysed_frames < row.device_frame_count)
     return 'syncing-analyses';
-  if (!row.recording_status) return 'awaiting-recording';
+  if (!row.recording_status) return row.recording_sealed === 'failed' ? 'no-recording' : 'awaiting-recording';
   return row.recording_status as SyncState;
 }
 
@@ -62,14 +65,15 @@ export async function listProcedures(
 ): Promise<ProcedureSummary[]> {
   const { rows } = await db.query<Row>(
     `SELECT p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.device_frame_count,
-            coalesce(f.frames, 0) AS analysed_frames, coalesce(f.findings, 0) AS findings,
+            p.recording_sealed, coalesce(f.frames, 0) AS analysed_frames,
+            (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
             coalesce(f.privacy, 0) AS privacy_regions,
             r.id AS recording_id, r.status AS recording_status, r.size_bytes AS recording_size,
             r.sha256_verified AS recording_sha256
        FROM procedures p
        JOIN devices d ON d.id = p.device_id
        LEFT JOIN LATERAL (
-         SELECT count(*) AS frames, sum(findings_count) AS findings, sum(privacy_region_count) AS privacy
+         SELECT count(*) AS frames, sum(privacy_region_count) AS privacy
            FROM frame_analyses WHERE procedure_id = p.id) f ON true
        LEFT JOIN LATERAL (
          SELECT id, status, size_bytes, sha256_verified FROM recordings

@@ -91,11 +91,51 @@ export const procedureEndedEvent = z.object({
   }),
 });
 
+export const alertChangedEvent = z.object({
+  ...eventBase,
+  type: z.literal('alert.changed'),
+  body: z.object({
+    alertId: z.uuid(),
+    label: z.string().min(1).max(50),
+    modelId: z.string().min(1).max(100),
+    modelVersion: z.string().min(1).max(50),
+    firstFrameIndex: z.number().int().nonnegative(),
+    raisedFrameIndex: z.number().int().nonnegative(),
+    raisedAt: isoTime,
+    bestScore: z.number().min(0).max(1),
+    box: boxSchema,
+    shown: z.boolean(),
+    state: z.enum(['active', 'acknowledged', 'dismissed', 'ended']),
+    acknowledgedBy: z.string().max(100).nullable(),
+    acknowledgedAt: isoTime.nullable(),
+    dismissedBy: z.string().max(100).nullable(),
+    dismissedAt: isoTime.nullable(),
+  }),
+});
+
+/** The edge sealed (or could not seal) a procedure's recording; the upload itself goes over HTTP. */
+export const recordingSealedEvent = z.object({
+  ...eventBase,
+  type: z.literal('recording.sealed'),
+  body: z.object({
+    recordingId: z.uuid(),
+    status: z.enum(['ready', 'failed']),
+    sizeBytes: z.number().int().nonnegative().nullable(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable(),
+    error: z.string().max(500).nullable(),
+  }),
+});
+
 /** Everything a device publishes on its `events` topic. */
 export const deviceEventSchema = z.discriminatedUnion('type', [
   procedureStartedEvent,
   frameAnalysedEvent,
   procedureEndedEvent,
+  alertChangedEvent,
+  recordingSealedEvent,
 ]);
 export type DeviceEvent = z.infer<typeof deviceEventSchema>;
 export type DeviceEventType = DeviceEvent['type'];
