@@ -95,7 +95,8 @@ describe('store and forward through network cuts and a hub restart', () => {
     // Restart the whole hub (broker sessions and all) while the edge is still sending.
     await new Promise((r) => setTimeout(r, 500));
     await hub.stop();
-    await new Promise((r) => setTimeout(r, 1000));
+    // Hub, broker and ingest all away for 3 s: the edge keeps analysing and queueing.
+    await new Promise((r) => setTimeout(r, 3000));
     hub = await startHub(hubConfig, log);
 
     expect((await edge.sourceEnded).kind).toBe('eos');
