@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
-import { type NewEvent, type Outbox, type OutboxEntry, priorityOf } from './outbox.js';
+import { type NewEvent, type Outbox, type OutboxEntry, toOutboxEntry } from './outbox.js';
 
 /**
  * The outbox in memory: for unit tests of the publisher and for tools that need no durability. It
@@ -11,18 +10,8 @@ export class MemoryOutbox implements Outbox {
   private readonly entries = new Map<number, OutboxEntry & { lastSentAt: number | null }>();
 
   append(event: NewEvent): DeviceEvent {
-    const seq = ++this.lastSeq;
-    const full = { id: randomUUID(), seq, ts: new Date().toISOString(), ...event } as DeviceEvent;
-    this.entries.set(seq, {
-      seq,
-      id: full.id,
-      type: full.type,
-      procedureId: full.procedureId,
-      priority: priorityOf(full.type),
-      payload: JSON.stringify(full),
-      attempts: 0,
-      lastSentAt: null,
-    });
+    const { event: full, entry } = toOutboxEntry(event, ++this.lastSeq);
+    this.entries.set(entry.seq, { ...entry, lastSentAt: null });
     return full;
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DeviceEvent, DeviceEventType } from '@gic/shared/messages/events.js';
 
 /** An event as it waits in the outbox. */
@@ -38,4 +39,21 @@ export interface Outbox {
   confirm(ids: string[]): number;
   /** How many events wait for confirmation. */
   size(): number;
+}
+
+/** Gives a new event its id, sequence number and time, and the row every outbox keeps for it. */
+export function toOutboxEntry(event: NewEvent, seq: number): { event: DeviceEvent; entry: OutboxEntry } {
+  const full = { id: randomUUID(), seq, ts: new Date().toISOString(), ...event } as DeviceEvent;
+  return {
+    event: full,
+    entry: {
+      seq,
+      id: full.id,
+      type: full.type,
+      procedureId: full.procedureId,
+      priority: priorityOf(full.type),
+      payload: JSON.stringify(full),
+      attempts: 0,
+    },
+  };
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
-import { type NewEvent, type Outbox, type OutboxEntry, priorityOf } from './outbox.js';
+import { type NewEvent, type Outbox, type OutboxEntry, toOutboxEntry } from './outbox.js';
 
 /** The outbox in the edge's SQLite store, so it shares transactions with the data it reports. */
 export class SqliteOutbox implements Outbox {
@@ -31,16 +30,9 @@ export class SqliteOutbox implements Outbox {
 
   append(event: NewEvent): DeviceEvent {
     const { last_seq: seq } = this.nextSeq.get() as { last_seq: number };
-    const full = { id: randomUUID(), seq, ts: new Date().toISOString(), ...event } as DeviceEvent;
-    this.insert.run({
-      seq,
-      id: full.id,
-      type: full.type,
-      procedureId: full.procedureId,
-      priority: priorityOf(full.type),
-      payload: JSON.stringify(full),
-      createdAt: full.ts,
-    });
+    const { event: full, entry } = toOutboxEntry(event, seq);
+    const { attempts: _, ...row } = entry;
+    this.insert.run({ ...row, createdAt: full.ts });
     return full;
   }
 

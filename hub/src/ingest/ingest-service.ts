@@ -165,8 +165,15 @@ export class IngestService {
       }
     }
     for (const p of parsed) {
-      if (p.kind === 'status') await this.handleStatus(p.deviceId, p.text);
-      if (p.kind === 'telemetry') await this.handleTelemetry(p.deviceId, p.text);
+      if (p.kind === 'status') {
+        await this.handleReport(p.deviceId, p.text, 'device status', deviceStatusSchema, (status) =>
+          setDeviceStatus(this.db, p.deviceId, status.state),
+        );
+      } else if (p.kind === 'telemetry') {
+        await this.handleReport(p.deviceId, p.text, 'telemetry', telemetrySchema, (telemetry) =>
+          setDeviceTelemetry(this.db, p.deviceId, telemetry),
+        );
+      }
     }
     for (const bad of [...parsed.filter((p) => p.kind === 'bad'), ...refused]) {
       if (await this.deadLetter(bad)) {
@@ -187,43 +194,32 @@ export class IngestService {
     }
   }
 
-  /** A device's retained status (online, in-procedure, no-signal, or offline from its Last Will). */
-  private async handleStatus(deviceId: string, text: string): Promise<void> {
+  /**
+   * A device report that replaces the last one (status, telemetry): validated, then saved; a malformed
+   * or unsaved one is logged and dropped, since the next supersedes it anyway.
+   */
+  private async handleReport<T>(
+    deviceId: string,
+    text: string,
+    what: string,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+    save: (data: T) => Promise<void>,
+  ): Promise<void> {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
       raw = undefined;
     }
-    const parsed = deviceStatusSchema.safeParse(raw);
+    const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      this.log.warn({ deviceId }, 'malformed device status ignored');
+      this.log.warn({ deviceId }, `malformed ${what} ignored`);
       return;
     }
     try {
-      await setDeviceStatus(this.db, deviceId, parsed.data.state);
+      await save(parsed.data);
     } catch (err) {
-      this.log.warn({ deviceId, err: (err as Error).message }, 'device status not saved');
-    }
-  }
-
-  /** A device's periodic telemetry; a malformed one is logged and dropped (the next comes soon). */
-  private async handleTelemetry(deviceId: string, text: string): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    const parsed = telemetrySchema.safeParse(raw);
-    if (!parsed.success) {
-      this.log.warn({ deviceId }, 'malformed telemetry ignored');
-      return;
-    }
-    try {
-      await setDeviceTelemetry(this.db, deviceId, parsed.data);
-    } catch (err) {
-      this.log.warn({ deviceId, err: (err as Error).message }, 'telemetry not saved');
+      this.log.warn({ deviceId, err: (err as Error).message }, `${what} not saved`);
     }
   }
 
