@@ -10,7 +10,7 @@ import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { type ServerType, serve } from '@hono/node-server';
-import { AlertTracker } from './alerts/alert-tracker.js';
+import { type Alert, AlertTracker } from './alerts/alert-tracker.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
@@ -99,12 +99,19 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const alertsStore = new AlertsStore(db, outbox);
     let tracker = new AlertTracker(config.alerts);
     let alertProcedureId: string | undefined;
+    // Wall-clock time each alert was raised (the tracker works in stream time).
+    const raisedAt = new Map<string, string>();
+    const recordAlert = (procedureId: string, alert: Alert) => {
+      if (!raisedAt.has(alert.id)) raisedAt.set(alert.id, new Date().toISOString());
+      alertsStore.upsert(procedureId, alert, raisedAt.get(alert.id)!);
+      if (alert.state === 'ended') raisedAt.delete(alert.id);
+    };
     const showAlerts = () => {
       live.state.alerts = tracker.current.filter((a) => a.state === 'active' || a.state === 'acknowledged');
     };
     const alertAction = (verb: 'acknowledge' | 'dismiss') => (id: string, by: string) => {
       const alert = tracker[verb](id, by, Date.now());
-      if (alert && alertProcedureId) alertsStore.upsert(alertProcedureId, alert, new Date().toISOString());
+      if (alert && alertProcedureId) recordAlert(alertProcedureId, alert);
       showAlerts();
       push.broadcast({ type: 'live', ...snapshot() });
       return alert;
@@ -311,8 +318,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
               models: analysis.models,
               shown: push.screens > 0,
             });
-            for (const { alert } of changes)
-              alertsStore.upsert(current.procedureId, alert, new Date().toISOString());
+            for (const { alert } of changes) recordAlert(current.procedureId, alert);
             showAlerts();
           }
           live.frameAnalysed(analysis);
