@@ -377,6 +377,37 @@ describe('the web pages in a browser', () => {
         await new Promise((r) => setTimeout(r, 100));
       expect(count('frame_analyses')).toBeGreaterThanOrEqual(12);
       expect(count('alerts')).toBeLessThanOrEqual(4);
+
+      // Marking the cecum starts the withdrawal time, on the screen, on the box and at the hub.
+      await page.click('#cecum');
+      await page.waitForFunction(
+        () => document.querySelector('#withdrawal')?.textContent !== '--:--',
+        undefined,
+        { timeout: 5_000 },
+      );
+      expect(await page.isDisabled('#cecum')).toBe(true);
+      const marked = third.db
+        .prepare('SELECT cecum_reached_at FROM procedures WHERE id = ?')
+        .get(procedureId) as {
+        cecum_reached_at: string | null;
+      };
+      expect(marked.cecum_reached_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      let withdrawal: number | null = null;
+      for (let i = 0; i < 100 && withdrawal === null; i++) {
+        const res = await fetch(`${hub.httpUrl}/api/v1/procedures?limit=500`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        const { items } = (await res.json()) as { items: { id: string; withdrawalSeconds: number | null }[] };
+        withdrawal = items.find((p) => p.id === procedureId)?.withdrawalSeconds ?? null;
+        if (withdrawal === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(withdrawal).toBeGreaterThanOrEqual(0);
+      const again = await fetch(`${third.httpUrl}/api/v1/procedures/current/landmarks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ landmark: 'cecum', by: 'test' }),
+      });
+      expect(again.status).toBe(409);
     } finally {
       await context.close();
       await third.stop();

@@ -134,6 +134,18 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       push,
       realtime: { analyse: (frame) => analyzer.analyse(frame), size },
       alerts: { acknowledge: alertAction('acknowledge'), dismiss: alertAction('dismiss') },
+      procedures: {
+        markCecum: (by) => {
+          const procedure = live.state.procedure;
+          if (!procedure || procedure.endedAt) return undefined;
+          const at = procedures.markCecum(procedure.id, by);
+          if (!at) return undefined;
+          procedure.cecumReachedAt = at;
+          publisher?.notify();
+          push.broadcast({ type: 'live', ...snapshot() });
+          return { procedureId: procedure.id, at };
+        },
+      },
       metrics,
       db,
       live: () => live.state,

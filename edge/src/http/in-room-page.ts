@@ -46,6 +46,9 @@ export const inRoomPage = `<!doctype html>
 <section class="panel">
   <div class="label">Procedure</div>
   <div class="big" id="timer">--:--</div>
+  <div class="label">Withdrawal</div>
+  <div class="big" id="withdrawal">--:--</div>
+  <button id="cecum" type="button" style="font-size:22px;padding:14px 20px;border-radius:8px;border:0;margin:8px 0 16px;cursor:pointer">Cecum reached</button>
   <dl>
     <dt>Frames analysed</dt><dd id="frames">0</dd>
     <dt>Analysis rate</dt><dd id="fps">-</dd>
@@ -110,6 +113,8 @@ export const inRoomPage = `<!doctype html>
       const end = p.endedAt ? new Date(p.endedAt) : new Date();
       $('timer').textContent = fmt((end - new Date(p.startedAt)) / 1000) + (p.endedAt ? ' (ended)' : '');
       $('frames').textContent = p.frames;
+      $('withdrawal').textContent = p.cecumReachedAt ? fmt((end - new Date(p.cecumReachedAt)) / 1000) : '--:--';
+      $('cecum').disabled = Boolean(p.cecumReachedAt || p.endedAt);
     }
     $('fps').textContent = s.analysisFps + ' fps';
     const a = s.latest;
@@ -131,6 +136,7 @@ export const inRoomPage = `<!doctype html>
     $('sync').textContent = (y.connected ? 'connected' : 'offline') + ', ' + y.pendingEvents + ' pending' + (y.upload ? ', upload ' + y.upload.status + ' ' + y.upload.partsDone + '/' + y.upload.partCount : '');
     $('sync').className = y.connected ? 'ok' : 'warn';
   }
+  $('cecum').onclick = () => fetch('/api/v1/procedures/current/landmarks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ landmark: 'cecum', by: actor }) });
   // Live updates by WebSocket; while it is down, poll, and keep trying to reconnect.
   let socket = null;
   function connect() {

@@ -6,7 +6,13 @@ import type { SourceState } from '../capture/capture-supervisor.js';
 /** What the in-room screen shows, kept in memory and rebuilt from the pipeline as it runs. */
 export interface LiveState {
   source: { kind: string; label: string; state: SourceState; message?: string };
-  procedure: { id: string; startedAt: string; endedAt?: string; frames: number } | null;
+  procedure: {
+    id: string;
+    startedAt: string;
+    endedAt?: string;
+    cecumReachedAt?: string;
+    frames: number;
+  } | null;
   latest: FrameAnalysis | null;
   /** Analysis rate over the last frames (frames/s). */
   analysisFps: number;

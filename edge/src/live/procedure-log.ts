@@ -75,6 +75,21 @@ export class ProcedureLog {
     })();
   }
 
+  /** Marks the cecum reached in an open procedure (once); returns the time, or undefined. */
+  markCecum(procedureId: string, by: string): string | undefined {
+    const at = new Date().toISOString();
+    return this.db.transaction(() => {
+      const { changes } = this.db
+        .prepare(
+          'UPDATE procedures SET cecum_reached_at = ? WHERE id = ? AND ended_at IS NULL AND cecum_reached_at IS NULL',
+        )
+        .run(at, procedureId);
+      if (changes === 0) return undefined;
+      this.outbox.append({ type: 'landmark.marked', procedureId, body: { landmark: 'cecum', at, by } });
+      return at;
+    })();
+  }
+
   /** Procedures a crash left open, to be closed at the next start. */
   openProcedures(): string[] {
     return this.db

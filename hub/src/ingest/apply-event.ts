@@ -36,6 +36,12 @@ export async function applyEvent(tx: Queryable, deviceId: string, event: DeviceE
         event.body.error,
       ]);
       break;
+    case 'landmark.marked':
+      await tx.query('UPDATE procedures SET cecum_reached_at = $2 WHERE id = $1', [
+        event.procedureId,
+        event.body.at,
+      ]);
+      break;
     default: {
       // Every event type is handled: adding one to the schema without a case here fails to compile.
       const unhandled: never = event;

@@ -18,6 +18,8 @@ export interface ProcedureSummary {
   startedAt: string | null;
   endedAt: string | null;
   durationSeconds: number | null;
+  /** From reaching the cecum to the end (or now), when the cecum was marked. */
+  withdrawalSeconds: number | null;
   analysedFrames: number;
   findings: number;
   privacyRegions: number;
@@ -33,6 +35,7 @@ interface Row {
   ended_at: Date | null;
   device_frame_count: number | null;
   recording_sealed: string | null;
+  cecum_reached_at: Date | null;
   analysed_frames: string;
   findings: string;
   privacy_regions: string;
@@ -65,7 +68,7 @@ export async function listProcedures(
 ): Promise<ProcedureSummary[]> {
   const { rows } = await db.query<Row>(
     `SELECT p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.device_frame_count,
-            p.recording_sealed, coalesce(f.frames, 0) AS analysed_frames,
+            p.recording_sealed, p.cecum_reached_at, coalesce(f.frames, 0) AS analysed_frames,
             (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
             coalesce(f.privacy, 0) AS privacy_regions,
             r.id AS recording_id, r.status AS recording_status, r.size_bytes AS recording_size,
@@ -93,6 +96,9 @@ export async function listProcedures(
       startedAt: row.started_at?.toISOString() ?? null,
       endedAt: row.ended_at?.toISOString() ?? null,
       durationSeconds: start === undefined ? null : Math.max(0, Math.round((end - start) / 100) / 10),
+      withdrawalSeconds: row.cecum_reached_at
+        ? Math.max(0, Math.round((end - row.cecum_reached_at.getTime()) / 100) / 10)
+        : null,
       analysedFrames,
       findings: Number(row.findings),
       privacyRegions: Number(row.privacy_regions),

@@ -129,6 +129,13 @@ export const recordingSealedEvent = z.object({
   }),
 });
 
+/** A landmark marked by the endoscopist; reaching the cecum starts the withdrawal time. */
+export const landmarkMarkedEvent = z.object({
+  ...eventBase,
+  type: z.literal('landmark.marked'),
+  body: z.object({ landmark: z.literal('cecum'), at: isoTime, by: z.string().max(100) }),
+});
+
 /** Everything a device publishes on its `events` topic. */
 export const deviceEventSchema = z.discriminatedUnion('type', [
   procedureStartedEvent,
@@ -136,6 +143,7 @@ export const deviceEventSchema = z.discriminatedUnion('type', [
   procedureEndedEvent,
   alertChangedEvent,
   recordingSealedEvent,
+  landmarkMarkedEvent,
 ]);
 export type DeviceEvent = z.infer<typeof deviceEventSchema>;
 export type DeviceEventType = DeviceEvent['type'];
