@@ -233,6 +233,7 @@ describe('the web pages in a browser', () => {
       expect(local.frame_count).toBeGreaterThanOrEqual(12); // 6 s at 3 fps, about 18
       expect(await cells.nth(2).textContent()).toMatch(/^\d+\.\d s$/);
       expect(Number(await cells.nth(5).textContent())).toBeGreaterThan(0); // text masked
+      expect(await cells.nth(6).textContent()).toBe('-'); // no cecum marked in this procedure
       expect(await text(page, '#updated')).toMatch(/^Updated /);
 
       await page.screenshot({ path: join(artifactsDir, 'portal.png'), fullPage: true });
