@@ -15,6 +15,7 @@ import { generateSampleVideo, SAMPLE_OSD_MASKS } from '@gic/shared/media/sample-
 import { installTinyPolypModel } from '@gic/shared/testing/tiny-polyp-model.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, enrolmentToken as issueEnrolmentToken } from './helpers.js';
 import { freePort } from './ports.js';
 
 const log = createLogger('pages', 'warn');
@@ -46,15 +47,7 @@ describe('the web pages in a browser', () => {
   let browser: Browser;
   let accessToken: string;
 
-  async function enrolmentToken(): Promise<string> {
-    const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrolment-tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-      body: '{}',
-    });
-    expect(res.status).toBeLessThan(300);
-    return ((await res.json()) as { token: string }).token;
-  }
+  const enrolmentToken = () => issueEnrolmentToken(hub.httpUrl, ADMIN_PASSWORD);
 
   /** The edge's one procedure, as its local store has it. */
   const edgeProcedure = () =>
@@ -90,12 +83,7 @@ describe('the web pages in a browser', () => {
     ]);
     browser = launched;
     hub = started;
-    const login = await fetch(`${hub.httpUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    accessToken = ((await login.json()) as { accessToken: string }).accessToken;
+    accessToken = await adminToken(hub.httpUrl, ADMIN_PASSWORD);
     // Last: the clip plays in real time from here, and the in-room test must see it live.
     edge = await startEdge(
       loadEdgeConfig({
