@@ -98,7 +98,8 @@ FROM ${CUDA_IMAGE} AS runtime
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 
 # GStreamer and the plugins the pipelines use: base (videotestsrc, videoconvert, videoscale,
-# videorate, appsink, textoverlay), good (qtdemux, mp4mux, jpegenc, v4l2src, rtspsrc), bad
+# videorate, appsink), x (textoverlay, for the sample clip: Debian and Ubuntu package the pango
+# plugin there), good (qtdemux, mp4mux, jpegenc, v4l2src, rtspsrc), bad
 # (rsvgoverlay for the privacy masks, needs librsvg2-2), ugly (x264enc), libav (H.264 decode).
 # fonts-dejavu-core: a "Sans" font for the sample clip's burned-in text. v4l-utils: v4l2-ctl to
 # inspect a capture card. gstreamer1.0-tools: gst-inspect-1.0 / gst-launch-1.0 for diagnosis.
@@ -106,7 +107,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
       gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools \
-      librsvg2-2 fonts-dejavu-core v4l-utils \
+      gstreamer1.0-x librsvg2-2 fonts-dejavu-core v4l-utils \
  && rm -rf /var/lib/apt/lists/*
 
 # Non-root, fixed uid, in group video for /dev/video* (capture cards). Ubuntu's video group is gid

@@ -9,7 +9,7 @@ purpose="${1:-demo}"
 packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
-  fonts-dejavu-core python3 make g++
+  gstreamer1.0-x fonts-dejavu-core python3 make g++
 )
 if [ "$purpose" = test ]; then packages+=(chromium mosquitto); fi
 
