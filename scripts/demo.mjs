@@ -179,7 +179,8 @@ try {
   );
   say(
     `procedure done: ${done.analysedFrames} frames analysed, ${done.privacyRegions} text regions masked, ` +
-      `recording ${done.recording?.status} (${done.recording?.sizeBytes} bytes, SHA-256 ${done.recording?.sha256?.slice(0, 16)}...)`,
+      `recording ${done.syncState} (${done.recording?.segments ?? 0} segment(s), ${done.recording?.sizeBytes ?? 0} bytes, ` +
+      `SHA-256 ${done.segments?.[0]?.sha256?.slice(0, 16) ?? '-'}...)`,
   );
   say('the pages stay up; press Ctrl-C to stop');
 } catch (err) {

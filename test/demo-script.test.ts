@@ -72,6 +72,8 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       GIC_EDGE_PORT: String(edge),
       GIC_EMBEDDED_PG_PORT: String(pg),
       GIC_EMBEDDED_S3_PORT: String(s3),
+      // A 3 s clip: start its procedure after 1 s in the body, not the default 3 s.
+      GIC_PROCEDURE_AUTO_START_S: '1',
     };
   }, 60_000);
 
@@ -103,6 +105,7 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       'telemetry',
       'disk-check',
       'http',
+      'procedure-timer',
       'models',
       'sqlite',
     ]);

@@ -59,6 +59,8 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
       GIC_MODELS: 'pp-ocrv4-det',
       GIC_MODELS_DIR: join(root, 'models'),
       GIC_LOG_LEVEL: 'warn',
+      // Each run is killed a few seconds in: start its procedure at the first in-body frame.
+      GIC_PROCEDURE_AUTO_START_S: '0',
     };
   }, 120_000);
 

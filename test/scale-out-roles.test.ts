@@ -71,6 +71,7 @@ describe('hub roles in separate processes share one database, store and broker',
         GIC_ENROLMENT_TOKEN: token,
         GIC_SOURCE: `file:${clip}`,
         GIC_REPLAY_REALTIME: 'false',
+        GIC_PROCEDURE_AUTO_START_S: '1', // a 2 s clip
         GIC_PRIVACY_MASKS: JSON.stringify(SAMPLE_OSD_MASKS),
         GIC_MODELS_DIR: join(import.meta.dirname, '..', 'models'),
       }),

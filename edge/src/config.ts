@@ -77,6 +77,17 @@ const schema = z.object({
   GIC_ALERT_SENSITIVITY: z.coerce.number().min(0).max(1).default(0.6),
   GIC_ALERT_MIN_DURATION_MS: z.coerce.number().int().min(0).max(10_000).default(300),
   GIC_ALERT_COOLDOWN_MS: z.coerce.number().int().min(0).max(120_000).default(5000),
+  /** Procedures start and end by themselves from in-body / out-of-body video (the screen and API always can). */
+  GIC_PROCEDURE_AUTO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** In-body video for this long starts a procedure (s). */
+  GIC_PROCEDURE_AUTO_START_S: z.coerce.number().min(0).max(600).default(3),
+  /** Out-of-body video for this long ends it (s). */
+  GIC_PROCEDURE_AUTO_END_S: z.coerce.number().min(1).max(3600).default(30),
+  /** A lost source that stays lost this long ends the open procedure (s). */
+  GIC_SOURCE_LOST_END_S: z.coerce.number().min(0).max(3600).default(60),
   GIC_LOG_LEVEL: logLevelVar.default('info'),
 });
 
@@ -110,6 +121,12 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
       cooldownMs: c.GIC_ALERT_COOLDOWN_MS,
     }),
     diskMinFreeBytes: c.GIC_DISK_MIN_FREE_GB * 1e9,
+    procedures: {
+      auto: c.GIC_PROCEDURE_AUTO,
+      autoStartMs: c.GIC_PROCEDURE_AUTO_START_S * 1000,
+      autoEndMs: c.GIC_PROCEDURE_AUTO_END_S * 1000,
+      sourceLostEndMs: c.GIC_SOURCE_LOST_END_S * 1000,
+    },
     logLevel: c.GIC_LOG_LEVEL,
   };
 }

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { basename, join } from 'node:path';
@@ -10,18 +9,19 @@ import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { type ServerType, serve } from '@hono/node-server';
-import { type Alert, AlertTracker } from './alerts/alert-tracker.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
-import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
-import { RECORDER_DELAY_MS, RecorderMask } from './capture/recorder-mask.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
 import { LivePush } from './http/live-push.js';
+import { startLiveCapture } from './live/live-capture.js';
+import { LiveSession } from './live/live-session.js';
 import { LiveStateHolder } from './live/live-state.js';
-import { type EndReason, ProcedureLog } from './live/procedure-log.js';
+import { ProcedureLog } from './live/procedure-log.js';
+import { OperatorsStore } from './operators/operators-store.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
+import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
@@ -29,6 +29,7 @@ import { finishRecording } from './upload/finish-recording.js';
 import { evictVerifiedRecordings } from './upload/recording-eviction.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
 import { RecordingsStore } from './upload/recordings-store.js';
+import { SegmentRecordings } from './upload/segment-recordings.js';
 import { UploadLoop } from './upload/upload-loop.js';
 
 export const EDGE_VERSION = '0.1.0';
@@ -97,25 +98,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     let uploadLoop: UploadLoop | undefined;
 
     const alertsStore = new AlertsStore(db, outbox);
-    let tracker = new AlertTracker(config.alerts);
-    let alertProcedureId: string | undefined;
-    // Wall-clock time each alert was raised (the tracker works in stream time).
-    const raisedAt = new Map<string, string>();
-    const recordAlert = (procedureId: string, alert: Alert) => {
-      if (!raisedAt.has(alert.id)) raisedAt.set(alert.id, new Date().toISOString());
-      alertsStore.upsert(procedureId, alert, raisedAt.get(alert.id)!);
-      if (alert.state === 'ended') raisedAt.delete(alert.id);
-    };
-    const showAlerts = () => {
-      live.state.alerts = tracker.current.filter((a) => a.state === 'active' || a.state === 'acknowledged');
-    };
-    const alertAction = (verb: 'acknowledge' | 'dismiss') => (id: string, by: string) => {
-      const alert = tracker[verb](id, by, Date.now());
-      if (alert && alertProcedureId) recordAlert(alertProcedureId, alert);
-      showAlerts();
-      push.broadcast({ type: 'live', ...snapshot() });
-      return alert;
-    };
+    const operators = new OperatorsStore(db, config.alerts);
     const push = new LivePush();
     const snapshot = () => ({
       ...live.state,
@@ -129,21 +112,72 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         ...(uploader?.progress ? { upload: uploader.progress } : {}),
       },
     });
+    const broadcast = () => push.broadcast({ type: 'live', ...snapshot() });
+
+    // Procedures: started and ended from the screen, the API, or the video itself.
+    let session: LiveSession | undefined;
+    let split = () => {};
+    const controller = new ProcedureController(
+      procedures,
+      config.source,
+      sourceLabel(config),
+      config.procedures,
+      {
+        started: (p) => session?.procedureHooks.started(p),
+        ended: (p, reason, endedAt) => session?.procedureHooks.ended(p, reason, endedAt),
+      },
+      () => operators.signedIn,
+    );
+    const segments = new SegmentRecordings(
+      recordings,
+      outbox,
+      log.child({ part: 'recordings' }),
+      { sealed: () => uploadLoop?.kick(), split: () => split() },
+      () => controller.current?.id,
+    );
+    segments.sweepOrphans(recordingsDir);
+    session = new LiveSession(live, controller, alertsStore, operators, {
+      changed: broadcast,
+      eventsWaiting: () => publisher?.notify(),
+      procedureStarted: (p) => {
+        segments.procedureStarted(p.id);
+        publisher?.publishStatus('in-procedure');
+        log.info({ procedureId: p.id, trigger: p.trigger, operator: p.operator }, 'procedure started');
+      },
+      procedureEnded: (p, reason) => {
+        segments.procedureEnded(p.id);
+        publisher?.publishStatus(live.state.source.state === 'no-signal' ? 'no-signal' : 'online');
+        log.info({ procedureId: p.id, reason, frames: p.frames }, 'procedure ended');
+      },
+      screens: () => push.screens,
+    });
+    const liveSession = session;
+    const procedureTimer = setInterval(() => controller.tick(), 1000);
+    parts.add('procedure-timer', () => clearInterval(procedureTimer));
+
     const app = createEdgeApp({
       log,
       push,
       realtime: { analyse: (frame) => analyzer.analyse(frame), size },
-      alerts: { acknowledge: alertAction('acknowledge'), dismiss: alertAction('dismiss') },
+      alerts: {
+        acknowledge: (id, by) => liveSession.acknowledge(id, by),
+        dismiss: (id, by) => liveSession.dismiss(id, by),
+      },
       procedures: {
-        markCecum: (by) => {
-          const procedure = live.state.procedure;
-          if (!procedure || procedure.endedAt) return undefined;
-          const at = procedures.markCecum(procedure.id, by);
-          if (!at) return undefined;
-          procedure.cecumReachedAt = at;
-          publisher?.notify();
-          push.broadcast({ type: 'live', ...snapshot() });
-          return { procedureId: procedure.id, at };
+        current: () => controller.current,
+        start: (by) => liveSession.startProcedure(by),
+        end: (by) => liveSession.endProcedure(by),
+        markCecum: (by) => liveSession.markCecum(by),
+      },
+      operators: {
+        list: () => operators.list(),
+        signedIn: () => operators.signedIn,
+        signIn: (name) => liveSession.signIn(name),
+        settingsFor: (name) => operators.settingsFor(name),
+        save: (name, changes) => {
+          const saved = operators.save(name, changes);
+          liveSession.settingsChanged(name);
+          return saved;
         },
       },
       metrics,
@@ -218,7 +252,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     }, 15_000);
     parts.add('telemetry', () => clearInterval(telemetryTimer));
     // Screens hear of sync and source changes at least once a second, even with no new frames.
-    const heartbeat = setInterval(() => push.broadcast({ type: 'live', ...snapshot() }), 1000);
+    const heartbeat = setInterval(broadcast, 1000);
     parts.add('live-push', () => clearInterval(heartbeat));
     const address = server.address();
     const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
@@ -286,83 +320,35 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await publisher?.stop();
     });
 
-    // Capture: each run of the source that delivers video is one procedure, recorded to its own file.
-    let current: { run: CaptureRun; procedureId: string; recordingId: string } | undefined;
-    let recorderMask = new RecorderMask(config.privacyMasks);
-    const endReason = (end: CaptureEnd): EndReason =>
-      end.kind === 'eos' ? 'source-ended' : end.kind === 'error' ? 'source-lost' : 'shutdown';
-    const supervisor = new CaptureSupervisor(
-      {
+    // Capture: frames to analysis and the live session, the recorder's files to their procedures.
+    const supervisor = startLiveCapture({
+      layout: {
         source: config.source,
         realtime: config.realtime,
         analysis: { ...size, fps: config.analysisFps },
         masks: config.privacyMasks,
-        privacyDelayMs: RECORDER_DELAY_MS,
         preview: { width: 640, fps: 10 },
       },
       recordingsDir,
-      {
-        onRunStart: (run) => {
-          const procedureId = procedures.start(config.source, sourceLabel(config));
-          const recordingId = randomUUID();
-          recordings.add(recordingId, procedureId, run.recordingPath);
-          current = { run, procedureId, recordingId };
-          recorderMask = new RecorderMask(config.privacyMasks);
-          tracker = new AlertTracker(config.alerts);
-          alertProcedureId = procedureId;
-          showAlerts();
-          live.state.procedure = { id: procedureId, startedAt: new Date().toISOString(), frames: 0 };
-          publisher?.publishStatus('in-procedure');
-          log.info({ procedureId }, 'procedure started');
-        },
-        onFrame: async (run, frame) => {
-          const end = frameSeconds.startTimer();
-          const analysis = await analyzer.analyse(frame);
-          end();
-          const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
-          if (svg) supervisor.setRecorderMask(svg);
-          if (current?.run === run) {
-            procedures.recordFrame(current.procedureId, analysis);
-            const changes = tracker.update({
-              frameIndex: analysis.frameIndex,
-              timeMs: analysis.ptsMs,
-              detections: analysis.detections,
-              models: analysis.models,
-              shown: push.screens > 0,
-            });
-            for (const { alert } of changes) recordAlert(current.procedureId, alert);
-            showAlerts();
-          }
-          live.frameAnalysed(analysis);
-          push.broadcast({ type: 'live', ...snapshot() });
-          publisher?.notify();
-        },
-        onPreview: (jpeg) => push.preview(jpeg),
-        onRunEnd: async (run, end) => {
-          if (current?.run !== run) {
-            // The source never delivered a frame: nothing was recorded worth keeping.
-            rmSync(run.recordingPath, { force: true });
-            return;
-          }
-          const { procedureId, recordingId } = current;
-          current = undefined;
-          procedures.end(procedureId, endReason(end));
-          if (live.state.procedure) live.state.procedure.endedAt = new Date().toISOString();
-          publisher?.notify();
-          publisher?.publishStatus('online');
-          log.info({ procedureId, end: end.kind, frames: run.frames }, 'procedure ended');
-          if (await finishRecording(recordings, recordingId, outbox)) uploadLoop?.kick();
-        },
-        onState: (state, message) => {
-          live.state.source.state = state;
-          live.state.source.message = message;
-          if (state === 'no-signal') {
-            log.error({ reason: message }, 'no signal from the video source; retrying');
-            publisher?.publishStatus('no-signal');
-          }
-        },
+      analyzer,
+      session: liveSession,
+      controller,
+      segments,
+      log,
+      timeAnalysis: () => frameSeconds.startTimer(),
+      onPreview: (jpeg) => push.preview(jpeg),
+      onSourceState: (state, message) => {
+        live.state.source.state = state;
+        live.state.source.message = message;
+        if (state === 'no-signal') {
+          log.error({ reason: message }, 'no signal from the video source; retrying');
+          publisher?.publishStatus('no-signal');
+        } else if (state === 'live') {
+          publisher?.publishStatus(controller.current ? 'in-procedure' : 'online');
+        }
       },
-    );
+    });
+    split = () => {};
     const sourceEnded = supervisor.start();
     parts.add('capture', () => supervisor.stop());
     log.info({ url: httpUrl, source: config.source.kind }, 'edge started');

@@ -11,6 +11,7 @@ import type { UploadProgress } from '../upload/recording-uploader.js';
 import { type AlertActions, alertRoutes } from './alert-routes.js';
 import { inRoomPage } from './in-room-page.js';
 import type { LivePush } from './live-push.js';
+import { type OperatorActions, operatorRoutes } from './operator-routes.js';
 import { type ProcedureActions, procedureRoutes } from './procedure-routes.js';
 
 export interface EdgeAppDeps {
@@ -25,6 +26,7 @@ export interface EdgeAppDeps {
   push: LivePush;
   alerts: AlertActions;
   procedures: ProcedureActions;
+  operators: OperatorActions;
   /** Analysis of still images posted to the realtime API. */
   realtime: Pick<RealtimeDeps, 'analyse' | 'size'>;
 }
@@ -65,6 +67,7 @@ export function createEdgeApp(deps: EdgeAppDeps) {
   app.get('/api/v1/realtime/preview.mjpeg', () => deps.push.mjpegResponse());
   app.route('/api/v1/alerts', alertRoutes(deps.alerts));
   app.route('/api/v1/procedures', procedureRoutes(deps.procedures));
+  app.route('/api/v1/operators', operatorRoutes(deps.operators));
   app.get('/', (c) => c.html(inRoomPage));
   return app;
 }

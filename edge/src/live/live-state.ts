@@ -2,18 +2,20 @@ import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 
 import type { Alert } from '../alerts/alert-tracker.js';
 import type { SourceState } from '../capture/capture-supervisor.js';
+import type { OpenProcedure } from '../procedures/procedure-controller.js';
 
 /** What the in-room screen shows, kept in memory and rebuilt from the pipeline as it runs. */
 export interface LiveState {
   source: { kind: string; label: string; state: SourceState; message?: string };
-  procedure: {
-    id: string;
-    startedAt: string;
-    endedAt?: string;
-    cecumReachedAt?: string;
-    frames: number;
-  } | null;
+  /** The open procedure, or the last one (with `endedAt`) until another starts. */
+  procedure: (OpenProcedure & { endedAt?: string }) | null;
+  /** In-body video is being watched for an automatic start. */
+  procedurePending: boolean;
+  /** The endoscopist signed in on the screen; their alert settings apply. */
+  operator: string | null;
   latest: FrameAnalysis | null;
+  /** Frames analysed since the box started, in a procedure or not. */
+  framesAnalysed: number;
   /** Analysis rate over the last frames (frames/s). */
   analysisFps: number;
   /** Alerts on screen now (active or acknowledged). */
@@ -31,7 +33,10 @@ export class LiveStateHolder {
     this.state = {
       source: { kind, label, state: 'starting' },
       procedure: null,
+      procedurePending: false,
+      operator: null,
       latest: null,
+      framesAnalysed: 0,
       analysisFps: 0,
       disk: null,
       alerts: [],
@@ -40,7 +45,7 @@ export class LiveStateHolder {
 
   frameAnalysed(analysis: FrameAnalysis): void {
     this.state.latest = analysis;
-    if (this.state.procedure) this.state.procedure.frames++;
+    this.state.framesAnalysed++;
     const now = performance.now();
     this.times.push(now);
     while (this.times.length > 10) this.times.shift();

@@ -5,6 +5,14 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 
 export type EndReason = 'source-ended' | 'source-lost' | 'operator' | 'shutdown' | 'out-of-body';
+export type StartTrigger = 'auto' | 'finding' | 'operator';
+
+export interface StartDetails {
+  /** When it began (ISO); an automatic start dates back to when the scope went in. */
+  startedAt?: string;
+  trigger: StartTrigger;
+  operator: string | null;
+}
 
 /**
  * Writes a procedure's life to SQLite and, in the same transaction, to the outbox: nothing is stored
@@ -21,29 +29,30 @@ export class ProcedureLog {
     private readonly outbox: Outbox,
   ) {
     this.insertProcedure = db.prepare(
-      'INSERT INTO procedures (id, started_at, source_label) VALUES (?, ?, ?)',
+      'INSERT INTO procedures (id, started_at, source_label, start_trigger, operator) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertFrame = db.prepare(
       'INSERT INTO frame_analyses (procedure_id, frame_index, analysis, created_at) VALUES (?, ?, ?, ?)',
     );
     this.bumpFrames = db.prepare('UPDATE procedures SET frame_count = frame_count + 1 WHERE id = ?');
     this.closeProcedure = db.prepare(
-      'UPDATE procedures SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL RETURNING frame_count',
+      'UPDATE procedures SET ended_at = ?, end_reason = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL RETURNING frame_count',
     );
   }
 
-  start(source: SourceConfig, label: string): string {
+  start(source: SourceConfig, label: string, details: StartDetails): { id: string; startedAt: string } {
     const id = randomUUID();
-    const startedAt = new Date().toISOString();
+    const startedAt = details.startedAt ?? new Date().toISOString();
+    const { trigger, operator } = details;
     this.db.transaction(() => {
-      this.insertProcedure.run(id, startedAt, label);
+      this.insertProcedure.run(id, startedAt, label, trigger, operator);
       this.outbox.append({
         type: 'procedure.started',
         procedureId: id,
-        body: { startedAt, source: { kind: source.kind, label } },
+        body: { startedAt, source: { kind: source.kind, label }, trigger, operator },
       });
     })();
-    return id;
+    return { id, startedAt };
   }
 
   recordFrame(procedureId: string, analysis: FrameAnalysis): void {
@@ -59,19 +68,21 @@ export class ProcedureLog {
     })();
   }
 
-  /** Ends a procedure once; a second call does nothing. */
-  end(procedureId: string, reason: EndReason): void {
-    const endedAt = new Date().toISOString();
-    this.db.transaction(() => {
-      const row = this.closeProcedure.get(endedAt, reason, procedureId) as
+  /** Ends a procedure once; a second call does nothing and returns false. */
+  end(procedureId: string, reason: EndReason, details: { endedAt?: string; by?: string } = {}): boolean {
+    const endedAt = details.endedAt ?? new Date().toISOString();
+    const endedBy = details.by ?? null;
+    return this.db.transaction(() => {
+      const row = this.closeProcedure.get(endedAt, reason, endedBy, procedureId) as
         | { frame_count: number }
         | undefined;
-      if (!row) return;
+      if (!row) return false;
       this.outbox.append({
         type: 'procedure.ended',
         procedureId,
-        body: { endedAt, analysedFrames: row.frame_count, reason },
+        body: { endedAt, analysedFrames: row.frame_count, reason, endedBy },
       });
+      return true;
     })();
   }
 

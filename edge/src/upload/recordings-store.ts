@@ -12,6 +12,9 @@ export interface RecordingRow {
   upload_id: string | null;
   part_size: number | null;
   error: string | null;
+  segment_index: number;
+  /** 1 when this is the procedure's last segment (known when it closes). */
+  final: number;
 }
 
 export interface UploadedPart {
@@ -30,21 +33,50 @@ export class RecordingsStore {
     this.db.transaction(work)();
   }
 
-  add(id: string, procedureId: string, path: string): void {
+  /** A segment file the recorder is writing, as segment `segmentIndex` of its procedure. */
+  add(id: string, procedureId: string, path: string, segmentIndex = 0): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        "INSERT INTO recordings (id, procedure_id, path, status, created_at, updated_at) VALUES (?, ?, ?, 'recording', ?, ?)",
+        "INSERT INTO recordings (id, procedure_id, path, status, segment_index, final, created_at, updated_at) VALUES (?, ?, ?, 'recording', ?, 0, ?, ?)",
       )
-      .run(id, procedureId, path, now, now);
+      .run(id, procedureId, path, segmentIndex, now, now);
   }
 
-  markReady(id: string, sizeBytes: number, sha256: string): void {
+  /** How many segments a procedure has so far (the next one's index). */
+  segmentCount(procedureId: string): number {
+    const row = this.db
+      .prepare('SELECT count(*) AS n FROM recordings WHERE procedure_id = ?')
+      .get(procedureId) as { n: number };
+    return row.n;
+  }
+
+  /** The procedure's segment with the highest index, if any. */
+  lastSegment(procedureId: string): RecordingRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM recordings WHERE procedure_id = ? ORDER BY segment_index DESC LIMIT 1')
+      .get(procedureId) as RecordingRow | undefined;
+  }
+
+  /** Every path a recording row still points at, to tell orphan files from kept ones. */
+  knownPaths(): Set<string> {
+    return new Set(
+      (this.db.prepare("SELECT path FROM recordings WHERE path <> ''").all() as { path: string }[]).map(
+        (r) => r.path,
+      ),
+    );
+  }
+
+  markReady(id: string, sizeBytes: number, sha256: string, final: boolean): void {
     this.db
       .prepare(
-        "UPDATE recordings SET status = 'ready', size_bytes = ?, sha256 = ?, updated_at = ? WHERE id = ?",
+        "UPDATE recordings SET status = 'ready', size_bytes = ?, sha256 = ?, final = ?, updated_at = ? WHERE id = ?",
       )
-      .run(sizeBytes, sha256, new Date().toISOString(), id);
+      .run(sizeBytes, sha256, final ? 1 : 0, new Date().toISOString(), id);
+  }
+
+  markFinal(id: string, final: boolean): void {
+    this.db.prepare('UPDATE recordings SET final = ? WHERE id = ?').run(final ? 1 : 0, id);
   }
 
   setStatus(

@@ -1,7 +1,7 @@
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { Queryable } from '../db/database.js';
 import { ensureProcedure, markProcedureEnded, markProcedureStarted } from '../procedures/procedure-writes.js';
-import { insertFrameAnalysis, recordEvent, upsertAlert } from './ingest-repo.js';
+import { insertFrameAnalysis, recordEvent, upsertAlert, upsertRecordingSeal } from './ingest-repo.js';
 
 /**
  * Applies one validated device event inside the caller's transaction. Returns false for a duplicate,
@@ -12,29 +12,19 @@ export async function applyEvent(tx: Queryable, deviceId: string, event: DeviceE
   await ensureProcedure(tx, event.procedureId, deviceId);
   switch (event.type) {
     case 'procedure.started':
-      await markProcedureStarted(tx, event.procedureId, event.body.startedAt, event.body.source.label);
+      await markProcedureStarted(tx, event.procedureId, event.body);
       break;
     case 'frame.analysed':
       await insertFrameAnalysis(tx, deviceId, event);
       break;
     case 'procedure.ended':
-      await markProcedureEnded(
-        tx,
-        event.procedureId,
-        event.body.endedAt,
-        event.body.reason,
-        event.body.analysedFrames,
-      );
+      await markProcedureEnded(tx, event.procedureId, event.body);
       break;
     case 'alert.changed':
       await upsertAlert(tx, deviceId, event);
       break;
     case 'recording.sealed':
-      await tx.query('UPDATE procedures SET recording_sealed = $2, recording_error = $3 WHERE id = $1', [
-        event.procedureId,
-        event.body.status,
-        event.body.error,
-      ]);
+      await upsertRecordingSeal(tx, deviceId, event);
       break;
     case 'landmark.marked':
       await tx.query('UPDATE procedures SET cecum_reached_at = $2 WHERE id = $1', [

@@ -83,3 +83,35 @@ export async function upsertAlert(
     ],
   );
 }
+
+/**
+ * Keeps what the edge says of each recording segment (latest seal wins). Events from edges that
+ * predate segments carry neither index nor final flag: their one recording is segment 0, and final.
+ */
+export async function upsertRecordingSeal(
+  db: Queryable,
+  deviceId: string,
+  event: Extract<DeviceEvent, { type: 'recording.sealed' }>,
+): Promise<void> {
+  const s = event.body;
+  await db.query(
+    `INSERT INTO recording_seals (device_id, recording_id, procedure_id, segment_index, status, final, size_bytes,
+       sha256, error, last_seq)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (device_id, recording_id) DO UPDATE SET status = excluded.status, final = excluded.final,
+       size_bytes = excluded.size_bytes, sha256 = excluded.sha256, error = excluded.error, last_seq = excluded.last_seq
+     WHERE recording_seals.last_seq < excluded.last_seq`,
+    [
+      deviceId,
+      s.recordingId,
+      event.procedureId,
+      s.segmentIndex ?? 0,
+      s.status,
+      s.final ?? true,
+      s.sizeBytes,
+      s.sha256,
+      s.error,
+      event.seq,
+    ],
+  );
+}

@@ -161,4 +161,80 @@ describe('IngestService.handle (against PostgreSQL)', () => {
     const [summary] = (await listProcedures(db, 100, 0)).filter((p) => p.id === procedureId);
     expect(summary).toMatchObject({ findings: 1, syncState: 'no-recording' });
   });
+
+  it('keeps who started and ended a procedure, and waits for every segment up to the final one', async () => {
+    const procedureId = randomUUID();
+    const seal = (segmentIndex: number, final: boolean, recordingId = randomUUID()) =>
+      event('recording.sealed', procedureId, {
+        recordingId,
+        status: 'ready',
+        sizeBytes: 1000 + segmentIndex,
+        sha256: String(segmentIndex).repeat(64),
+        error: null,
+        segmentIndex,
+        final,
+      });
+    await send(
+      ingest,
+      deviceId,
+      event('procedure.started', procedureId, {
+        startedAt: new Date().toISOString(),
+        source: { kind: 'v4l2', label: '/dev/video0' },
+        trigger: 'auto',
+        operator: 'dr.who',
+      }),
+    );
+    await send(
+      ingest,
+      deviceId,
+      event('procedure.ended', procedureId, {
+        endedAt: new Date().toISOString(),
+        analysedFrames: 0,
+        reason: 'operator',
+        endedBy: 'dr.who',
+      }),
+    );
+    const summary = async () => (await listProcedures(db, 100, 0)).find((p) => p.id === procedureId)!;
+    const first = seal(0, false);
+    const lastId = randomUUID();
+    // Segment 1 is sealed as not final first; a later seal of the same segment marks it final.
+    await send(ingest, deviceId, first);
+    await send(ingest, deviceId, seal(1, false, lastId));
+    expect(await summary()).toMatchObject({
+      startTrigger: 'auto',
+      operator: 'dr.who',
+      endedBy: 'dr.who',
+      endReason: 'operator',
+      syncState: 'awaiting-recording',
+      recording: { segments: 2, available: 0, sizeBytes: 2001, complete: false },
+    });
+    const finalSeal = seal(1, true, lastId);
+    await send(ingest, deviceId, finalSeal);
+    await send(ingest, deviceId, { ...seal(1, false, lastId), seq: finalSeal.seq - 1 }); // older: ignored
+    expect((await summary()).recording).toMatchObject({ segments: 2, complete: true });
+    expect((await summary()).syncState).toBe('awaiting-recording'); // nothing uploaded yet
+    // Both segments uploaded and verified: the procedure's recording is available.
+    for (const i of [0, 1]) {
+      await db.query(
+        `INSERT INTO recordings (id, procedure_id, device_id, object_key, size_bytes, part_size, sha256_claimed,
+           sha256_verified, status) VALUES ($1, $2, $3, $4, 1000, 5242880, $5, $5, $6)`,
+        [
+          randomUUID(),
+          procedureId,
+          deviceId,
+          `k/${procedureId}/${i}`,
+          String(i).repeat(64),
+          i === 0 ? 'available' : 'verifying',
+        ],
+      );
+    }
+    expect((await summary()).syncState).toBe('verifying');
+    await db.query("UPDATE recordings SET status = 'available' WHERE procedure_id = $1", [procedureId]);
+    const done = await summary();
+    expect(done.syncState).toBe('available');
+    expect(done.segments.map((s) => [s.segmentIndex, s.final, s.status])).toEqual([
+      [0, false, 'available'],
+      [1, true, 'available'],
+    ]);
+  });
 });

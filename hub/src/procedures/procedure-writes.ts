@@ -1,3 +1,4 @@
+import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { Queryable } from '../db/database.js';
 
 /**
@@ -15,28 +16,19 @@ export async function ensureProcedure(db: Queryable, procedureId: string, device
   if (rows[0]?.device_id !== deviceId) throw new Error(`procedure ${procedureId} belongs to another device`);
 }
 
-export async function markProcedureStarted(
-  db: Queryable,
-  id: string,
-  startedAt: string,
-  sourceLabel: string,
-) {
-  await db.query('UPDATE procedures SET started_at = $2, source_label = $3 WHERE id = $1', [
-    id,
-    startedAt,
-    sourceLabel,
-  ]);
+type StartedBody = Extract<DeviceEvent, { type: 'procedure.started' }>['body'];
+type EndedBody = Extract<DeviceEvent, { type: 'procedure.ended' }>['body'];
+
+export async function markProcedureStarted(db: Queryable, id: string, body: StartedBody) {
+  await db.query(
+    'UPDATE procedures SET started_at = $2, source_label = $3, start_trigger = $4, operator = $5 WHERE id = $1',
+    [id, body.startedAt, body.source.label, body.trigger ?? null, body.operator ?? null],
+  );
 }
 
-export async function markProcedureEnded(
-  db: Queryable,
-  id: string,
-  endedAt: string,
-  reason: string,
-  frames: number,
-) {
+export async function markProcedureEnded(db: Queryable, id: string, body: EndedBody) {
   await db.query(
-    'UPDATE procedures SET ended_at = $2, end_reason = $3, device_frame_count = $4 WHERE id = $1',
-    [id, endedAt, reason, frames],
+    'UPDATE procedures SET ended_at = $2, end_reason = $3, device_frame_count = $4, ended_by = $5 WHERE id = $1',
+    [id, body.endedAt, body.reason, body.analysedFrames, body.endedBy ?? null],
   );
 }

@@ -11,19 +11,40 @@ export type SyncState =
   | 'aborted'
   | 'no-recording';
 
+/** One segment of a procedure's recording: what the edge sealed, and what the hub holds of it. */
+export interface RecordingSegment {
+  segmentIndex: number;
+  /** The edge's seal: `failed` when the recorder wrote nothing usable. */
+  sealed: 'ready' | 'failed';
+  final: boolean;
+  sizeBytes: number | null;
+  /** The hub's recording of it (once an upload started), its state and the SHA-256 it verified. */
+  recordingId: string | null;
+  status: string | null;
+  sha256: string | null;
+  error: string | null;
+}
+
 export interface ProcedureSummary {
   id: string;
   deviceId: string;
   deviceName: string;
   startedAt: string | null;
   endedAt: string | null;
+  endReason: string | null;
+  /** What started it (auto, finding, operator) and the endoscopist, when the edge said. */
+  startTrigger: string | null;
+  operator: string | null;
+  endedBy: string | null;
   durationSeconds: number | null;
   /** From reaching the cecum to the end (or now), when the cecum was marked. */
   withdrawalSeconds: number | null;
   analysedFrames: number;
   findings: number;
   privacyRegions: number;
-  recording: { id: string; status: string; sizeBytes: number; sha256: string | null } | null;
+  /** The recording as a whole: segments sealed, how many are verified here, their total size. */
+  recording: { segments: number; available: number; sizeBytes: number; complete: boolean } | null;
+  segments: RecordingSegment[];
   syncState: SyncState;
 }
 
@@ -33,31 +54,80 @@ interface Row {
   device_name: string;
   started_at: Date | null;
   ended_at: Date | null;
+  end_reason: string | null;
+  start_trigger: string | null;
+  operator: string | null;
+  ended_by: string | null;
   device_frame_count: number | null;
-  recording_sealed: string | null;
   cecum_reached_at: Date | null;
   analysed_frames: string;
   findings: string;
   privacy_regions: string;
-  recording_id: string | null;
-  recording_status: string | null;
-  recording_size: string | null;
-  recording_sha256: string | null;
 }
 
-/** The sync state shown to users, derived from what has arrived (never stored, so never stale). */
-export function deriveSyncState(row: {
-  ended_at: Date | null;
-  device_frame_count: number | null;
-  analysed_frames: number;
+interface SegmentRow {
+  procedure_id: string;
+  segment_index: number;
+  seal_status: 'ready' | 'failed';
+  final: boolean;
+  size_bytes: string | null;
+  error: string | null;
+  recording_id: string | null;
   recording_status: string | null;
-  recording_sealed: string | null;
-}): SyncState {
-  if (!row.ended_at) return 'live';
-  if (row.device_frame_count !== null && row.analysed_frames < row.device_frame_count)
+  sha256_verified: string | null;
+}
+
+/** Worst first: the state a recording shows is that of its least advanced segment. */
+const SEGMENT_STATES: SyncState[] = ['corrupt', 'aborted', 'awaiting-recording', 'uploading', 'verifying'];
+
+/**
+ * The sync state shown to users, derived from what has arrived (never stored, so never stale): the
+ * analyses first, then every segment the edge sealed until the final one, each verified here.
+ */
+export function deriveSyncState(
+  procedure: { ended_at: Date | null; device_frame_count: number | null; analysed_frames: number },
+  segments: Pick<RecordingSegment, 'sealed' | 'final' | 'status'>[],
+): SyncState {
+  if (!procedure.ended_at) return 'live';
+  if (procedure.device_frame_count !== null && procedure.analysed_frames < procedure.device_frame_count)
     return 'syncing-analyses';
-  if (!row.recording_status) return row.recording_sealed === 'failed' ? 'no-recording' : 'awaiting-recording';
-  return row.recording_status as SyncState;
+  if (!segments.some((s) => s.final)) return 'awaiting-recording';
+  const ready = segments.filter((s) => s.sealed === 'ready');
+  if (ready.length === 0) return 'no-recording';
+  const states = new Set(ready.map((s) => (s.status ?? 'awaiting-recording') as SyncState));
+  return SEGMENT_STATES.find((s) => states.has(s)) ?? 'available';
+}
+
+/** Each procedure's segments, with the hub's recording of each (matched by the SHA-256 the edge sealed). */
+async function segmentsOf(db: Queryable, procedureIds: string[]): Promise<Map<string, RecordingSegment[]>> {
+  const { rows } = await db.query<SegmentRow>(
+    `SELECT s.procedure_id, s.segment_index, s.status AS seal_status, s.final, s.size_bytes, s.error,
+            r.id AS recording_id, r.status AS recording_status, r.sha256_verified
+       FROM recording_seals s
+       LEFT JOIN LATERAL (
+         SELECT id, status, sha256_verified FROM recordings
+          WHERE procedure_id = s.procedure_id AND sha256_claimed = s.sha256
+          ORDER BY (status = 'available') DESC, created_at DESC LIMIT 1) r ON true
+      WHERE s.procedure_id = ANY($1::uuid[])
+      ORDER BY s.procedure_id, s.segment_index`,
+    [procedureIds],
+  );
+  const byProcedure = new Map<string, RecordingSegment[]>();
+  for (const r of rows) {
+    const list = byProcedure.get(r.procedure_id) ?? [];
+    list.push({
+      segmentIndex: r.segment_index,
+      sealed: r.seal_status,
+      final: r.final,
+      sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+      recordingId: r.recording_id,
+      status: r.recording_status,
+      sha256: r.sha256_verified,
+      error: r.error,
+    });
+    byProcedure.set(r.procedure_id, list);
+  }
+  return byProcedure;
 }
 
 /** Procedures, newest first, with their counts and recording state. */
@@ -67,34 +137,40 @@ export async function listProcedures(
   offset: number,
 ): Promise<ProcedureSummary[]> {
   const { rows } = await db.query<Row>(
-    `SELECT p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.device_frame_count,
-            p.recording_sealed, p.cecum_reached_at, coalesce(f.frames, 0) AS analysed_frames,
+    `SELECT p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.end_reason, p.start_trigger,
+            p.operator, p.ended_by, p.device_frame_count, p.cecum_reached_at,
+            coalesce(f.frames, 0) AS analysed_frames,
             (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
-            coalesce(f.privacy, 0) AS privacy_regions,
-            r.id AS recording_id, r.status AS recording_status, r.size_bytes AS recording_size,
-            r.sha256_verified AS recording_sha256
+            coalesce(f.privacy, 0) AS privacy_regions
        FROM procedures p
        JOIN devices d ON d.id = p.device_id
        LEFT JOIN LATERAL (
          SELECT count(*) AS frames, sum(privacy_region_count) AS privacy
            FROM frame_analyses WHERE procedure_id = p.id) f ON true
-       LEFT JOIN LATERAL (
-         SELECT id, status, size_bytes, sha256_verified FROM recordings
-          WHERE procedure_id = p.id ORDER BY created_at DESC LIMIT 1) r ON true
       ORDER BY coalesce(p.started_at, p.created_at) DESC
       LIMIT $1 OFFSET $2`,
     [limit, offset],
+  );
+  const segments = await segmentsOf(
+    db,
+    rows.map((r) => r.id),
   );
   return rows.map((row) => {
     const analysedFrames = Number(row.analysed_frames);
     const start = row.started_at?.getTime();
     const end = (row.ended_at ?? new Date()).getTime();
+    const own = segments.get(row.id) ?? [];
+    const ready = own.filter((s) => s.sealed === 'ready');
     return {
       id: row.id,
       deviceId: row.device_id,
       deviceName: row.device_name,
       startedAt: row.started_at?.toISOString() ?? null,
       endedAt: row.ended_at?.toISOString() ?? null,
+      endReason: row.end_reason,
+      startTrigger: row.start_trigger,
+      operator: row.operator,
+      endedBy: row.ended_by,
       durationSeconds: start === undefined ? null : Math.max(0, Math.round((end - start) / 100) / 10),
       withdrawalSeconds: row.cecum_reached_at
         ? Math.max(0, Math.round((end - row.cecum_reached_at.getTime()) / 100) / 10)
@@ -102,15 +178,17 @@ export async function listProcedures(
       analysedFrames,
       findings: Number(row.findings),
       privacyRegions: Number(row.privacy_regions),
-      recording: row.recording_id
-        ? {
-            id: row.recording_id,
-            status: row.recording_status!,
-            sizeBytes: Number(row.recording_size),
-            sha256: row.recording_sha256,
-          }
-        : null,
-      syncState: deriveSyncState({ ...row, analysed_frames: analysedFrames }),
+      recording:
+        ready.length > 0
+          ? {
+              segments: ready.length,
+              available: ready.filter((s) => s.status === 'available').length,
+              sizeBytes: ready.reduce((sum, s) => sum + (s.sizeBytes ?? 0), 0),
+              complete: own.some((s) => s.final),
+            }
+          : null,
+      segments: own,
+      syncState: deriveSyncState({ ...row, analysed_frames: analysedFrames }, own),
     };
   });
 }

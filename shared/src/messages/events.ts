@@ -72,6 +72,10 @@ export const procedureStartedEvent = z.object({
   body: z.object({
     startedAt: isoTime,
     source: z.object({ kind: z.enum(['file', 'v4l2', 'rtsp', 'test']), label: z.string().max(200) }),
+    /** What started it: in-body video for long enough, an alert, or a person (screen or API). */
+    trigger: z.enum(['auto', 'finding', 'operator']).optional(),
+    /** The endoscopist signed in on the screen (or named in the API call), if any. */
+    operator: z.string().max(100).nullable().optional(),
   }),
 });
 
@@ -88,6 +92,8 @@ export const procedureEndedEvent = z.object({
     endedAt: isoTime,
     analysedFrames: z.number().int().nonnegative(),
     reason: z.enum(['source-ended', 'source-lost', 'operator', 'shutdown', 'out-of-body']),
+    /** Who ended it, when a person did. */
+    endedBy: z.string().max(100).nullable().optional(),
   }),
 });
 
@@ -113,7 +119,7 @@ export const alertChangedEvent = z.object({
   }),
 });
 
-/** The edge sealed (or could not seal) a procedure's recording; the upload itself goes over HTTP. */
+/** The edge sealed (or could not seal) one segment of a procedure's recording; the upload goes over HTTP. */
 export const recordingSealedEvent = z.object({
   ...eventBase,
   type: z.literal('recording.sealed'),
@@ -126,6 +132,10 @@ export const recordingSealedEvent = z.object({
       .regex(/^[0-9a-f]{64}$/)
       .nullable(),
     error: z.string().max(500).nullable(),
+    /** Which segment of the procedure's recording this is (0 first); absent from older edges: 0. */
+    segmentIndex: z.number().int().nonnegative().max(100_000).optional(),
+    /** The procedure's last segment: with it, the hub knows how many to expect. Absent: true. */
+    final: z.boolean().optional(),
   }),
 });
 

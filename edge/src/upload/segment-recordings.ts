@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '@gic/shared/logging/logger.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { finishRecording } from './finish-recording.js';
+import type { RecordingsStore } from './recordings-store.js';
+
+export interface SegmentHooks {
+  /** A segment was sealed and waits for upload. */
+  sealed(): void;
+  /** Ask the recorder to close the open segment now and start another (a procedure ended). */
+  split(): void;
+}
+
+interface OpenSegment {
+  path: string;
+  recordingId?: string;
+  procedureId?: string;
+}
+
+/**
+ * Gives the recorder's segment files to procedures. A segment opened during a procedure belongs to
+ * it; one opened while none was open belongs to the next procedure that starts while it is still
+ * being written (so an automatic start, dated back to the scope going in, keeps that video); a
+ * segment no procedure touched is deleted when it closes (it can only hold the room between
+ * patients, burned out). When a procedure ends, the recorder is asked to split, so no segment holds
+ * two patients, and the procedure's last segment is marked final for the hub.
+ */
+export class SegmentRecordings {
+  private readonly open = new Map<string, OpenSegment>();
+
+  constructor(
+    private readonly store: RecordingsStore,
+    private readonly outbox: Outbox,
+    private readonly log: Logger,
+    private readonly hooks: SegmentHooks,
+    /** The open procedure's id, if any. */
+    private readonly currentProcedure: () => string | undefined,
+  ) {}
+
+  /** The recorder opened a new segment file. */
+  opened(path: string): void {
+    const segment: OpenSegment = { path };
+    this.open.set(path, segment);
+    const procedureId = this.currentProcedure();
+    if (procedureId) this.attach(segment, procedureId);
+  }
+
+  procedureStarted(procedureId: string): void {
+    for (const segment of this.open.values()) if (!segment.procedureId) this.attach(segment, procedureId);
+  }
+
+  /** The procedure ended: split its open segment, or mark its last closed one final. */
+  procedureEnded(procedureId: string): void {
+    if ([...this.open.values()].some((s) => s.procedureId === procedureId)) {
+      this.hooks.split();
+      return;
+    }
+    const last = this.store.lastSegment(procedureId);
+    if (last && !last.final && last.status !== 'recording') {
+      // Its last segment closed while it was still open (the source was lost, say): tell the hub it was the last.
+      this.store.transaction(() => {
+        this.store.markFinal(last.id, true);
+        this.outbox.append({
+          type: 'recording.sealed',
+          procedureId,
+          body: {
+            recordingId: last.id,
+            status: last.status === 'failed' ? 'failed' : 'ready',
+            sizeBytes: last.size_bytes,
+            sha256: last.sha256,
+            error: last.error,
+            segmentIndex: last.segment_index,
+            final: true,
+          },
+        });
+      });
+    } else if (!last) {
+      // Nothing was recorded (recording off for a full disk, or a recorder failure): the hub must not wait.
+      this.outbox.append({
+        type: 'recording.sealed',
+        procedureId,
+        body: {
+          recordingId: randomUUID(),
+          status: 'failed',
+          sizeBytes: null,
+          sha256: null,
+          error: 'nothing was recorded for this procedure',
+          segmentIndex: 0,
+          final: true,
+        },
+      });
+    }
+  }
+
+  /** The recorder closed a segment file: seal it for upload, or delete it if no procedure had it. */
+  async closed(path: string): Promise<void> {
+    const segment = this.open.get(path);
+    this.open.delete(path);
+    if (!segment?.recordingId || !segment.procedureId) {
+      rmSync(path, { force: true });
+      return;
+    }
+    const final = this.currentProcedure() !== segment.procedureId;
+    if (await finishRecording(this.store, segment.recordingId, this.outbox, final)) this.hooks.sealed();
+  }
+
+  /** Deletes segment files no recording row points at (left by a crash before any procedure had them). */
+  sweepOrphans(dir: string): number {
+    const known = this.store.knownPaths();
+    let removed = 0;
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (!name.endsWith('.mp4') || known.has(path) || this.open.has(path)) continue;
+      rmSync(path, { force: true });
+      removed++;
+    }
+    if (removed > 0) this.log.info({ removed }, 'deleted segment files that belonged to no procedure');
+    return removed;
+  }
+
+  private attach(segment: OpenSegment, procedureId: string): void {
+    segment.procedureId = procedureId;
+    segment.recordingId = randomUUID();
+    this.store.add(segment.recordingId, procedureId, segment.path, this.store.segmentCount(procedureId));
+  }
+}
