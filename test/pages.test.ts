@@ -127,7 +127,6 @@ describe('the web pages in a browser', () => {
         { timeout: 10_000, polling: 100 },
       );
       expect(await text(page, '#source')).toBe('file: sample.mp4 (live)');
-      expect(await text(page, '#timer')).toMatch(/^\d\d:\d\d$/);
 
       const models = await text(page, '#models');
       expect(models).toContain('pp-ocrv4-det');
@@ -153,10 +152,18 @@ describe('the web pages in a browser', () => {
       expect(await text(page, '#banner')).toBe('');
       expect(await page.isVisible('#banner')).toBe(false);
 
-      // What the page counted is what the edge stored.
-      const shown = Number(await text(page, '#frames'));
-      expect(shown).toBeGreaterThan(0);
+      // The procedure starts by itself once the scope has been in the body for 3 s; what the page
+      // counts for it is what the edge stored.
+      await page.waitForFunction(
+        () => Number(document.getElementById('procedure-frames')?.textContent) > 0,
+        undefined,
+        { timeout: 10_000, polling: 100 },
+      );
+      expect(await text(page, '#procedure-state')).toBe('(started by itself)');
+      expect(await text(page, '#timer')).toMatch(/^\d\d:\d\d$/);
+      const shown = Number(await text(page, '#procedure-frames'));
       expect(shown).toBeLessThanOrEqual(edgeProcedure().frame_count);
+      expect(Number(await text(page, '#frames'))).toBeGreaterThanOrEqual(shown);
 
       await page.screenshot({ path: join(artifactsDir, 'in-room.png'), fullPage: true });
     } finally {
@@ -229,6 +236,92 @@ describe('the web pages in a browser', () => {
       await context.close();
     }
   }, 70_000);
+
+  it('in-room page: an endoscopist signs in, tunes their alert settings, and starts and ends a procedure', async () => {
+    const fourth = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge-operator'),
+        GIC_EDGE_PORT: String(await freePort()),
+        GIC_EDGE_NAME: 'pages-test-room-4',
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: await enrolmentToken(),
+        GIC_SOURCE: 'test', // the test pattern reads as outside the body: nothing starts by itself
+        GIC_MODELS: 'pp-ocrv4-det',
+        GIC_MODELS_DIR: modelsDir,
+        GIC_LOG_LEVEL: 'warn',
+      }),
+      log,
+    );
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(fourth.httpUrl);
+      await page.waitForFunction(() => Number(document.getElementById('frames')?.textContent) > 0);
+      expect(await text(page, '#who')).toBe('Not signed in (room settings)');
+      expect(await page.isDisabled('#end')).toBe(true);
+      expect(await page.isDisabled('#cecum')).toBe(true);
+
+      await page.fill('#name', 'Dr. Okafor');
+      await page.click('#signin-button');
+      await page.waitForFunction(
+        () => document.getElementById('who')?.textContent === 'Signed in: Dr. Okafor',
+      );
+      await page.click('#settings-button');
+      await page.waitForSelector('#settings.show');
+      expect(await page.inputValue('#sensitivity')).toBe('0.6'); // the room's default, until changed
+      await page.fill('#sensitivity', '0.85');
+      await page.fill('#cooldown', '2000');
+      await page.click('#settings-save');
+      await page.waitForFunction(() =>
+        document.getElementById('settings-note')?.textContent?.startsWith('Saved'),
+      );
+      const settings = await (
+        await fetch(`${fourth.httpUrl}/api/v1/operators/${encodeURIComponent('Dr. Okafor')}/alert-settings`)
+      ).json();
+      expect(settings).toMatchObject({ sensitivity: 0.85, cooldownMs: 2000, minDurationMs: 300 });
+
+      await page.click('#start');
+      await page.waitForFunction(
+        () => document.getElementById('procedure-state')?.textContent === '(started by Dr. Okafor)',
+      );
+      await page.waitForFunction(() => Number(document.getElementById('procedure-frames')?.textContent) > 2);
+      expect(await page.isDisabled('#start')).toBe(true);
+      await page.click('#end');
+      await page.waitForFunction(() => document.getElementById('procedure-state')?.textContent === '(ended)');
+      expect(await text(page, '#timer')).toMatch(/^\d\d:\d\d \(ended\)$/);
+      const row = fourth.db
+        .prepare('SELECT start_trigger, operator, end_reason, ended_by, frame_count FROM procedures')
+        .get() as Record<string, unknown>;
+      expect(row).toMatchObject({
+        start_trigger: 'operator',
+        operator: 'Dr. Okafor',
+        end_reason: 'operator',
+        ended_by: 'Dr. Okafor',
+      });
+      expect(Number(row.frame_count)).toBeGreaterThan(2);
+      // A second end is refused with a reason; a malformed start is refused too.
+      const again = await fetch(`${fourth.httpUrl}/api/v1/procedures/current/end`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 'Dr. Okafor' }),
+      });
+      expect(again.status).toBe(409);
+      const bad = await fetch(`${fourth.httpUrl}/api/v1/procedures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 42 }),
+      });
+      expect(bad.status).toBe(400);
+      await page.click('#signout');
+      await page.waitForFunction(() =>
+        document.getElementById('who')?.textContent?.startsWith('Not signed in'),
+      );
+      await page.screenshot({ path: join(artifactsDir, 'in-room-operator.png'), fullPage: true });
+    } finally {
+      await context.close();
+      await fourth.stop();
+    }
+  }, 40_000);
 
   it('in-room page: a model whose file fails its SHA-256 check is shown as off, with the reason', async () => {
     // A manifest that names the real model file but a different SHA-256.

@@ -29,6 +29,18 @@ export const inRoomPage = `<!doctype html>
   #alerts li span { flex: 1; }
   #alerts button { font-size: 22px; padding: 14px 20px; border-radius: 8px; border: 0; cursor: pointer; }
   #alerts button.ack { background: #3fb950; color: #0d1117; } #alerts button.dismiss { background: #30363d; color: #e6edf3; }
+  .actions { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 16px; }
+  .actions button, #signin button, #settings button { font-size: 22px; padding: 14px 20px; border-radius: 8px; border: 0; cursor: pointer; background: #30363d; color: #e6edf3; }
+  .actions button.primary { background: #1f6feb; }
+  button:disabled { opacity: .4; cursor: default; }
+  #signin { display: flex; gap: 10px; align-items: center; margin-bottom: 16px; font-size: 20px; }
+  #signin input { font-size: 20px; padding: 10px; border-radius: 8px; border: 1px solid #30363d; background: #0d1117; color: #e6edf3; width: 12em; }
+  #settings { display: none; margin: 0 0 16px; font-size: 18px; }
+  #settings.show { display: grid; grid-template-columns: auto 1fr; gap: 8px 12px; align-items: center; }
+  #settings input { font-size: 18px; padding: 6px; width: 8em; }
+  #findings-list { list-style: none; padding: 0; margin: 12px 0 0; display: flex; flex-wrap: wrap; gap: 12px; }
+  #findings-list li { background: #0d1117; border-radius: 8px; padding: 8px; font-size: 16px; width: 180px; }
+  #findings-list img { width: 100%; border-radius: 4px; display: block; margin-bottom: 4px; }
 </style>
 </head>
 <body>
@@ -42,15 +54,35 @@ export const inRoomPage = `<!doctype html>
   <p class="label">Grey boxes: on-screen text found and masked before anything is stored or sent. Green: findings.</p>
   <div class="label">Alerts</div>
   <ul id="alerts" aria-live="assertive"></ul>
+  <div class="label" style="margin-top:16px">Findings this procedure</div>
+  <ul id="findings-list"></ul>
 </section>
 <section class="panel">
-  <div class="label">Procedure</div>
+  <form id="signin" autocomplete="off">
+    <span id="who">Not signed in</span>
+    <input id="name" placeholder="Your name" maxlength="100" aria-label="endoscopist name">
+    <button id="signin-button" type="submit">Sign in</button>
+    <button id="signout" type="button">Sign out</button>
+    <button id="settings-button" type="button">Alert settings</button>
+  </form>
+  <form id="settings" aria-label="your alert settings">
+    <label for="sensitivity">Sensitivity (min score)</label><input id="sensitivity" type="number" min="0" max="1" step="0.05">
+    <label for="min-duration">Seen for at least (ms)</label><input id="min-duration" type="number" min="0" max="10000" step="50">
+    <label for="cooldown">Quiet after (ms)</label><input id="cooldown" type="number" min="0" max="120000" step="500">
+    <span id="settings-note" class="label"></span><button id="settings-save" type="submit">Save</button>
+  </form>
+  <div class="label">Procedure <span id="procedure-state"></span></div>
   <div class="big" id="timer">--:--</div>
   <div class="label">Withdrawal</div>
   <div class="big" id="withdrawal">--:--</div>
-  <button id="cecum" type="button" style="font-size:22px;padding:14px 20px;border-radius:8px;border:0;margin:8px 0 16px;cursor:pointer">Cecum reached</button>
+  <div class="actions">
+    <button id="start" type="button" class="primary">Start procedure</button>
+    <button id="end" type="button">End procedure</button>
+    <button id="cecum" type="button">Cecum reached</button>
+  </div>
   <dl>
     <dt>Frames analysed</dt><dd id="frames">0</dd>
+    <dt>In procedure</dt><dd id="procedure-frames">-</dd>
     <dt>Analysis rate</dt><dd id="fps">-</dd>
     <dt>Latency</dt><dd id="latency">-</dd>
     <dt>Quality</dt><dd id="quality">-</dd>
@@ -74,11 +106,11 @@ export const inRoomPage = `<!doctype html>
     view.strokeStyle = '#3fb950'; view.lineWidth = 3;
     for (const d of a.detections) view.strokeRect(d.box.x * c.width, d.box.y * c.height, d.box.w * c.width, d.box.h * c.height);
   }
-  // Who acts on alerts from this screen (kept per screen until sign-in comes to the room).
-  const actor = localStorage.getItem('gic.user') || 'in-room screen';
-  async function act(id, verb) {
-    await fetch('/api/v1/alerts/' + id + '/' + verb, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: actor }) });
-  }
+  // Who acts from this screen: the signed-in endoscopist, else the screen itself.
+  let operator = null;
+  const actor = () => operator || 'in-room screen';
+  const post = (url, body, method) => fetch(url, { method: method || 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  async function act(id, verb) { await post('/api/v1/alerts/' + id + '/' + verb, { by: actor() }); }
   function renderAlerts(alerts) {
     const list = $('alerts');
     list.replaceChildren(...alerts.map((a) => {
@@ -108,14 +140,23 @@ export const inRoomPage = `<!doctype html>
     if (s.disk && s.disk.warning) problems.push('DISK LOW: ' + s.disk.warning);
     banner.textContent = problems.join(' | ');
     banner.className = problems.length ? 'show' : '';
+    if (s.operator !== operator) { operator = s.operator; renderOperator(); }
     const p = s.procedure;
+    const open = Boolean(p && !p.endedAt);
+    $('start').disabled = open;
+    $('end').disabled = !open;
+    $('cecum').disabled = !open || Boolean(p && p.cecumReachedAt);
+    $('procedure-state').textContent = open ? '(' + ({ auto: 'started by itself', finding: 'started by a finding', operator: 'started by ' + (p.operator || 'the screen') })[p.trigger] + ')'
+      : s.procedurePending ? '(starting: scope in the body)' : p ? '(ended)' : '(none yet)';
     if (p) {
       const end = p.endedAt ? new Date(p.endedAt) : new Date();
       $('timer').textContent = fmt((end - new Date(p.startedAt)) / 1000) + (p.endedAt ? ' (ended)' : '');
-      $('frames').textContent = p.frames;
+      $('procedure-frames').textContent = p.frames;
       $('withdrawal').textContent = p.cecumReachedAt ? fmt((end - new Date(p.cecumReachedAt)) / 1000) : '--:--';
-      $('cecum').disabled = Boolean(p.cecumReachedAt || p.endedAt);
+      if (p.id !== findingsFor) { findingsFor = p.id; $('findings-list').replaceChildren(); }
     }
+    $('frames').textContent = s.framesAnalysed;
+    renderFindings(s.findings || []);
     $('fps').textContent = s.analysisFps + ' fps';
     const a = s.latest;
     draw(a);
@@ -136,7 +177,57 @@ export const inRoomPage = `<!doctype html>
     $('sync').textContent = (y.connected ? 'connected' : 'offline') + ', ' + y.pendingEvents + ' pending' + (y.upload ? ', upload ' + y.upload.status + ' ' + y.upload.partsDone + '/' + y.upload.partCount : '');
     $('sync').className = y.connected ? 'ok' : 'warn';
   }
-  $('cecum').onclick = () => fetch('/api/v1/procedures/current/landmarks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ landmark: 'cecum', by: actor }) });
+  $('cecum').onclick = () => post('/api/v1/procedures/current/landmarks', { landmark: 'cecum', by: actor() });
+  $('start').onclick = () => post('/api/v1/procedures', operator ? { by: operator } : {});
+  $('end').onclick = () => post('/api/v1/procedures/current/end', { by: actor() });
+  // Findings: one card per alert of this procedure, with its masked thumbnail.
+  let findingsFor = null;
+  const shownFindings = new Set();
+  function renderFindings(findings) {
+    const list = $('findings-list');
+    for (const f of findings) {
+      if (shownFindings.has(f.id)) continue;
+      shownFindings.add(f.id);
+      const li = document.createElement('li');
+      li.dataset.alertId = f.id;
+      const img = document.createElement('img');
+      img.alt = f.label + ' thumbnail';
+      img.src = '/api/v1/alerts/' + f.id + '/thumbnail.jpg';
+      img.onerror = () => img.remove();
+      const caption = document.createElement('div');
+      caption.textContent = f.label + ' ' + Math.round(f.bestScore * 100) + '% at ' + new Date(f.raisedAt).toLocaleTimeString();
+      li.append(img, caption);
+      list.prepend(li);
+    }
+  }
+  // Sign-in: the endoscopist's own alert settings apply while they are signed in.
+  function renderOperator() {
+    $('who').textContent = operator ? 'Signed in: ' + operator : 'Not signed in (room settings)';
+    $('name').style.display = operator ? 'none' : '';
+    $('signin-button').style.display = operator ? 'none' : '';
+    $('signout').style.display = operator ? '' : 'none';
+    $('settings-button').style.display = operator ? '' : 'none';
+    if (!operator) $('settings').className = '';
+  }
+  $('signin').onsubmit = (e) => { e.preventDefault(); const name = $('name').value.trim(); if (name) post('/api/v1/operators/current', { name }, 'PUT').then(() => { operator = name; renderOperator(); }); };
+  $('signout').onclick = () => post('/api/v1/operators/current', { name: null }, 'PUT').then(() => { operator = null; renderOperator(); });
+  $('settings-button').onclick = async () => {
+    const panel = $('settings');
+    if (panel.className === 'show') { panel.className = ''; return; }
+    const r = await fetch('/api/v1/operators/' + encodeURIComponent(operator) + '/alert-settings');
+    const a = await r.json();
+    $('sensitivity').value = a.sensitivity; $('min-duration').value = a.minDurationMs; $('cooldown').value = a.cooldownMs;
+    $('settings-note').textContent = '';
+    panel.className = 'show';
+  };
+  $('settings').onsubmit = async (e) => {
+    e.preventDefault();
+    const r = await post('/api/v1/operators/' + encodeURIComponent(operator) + '/alert-settings', {
+      sensitivity: Number($('sensitivity').value), minDurationMs: Number($('min-duration').value), cooldownMs: Number($('cooldown').value),
+    }, 'PUT');
+    $('settings-note').textContent = r.ok ? 'Saved: alerts follow these now' : 'Not saved: ' + ((await r.json()).error || r.status);
+  };
+  renderOperator();
   // Live updates by WebSocket; while it is down, poll, and keep trying to reconnect.
   let socket = null;
   function connect() {

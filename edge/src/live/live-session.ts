@@ -4,7 +4,7 @@ import { type Alert, AlertTracker } from '../alerts/alert-tracker.js';
 import type { AlertsStore } from '../alerts/alerts-store.js';
 import type { OperatorsStore } from '../operators/operators-store.js';
 import type { OpenProcedure, ProcedureController } from '../procedures/procedure-controller.js';
-import type { LiveStateHolder } from './live-state.js';
+import { type LiveStateHolder, MAX_FINDINGS_SHOWN } from './live-state.js';
 import type { EndReason } from './procedure-log.js';
 
 export interface LiveSessionHooks {
@@ -50,6 +50,7 @@ export class LiveSession {
     started: (procedure: OpenProcedure) => {
       // The tracker keeps what it saw while the start was pending: a finding may be what started it.
       this.live.state.procedure = { ...procedure };
+      this.live.state.findings = [];
       this.showAlerts();
       this.hooks.procedureStarted(procedure);
       this.hooks.eventsWaiting();
@@ -150,8 +151,21 @@ export class LiveSession {
 
   private record(procedureId: string, alert: Alert): void {
     if (!this.raisedAt.has(alert.id)) this.raisedAt.set(alert.id, new Date().toISOString());
-    this.alertsStore.upsert(procedureId, alert, this.raisedAt.get(alert.id)!);
+    const raisedAt = this.raisedAt.get(alert.id)!;
+    this.alertsStore.upsert(procedureId, alert, raisedAt);
     if (alert.state === 'ended') this.raisedAt.delete(alert.id);
+    const findings = this.live.state.findings;
+    const finding = {
+      id: alert.id,
+      label: alert.label,
+      bestScore: alert.bestScore,
+      raisedAt,
+      state: alert.state,
+    };
+    const at = findings.findIndex((f) => f.id === alert.id);
+    if (at >= 0) findings[at] = finding;
+    else findings.push(finding);
+    if (findings.length > MAX_FINDINGS_SHOWN) findings.shift();
     this.hooks.eventsWaiting();
   }
 

@@ -4,6 +4,17 @@ import type { Alert } from '../alerts/alert-tracker.js';
 import type { SourceState } from '../capture/capture-supervisor.js';
 import type { OpenProcedure } from '../procedures/procedure-controller.js';
 
+/** A finding that alerted, as the screen lists it (its thumbnail is served by id). */
+export interface Finding {
+  id: string;
+  label: string;
+  bestScore: number;
+  raisedAt: string;
+  state: Alert['state'];
+}
+
+export const MAX_FINDINGS_SHOWN = 100;
+
 /** What the in-room screen shows, kept in memory and rebuilt from the pipeline as it runs. */
 export interface LiveState {
   source: { kind: string; label: string; state: SourceState; message?: string };
@@ -20,6 +31,8 @@ export interface LiveState {
   analysisFps: number;
   /** Alerts on screen now (active or acknowledged). */
   alerts: Alert[];
+  /** Every finding that alerted in this procedure, newest last (at most MAX_FINDINGS_SHOWN). */
+  findings: Finding[];
   /** Local disk for recordings; `warning` when it runs low. */
   disk: { freeBytes: number; recordingsBytes: number; warning?: string } | null;
 }
@@ -40,6 +53,7 @@ export class LiveStateHolder {
       analysisFps: 0,
       disk: null,
       alerts: [],
+      findings: [],
     };
   }
 
