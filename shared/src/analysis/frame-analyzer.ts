@@ -1,17 +1,10 @@
 import { checkRgbFrame, type RgbFrame } from '../media/frame.js';
 import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events.js';
+import { growBox } from './box-geometry.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
 
 /** Face boxes run brow to chin; masks grow them by this share of their size on each side, for hair and ears. */
 const FACE_MARGIN = 0.25;
-
-function grow(b: Box, share: number): Box {
-  const x0 = Math.max(0, b.x - b.w * share);
-  const y0 = Math.max(0, b.y - b.h * share);
-  const x1 = Math.min(1, b.x + b.w * (1 + share));
-  const y1 = Math.min(1, b.y + b.h * (1 + share));
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-}
 
 /** A loaded model that finds regions (text, faces) or findings in a frame. */
 export interface RegionModel<T> {
@@ -103,7 +96,7 @@ export class FrameAnalyzer {
       quality: qualities[i]!,
       privacyRegions: [
         ...text[i]!.map((b) => ({ ...b, kind: 'text' as const })),
-        ...faces[i]!.map((b) => ({ ...grow(b, FACE_MARGIN), kind: 'face' as const })),
+        ...faces[i]!.map((b) => ({ ...growBox(b, FACE_MARGIN), kind: 'face' as const })),
       ],
       detections: detections[i]!,
       models: this.models,
