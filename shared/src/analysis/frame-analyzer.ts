@@ -1,23 +1,41 @@
-import type { RgbFrame } from '../media/frame.js';
+import { checkRgbFrame, type RgbFrame } from '../media/frame.js';
 import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events.js';
+import { growBox } from './box-geometry.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
 
 /** Face boxes run brow to chin; masks grow them by this share of their size on each side, for hair and ears. */
 const FACE_MARGIN = 0.25;
 
-function grow(b: Box, share: number): Box {
-  const x0 = Math.max(0, b.x - b.w * share);
-  const y0 = Math.max(0, b.y - b.h * share);
-  const x1 = Math.min(1, b.x + b.w * (1 + share));
-  const y1 = Math.min(1, b.y + b.h * (1 + share));
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-}
-
 /** A loaded model that finds regions (text, faces) or findings in a frame. */
 export interface RegionModel<T> {
   readonly ref: ModelRef;
   detect(frame: RgbFrame): Promise<T[]>;
+  /** Results for each frame, in order, where the model can do better than one `detect` a frame. */
+  detectBatch?(frames: RgbFrame[]): Promise<T[][]>;
   close(): Promise<void>;
+}
+
+/** Runs a model on the frames `wanted` picks; the others get no results. */
+async function detectWhere<T>(
+  model: RegionModel<T> | undefined,
+  frames: RgbFrame[],
+  wanted: (i: number) => boolean,
+): Promise<T[][]> {
+  const picked = frames.filter((_, i) => wanted(i));
+  const empty = frames.map((): T[] => []);
+  if (!model || picked.length === 0) return empty;
+  let found: T[][];
+  if (model.detectBatch) found = await model.detectBatch(picked);
+  else {
+    // One at a time: onnxruntime already spreads one run over the cores.
+    found = [];
+    for (const frame of picked) found.push(await model.detect(frame));
+  }
+  if (found.length !== picked.length) {
+    throw new Error(`model ${model.ref.id} gave ${found.length} results for ${picked.length} frames`);
+  }
+  let next = 0;
+  return frames.map((_, i) => (wanted(i) ? found[next++]! : empty[i]!));
 }
 
 export interface FrameAnalyzerParts {
@@ -32,7 +50,7 @@ export interface FrameAnalyzerParts {
   thresholds?: QualityThresholds;
 }
 
-/** Runs image quality and every loaded model on one frame. */
+/** Runs image quality and every loaded model on a frame or a batch of frames. */
 export class FrameAnalyzer {
   constructor(private readonly parts: FrameAnalyzerParts) {}
 
@@ -46,30 +64,45 @@ export class FrameAnalyzer {
     return this.parts.modelsOff;
   }
 
+  /** Analyses one frame: a batch of one. */
   async analyse(frame: RgbFrame): Promise<FrameAnalysis> {
+    return (await this.analyseBatch([frame]))[0]!;
+  }
+
+  /**
+   * Analyses frames together, one analysis each, in order, equal to analysing them one by one: image
+   * quality for each, text on all, faces on those outside the body, polyps on those inside, each model
+   * given its frames in one batch. `latencyMs` of each analysis is the whole batch's time, since no
+   * frame's result is ready before the batch is done. Throws a RangeError for a frame whose buffer
+   * cannot hold its picture.
+   */
+  async analyseBatch(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
     const started = performance.now();
+    for (const frame of frames) checkRgbFrame(frame);
     const { textDetector, faceDetector, polypDetector } = this.parts;
-    const quality = assessQuality(frame, this.parts.thresholds ?? defaultQualityThresholds);
+    const thresholds = this.parts.thresholds ?? defaultQualityThresholds;
+    const qualities = frames.map((frame) => assessQuality(frame, thresholds));
     const [text, faces, detections] = await Promise.all([
-      textDetector ? textDetector.detect(frame) : [],
-      faceDetector && !quality.inBody ? faceDetector.detect(frame) : [],
-      polypDetector && quality.inBody ? polypDetector.detect(frame) : [],
+      detectWhere(textDetector, frames, () => true),
+      detectWhere(faceDetector, frames, (i) => !qualities[i]!.inBody),
+      detectWhere(polypDetector, frames, (i) => qualities[i]!.inBody),
     ]);
-    return {
+    const latencyMs = +(performance.now() - started).toFixed(2);
+    return frames.map((frame, i) => ({
       frameIndex: frame.index,
       ptsMs: frame.ptsMs,
       width: frame.width,
       height: frame.height,
-      quality,
+      quality: qualities[i]!,
       privacyRegions: [
-        ...text.map((b) => ({ ...b, kind: 'text' as const })),
-        ...faces.map((b) => ({ ...grow(b, FACE_MARGIN), kind: 'face' as const })),
+        ...text[i]!.map((b) => ({ ...b, kind: 'text' as const })),
+        ...faces[i]!.map((b) => ({ ...growBox(b, FACE_MARGIN), kind: 'face' as const })),
       ],
-      detections,
+      detections: detections[i]!,
       models: this.models,
       modelsOff: this.parts.modelsOff,
-      latencyMs: +(performance.now() - started).toFixed(2),
-    };
+      latencyMs,
+    }));
   }
 
   async close(): Promise<void> {

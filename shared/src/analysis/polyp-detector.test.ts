@@ -70,6 +70,35 @@ describe('loadPolypDetector with the tiny generated model', () => {
     expect(() => detectionSchema.parse(d)).not.toThrow();
   });
 
+  it('runs a batch in one go, with the same detections as one frame at a time', async () => {
+    expect(detector.batchSupport).toBe('dynamic');
+    const frames = [
+      frame({ x0: 70, y0: 52, x1: 124, y1: 92 }),
+      frame(),
+      frame({ x0: 0, y0: 0, x1: 64, y1: 48 }),
+    ];
+    const batched = await detector.detectBatch(frames);
+    const single = [];
+    for (const f of frames) single.push(await detector.detect(f));
+    expect(batched).toEqual(single);
+    expect(batched.map((d) => d.map((x) => [x.box.x, x.box.y]))).toEqual([[[0.5, 0.5]], [], [[0, 0]]]);
+  });
+
+  it('runs a model with a fixed batch of 1 once a frame, with the same detections', async () => {
+    const fixedDir = join(dir, 'fixed');
+    const onnx = buildTinyPolypDetector({ ...MODEL, batch: 1 });
+    mkdirSync(join(fixedDir, 'tiny-polyp'), { recursive: true });
+    writeFileSync(join(fixedDir, 'tiny-polyp', 'model.onnx'), onnx);
+    const sha256 = createHash('sha256').update(onnx).digest('hex');
+    const manifest = tinyPolypManifest(sha256, MODEL.width, MODEL.height);
+    writeFileSync(join(fixedDir, 'tiny-polyp.json'), JSON.stringify(manifest));
+    const fixed = await loadPolypDetector(await resolveModel(join(fixedDir, 'tiny-polyp.json')), ['cpu']);
+    expect(fixed.batchSupport).toBe('fixed');
+    const frames = [frame({ x0: 70, y0: 52, x1: 124, y1: 92 }), frame()];
+    expect(await fixed.detectBatch(frames)).toEqual(await detector.detectBatch(frames));
+    await fixed.close();
+  });
+
   it('refuses a manifest naming an output the model lacks, and names it', async () => {
     const { output } = model.manifest;
     const wrong = {

@@ -8,13 +8,16 @@
  * - `output.names.scores` (else `output.name`): float [1,N], 0..1;
  * - `output.names.labels`, optional: [1,N] int64 or float indexes into `output.labels`
  *   (without it every candidate is class 0).
+ * A model whose input batch dimension is dynamic is run once for a batch of B frames and gives the
+ * same outputs with B in place of 1; any other model is run once a frame.
  * Candidates with score >= `output.threshold` become detections, boxes clipped to 0..1, sorted by
  * score (highest first), at most MAX_POLYP_DETECTIONS. `output.names.masks` is ignored.
  * Task `polyp-segmentation` (kind `masks`) is not supported yet and is refused at load.
  */
 import type { RgbFrame } from '../media/frame.js';
 import type { Detection, ModelRef } from '../messages/events.js';
-import { frameToTensorData } from './image-tensor.js';
+import { BatchRunner, type BatchSupport, inputBatchSupport } from './batch-runner.js';
+import { framesToTensorData, inputDims } from './image-tensor.js';
 import { ModelUnavailableError, type ResolvedModel } from './model-manifest.js';
 import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
 
@@ -24,8 +27,12 @@ export const MAX_POLYP_DETECTIONS = 100;
 /** Finds polyps in a frame with an ONNX box detector. */
 export interface PolypDetector {
   readonly ref: ModelRef;
+  /** Whether the model runs a batch of frames at once (known after the first batch when `unknown`). */
+  readonly batchSupport: BatchSupport;
   /** Detections in normalised frame coordinates, highest score first. */
   detect(frame: RgbFrame): Promise<Detection[]>;
+  /** Detections for each frame, in order; one model run when the model takes a batch. */
+  detectBatch(frames: RgbFrame[]): Promise<Detection[][]>;
   close(): Promise<void>;
 }
 
@@ -91,12 +98,19 @@ export function decodeDetections(raw: RawDetections, options: DecodeOptions): De
   return found.slice(0, options.limit ?? MAX_POLYP_DETECTIONS);
 }
 
-/** A tensor's elements as numbers; int64 labels arrive as bigint. */
-function toNumbers(tensor: ort.Tensor, what: string): ArrayLike<number> {
+/** A tensor's elements as numbers, split into one equal part per image of the batch; int64 labels arrive as bigint. */
+function perImage(tensor: ort.Tensor, what: string, batch: number): ArrayLike<number>[] {
   const data = tensor.data;
   if (Array.isArray(data)) throw new Error(`output ${what} holds strings, not numbers`);
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, Number);
-  return data as ArrayLike<number>;
+  const numbers =
+    data instanceof BigInt64Array || data instanceof BigUint64Array
+      ? Float64Array.from(data, Number)
+      : (data as Exclude<typeof data, string[] | BigInt64Array | BigUint64Array>);
+  if (tensor.dims[0] !== batch || numbers.length % batch !== 0) {
+    throw new Error(`output ${what} has dims [${tensor.dims}] for a batch of ${batch}`);
+  }
+  const size = numbers.length / batch;
+  return Array.from({ length: batch }, (_, i) => numbers.subarray(i * size, (i + 1) * size));
 }
 
 /** Loads a polyp detector; refuses a manifest or model that does not fit the contract above. */
@@ -140,32 +154,38 @@ export async function loadPolypDetector(
     );
   }
 
-  const dims =
-    input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
   const fetches = [boxesName, scoresName, ...(labelsName ? [labelsName] : [])];
+  const decode = { modelId: manifest.id, labels: output.labels, threshold: output.threshold };
+  const runner = new BatchRunner(inputBatchSupport(session, input.name), async (frames) => {
+    const data = framesToTensorData(frames, input);
+    const feed = { [input.name]: new ort.Tensor('float32', data, inputDims(input, frames.length)) };
+    const result = await session.run(feed, fetches);
+    const split = (name: string) => {
+      const t = result[name];
+      if (!t) throw new Error(`model ${manifest.id} gave no output ${name}`);
+      return perImage(t, name, frames.length);
+    };
+    const boxDims = result[boxesName]?.dims;
+    if (boxDims && boxDims.at(-1) !== 4) {
+      throw new Error(`model ${manifest.id}: output ${boxesName} has dims [${boxDims}], want [batch,N,4]`);
+    }
+    const boxes = split(boxesName);
+    const scores = split(scoresName);
+    const classes = labelsName ? split(labelsName) : undefined;
+    return frames.map((_, i) =>
+      decodeDetections(
+        { boxes: boxes[i]!, scores: scores[i]!, ...(classes ? { classes: classes[i]! } : {}) },
+        decode,
+      ),
+    );
+  });
   return {
     ref: { id: manifest.id, version: manifest.version, executionProvider },
-    async detect(frame) {
-      const feed = { [input.name]: new ort.Tensor('float32', frameToTensorData(frame, input), dims) };
-      const result = await session.run(feed, fetches);
-      const tensor = (name: string) => {
-        const t = result[name];
-        if (!t) throw new Error(`model ${manifest.id} gave no output ${name}`);
-        return t;
-      };
-      const boxes = tensor(boxesName);
-      if (boxes.dims.at(-1) !== 4) {
-        throw new Error(`model ${manifest.id}: output ${boxesName} has dims [${boxes.dims}], want [1,N,4]`);
-      }
-      return decodeDetections(
-        {
-          boxes: toNumbers(boxes, boxesName),
-          scores: toNumbers(tensor(scoresName), scoresName),
-          ...(labelsName ? { classes: toNumbers(tensor(labelsName), labelsName) } : {}),
-        },
-        { modelId: manifest.id, labels: output.labels, threshold: output.threshold },
-      );
+    get batchSupport() {
+      return runner.support;
     },
+    detect: async (frame) => (await runner.run([frame]))[0]!,
+    detectBatch: (frames) => runner.run(frames),
     close: () => session.release(),
   };
 }

@@ -14,3 +14,20 @@ export interface RgbFrame {
 export function rgbStride(width: number): number {
   return Math.ceil((width * 3) / 4) * 4;
 }
+
+/**
+ * Throws a RangeError naming the frame when its size, stride or buffer cannot hold the picture it
+ * claims: typed arrays read past their end as `undefined`, which would turn into NaN silently.
+ */
+export function checkRgbFrame(frame: RgbFrame): void {
+  const { width, height, stride, data, index } = frame;
+  const problem =
+    !Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1
+      ? `size ${width}x${height} is not whole px`
+      : !Number.isInteger(stride) || stride < width * 3
+        ? `stride ${stride} is under ${width * 3} bytes for ${width} px of RGB`
+        : data.length < stride * (height - 1) + width * 3
+          ? `${data.length} bytes cannot hold ${width}x${height} RGB at stride ${stride}`
+          : undefined;
+  if (problem) throw new RangeError(`frame ${index}: ${problem}`);
+}

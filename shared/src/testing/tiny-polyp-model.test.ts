@@ -54,6 +54,29 @@ describe('buildTinyPolypDetector', () => {
     await session.release();
   });
 
+  it('takes a batch of images, one row of outputs each, unless its batch is fixed', async () => {
+    const session = await ort.InferenceSession.create(buildTinyPolypDetector({ width: 4, height: 4 }));
+    expect(session.inputMetadata[0]).toMatchObject({ name: 'images', shape: ['batch', 3, 4, 4] });
+    const red = image(4, 4, () => [1, 0, 0]).data as Float32Array;
+    const grey = image(4, 4, () => undefined).data as Float32Array;
+    const both = new Float32Array([...grey, ...red]);
+    const out = await session.run({ images: new ort.Tensor('float32', both, [2, 3, 4, 4]) });
+    expect(out.scores?.dims).toEqual([2, 4]);
+    expect([...(out.scores!.data as Float32Array)]).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(out.boxes?.dims).toEqual([2, 4, 4]);
+    expect(out.labels?.dims).toEqual([2, 4]);
+    await session.release();
+
+    const fixed = await ort.InferenceSession.create(
+      buildTinyPolypDetector({ width: 4, height: 4, batch: 1 }),
+    );
+    expect(fixed.inputMetadata[0]).toMatchObject({ shape: [1, 3, 4, 4] });
+    await expect(fixed.run({ images: new ort.Tensor('float32', both, [2, 3, 4, 4]) })).rejects.toThrow(
+      /dimensions/i,
+    );
+    await fixed.release();
+  });
+
   it('refuses sizes that quadrants cannot tile', () => {
     expect(() => buildTinyPolypDetector({ width: 7, height: 6 })).toThrow(/must be even/);
     expect(() => buildTinyPolypDetector({ width: 0, height: 6 })).toThrow(/at least 2x2/);

@@ -3,11 +3,11 @@
  * (models/POLYP-CONTRACT.md) without shipping weights. It finds nothing clinical: it scores each
  * quadrant of the image by how much redder than green it is.
  *
- * Graph (opset 13), input `images` float32 [1,3,H,W], RGB 0..1:
- *   R, G = Slice(images) on the channel axis          -> [1,1,H,W] each
- *   scores = Reshape(Clip(AveragePool(R - G), 0, 1))  -> [1,4]: top-left, top-right, bottom-left, bottom-right
- *   boxes  = the four quadrants as normalised x,y,w,h -> [1,4,4], a constant
- *   labels = zeros (class 0)                          -> [1,4] int64, a constant
+ * Graph (opset 13), input `images` float32 [N,3,H,W], RGB 0..1, N a dynamic batch unless fixed:
+ *   R, G = Slice(images) on the channel axis          -> [N,1,H,W] each
+ *   scores = Reshape(Clip(AveragePool(R - G), 0, 1))  -> [N,4]: top-left, top-right, bottom-left, bottom-right
+ *   boxes  = the four quadrants as normalised x,y,w,h -> [N,4,4], a constant expanded to the batch
+ *   labels = zeros (class 0)                          -> [N,4] int64, a constant expanded to the batch
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,9 +28,18 @@ const QUADRANTS = [
 
 /**
  * Builds the tiny detector for an input of `width` x `height` pixels (both even, so that the
- * quadrants tile the image exactly and one AveragePool window covers each).
+ * quadrants tile the image exactly and one AveragePool window covers each). The batch dimension is
+ * dynamic unless `batch` fixes it (1, say, to stand for a model exported without a dynamic batch).
  */
-export function buildTinyPolypDetector({ width, height }: { width: number; height: number }): Uint8Array {
+export function buildTinyPolypDetector({
+  width,
+  height,
+  batch = 'batch',
+}: {
+  width: number;
+  height: number;
+  batch?: number | string;
+}): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 2 || height < 2) {
     throw new Error(`tiny polyp model: size ${width}x${height} must be whole pixels, at least 2x2`);
   }
@@ -66,9 +75,23 @@ export function buildTinyPolypDetector({ width, height }: { width: number; heigh
       // Opset 13 Clip takes min and max as optional scalar inputs.
       { opType: 'Clip', inputs: ['pooled', 'zero', 'one'], outputs: ['clipped'] },
       { opType: 'Reshape', inputs: ['clipped', 'scores_shape'], outputs: ['scores'] },
-      // Constant outputs come through Identity so that, like a real detector's, they are node outputs.
-      { opType: 'Identity', inputs: ['quadrant_boxes'], outputs: ['boxes'] },
-      { opType: 'Identity', inputs: ['zero_labels'], outputs: ['labels'] },
+      // The constant outputs are expanded to the batch size, read from the input's shape.
+      { opType: 'Shape', inputs: ['images'], outputs: ['images_shape'] },
+      { opType: 'Slice', inputs: ['images_shape', 'b_start', 'b_end', 'first_axis'], outputs: ['batch'] },
+      {
+        opType: 'Concat',
+        inputs: ['batch', 'box_tail'],
+        outputs: ['boxes_shape'],
+        attributes: { axis: { int: 0 } },
+      },
+      {
+        opType: 'Concat',
+        inputs: ['batch', 'label_tail'],
+        outputs: ['labels_shape'],
+        attributes: { axis: { int: 0 } },
+      },
+      { opType: 'Expand', inputs: ['quadrant_boxes', 'boxes_shape'], outputs: ['boxes'] },
+      { opType: 'Expand', inputs: ['zero_labels', 'labels_shape'], outputs: ['labels'] },
     ],
     initializers: [
       int64('r_start', [0]),
@@ -78,15 +101,20 @@ export function buildTinyPolypDetector({ width, height }: { width: number; heigh
       int64('channel_axis', [1]),
       scalar('zero', 0),
       scalar('one', 1),
-      int64('scores_shape', [1, 4]),
+      int64('scores_shape', [-1, 4]), // -1: as many rows as the batch has images
+      int64('b_start', [0]),
+      int64('b_end', [1]),
+      int64('first_axis', [0]),
+      int64('box_tail', [4, 4]),
+      int64('label_tail', [4]),
       { name: 'quadrant_boxes', dataType: 'float', dims: [1, 4, 4], values: QUADRANTS.flat() },
       { name: 'zero_labels', dataType: 'int64', dims: [1, 4], values: [0, 0, 0, 0] },
     ],
-    inputs: [{ name: 'images', elemType: 'float', shape: [1, 3, height, width] }],
+    inputs: [{ name: 'images', elemType: 'float', shape: [batch, 3, height, width] }],
     outputs: [
-      { name: 'boxes', elemType: 'float', shape: [1, 4, 4] },
-      { name: 'scores', elemType: 'float', shape: [1, 4] },
-      { name: 'labels', elemType: 'int64', shape: [1, 4] },
+      { name: 'boxes', elemType: 'float', shape: [batch, 4, 4] },
+      { name: 'scores', elemType: 'float', shape: [batch, 4] },
+      { name: 'labels', elemType: 'int64', shape: [batch, 4] },
     ],
   });
 }

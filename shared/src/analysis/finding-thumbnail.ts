@@ -1,0 +1,73 @@
+import { encodeJpeg } from '../media/encode-jpeg.js';
+import type { RgbFrame } from '../media/frame.js';
+import type { Box, FrameAnalysis } from '../messages/events.js';
+import { coveringPixels } from './box-geometry.js';
+import { burnOutRegions } from './privacy-burn.js';
+
+export interface FindingThumbnailOptions {
+  /** Thumbnail width (px); a smaller frame is not enlarged. */
+  width?: number;
+  /** JPEG quality, 1..100. */
+  quality?: number;
+  /** Share of each privacy region's size added on every side before it is burned out. */
+  marginShare?: number;
+}
+
+export const defaultThumbnailOptions: Required<FindingThumbnailOptions> = {
+  width: 320, // px: enough to recognise a lesion in a list, small to store and send
+  quality: 80,
+  marginShare: 0.1, // detector boxes hug the letters; JPEG and scaling smear their edges
+};
+
+/** Outline colour: a saturated yellow, which mucosa (red) and the burned-out regions (black) never are. */
+const OUTLINE_RGB = [255, 230, 0] as const;
+/** Outline thickness in the thumbnail (px). */
+const OUTLINE_PX = 2;
+
+/** Paints a frame of `thickness` px just outside the box, so that the finding itself stays visible. */
+function outline(frame: RgbFrame, box: Box, thickness: number): void {
+  const { width, height, stride, data } = frame;
+  const inner = coveringPixels(box, width, height);
+  const x0 = Math.max(0, inner.x0 - thickness);
+  const y0 = Math.max(0, inner.y0 - thickness);
+  const x1 = Math.min(width, inner.x1 + thickness);
+  const y1 = Math.min(height, inner.y1 + thickness);
+  for (let y = y0; y < y1; y++) {
+    const band = y < inner.y0 || y >= inner.y1;
+    for (let x = x0; x < x1; x++) {
+      if (band || x < inner.x0 || x >= inner.x1) data.set(OUTLINE_RGB, y * stride + x * 3);
+    }
+  }
+}
+
+/**
+ * A JPEG of a finding for the review list: the frame with every privacy region of its analysis (text,
+ * faces) and every static on-screen-display mask burned out, the finding outlined, scaled to about
+ * 320 px wide. Refuses an analysis of another frame, and a frame outside the body (where the whole
+ * picture may show the room or a face), rather than risk pixels that must not leave the box.
+ */
+export async function findingThumbnail(
+  frame: RgbFrame,
+  analysis: FrameAnalysis,
+  staticMasks: readonly Box[],
+  finding: Box,
+  options: FindingThumbnailOptions = {},
+): Promise<Buffer> {
+  const o = { ...defaultThumbnailOptions, ...options };
+  if (
+    analysis.frameIndex !== frame.index ||
+    analysis.width !== frame.width ||
+    analysis.height !== frame.height
+  ) {
+    throw new Error(
+      `analysis of frame ${analysis.frameIndex} (${analysis.width}x${analysis.height}) is not of frame ${frame.index} (${frame.width}x${frame.height})`,
+    );
+  }
+  if (!analysis.quality.inBody) {
+    throw new Error(`frame ${frame.index} is not inside the body: no thumbnail is made of it`);
+  }
+  const width = Math.min(o.width, frame.width);
+  const burned = burnOutRegions(frame, [...analysis.privacyRegions, ...staticMasks], o.marginShare);
+  outline(burned, finding, Math.max(1, Math.round((OUTLINE_PX * frame.width) / width)));
+  return encodeJpeg(burned, { quality: o.quality, width });
+}
