@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * Browser tests of the two web pages: the hub's review portal and the edge's in-room screen, driven
  * in headless Chromium (Debian's, never a downloaded one) against a hub and an edge started
@@ -96,6 +97,9 @@ describe('the web pages in a browser', () => {
         GIC_REPLAY_REALTIME: 'true',
         GIC_PRIVACY_MASKS: JSON.stringify(SAMPLE_OSD_MASKS),
         GIC_MODELS_DIR: modelsDir,
+        // A fixed 3 fps, so the counts below do not depend on how much the clip moves.
+        GIC_ANALYSIS_FPS: '3',
+        GIC_ANALYSIS_MIN_FPS: '3',
         GIC_LOG_LEVEL: 'warn',
       }),
       log,
@@ -401,6 +405,8 @@ describe('the web pages in a browser', () => {
         GIC_MODELS_DIR: polypModels,
         GIC_MODELS: `pp-ocrv4-det,${id}`,
         GIC_ALERT_SENSITIVITY: '0.3',
+        GIC_ANALYSIS_FPS: '3',
+        GIC_ANALYSIS_MIN_FPS: '3',
         GIC_LOG_LEVEL: 'warn',
       }),
       log,
@@ -431,6 +437,21 @@ describe('the web pages in a browser', () => {
         model_id: id,
       });
       expect(Date.parse(String(row.acknowledged_at))).toBeGreaterThan(Date.parse(String(row.raised_at)));
+      // The finding is listed with its thumbnail (patient identity burned out: see finding-thumbnail.test.ts).
+      await page.waitForFunction(
+        (id) => {
+          const img = document.querySelector(
+            `#findings-list li[data-alert-id="${id}"] img`,
+          ) as HTMLImageElement | null;
+          return Boolean(img?.complete && img.naturalWidth > 0);
+        },
+        alertId,
+        { timeout: 10_000 },
+      );
+      const thumb = await fetch(`${third.httpUrl}/api/v1/alerts/${alertId}/thumbnail.jpg`);
+      expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+      expect([...new Uint8Array(await thumb.arrayBuffer()).slice(0, 2)]).toEqual([0xff, 0xd8]);
+      expect((await fetch(`${third.httpUrl}/api/v1/alerts/${randomUUID()}/thumbnail.jpg`)).status).toBe(404);
       // `shown` says whether a screen was watching when it was raised.
       const raisedAt = Date.parse(String(row.raised_at));
       if (raisedAt < screenOpenedAt) expect(row.shown).toBe(0);

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { loadEdgeConfig } from './config.js';
 
 describe('loadEdgeConfig', () => {
-  it('defaults to a test pattern at 3 fps with the text detector', () => {
+  it('defaults to a test pattern at 2 to 5 fps with the text and face detectors', () => {
     const c = loadEdgeConfig({});
     expect(c.source).toEqual({ kind: 'test' });
-    expect(c.analysisFps).toBe(3);
+    expect(c.analysisFps).toBe(5);
+    expect(c.analysisMinFps).toBe(2);
+    expect(loadEdgeConfig({ GIC_ANALYSIS_FPS: '1' }).analysisMinFps).toBe(1); // never above the most
     expect(c.models).toEqual(['pp-ocrv4-det', 'blazeface-front']);
     expect(c.http.port).toBe(8090);
   });

@@ -52,7 +52,13 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
-  GIC_ANALYSIS_FPS: z.coerce.number().min(0.2).max(30).default(3),
+  /** Most sampled frames a second, while the view moves (fps). */
+  GIC_ANALYSIS_FPS: z.coerce.number().min(0.2).max(30).default(5),
+  /**
+   * Fewest a second, while the view is still (fps). At least 2: the recorder runs 1 s behind the
+   * analysis, and out-of-body masking must see the scope come out with time to spare.
+   */
+  GIC_ANALYSIS_MIN_FPS: z.coerce.number().min(2).max(30).default(2),
   GIC_MODELS_DIR: z.string().min(1).default('models'),
   /** Manifest ids to load, comma separated. */
   GIC_MODELS: z
@@ -109,6 +115,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     source,
     realtime: c.GIC_REPLAY_REALTIME,
     analysisFps: c.GIC_ANALYSIS_FPS,
+    analysisMinFps: Math.min(c.GIC_ANALYSIS_MIN_FPS, c.GIC_ANALYSIS_FPS),
     modelsDir: resolve(c.GIC_MODELS_DIR),
     models: c.GIC_MODELS,
     privacyMasks: c.GIC_PRIVACY_MASKS,

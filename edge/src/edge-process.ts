@@ -9,6 +9,7 @@ import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { type ServerType, serve } from '@hono/node-server';
+import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import type { EdgeConfig } from './config.js';
@@ -87,10 +88,19 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     parts.add('models', () => analyzer.close());
 
     const metrics = createMetrics('gic_edge');
-    const frameSeconds = metrics.histogram(
-      'frame_analysis_seconds',
-      'Per-frame analysis time',
+    const batchSeconds = metrics.histogram(
+      'analysis_batch_seconds',
+      'Time to analyse one batch of waiting frames',
       [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    );
+    const batchFrames = metrics.histogram(
+      'analysis_batch_frames',
+      'Frames in one analysis batch',
+      [1, 2, 3, 4],
+    );
+    const framesDropped = metrics.counter(
+      'frames_dropped_total',
+      'Sampled frames dropped because analysis fell behind the live video',
     );
     const live = new LiveStateHolder(config.source.kind, sourceLabel(config));
     let publisher: OutboxPublisher | undefined;
@@ -162,6 +172,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       alerts: {
         acknowledge: (id, by) => liveSession.acknowledge(id, by),
         dismiss: (id, by) => liveSession.dismiss(id, by),
+        thumbnail: (id) => thumbnails.get(id),
       },
       procedures: {
         current: () => controller.current,
@@ -321,7 +332,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     });
 
     // Capture: frames to analysis and the live session, the recorder's files to their procedures.
-    const supervisor = startLiveCapture({
+    const thumbnails = new AlertThumbnails(db, config.privacyMasks, log.child({ part: 'thumbnails' }));
+    const capture = startLiveCapture({
       layout: {
         source: config.source,
         realtime: config.realtime,
@@ -335,7 +347,13 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       controller,
       segments,
       log,
-      timeAnalysis: () => frameSeconds.startTimer(),
+      minFps: config.analysisMinFps,
+      observeBatch: (seconds, frames) => {
+        batchSeconds.observe(seconds);
+        batchFrames.observe(frames);
+      },
+      onDropped: (frames) => framesDropped.inc(frames),
+      onRaised: (alert, frame, analysis) => thumbnails.create(alert, frame, analysis),
       onPreview: (jpeg) => push.preview(jpeg),
       onSourceState: (state, message) => {
         live.state.source.state = state;
@@ -349,8 +367,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
     });
     split = () => {};
+    const supervisor = capture.supervisor;
     const sourceEnded = supervisor.start();
-    parts.add('capture', () => supervisor.stop());
+    parts.add('capture', async () => {
+      await supervisor.stop();
+      await thumbnails.settle();
+    });
     log.info({ url: httpUrl, source: config.source.kind }, 'edge started');
     return { db, httpUrl, sourceEnded, enrolled, stop };
   } catch (err) {

@@ -9,9 +9,14 @@ const actorSchema = z.object({ by: z.string().trim().min(1).max(100) });
 export interface AlertActions {
   acknowledge(id: string, by: string): Alert | undefined;
   dismiss(id: string, by: string): Alert | undefined;
+  /** The finding's masked JPEG thumbnail, once made. */
+  thumbnail(id: string): Buffer | undefined;
 }
 
-/** `POST /:id/acknowledge` and `POST /:id/dismiss`, with who did it; every change is audited. */
+/**
+ * `POST /:id/acknowledge` and `POST /:id/dismiss`, with who did it (every change is audited), and
+ * `GET /:id/thumbnail.jpg`, the finding's picture with patient identity burned out.
+ */
 export function alertRoutes(actions: AlertActions) {
   const act = (verb: 'acknowledge' | 'dismiss') => async (c: Context<AppEnv>) => {
     const { by } = await readJson(c, actorSchema);
@@ -21,5 +26,12 @@ export function alertRoutes(actions: AlertActions) {
     c.get('log').info({ alertId: alert.id, by, verb }, 'alert updated from the screen');
     return c.json(alert);
   };
-  return new Hono<AppEnv>().post('/:id/acknowledge', act('acknowledge')).post('/:id/dismiss', act('dismiss'));
+  return new Hono<AppEnv>()
+    .post('/:id/acknowledge', act('acknowledge'))
+    .post('/:id/dismiss', act('dismiss'))
+    .get('/:id/thumbnail.jpg', (c) => {
+      const jpeg = actions.thumbnail(c.req.param('id'));
+      if (!jpeg) throw new HTTPException(404, { message: 'no thumbnail for that alert (yet)' });
+      return c.body(new Uint8Array(jpeg), 200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
+    });
 }

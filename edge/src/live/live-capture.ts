@@ -1,6 +1,10 @@
+import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
 import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
+import { LiveAnalysisLoop } from '@gic/shared/analysis/live-analysis-loop.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
+import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+import type { Alert } from '../alerts/alert-tracker.js';
 import type { CaptureEnd } from '../capture/capture-pipeline.js';
 import { type CaptureRun, CaptureSupervisor, type SourceState } from '../capture/capture-supervisor.js';
 import type { CaptureLayout } from '../capture/pipeline-description.js';
@@ -9,35 +13,70 @@ import type { ProcedureController } from '../procedures/procedure-controller.js'
 import type { SegmentRecordings } from '../upload/segment-recordings.js';
 import type { LiveSession } from './live-session.js';
 
+/** Most frames analysed in one batch when several wait (a slow model, a busy CPU). */
+const MAX_BATCH = 4;
+/** A waiting frame this far behind the newest (stream ms) is dropped: the screen wants now, not a backlog. */
+const MAX_LAG_MS = 1000;
+
 export interface LiveCaptureDeps {
   layout: Omit<CaptureLayout, 'recordingPath' | 'privacyDelayMs'>;
+  /** Analysis rate bounds: `layout.analysis.fps` is the most, under motion; this the least, when still. */
+  minFps: number;
   recordingsDir: string;
   analyzer: FrameAnalyzer;
   session: LiveSession;
   controller: ProcedureController;
   segments: SegmentRecordings;
   log: Logger;
-  /** Per-frame analysis time, for metrics. */
-  timeAnalysis(): () => void;
+  /** Seconds per analysed batch, for metrics. */
+  observeBatch(seconds: number, frames: number): void;
+  onDropped(frames: number): void;
   onPreview(jpeg: Buffer): void;
   onSourceState(state: SourceState, message?: string): void;
+  /** A finding alerted on this frame (for its thumbnail). */
+  onRaised(alert: Alert, frame: RgbFrame, analysis: FrameAnalysis): void;
 }
 
 /**
- * Wires the capture supervisor to the rest of the box: each sampled frame is analysed, decides what
- * the recorder burns out, and goes to the live session; the recorder's files go to the procedures
- * they belong to; the source's end or loss reaches the procedure controller. Frame numbers and
- * stream times run on across runs of the source, so a procedure that outlives a lost signal keeps
- * one timeline.
+ * Wires the capture supervisor to the rest of the box. The appsink delivers frames at the most
+ * analysis rate; the adaptive sampler keeps more of them under motion and fewer when the view is
+ * still; kept frames wait in the live analysis loop, which analyses whatever waits in one batch and
+ * drops frames that fell too far behind (a replayed file waits instead, so none is lost). Each
+ * analysis decides what the recorder burns out and goes to the live session; the recorder's files go
+ * to the procedures they belong to; the source's end or loss reaches the procedure controller.
+ * Frame numbers and stream times run on across runs of the source, so a procedure that outlives a
+ * lost signal keeps one timeline.
  */
 export function startLiveCapture(deps: LiveCaptureDeps) {
   const { analyzer, session, controller, segments, log } = deps;
   const { fps } = deps.layout.analysis;
+  const live = deps.layout.realtime || deps.layout.source.kind !== 'file';
   let recorderMask = new RecorderMask(deps.layout.masks);
+  let sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
   // Where this run's frame numbers and times start, so they carry on from the last run's.
   let base = { index: 0, ptsMs: 0 };
   let next = { index: 0, ptsMs: 0 };
   let segmentPath: string | undefined;
+
+  const loop = new LiveAnalysisLoop<FrameAnalysis>({
+    analyse: async (frames) => {
+      const started = performance.now();
+      const analyses = await analyzer.analyseBatch(frames);
+      deps.observeBatch((performance.now() - started) / 1000, frames.length);
+      return analyses;
+    },
+    maxBatch: MAX_BATCH,
+    maxLagMs: live ? MAX_LAG_MS : Number.POSITIVE_INFINITY,
+    onResult: (frame, analysis) => {
+      const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
+      if (svg) supervisor.setRecorderMask(svg);
+      for (const alert of session.analysed(analysis)) deps.onRaised(alert, frame, analysis);
+    },
+    onDrop: (frames) => deps.onDropped(frames.length),
+    // A frame that cannot be analysed (corrupt, truncated) is skipped; live analysis goes on.
+    onError: (err, frames) =>
+      log.warn({ err: (err as Error).message, frames: frames.length }, 'frames could not be analysed'),
+  });
 
   const supervisor = new CaptureSupervisor(
     { ...deps.layout, privacyDelayMs: RECORDER_DELAY_MS },
@@ -46,22 +85,29 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       onRunStart: (run: CaptureRun) => {
         base = { ...next };
         recorderMask = new RecorderMask(deps.layout.masks);
+        sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
         controller.runStarted();
         segmentPath = run.recordingPath;
         segments.opened(run.recordingPath);
       },
       onFrame: async (_run: CaptureRun, raw: RgbFrame) => {
-        const frame = { ...raw, index: raw.index + base.index, ptsMs: raw.ptsMs + base.ptsMs };
+        const frame = {
+          ...raw,
+          // The appsink's buffer is ours only until the next pull; a waiting frame keeps a copy.
+          data: Buffer.from(raw.data),
+          index: raw.index + base.index,
+          ptsMs: raw.ptsMs + base.ptsMs,
+        };
         next = { index: frame.index + 1, ptsMs: frame.ptsMs + 1000 / fps };
-        const done = deps.timeAnalysis();
-        const analysis = await analyzer.analyse(frame);
-        done();
-        const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
-        if (svg) supervisor.setRecorderMask(svg);
-        session.analysed(analysis);
+        if (!sampler.offer(frame)) return;
+        loop.push(frame);
+        // A replayed file is paced by analysis: wait while a full batch is queued, so nothing is dropped.
+        if (!live && loop.stats.waiting >= MAX_BATCH) await loop.drain();
       },
       onPreview: (jpeg) => deps.onPreview(jpeg),
       onRunEnd: async (run: CaptureRun, end: CaptureEnd) => {
+        // Every frame of the run is analysed (or dropped as stale) before the procedure hears of its end.
+        await loop.drain();
         // A run that never delivered a frame recorded nothing worth keeping: closed() deletes it.
         if (segmentPath === run.recordingPath) {
           segmentPath = undefined;
@@ -69,12 +115,12 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
           if (end.kind === 'stopped') controller.end('shutdown');
           else if (end.kind === 'eos' && deps.layout.source.kind === 'file') controller.sourceEnded();
           else controller.sourceLost();
-          log.info({ end: end.kind, frames: run.frames }, 'capture run ended');
+          log.info({ end: end.kind, frames: run.frames, ...loop.stats }, 'capture run ended');
         }
         await segments.closed(run.recordingPath);
       },
       onState: deps.onSourceState,
     },
   );
-  return supervisor;
+  return { supervisor, sampler: () => sampler, stats: () => loop.stats };
 }

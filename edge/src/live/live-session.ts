@@ -72,9 +72,10 @@ export class LiveSession {
     },
   };
 
-  /** One analysed frame from the live source. */
-  analysed(analysis: FrameAnalysis): void {
+  /** One analysed frame from the live source; returns the alerts it raised. */
+  analysed(analysis: FrameAnalysis): Alert[] {
     const fate = this.controller.frame(analysis);
+    const raised: Alert[] = [];
     if (fate !== 'idle') {
       const changes = this.tracker.update({
         frameIndex: analysis.frameIndex,
@@ -86,6 +87,7 @@ export class LiveSession {
       // Every alert belongs to a procedure: a finding while a start is pending starts it now.
       const procedure = changes.length > 0 ? this.controller.startForFinding() : this.controller.current;
       if (procedure) for (const { alert } of changes) this.record(procedure.id, alert);
+      for (const change of changes) if (change.kind === 'raised') raised.push(change.alert);
       this.showAlerts();
     }
     const shown = this.live.state.procedure;
@@ -95,6 +97,7 @@ export class LiveSession {
     this.live.frameAnalysed(analysis);
     this.hooks.changed();
     if (fate === 'recorded') this.hooks.eventsWaiting();
+    return raised;
   }
 
   startProcedure(by: string | null): OpenProcedure | undefined {

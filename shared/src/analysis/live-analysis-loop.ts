@@ -13,7 +13,7 @@ export interface LiveAnalysisLoopOptions<R> {
   analyse: (frames: RgbFrame[]) => Promise<R[]>;
   /** Most frames in one batch; whole frames, >= 1. */
   maxBatch: number;
-  /** Stream time a waiting frame may lag the newest one before it is dropped (ms), >= 0. */
+  /** Stream time a waiting frame may lag the newest one before it is dropped (ms), >= 0; Infinity never drops. */
   maxLagMs: number;
   /** Each analysis, in frame order. */
   onResult: (frame: RgbFrame, result: R) => void;
@@ -56,7 +56,7 @@ export class LiveAnalysisLoop<R = FrameAnalysis> {
         `LiveAnalysisLoop: maxBatch must be a whole number of frames >= 1, got ${maxBatch}`,
       );
     }
-    if (!Number.isFinite(maxLagMs) || maxLagMs < 0) {
+    if (Number.isNaN(maxLagMs) || maxLagMs < 0) {
       throw new RangeError(`LiveAnalysisLoop: maxLagMs must be a number of ms >= 0, got ${maxLagMs}`);
     }
     this.options = options;
