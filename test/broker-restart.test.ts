@@ -161,7 +161,7 @@ describe('the broker process killed mid-procedure and started again', () => {
     const lost = produced - events.d;
     const duplicated = events.n - events.d;
     console.log(
-      `broker-restart: broker killed ${((restartedAt - killedAt) / 1000).toFixed(1)} s mid-procedure; ` +
+      `broker-restart: broker process SIGKILLed, down ${((restartedAt - killedAt) / 1000).toFixed(1)} s mid-procedure; ` +
         `events produced ${produced}, at hub ${events.n} (distinct ${events.d}): lost ${lost}, duplicated ${duplicated}; ` +
         `frames edge ${frames} / hub ${byType['frame.analysed'] ?? 0}; alerts ${alerts}; ` +
         `recording sha256 ${recording.sha256_verified === edgeSha ? 'equal' : 'DIFFERENT'}; ` +
