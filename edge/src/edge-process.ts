@@ -15,6 +15,7 @@ import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { type CaptureRun, CaptureSupervisor } from './capture/capture-supervisor.js';
 import { RECORDER_DELAY_MS, RecorderMask } from './capture/recorder-mask.js';
+import { ChatLog } from './chat/chat-log.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
@@ -145,6 +146,11 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           push.broadcast({ type: 'live', ...snapshot() });
           return { procedureId: procedure.id, at };
         },
+      },
+      chat: {
+        messages: new ChatLog(db, outbox),
+        currentProcedureId: () => live.state.procedure?.id,
+        recorded: () => publisher?.notify(),
       },
       metrics,
       db,
