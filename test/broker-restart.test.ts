@@ -108,10 +108,23 @@ describe('the broker process killed mid-procedure and started again', () => {
       (await hubCount('SELECT count(*) AS n FROM frame_analyses')) > 0 ? true : undefined,
     );
 
+    const ask = async (text: string, sessionId?: string) => {
+      const res = await fetch(`${edge.httpUrl}/api/v1/chat/message`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text, by: 'trainee.1', ...(sessionId ? { sessionId } : {}) }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { message: { sessionId: string } }).message.sessionId;
+    };
+    const sessionId = await ask('What does the withdrawal time measure?');
+
     await kill(broker!, 'SIGKILL');
     const killedAt = Date.now();
     const framesAtKill = edgeFrames();
-    await new Promise((r) => setTimeout(r, AWAY_MS));
+    await new Promise((r) => setTimeout(r, AWAY_MS / 2));
+    await ask('And what is a good one?', sessionId); // asked in the room while the broker is away
+    await new Promise((r) => setTimeout(r, AWAY_MS / 2));
     // The procedure went on: analysed, kept in SQLite and queued, while HTTP to the hub still worked.
     expect(edgeFrames()).toBeGreaterThan(framesAtKill + 10);
     expect(local<{ n: number }>('SELECT count(*) AS n FROM outbox').n).toBeGreaterThan(10);
@@ -157,13 +170,14 @@ describe('the broker process killed mid-procedure and started again', () => {
     const frames = edgeFrames();
     const procedures = local<{ n: number }>('SELECT count(*) AS n FROM procedures').n;
     const alerts = await hubCount('SELECT count(*) AS n FROM alerts');
+    const chat = await hubCount('SELECT count(DISTINCT message_id)::int AS n FROM chat_messages');
     const edgeSha = local<{ sha256: string }>('SELECT sha256 FROM recordings').sha256;
     const lost = produced - events.d;
     const duplicated = events.n - events.d;
     console.log(
       `broker-restart: broker process SIGKILLed, down ${((restartedAt - killedAt) / 1000).toFixed(1)} s mid-procedure; ` +
         `events produced ${produced}, at hub ${events.n} (distinct ${events.d}): lost ${lost}, duplicated ${duplicated}; ` +
-        `frames edge ${frames} / hub ${byType['frame.analysed'] ?? 0}; alerts ${alerts}; ` +
+        `frames edge ${frames} / hub ${byType['frame.analysed'] ?? 0}; alerts ${alerts}; chat messages ${chat}; ` +
         `recording sha256 ${recording.sha256_verified === edgeSha ? 'equal' : 'DIFFERENT'}; ` +
         `backlog of ${backlog.n} confirmed ${((backlogConfirmedAt - restartedAt) / 1000).toFixed(1)} s after the broker was back`,
     );
@@ -177,7 +191,10 @@ describe('the broker process killed mid-procedure and started again', () => {
       'procedure.ended': procedures,
       'frame.analysed': frames,
       'recording.sealed': 1,
+      'chat.message': 2,
     });
+    expect(await hubCount('SELECT count(*)::int AS n FROM chat_messages')).toBe(2);
+    expect(chat).toBe(2);
     expect(
       await hubCount('SELECT count(DISTINCT (procedure_id, frame_index))::int AS n FROM frame_analyses'),
     ).toBe(frames);
