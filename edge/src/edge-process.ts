@@ -12,6 +12,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
+import { ChatLog } from './chat/chat-log.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
@@ -190,6 +191,11 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           liveSession.settingsChanged(name);
           return saved;
         },
+      },
+      chat: {
+        messages: new ChatLog(db, outbox),
+        currentProcedureId: () => live.state.procedure?.id,
+        recorded: () => publisher?.notify(),
       },
       metrics,
       db,

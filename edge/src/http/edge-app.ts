@@ -9,6 +9,7 @@ import type { EdgeDatabase } from '../store/edge-database.js';
 import type { SyncState } from '../sync/outbox-publisher.js';
 import type { UploadProgress } from '../upload/recording-uploader.js';
 import { type AlertActions, alertRoutes } from './alert-routes.js';
+import { type ChatDeps, chatRoutes } from './chat-routes.js';
 import { inRoomPage } from './in-room-page.js';
 import type { LivePush } from './live-push.js';
 import { type OperatorActions, operatorRoutes } from './operator-routes.js';
@@ -27,6 +28,8 @@ export interface EdgeAppDeps {
   alerts: AlertActions;
   procedures: ProcedureActions;
   operators: OperatorActions;
+  /** The educational chat's messages (no chat model runs yet). */
+  chat: ChatDeps;
   /** Analysis of still images posted to the realtime API. */
   realtime: Pick<RealtimeDeps, 'analyse' | 'size'>;
 }
@@ -68,6 +71,7 @@ export function createEdgeApp(deps: EdgeAppDeps) {
   app.route('/api/v1/alerts', alertRoutes(deps.alerts));
   app.route('/api/v1/procedures', procedureRoutes(deps.procedures));
   app.route('/api/v1/operators', operatorRoutes(deps.operators));
+  app.route('/api/v1/chat', chatRoutes(deps.chat));
   app.get('/', (c) => c.html(inRoomPage));
   return app;
 }

@@ -34,6 +34,17 @@ const frame = {
     latencyMs: 1,
   },
 };
+const chat = {
+  type: 'chat.message' as const,
+  procedureId,
+  body: {
+    messageId: '9a4e1c2b-5d6f-4a7b-8c9d-0e1f2a3b4c5d',
+    sessionId: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+    role: 'user' as const,
+    text: 'Is this a sessile polyp?',
+    at: new Date().toISOString(),
+  },
+};
 
 // One contract, every implementation (as MQTT.js tests its stores).
 describe.each([
@@ -60,6 +71,18 @@ describe.each([
       ['procedure.ended', 4],
       ['frame.analysed', 2],
       ['frame.analysed', 3],
+    ]);
+  });
+
+  it('hands chat messages out with the clinical events, before bulk data', () => {
+    const outbox = create();
+    outbox.append(frame);
+    outbox.append(chat);
+    outbox.append(started);
+    expect(outbox.due(10, new Date()).map((e) => e.type)).toEqual([
+      'chat.message',
+      'procedure.started',
+      'frame.analysed',
     ]);
   });
 

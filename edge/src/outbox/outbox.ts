@@ -12,9 +12,24 @@ export interface OutboxEntry {
   attempts: number;
 }
 
+/**
+ * Delivery class of every event type: 0 = clinical, delivered first; 1 = bulk, after. A new event
+ * type must take its place here (the record is exhaustive), rather than fall into one by default.
+ */
+const PRIORITY: Record<DeviceEventType, 0 | 1> = {
+  'procedure.started': 0,
+  'procedure.ended': 0,
+  'alert.changed': 0,
+  'recording.sealed': 0,
+  'landmark.marked': 0,
+  // What the room asked (and was answered) is part of the procedure's record, like its alerts.
+  'chat.message': 0,
+  'frame.analysed': 1,
+};
+
 /** Clinical events are delivered before bulk data. */
 export function priorityOf(type: DeviceEventType): number {
-  return type === 'frame.analysed' ? 1 : 0;
+  return PRIORITY[type];
 }
 
 /** A new event, before the outbox gives it its id, sequence number and time. */

@@ -22,12 +22,20 @@ export interface PublisherOptions {
   resendAfterMs?: number;
   /** Events handed to the broker and not yet confirmed, at most. */
   window?: number;
+  /**
+   * An event left unconfirmed behind a later one the hub has confirmed is resent once it is this
+   * old (ms): it was lost, e.g. published before the ingest had resubscribed to a restarted broker.
+   */
+  gapResendMs?: number;
 }
 
 /**
  * Drains the outbox to the broker with QoS 1 and deletes an event only when the hub says, on this
  * device's `ack` topic, that it is committed. Unconfirmed events go again after `resendAfterMs`,
- * and all of them after a reconnect: the hub's idempotent ingest makes the repeats harmless.
+ * all of them after a reconnect, and sooner those an ack shows were skipped: the hub's ingest takes
+ * events in the order they arrive, so an event sent before one it confirmed and still unconfirmed
+ * never reached it (a broker drops QoS 1 messages nobody subscribes to: after a broker restart the
+ * device may reconnect before the ingest does). The idempotent ingest makes every repeat harmless.
  */
 export class OutboxPublisher {
   private connection?: MqttConnection;
@@ -37,6 +45,13 @@ export class OutboxPublisher {
   private lastConfirmedAt: string | null = null;
   private readonly resendAfterMs: number;
   private readonly window: number;
+  private readonly gapResendMs: number;
+  /** Set at each (re)connect; the next drain resends everything unconfirmed, even if one is running. */
+  private resendAll = false;
+  /** When each event was last handed to the broker on this connection (ms since epoch), by id. */
+  private readonly sentAt = new Map<string, number>();
+  /** Send time of the latest event confirmed on this connection: anything unconfirmed sent before it was lost. */
+  private confirmedUpTo = 0;
 
   constructor(
     private readonly credentials: DeviceCredentials,
@@ -49,6 +64,7 @@ export class OutboxPublisher {
   ) {
     this.resendAfterMs = options.resendAfterMs ?? 10_000;
     this.window = options.window ?? 200;
+    this.gapResendMs = options.gapResendMs ?? 1000;
   }
 
   async start(): Promise<void> {
@@ -72,8 +88,12 @@ export class OutboxPublisher {
       this.log.info({ url: this.mqttUrl }, 'connected to broker');
       client.subscribe(deviceTopic(deviceId, 'ack'), { qos: 1 });
       this.publishStatus(this.currentState());
-      // Whatever was in flight on the old connection is sent again now.
-      this.drain(true);
+      // Whatever was in flight on the old connection is sent again now (after a drain still waiting
+      // on the old connection's publishes, if one is).
+      this.sentAt.clear();
+      this.confirmedUpTo = 0;
+      this.resendAll = true;
+      this.drain();
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('message', (topic, payload) => {
@@ -88,6 +108,10 @@ export class OutboxPublisher {
       const parsed = ackSchema.safeParse(raw);
       if (!parsed.success) return this.log.warn({ topic }, 'malformed ack ignored');
       this.outbox.confirm(parsed.data.ids);
+      for (const id of parsed.data.ids) {
+        this.confirmedUpTo = Math.max(this.confirmedUpTo, this.sentAt.get(id) ?? 0);
+        this.sentAt.delete(id);
+      }
       this.lastConfirmedAt = this.lastContactAt;
       this.drain();
     });
@@ -100,20 +124,26 @@ export class OutboxPublisher {
     this.drain();
   }
 
-  private drain(all = false): void {
+  private drain(): void {
     const client = this.connection?.client;
     if (this.draining || !client?.connected) return;
     this.draining = true;
-    const resendBefore = all ? new Date() : new Date(Date.now() - this.resendAfterMs);
-    const batch = this.outbox.due(this.window, resendBefore);
+    const now = Date.now();
+    // Resend what waited too long, and (at most once per gapResendMs) what a later confirmation skipped.
+    const resendBefore = this.resendAll
+      ? now
+      : Math.max(now - this.resendAfterMs, Math.min(this.confirmedUpTo, now - this.gapResendMs));
+    this.resendAll = false;
+    const batch = this.outbox.due(this.window, new Date(resendBefore));
     (async () => {
       // The whole window in flight at once: QoS 1 keeps each message's delivery, and PUBACKs overlap.
       const topic = deviceTopic(this.credentials.deviceId, 'events');
       const sent: number[] = [];
       await Promise.allSettled(
-        batch.map((entry) =>
-          client.publishAsync(topic, entry.payload, { qos: 1 }).then(() => sent.push(entry.seq)),
-        ),
+        batch.map((entry) => {
+          this.sentAt.set(entry.id, Date.now());
+          return client.publishAsync(topic, entry.payload, { qos: 1 }).then(() => sent.push(entry.seq));
+        }),
       );
       this.outbox.markSent(sent, new Date());
       if (sent.length < batch.length)
@@ -123,7 +153,7 @@ export class OutboxPublisher {
       .finally(() => {
         this.draining = false;
         // A full window means more may be waiting: keep going rather than wait for the timer.
-        if (batch.length === this.window) this.drain();
+        if (batch.length === this.window || this.resendAll) this.drain();
       });
   }
 

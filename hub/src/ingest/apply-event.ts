@@ -1,7 +1,13 @@
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { Queryable } from '../db/database.js';
 import { ensureProcedure, markProcedureEnded, markProcedureStarted } from '../procedures/procedure-writes.js';
-import { insertFrameAnalysis, recordEvent, upsertAlert, upsertRecordingSeal } from './ingest-repo.js';
+import {
+  insertChatMessage,
+  insertFrameAnalysis,
+  recordEvent,
+  upsertAlert,
+  upsertRecordingSeal,
+} from './ingest-repo.js';
 
 /**
  * Applies one validated device event inside the caller's transaction. Returns false for a duplicate,
@@ -31,6 +37,9 @@ export async function applyEvent(tx: Queryable, deviceId: string, event: DeviceE
         event.procedureId,
         event.body.at,
       ]);
+      break;
+    case 'chat.message':
+      await insertChatMessage(tx, deviceId, event);
       break;
     default: {
       // Every event type is handled: adding one to the schema without a case here fails to compile.

@@ -34,6 +34,20 @@ export async function insertFrameAnalysis(
   );
 }
 
+/** Stores a chat message once per device and message id, whichever event brought it. */
+export async function insertChatMessage(
+  db: Queryable,
+  deviceId: string,
+  event: Extract<DeviceEvent, { type: 'chat.message' }>,
+): Promise<void> {
+  const m = event.body;
+  await db.query(
+    `INSERT INTO chat_messages (device_id, message_id, event_id, session_id, procedure_id, role, text, by, at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (device_id, message_id) DO NOTHING`,
+    [deviceId, m.messageId, event.id, m.sessionId, event.procedureId, m.role, m.text, m.by ?? null, m.at],
+  );
+}
+
 export async function insertDeadLetter(
   db: Queryable,
   entry: { deviceId: string | null; topic: string; payload: string; reason: string },

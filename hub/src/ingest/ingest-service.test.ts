@@ -237,4 +237,68 @@ describe('IngestService.handle (against PostgreSQL)', () => {
       [1, true, 'available'],
     ]);
   });
+
+  it('stores each chat message once per device and message id, and dead-letters bad ones', async () => {
+    const procedureId = randomUUID();
+    const sessionId = randomUUID();
+    const message = (body: Record<string, unknown> = {}) => ({
+      messageId: randomUUID(),
+      sessionId,
+      role: 'user',
+      text: 'How long should withdrawal take?',
+      at: new Date().toISOString(),
+      by: 'trainee.1',
+      ...body,
+    });
+    const question = event('chat.message', procedureId, message());
+    const before = { ...ingest.stats };
+    // Resent as is, and again under a new event id (as an edge that re-queued it would): one row.
+    await send(ingest, deviceId, question);
+    await send(ingest, deviceId, question);
+    await send(ingest, deviceId, { ...question, id: randomUUID(), seq: ++seq });
+    const { rows } = await db.query(
+      'SELECT device_id, event_id, session_id, procedure_id, role, text, by FROM chat_messages WHERE session_id = $1',
+      [sessionId],
+    );
+    expect(rows).toEqual([
+      {
+        device_id: deviceId,
+        event_id: question.id,
+        session_id: sessionId,
+        procedure_id: procedureId,
+        role: 'user',
+        text: 'How long should withdrawal take?',
+        by: 'trainee.1',
+      },
+    ]);
+    expect(ingest.stats.applied - before.applied).toBe(2); // two distinct events, one message
+    expect(ingest.stats.duplicates - before.duplicates).toBe(1);
+
+    // The same message id from another device is that device's own message.
+    const elsewhere = event('chat.message', randomUUID(), { ...(question.body as object), by: undefined });
+    await send(ingest, otherDevice, elsewhere);
+    const { rows: both } = await db.query(
+      'SELECT device_id, by FROM chat_messages WHERE message_id = $1 ORDER BY device_id',
+      [(question.body as { messageId: string }).messageId],
+    );
+    expect(both).toEqual([
+      { device_id: deviceId, by: 'trainee.1' },
+      { device_id: otherDevice, by: null },
+    ]);
+
+    const dead = ingest.stats.deadLettered;
+    await send(ingest, deviceId, event('chat.message', procedureId, message({ text: 'x'.repeat(8001) })));
+    await send(ingest, deviceId, event('chat.message', procedureId, message({ role: 'system' })));
+    const { rows: letters } = await db.query('SELECT reason FROM dead_letters ORDER BY id DESC LIMIT 2');
+    expect(letters.map((r) => r.reason)).toEqual([
+      expect.stringContaining('body.role'),
+      expect.stringContaining('body.text'),
+    ]);
+    expect(ingest.stats.deadLettered).toBe(dead + 2);
+    const { rows: count } = await db.query(
+      'SELECT count(*)::int AS n FROM chat_messages WHERE session_id = $1',
+      [sessionId],
+    );
+    expect(count[0].n).toBe(2); // this device's question and the other device's copy
+  });
 });

@@ -40,4 +40,27 @@ describe('deviceEventSchema', () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['body', 'privacyRegions', 0, 'w']);
   });
+
+  it('accepts a chat message and rejects an empty, oversized or unknown-role one', () => {
+    const chat = (body: Record<string, unknown>) => ({
+      ...base,
+      type: 'chat.message',
+      body: {
+        messageId: '9a4e1c2b-5d6f-4a7b-8c9d-0e1f2a3b4c5d',
+        sessionId: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+        role: 'user',
+        text: 'What is the adenoma detection rate?',
+        at: base.ts,
+        ...body,
+      },
+    });
+    expect(deviceEventSchema.parse(chat({ by: 'dr.jones' }))).toEqual(chat({ by: 'dr.jones' }));
+    expect(deviceEventSchema.safeParse(chat({})).success).toBe(true);
+    const path = (body: Record<string, unknown>) =>
+      deviceEventSchema.safeParse(chat(body)).error?.issues[0]?.path.join('.');
+    expect(path({ text: '' })).toBe('body.text');
+    expect(path({ text: 'x'.repeat(8001) })).toBe('body.text');
+    expect(path({ role: 'system' })).toBe('body.role');
+    expect(path({ sessionId: 'not-a-uuid' })).toBe('body.sessionId');
+  });
 });

@@ -146,6 +146,29 @@ export const landmarkMarkedEvent = z.object({
   body: z.object({ landmark: z.literal('cecum'), at: isoTime, by: z.string().max(100) }),
 });
 
+/** Longest chat message, in characters (a question or an answer, not a document). */
+export const CHAT_TEXT_MAX = 8000;
+
+/** One message of the educational chat about a procedure, as the edge stored it. */
+export const chatMessageSchema = z.object({
+  /** UUID made by the edge; with the device id, the hub's idempotency key for the message. */
+  messageId: z.uuid(),
+  /** A conversation; every message of one session is about the same procedure. */
+  sessionId: z.uuid(),
+  role: z.enum(['user', 'assistant']),
+  text: z.string().min(1).max(CHAT_TEXT_MAX),
+  at: isoTime,
+  /** Who typed it (a user message), when the room said. */
+  by: z.string().min(1).max(100).optional(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const chatMessageEvent = z.object({
+  ...eventBase,
+  type: z.literal('chat.message'),
+  body: chatMessageSchema,
+});
+
 /** Everything a device publishes on its `events` topic. */
 export const deviceEventSchema = z.discriminatedUnion('type', [
   procedureStartedEvent,
@@ -154,6 +177,7 @@ export const deviceEventSchema = z.discriminatedUnion('type', [
   alertChangedEvent,
   recordingSealedEvent,
   landmarkMarkedEvent,
+  chatMessageEvent,
 ]);
 export type DeviceEvent = z.infer<typeof deviceEventSchema>;
 export type DeviceEventType = DeviceEvent['type'];

@@ -1,0 +1,43 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { until } from './helpers.js';
+
+const root = join(import.meta.dirname, '..');
+
+/**
+ * Starts a built entry point (`hub/dist/main.js`, `edge/dist/main.js`) as a real child process with
+ * `env` on top of this one's, so a test can stop it the way an operator or a power cut would.
+ * Its output goes to the test's stderr only when GIC_TEST_CHILD_LOGS is set.
+ */
+export function spawnMain(entry: 'hub' | 'edge', env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [join(root, entry, 'dist/main.js')], {
+    env: { ...process.env, GIC_LOG_LEVEL: 'warn', ...env },
+    stdio: process.env.GIC_TEST_CHILD_LOGS ? ['ignore', 'inherit', 'inherit'] : 'ignore',
+  });
+}
+
+/** Resolves once the child has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Kills the child with `signal` and waits for it to be gone. */
+export async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  await exited(child);
+}
+
+/** Waits until `url` answers 200 (a process's `/health/ready`), failing early if the child dies. */
+export async function ready(child: ChildProcess, url: string, timeoutMs = 30_000): Promise<void> {
+  await until(
+    `${url} to answer`,
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before ${url} answered`);
+      const res = await fetch(url).catch(() => undefined);
+      return res?.ok ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
