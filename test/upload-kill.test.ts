@@ -84,7 +84,10 @@ describe('an edge process killed with SIGKILL mid-upload', () => {
     const procedures = new ProcedureLog(edgeDb, outbox);
     const recordings = new RecordingsStore(edgeDb);
     const path = join(edgeDir, 'recordings', 'earlier.mp4');
-    big.procedureId = procedures.start({ kind: 'file', path, loop: false }, 'earlier.mp4');
+    big.procedureId = procedures.start({ kind: 'file', path, loop: false }, 'earlier.mp4', {
+      trigger: 'operator',
+      operator: null,
+    }).id;
     writeFileSync(path, randomBytes(RECORDING_BYTES));
     recordings.add(big.recordingId, big.procedureId, path);
     procedures.end(big.procedureId, 'source-ended');
