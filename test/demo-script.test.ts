@@ -74,6 +74,9 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       GIC_EMBEDDED_S3_PORT: String(s3),
       // A 3 s clip: start its procedure after 1 s in the body, not the default 3 s.
       GIC_PROCEDURE_AUTO_START_S: '1',
+      // A fixed 3 fps, so the frame count below does not depend on how much the clip moves.
+      GIC_ANALYSIS_FPS: '3',
+      GIC_ANALYSIS_MIN_FPS: '3',
     };
   }, 60_000);
 

@@ -57,6 +57,9 @@ describe('the demo path, end to end on embedded defaults', () => {
         GIC_HUB_URL: hub.httpUrl,
         GIC_ENROLMENT_TOKEN: token,
         GIC_SOURCE: `file:${samplePath}`,
+        // A fixed 3 fps, so the frame counts below do not depend on how much the clip moves.
+        GIC_ANALYSIS_FPS: '3',
+        GIC_ANALYSIS_MIN_FPS: '3',
         GIC_REPLAY_REALTIME: 'false',
         GIC_PRIVACY_MASKS: JSON.stringify(SAMPLE_OSD_MASKS),
         GIC_MODELS_DIR: modelsDir,
