@@ -29,7 +29,10 @@ export const edgeConfigFileSchema = z.strictObject({
         realtime: z.boolean().optional(),
       }),
       z.strictObject({ kind: z.literal('v4l2'), device: text.default('/dev/video0') }),
-      z.strictObject({ kind: z.literal('rtsp'), url: z.string().regex(/^rtsps?:\/\//, 'must be rtsp:// or rtsps://') }),
+      z.strictObject({
+        kind: z.literal('rtsp'),
+        url: z.string().regex(/^rtsps?:\/\//, 'must be rtsp:// or rtsps://'),
+      }),
     ])
     .optional(),
   analysis: section({ fps: num.optional(), minFps: num.optional() }),

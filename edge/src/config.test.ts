@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@gic/shared/config/parse-env.js';
 import { describe, expect, it } from 'vitest';
 import { loadEdgeConfig } from './config.js';
@@ -47,5 +50,79 @@ describe('loadEdgeConfig', () => {
     const text = (error as Error).message;
     for (const key of ['GIC_EDGE_PORT', 'GIC_ANALYSIS_FPS', 'GIC_PRIVACY_MASKS', 'GIC_HUB_URL'])
       expect(text).toContain(key);
+  });
+
+  describe('from a configuration file (GIC_EDGE_CONFIG)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-config-'));
+    const write = (name: string, content: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+      return path;
+    };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadEdgeConfig(env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).problems;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('takes every setting from the file, paths relative to it, and lets the environment override', () => {
+      const path = write('edge.json', {
+        name: 'endoscopy-room-7',
+        source: { kind: 'file', path: 'clips/replay.mp4', loop: true, realtime: false },
+        analysis: { fps: 4, minFps: 2 },
+        models: { dir: 'models', ids: ['pp-ocrv4-det'] },
+        privacyMasks: [{ x: 0, y: 0, w: 1, h: 0.1 }],
+        procedures: { auto: false, autoEndSeconds: 45 },
+        alerts: { sensitivity: 0.75 },
+        http: { port: 9100 },
+      });
+      const c = loadEdgeConfig({ GIC_EDGE_CONFIG: path });
+      expect(c).toMatchObject({
+        name: 'endoscopy-room-7',
+        source: { kind: 'file', path: join(dir, 'clips/replay.mp4'), loop: true },
+        realtime: false,
+        analysisFps: 4,
+        analysisMinFps: 2,
+        modelsDir: join(dir, 'models'),
+        models: ['pp-ocrv4-det'],
+        privacyMasks: [{ x: 0, y: 0, w: 1, h: 0.1 }],
+        procedures: { auto: false, autoEndMs: 45_000 },
+        alerts: { sensitivity: 0.75 },
+        http: { port: 9100 },
+      });
+      const overridden = loadEdgeConfig({ GIC_EDGE_CONFIG: path, GIC_EDGE_PORT: '9200', GIC_SOURCE: 'test' });
+      expect(overridden.http.port).toBe(9200);
+      expect(overridden.source).toEqual({ kind: 'test' });
+      expect(
+        loadEdgeConfig({ GIC_EDGE_CONFIG: write('v4l2.json', { source: { kind: 'v4l2' } }) }).source,
+      ).toEqual({ kind: 'v4l2', device: '/dev/video0' });
+    });
+
+    it('names the file and key of every bad setting', () => {
+      expect(problems({ GIC_EDGE_CONFIG: join(dir, 'missing.json') })).toEqual([
+        `GIC_EDGE_CONFIG: cannot read ${join(dir, 'missing.json')}: no such file`,
+      ]);
+      expect(problems({ GIC_EDGE_CONFIG: write('broken.json', '{"name": ') })[0]).toMatch(
+        /broken\.json: .*JSON/,
+      );
+      const shape = problems({
+        GIC_EDGE_CONFIG: write('shape.json', { nmae: 'typo', source: { kind: 'rtsp', url: 'http://x' } }),
+      });
+      expect(shape).toHaveLength(2);
+      expect(shape.join('\n')).toContain(
+        `${join(dir, 'shape.json')}: source.url: must be rtsp:// or rtsps://`,
+      );
+      expect(shape.join('\n')).toMatch(/shape\.json: \(top level\): .*nmae/);
+      const ranges = problems({
+        GIC_EDGE_CONFIG: write('ranges.json', { analysis: { fps: 100 }, alerts: { sensitivity: 3 } }),
+      });
+      expect(ranges).toHaveLength(2);
+      expect(ranges[0]).toMatch(/ranges\.json: analysis\.fps \(GIC_ANALYSIS_FPS: /);
+      expect(ranges[1]).toMatch(/ranges\.json: alerts\.sensitivity \(GIC_ALERT_SENSITIVITY: /);
+    });
   });
 });

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
-import { parseEnv } from '@gic/shared/config/parse-env.js';
+import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { boxSchema } from '@gic/shared/messages/events.js';
 import { z } from 'zod';
 import { alertSettingsSchema } from './alerts/alert-settings.js';
+import { readEdgeConfigFile } from './config-file.js';
 
 /** Where the edge takes its video from. */
 export type SourceConfig =
@@ -99,9 +100,29 @@ const schema = z.object({
 
 export type EdgeConfig = ReturnType<typeof loadEdgeConfig>;
 
-/** Reads and validates the edge's settings, reporting every bad one at once. */
+/**
+ * Reads and validates the edge's settings, reporting every bad one at once: from the JSON file named
+ * by GIC_EDGE_CONFIG (see config-file.ts), with environment variables taking precedence over it.
+ */
 export function loadEdgeConfig(env: Record<string, string | undefined> = process.env) {
-  const c = parseEnv(schema, env);
+  const file = env.GIC_EDGE_CONFIG ? readEdgeConfigFile(env.GIC_EDGE_CONFIG) : { env: {}, origin: {} };
+  const merged = { ...file.env };
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value !== '') merged[key] = value;
+  let c: z.infer<typeof schema>;
+  try {
+    c = parseEnv(schema, merged);
+  } catch (err) {
+    // A bad value from the file is reported by the file's key, not only the variable it stands for.
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(
+      err.problems.map((problem) => {
+        const variable = problem.split(':')[0]!;
+        const from = env[variable] === undefined || env[variable] === '' ? file.origin[variable] : undefined;
+        return from ? `${from} (${problem})` : problem;
+      }),
+    );
+  }
   const source: SourceConfig =
     c.GIC_SOURCE.kind === 'file' ? { ...c.GIC_SOURCE, loop: c.GIC_SOURCE_LOOP } : c.GIC_SOURCE;
   const dataDir = resolve(c.GIC_EDGE_DATA_DIR);
