@@ -210,6 +210,8 @@ describe('the web pages in a browser', () => {
       expect(await page.isVisible('#login')).toBe(false);
       expect(await text(page, '#error')).toBe('');
 
+      // The procedure starts by itself 3 s into the clip.
+      await expect.poll(() => edgeProcedure(), { timeout: 10_000, interval: 100 }).toBeTruthy();
       const { id: procedureId } = edgeProcedure();
       const row = page.locator(`#rows tr[data-procedure-id="${procedureId}"]`);
       const cells = row.locator('td');
@@ -233,6 +235,8 @@ describe('the web pages in a browser', () => {
       expect(await cells.nth(2).textContent()).toMatch(/^\d+\.\d s$/);
       expect(Number(await cells.nth(5).textContent())).toBeGreaterThan(0); // text masked
       expect(await cells.nth(6).textContent()).toBe('-'); // no cecum marked in this procedure
+      expect(await cells.nth(7).textContent()).toBe('auto'); // started by itself, nobody signed in
+      expect(await cells.nth(8).textContent()).toMatch(/^1\/1 segment\(s\) verified, \d+\.\d MB$/);
       expect(await text(page, '#updated')).toMatch(/^Updated /);
 
       await page.screenshot({ path: join(artifactsDir, 'portal.png'), fullPage: true });

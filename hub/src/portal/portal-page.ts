@@ -41,7 +41,7 @@ export const portalPage = `<!doctype html>
   <section id="list" hidden>
     <h2>Procedures</h2>
     <table>
-      <thead><tr><th>Started</th><th>Device</th><th>Duration</th><th>Analysed frames</th><th>Findings</th><th>Text masked</th><th>Withdrawal</th><th>Sync state</th></tr></thead>
+      <thead><tr><th>Started</th><th>Device</th><th>Duration</th><th>Analysed frames</th><th>Findings</th><th>Text masked</th><th>Withdrawal</th><th>Started by</th><th>Recording</th><th>Sync state</th></tr></thead>
       <tbody id="rows"></tbody>
     </table>
     <p class="muted" id="updated"></p>
@@ -71,6 +71,8 @@ export const portalPage = `<!doctype html>
         cell(String(p.findings)),
         cell(String(p.privacyRegions)),
         cell(p.withdrawalSeconds === null ? '-' : Math.floor(p.withdrawalSeconds / 60) + ' min ' + Math.floor(p.withdrawalSeconds % 60) + ' s'),
+        cell(p.operator ? p.operator + (p.startTrigger ? ' (' + p.startTrigger + ')' : '') : p.startTrigger || '-'),
+        cell(p.recording ? p.recording.available + '/' + p.recording.segments + ' segment(s) verified, ' + (p.recording.sizeBytes / 1e6).toFixed(1) + ' MB' : '-'),
       );
       const state = document.createElement('span');
       state.className = 'state ' + p.syncState;
@@ -78,7 +80,7 @@ export const portalPage = `<!doctype html>
       const td = document.createElement('td'); td.append(state); tr.append(td);
       return tr;
     }));
-    if (body.items.length === 0) { const tr = document.createElement('tr'); const td = cell('No procedures yet.'); td.colSpan = 8; tr.append(td); rows.append(tr); }
+    if (body.items.length === 0) { const tr = document.createElement('tr'); const td = cell('No procedures yet.'); td.colSpan = 10; tr.append(td); rows.append(tr); }
     document.getElementById('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     show(true);
   }
