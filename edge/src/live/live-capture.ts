@@ -57,6 +57,8 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   let base = { index: 0, ptsMs: 0 };
   let next = { index: 0, ptsMs: 0 };
   let segmentPath: string | undefined;
+  // When the appsink delivered each waiting frame (epoch ms), for the screen's latency figure.
+  const capturedAt = new Map<number, number>();
 
   const loop = new LiveAnalysisLoop<FrameAnalysis>({
     analyse: async (frames) => {
@@ -68,14 +70,21 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     maxBatch: MAX_BATCH,
     maxLagMs: live ? MAX_LAG_MS : Number.POSITIVE_INFINITY,
     onResult: (frame, analysis) => {
+      session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
+      capturedAt.delete(frame.index);
       const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
       if (svg) supervisor.setRecorderMask(svg);
       for (const alert of session.analysed(analysis)) deps.onRaised(alert, frame, analysis);
     },
-    onDrop: (frames) => deps.onDropped(frames.length),
+    onDrop: (frames) => {
+      for (const f of frames) capturedAt.delete(f.index);
+      deps.onDropped(frames.length);
+    },
     // A frame that cannot be analysed (corrupt, truncated) is skipped; live analysis goes on.
-    onError: (err, frames) =>
-      log.warn({ err: (err as Error).message, frames: frames.length }, 'frames could not be analysed'),
+    onError: (err, frames) => {
+      for (const f of frames) capturedAt.delete(f.index);
+      log.warn({ err: (err as Error).message, frames: frames.length }, 'frames could not be analysed');
+    },
   });
 
   const supervisor = new CaptureSupervisor(
@@ -100,6 +109,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         };
         next = { index: frame.index + 1, ptsMs: frame.ptsMs + 1000 / fps };
         if (!sampler.offer(frame)) return;
+        capturedAt.set(frame.index, Date.now());
         loop.push(frame);
         // A replayed file is paced by analysis: wait while a full batch is queued, so nothing is dropped.
         if (!live && loop.stats.waiting >= MAX_BATCH) await loop.drain();

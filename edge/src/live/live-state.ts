@@ -25,6 +25,8 @@ export interface LiveState {
   /** The endoscopist signed in on the screen; their alert settings apply. */
   operator: string | null;
   latest: FrameAnalysis | null;
+  /** When the appsink delivered the latest analysed frame (epoch ms): its push latency is now minus this. */
+  latestCapturedAt: number | null;
   /** Frames analysed since the box started, in a procedure or not. */
   framesAnalysed: number;
   /** Analysis rate over the last frames (frames/s). */
@@ -49,6 +51,7 @@ export class LiveStateHolder {
       procedurePending: false,
       operator: null,
       latest: null,
+      latestCapturedAt: null,
       framesAnalysed: 0,
       analysisFps: 0,
       disk: null,
