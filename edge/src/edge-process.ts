@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { basename, join } from 'node:path';
@@ -286,8 +286,9 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await publisher?.stop();
     });
 
-    // Capture: each run of the source that delivers video is one procedure, recorded to its own file.
-    let current: { run: CaptureRun; procedureId: string; recordingId: string } | undefined;
+    // Capture: each run of the source that delivers video is one procedure; each of its segments is a recording.
+    let current: { run: CaptureRun; procedureId: string } | undefined;
+    const segmentRecordings = new Map<string, string>(); // segment path -> recording id
     let recorderMask = new RecorderMask(config.privacyMasks);
     const endReason = (end: CaptureEnd): EndReason =>
       end.kind === 'eos' ? 'source-ended' : end.kind === 'error' ? 'source-lost' : 'shutdown';
@@ -299,14 +300,13 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         masks: config.privacyMasks,
         privacyDelayMs: RECORDER_DELAY_MS,
         preview: { width: 640, fps: 10 },
+        recording: config.recording,
       },
       recordingsDir,
       {
         onRunStart: (run) => {
           const procedureId = procedures.start(config.source, sourceLabel(config));
-          const recordingId = randomUUID();
-          recordings.add(recordingId, procedureId, run.recordingPath);
-          current = { run, procedureId, recordingId };
+          current = { run, procedureId };
           recorderMask = new RecorderMask(config.privacyMasks);
           tracker = new AlertTracker(config.alerts);
           alertProcedureId = procedureId;
@@ -338,20 +338,31 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           publisher?.notify();
         },
         onPreview: (jpeg) => push.preview(jpeg),
+        // Recording segments (capture/segment-recorder.ts): each is sealed and uploaded once closed.
+        onSegmentOpened: (run, segment) => {
+          if (current?.run !== run) return;
+          const recordingId = randomUUID();
+          recordings.add(recordingId, current.procedureId, segment.path);
+          segmentRecordings.set(segment.path, recordingId);
+        },
+        onSegmentClosed: async (_run, segment) => {
+          const recordingId = segmentRecordings.get(segment.path);
+          if (!recordingId) return;
+          segmentRecordings.delete(segment.path);
+          if (await finishRecording(recordings, recordingId, outbox)) uploadLoop?.kick();
+        },
+        onRecorderError: (_run, message) =>
+          log.error({ reason: message }, 'recording failed; analysis goes on'),
+        onWarning: (_run, message) => log.warn({ reason: message }, 'capture warning'),
         onRunEnd: async (run, end) => {
-          if (current?.run !== run) {
-            // The source never delivered a frame: nothing was recorded worth keeping.
-            rmSync(run.recordingPath, { force: true });
-            return;
-          }
-          const { procedureId, recordingId } = current;
+          if (current?.run !== run) return; // the source never delivered video: nothing was recorded
+          const { procedureId } = current;
           current = undefined;
           procedures.end(procedureId, endReason(end));
           if (live.state.procedure) live.state.procedure.endedAt = new Date().toISOString();
           publisher?.notify();
           publisher?.publishStatus('online');
           log.info({ procedureId, end: end.kind, frames: run.frames }, 'procedure ended');
-          if (await finishRecording(recordings, recordingId, outbox)) uploadLoop?.kick();
         },
         onState: (state, message) => {
           live.state.source.state = state;

@@ -2,7 +2,10 @@ import { createRequire } from 'node:module';
 
 /** The subset of gstreamer-superficial we use. */
 export interface GstElement {
+  /** appsink only: the next sample, or null at end of stream or once stopped. */
   pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void): void;
+  /** appsrc only: queues a buffer; `pts` is its time in ns as a big-endian unsigned 64-bit number. */
+  push(buf: Buffer, pts?: Buffer): void;
   [property: string]: unknown;
 }
 export interface GstBusMessage {
@@ -45,6 +48,22 @@ export function gstQuote(value: string): string {
 }
 
 /**
+ * A bus error (or warning) in words a person can act on: which element (its name and kind), what
+ * happened, and GStreamer's own detail, e.g. `filesrc0 (GstFileSrc): Resource not found. (No such
+ * file "a.mp4")`.
+ */
+export function gstErrorText(message: GstBusMessage): string {
+  // `name` is the element's path on errors, e.g. /GstPipeline:pipeline0/GstQTDemux:demux.
+  const last = typeof message.name === 'string' ? message.name.split('/').at(-1) : undefined;
+  const [kind, name] = last?.includes(':') ? last.split(':') : [undefined, message._src_element_name];
+  const element = name ? (kind ? `${name} (${kind})` : name) : 'pipeline';
+  // `debug` is "file.c(line): function (): /path:\nreason"; the reason is what matters.
+  const debug = typeof message.debug === 'string' ? message.debug : '';
+  const detail = debug.includes('\n') ? debug.slice(debug.lastIndexOf('\n') + 1).trim() : '';
+  return `${element}: ${message.message ?? 'unknown error'}${detail ? ` (${detail})` : ''}`;
+}
+
+/**
  * Runs a pipeline that ends by itself (a file writer, say) and resolves at end of stream,
  * rejecting with GStreamer's own message on error.
  */
@@ -60,7 +79,7 @@ export function runToEos(description: string, timeoutMs = 120_000): Promise<void
         clearTimeout(timer);
         pipeline.stop();
         if (message.type === 'eos') resolve();
-        else reject(new Error(`GStreamer error in ${message.name ?? '?'}: ${message.message ?? 'unknown'}`));
+        else reject(new Error(`GStreamer error in ${gstErrorText(message)}`));
       }
     });
     pipeline.play();
