@@ -12,6 +12,14 @@ describe('pipeline description', () => {
     expect(sourceDescription({ kind: 'file', path: '/v/a.mkv', loop: false }, false)).toContain(
       'matroskademux',
     );
+    // MPEG-TS pads are named after their PIDs and may be replaced mid-stream: decodebin follows them.
+    expect(sourceDescription({ kind: 'file', path: '/v/a.ts', loop: false }, false)).toBe(
+      'filesrc location="/v/a.ts" ! decodebin caps="video/x-raw(ANY)" ! video/x-raw(ANY)',
+    );
+    // Only the video of a camera stream is linked, never its audio.
+    expect(sourceDescription({ kind: 'rtsp', url: 'rtsp://cam/1' }, false)).toContain(
+      '! application/x-rtp,media=video ! decodebin',
+    );
   });
 
   it('samples RGB at the analysis rate and records with masks, pinned caps and no audio', () => {

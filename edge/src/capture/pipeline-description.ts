@@ -44,16 +44,23 @@ export const RECORDING_DEFAULTS: RecordingSettings = {
   fps: 30,
 };
 
-function demuxerFor(path: string): string {
-  switch (extname(path).toLowerCase()) {
-    case '.mkv':
-    case '.webm':
-      return 'matroskademux';
-    case '.ts':
-      return 'tsdemux';
-    default:
-      return 'qtdemux';
-  }
+/**
+ * Decodes video only: audio is never decoded, and the caps filter keeps an audio pad from being the
+ * one linked. decodebin also follows a stream whose demuxer replaces its pads mid-stream (an MPEG-TS
+ * whose programme changes when a tower switches mode), which a fixed demuxer pad name cannot.
+ */
+const DECODE_VIDEO = `decodebin caps=${gstQuote('video/x-raw(ANY)')} ! video/x-raw(ANY)`;
+
+/**
+ * MP4 and Matroska keep their explicit demuxer and its first video pad: with decodebin in front, a
+ * truncated MP4 sometimes ended without any error on the bus (6 runs in 30 here), and the run hung.
+ * Anything else (MPEG-TS above all, whose pads are named after their PIDs) goes through decodebin.
+ */
+function fileDecode(path: string): string {
+  const ext = extname(path).toLowerCase();
+  if (['.mp4', '.m4v', '.mov'].includes(ext)) return 'qtdemux name=demux demux.video_0 ! queue ! decodebin';
+  if (['.mkv', '.webm'].includes(ext)) return 'matroskademux name=demux demux.video_0 ! queue ! decodebin';
+  return DECODE_VIDEO;
 }
 
 /** The source part: decoded raw video, whatever the input; audio is never taken. */
@@ -62,17 +69,15 @@ export function sourceDescription(source: SourceConfig, realtime: boolean): stri
     case 'file':
       return [
         `filesrc location=${gstQuote(source.path)}`,
-        `${demuxerFor(source.path)} name=demux demux.video_0`,
-        'queue',
-        'decodebin',
+        fileDecode(source.path),
         ...(realtime ? ['identity sync=true'] : []),
       ].join(' ! ');
     case 'test':
       return 'videotestsrc is-live=true pattern=ball motion=wavy ! video/x-raw,width=1280,height=720,framerate=30/1';
     case 'v4l2':
-      return `v4l2src device=${gstQuote(source.device)} ! decodebin`;
+      return `v4l2src device=${gstQuote(source.device)} ! ${DECODE_VIDEO}`;
     case 'rtsp':
-      return `rtspsrc location=${gstQuote(source.url)} latency=200 protocols=tcp ! decodebin`;
+      return `rtspsrc location=${gstQuote(source.url)} latency=200 protocols=tcp ! application/x-rtp,media=video ! ${DECODE_VIDEO}`;
   }
 }
 
