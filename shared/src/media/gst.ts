@@ -48,19 +48,27 @@ export function gstQuote(value: string): string {
 }
 
 /**
- * A bus error (or warning) in words a person can act on: which element (its name and kind), what
+ * A bus error or warning in words a person can act on: which element (its name and kind), what
  * happened, and GStreamer's own detail, e.g. `filesrc0 (GstFileSrc): Resource not found. (No such
- * file "a.mp4")`.
+ * file "a.mp4")`. The binding parses the text of errors only; a warning's comes from its details.
  */
 export function gstErrorText(message: GstBusMessage): string {
-  // `name` is the element's path on errors, e.g. /GstPipeline:pipeline0/GstQTDemux:demux.
-  const last = typeof message.name === 'string' ? message.name.split('/').at(-1) : undefined;
+  // `debug` is "file.c(line): function (): /GstPipeline:p/GstQTDemux:demux[:\nreason]".
+  const debug = typeof message.debug === 'string' ? message.debug : '';
+  const path =
+    typeof message.name === 'string' && message.name.startsWith('/')
+      ? message.name
+      : /\(\): (\/[^\n]*?):?(?:\n|$)/.exec(debug)?.[1];
+  const last = path?.split('/').at(-1);
   const [kind, name] = last?.includes(':') ? last.split(':') : [undefined, message._src_element_name];
   const element = name ? (kind ? `${name} (${kind})` : name) : 'pipeline';
-  // `debug` is "file.c(line): function (): /path:\nreason"; the reason is what matters.
-  const debug = typeof message.debug === 'string' ? message.debug : '';
-  const detail = debug.includes('\n') ? debug.slice(debug.lastIndexOf('\n') + 1).trim() : '';
-  return `${element}: ${message.message ?? 'unknown error'}${detail ? ` (${detail})` : ''}`;
+  const details = typeof message.details === 'string' ? message.details : '';
+  const what =
+    message.message ??
+    /warning-type=\(string\)([\w-]+)/.exec(details)?.[1] ??
+    (message.type === 'warning' ? 'warning' : 'unknown error');
+  const reason = debug.includes('\n') ? debug.slice(debug.lastIndexOf('\n') + 1).trim() : '';
+  return `${element}: ${what}${reason ? ` (${reason})` : ''}`;
 }
 
 /**
