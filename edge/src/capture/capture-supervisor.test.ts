@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CaptureRun, CaptureSupervisor, type SourceState } from './capture-supervisor.js';
+import { type CaptureRun, CaptureSupervisor, type SourceState, sourceName } from './capture-supervisor.js';
 import type { ClosedSegment } from './segment-recorder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gic-supervisor-'));
@@ -86,5 +86,12 @@ describe('CaptureSupervisor', () => {
     expect(await done).toEqual({ kind: 'eos' });
     expect(w.started()).toBe(1);
     expect(w.states.at(-2)!.state).toBe('live');
+  });
+
+  it('names a source in messages without an RTSP password', () => {
+    expect(sourceName({ kind: 'rtsp', url: 'rtsp://admin:secret@cam.local:554/stream1' })).toBe(
+      'RTSP source rtsp://cam.local:554/stream1',
+    );
+    expect(sourceName({ kind: 'v4l2', device: '/dev/video0' })).toBe('capture device /dev/video0');
   });
 });

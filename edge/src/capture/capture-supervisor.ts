@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
+import type { SourceConfig } from '../config.js';
 import { type CaptureEnd, CapturePipeline } from './capture-pipeline.js';
 import { type CaptureLayout, RECORDING_DEFAULTS, type RecordingSettings } from './pipeline-description.js';
 import type { ClosedSegment, Segment } from './segment-recorder.js';
@@ -45,6 +46,28 @@ export interface SupervisorOptions {
   maxBackoffMs?: number;
   /** After a recorder failure, recording is tried again this much later (ms); 0: not until asked. */
   recorderRetryMs?: number;
+}
+
+/** The source in words for a message; an RTSP URL without its user name and password. */
+export function sourceName(source: SourceConfig): string {
+  switch (source.kind) {
+    case 'file':
+      return `file ${source.path}`;
+    case 'v4l2':
+      return `capture device ${source.device}`;
+    case 'test':
+      return 'the test pattern';
+    case 'rtsp': {
+      try {
+        const url = new URL(source.url);
+        url.username = '';
+        url.password = '';
+        return `RTSP source ${url.href}`;
+      } catch {
+        return 'RTSP source';
+      }
+    }
+  }
 }
 
 /** The layout without where to record: each run records under its own prefix. */
@@ -96,7 +119,8 @@ export class CaptureSupervisor {
         }
         if (run.frames > 0) continue; // start the file over at once
       }
-      const message = end.kind === 'error' ? end.message : 'the source stopped sending video';
+      const message =
+        end.kind === 'error' ? end.message : `${sourceName(source)} stopped sending video (end of stream)`;
       this.handlers.onState('no-signal', message);
       if (run.frames > 0) delay = min;
       await this.sleep(delay);
