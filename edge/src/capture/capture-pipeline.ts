@@ -137,14 +137,16 @@ export class CapturePipeline {
 
   /**
    * Recording off: the open segment is closed (resolves once it is complete) and nothing more is
-   * encoded; analysis and preview go on. On: a new segment starts at the next key frame (within a
-   * second). Before `start()`, sets whether the run begins recording.
+   * encoded; analysis and preview go on. On: a new segment starts at once, on a key frame asked of the
+   * encoder. Before `start()`, sets whether the run begins recording.
    */
   async setRecording(on: boolean): Promise<void> {
     this.recording = on;
     if (!this.recorder || this.ended) return;
     if (on) {
       this.closeValve(false);
+      // A key frame now, so that the new segment starts at once rather than at the next one due.
+      this.pipeline?.forceKeyUnit('recparse', 1);
       await this.recorder.setEnabled(true);
     } else {
       this.closeValve(true);

@@ -92,7 +92,8 @@ describe('recording on and off, and a recorder that fails', () => {
   it('reports a disk that refuses writes, keeps analysing and every earlier segment, and records again later', async () => {
     const events: string[] = [];
     const closed: ClosedSegment[] = [];
-    const errors: { message: string; framesThen: number }[] = [];
+    const errors: { message: string; framesThen: number; at: number }[] = [];
+    const opens: number[] = [];
     let runs: CaptureRun[] = [];
     let frames = 0;
     const supervisor = new CaptureSupervisor(
@@ -113,8 +114,12 @@ describe('recording on and off, and a recorder that fails', () => {
         },
         onSegmentOpened: (run, segment) => {
           events.push(`opened ${segment.index}`);
-          // The next file goes to a device that is always full: every write fails with ENOSPC.
-          if (segment.index === 0) symlinkSync('/dev/full', `${run.segmentPrefix}-00001.mp4`);
+          // The next two files go to a device that is always full: every write fails with ENOSPC.
+          if (segment.index === 0) {
+            symlinkSync('/dev/full', `${run.segmentPrefix}-00001.mp4`);
+            symlinkSync('/dev/full', `${run.segmentPrefix}-00002.mp4`);
+          }
+          opens.push(performance.now());
         },
         onSegmentClosed: (_run, segment) => {
           events.push(`closed ${segment.index}${segment.error ? ' (failed)' : ''}`);
@@ -122,7 +127,7 @@ describe('recording on and off, and a recorder that fails', () => {
         },
         onRecorderError: (_run, message) => {
           events.push('recorder error');
-          errors.push({ message, framesThen: frames });
+          errors.push({ message, framesThen: frames, at: performance.now() });
         },
         onRunEnd: async () => {},
         onState: () => {},
@@ -133,20 +138,28 @@ describe('recording on and off, and a recorder that fails', () => {
     expect(runs).toHaveLength(1);
     // 8 s at 5 fps: the analysis never stopped.
     expect(frames).toBeGreaterThanOrEqual(39);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.message).toMatch(/-00001\.mp4.*No space left/);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]!.message).toMatch(/-00001\.mp4: file \(GstFileSink\): No space left/);
+    expect(errors[1]!.message).toMatch(/-00002\.mp4: file \(GstFileSink\): No space left/);
     expect(frames - errors[0]!.framesThen).toBeGreaterThanOrEqual(15);
     // Segment 0 finishes in the background while segment 1 fails at its first write.
     expect(events.slice(0, 2)).toEqual(['opened 0', 'opened 1']);
     expect(events.slice(2, 5).sort()).toEqual(['closed 0', 'closed 1 (failed)', 'recorder error']);
-    // The segment before the failure is whole; recording came back into new segments after the retry.
+    // Retried after 500 ms, then (failing again) after 1000 ms: the wait doubles.
+    const retryGaps = [opens[2]! - errors[0]!.at, opens[3]! - errors[1]!.at];
+    expect(retryGaps[0]).toBeGreaterThanOrEqual(500);
+    expect(retryGaps[1]).toBeGreaterThanOrEqual(1000);
+    expect(retryGaps[1]! - retryGaps[0]!).toBeGreaterThan(300);
+    // The segment before the failures is whole; recording came back into new segments after them.
     const good = closed.filter((s) => !s.error);
     expect(good[0]).toMatchObject({ index: 0, durationMs: 2000 });
     expect(good.length).toBeGreaterThanOrEqual(3);
-    expect(good.slice(1).every((s) => s.index >= 2)).toBe(true);
+    expect(good.slice(1).every((s) => s.index >= 3)).toBe(true);
     let recorded = 0;
     for (const s of good) recorded += (await probeVideo(s.path)).durationMs;
-    console.info(`full disk: ${events.join(', ')}; ${recorded} ms recorded of 8000; ${errors[0]!.message}`);
-    expect(recorded).toBeGreaterThanOrEqual(5000);
+    console.info(
+      `full disk: ${events.join(', ')}; retried after ${retryGaps.map((g) => g.toFixed(0)).join(', ')} ms; ${recorded} ms recorded of 8000; ${errors[0]!.message}`,
+    );
+    expect(recorded).toBeGreaterThanOrEqual(4000);
   }, 30_000);
 });

@@ -44,8 +44,12 @@ export interface SupervisorOptions {
   /** First retry delay after a lost source (ms); doubles up to `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** After a recorder failure, recording is tried again this much later (ms); 0: not until asked. */
+  /**
+   * After a recorder failure, recording is tried again this much later (ms), doubling while it keeps
+   * failing up to `recorderRetryMaxMs`, so that a full disk is not hammered; 0: not until asked.
+   */
   recorderRetryMs?: number;
+  recorderRetryMaxMs?: number;
 }
 
 /** The source in words for a message; an RTSP URL without its user name and password. */
@@ -86,6 +90,7 @@ export class CaptureSupervisor {
   private loopDone?: Promise<CaptureEnd>;
   private recording = true;
   private retryTimer?: NodeJS.Timeout;
+  private retryDelayMs?: number;
 
   constructor(
     private readonly layout: SupervisedLayout,
@@ -137,6 +142,7 @@ export class CaptureSupervisor {
       this.handlers.onState('live');
       this.handlers.onRunStart(run);
     };
+    let failedBefore = 0; // segments opened when the recorder last failed
     // Segment handlers may be async (sealing a file); the run ends only after they have all finished.
     const pending = new Set<Promise<void>>();
     const guard = (what: string, work: () => Promise<void> | void) => {
@@ -163,9 +169,13 @@ export class CaptureSupervisor {
             run.segments++;
             guard('onSegmentOpened', () => this.handlers.onSegmentOpened(run, segment));
           },
-          onSegmentClosed: (segment) =>
-            guard('onSegmentClosed', () => this.handlers.onSegmentClosed(run, segment)),
+          onSegmentClosed: (segment) => {
+            // A segment begun after the last failure and closed whole: the recorder works again.
+            if (!segment.error && segment.index >= failedBefore) this.retryDelayMs = undefined;
+            guard('onSegmentClosed', () => this.handlers.onSegmentClosed(run, segment));
+          },
           onRecorderError: (message) => {
+            failedBefore = run.segments;
             guard('onRecorderError', () => this.handlers.onRecorderError(run, message));
             this.retryRecording(pipeline);
           },
@@ -192,9 +202,12 @@ export class CaptureSupervisor {
   }
 
   private retryRecording(pipeline: CapturePipeline): void {
-    const retryMs = this.options.recorderRetryMs ?? 30_000;
+    const first = this.options.recorderRetryMs ?? 30_000;
+    const max = this.options.recorderRetryMaxMs ?? 600_000;
     clearTimeout(this.retryTimer);
-    if (retryMs <= 0) return;
+    if (first <= 0) return;
+    const retryMs = this.retryDelayMs ?? first;
+    this.retryDelayMs = Math.min(max, retryMs * 2);
     this.retryTimer = setTimeout(() => {
       if (this.recording && this.current === pipeline) void pipeline.setRecording(true);
     }, retryMs);

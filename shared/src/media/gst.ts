@@ -21,6 +21,8 @@ export interface GstPipeline {
   stop(): void;
   sendEOS(): void;
   findChild(name: string): GstElement | undefined;
+  /** Asks upstream of the named element's sink pad for a key frame; the element must exist. */
+  forceKeyUnit(elementName: string, count: number): boolean;
   pollBus(callback: (message: GstBusMessage) => void): void;
 }
 interface GstModule {
