@@ -11,7 +11,10 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   gstreamer1.0-x fonts-dejavu-core python3 make g++
 )
-if [ "$purpose" = test ]; then packages+=(chromium mosquitto); fi
+# Tests also need: a browser, Mosquitto, and a test RTSP camera (GStreamer's RTSP server from Python).
+if [ "$purpose" = test ]; then
+  packages+=(chromium mosquitto gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

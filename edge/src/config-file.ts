@@ -44,6 +44,7 @@ export const edgeConfigFileSchema = z.strictObject({
     fps: num.optional(),
     maxGb: num.optional(),
     diskMinFreeGb: num.optional(),
+    diskStopFreeGb: num.optional(),
   }),
   upload: section({ partMb: num.optional(), maxMbps: num.optional() }),
   procedures: section({
@@ -78,6 +79,7 @@ const VARIABLES: Record<string, string> = {
   'recording.fps': 'GIC_RECORDING_FPS',
   'recording.maxGb': 'GIC_RECORDINGS_MAX_GB',
   'recording.diskMinFreeGb': 'GIC_DISK_MIN_FREE_GB',
+  'recording.diskStopFreeGb': 'GIC_DISK_STOP_FREE_GB',
   'upload.partMb': 'GIC_UPLOAD_PART_MB',
   'upload.maxMbps': 'GIC_UPLOAD_MAX_MBPS',
   'procedures.auto': 'GIC_PROCEDURE_AUTO',
@@ -138,6 +140,7 @@ export function readEdgeConfigFile(path: string): ConfigFileSettings {
     'recording.fps': file.recording?.fps,
     'recording.maxGb': file.recording?.maxGb,
     'recording.diskMinFreeGb': file.recording?.diskMinFreeGb,
+    'recording.diskStopFreeGb': file.recording?.diskStopFreeGb,
     'upload.partMb': file.upload?.partMb,
     'upload.maxMbps': file.upload?.maxMbps,
     'procedures.auto': file.procedures?.auto,

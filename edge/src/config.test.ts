@@ -125,4 +125,23 @@ describe('loadEdgeConfig', () => {
       expect(ranges[1]).toMatch(/ranges\.json: alerts\.sensitivity \(GIC_ALERT_SENSITIVITY: /);
     });
   });
+
+  it('reads the recorder settings: segment length, pinned size and rate', () => {
+    expect(loadEdgeConfig({}).recording).toEqual({ segmentSeconds: 60, width: 1280, height: 720, fps: 30 });
+    expect(
+      loadEdgeConfig({
+        GIC_RECORDING_SEGMENT_S: '300',
+        GIC_RECORDING_SIZE: '1920x1080',
+        GIC_RECORDING_FPS: '25',
+      }).recording,
+    ).toEqual({ segmentSeconds: 300, width: 1920, height: 1080, fps: 25 });
+    for (const [key, value] of [
+      ['GIC_RECORDING_SEGMENT_S', '4'],
+      ['GIC_RECORDING_SEGMENT_S', '3601'],
+      ['GIC_RECORDING_SIZE', '1280*720'],
+      ['GIC_RECORDING_SIZE', '1279x720'],
+      ['GIC_RECORDING_FPS', '0'],
+    ] as const)
+      expect(() => loadEdgeConfig({ [key]: value }), `${key}=${value}`).toThrow(key);
+  });
 });

@@ -32,6 +32,17 @@ const masksVar = z.string().transform((value, ctx) => {
   }
 });
 
+/** `WxH` in pixels, both even (H.264 4:2:0 needs it), e.g. 1280x720. */
+const sizeVar = z.string().transform((value, ctx) => {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(value);
+  const [width, height] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (width < 64 || height < 64 || width > 7680 || height > 4320 || width % 2 || height % 2) {
+    ctx.addIssue({ code: 'custom', message: 'must be WIDTHxHEIGHT, even numbers from 64x64 to 7680x4320' });
+    return z.NEVER;
+  }
+  return { width, height };
+});
+
 const schema = z.object({
   GIC_EDGE_HOST: z.string().min(1).default('127.0.0.1'),
   GIC_EDGE_PORT: portVar.default(8090),
@@ -80,6 +91,12 @@ const schema = z.object({
   GIC_RECORDINGS_MAX_GB: z.coerce.number().positive().default(200),
   /** Below this much free disk the screen warns (GB). */
   GIC_DISK_MIN_FREE_GB: z.coerce.number().min(0).default(5),
+  /** Below this much free disk recording stops cleanly, analysis going on; it resumes at twice this (GB). */
+  GIC_DISK_STOP_FREE_GB: z.coerce.number().min(0).default(1),
+  // Recorder (capture/): MP4 segments of this length (s), at a pinned size and rate whatever the source does.
+  GIC_RECORDING_SEGMENT_S: z.coerce.number().int().min(5).max(3600).default(60),
+  GIC_RECORDING_SIZE: sizeVar.default({ width: 1280, height: 720 }),
+  GIC_RECORDING_FPS: z.coerce.number().int().min(1).max(60).default(30),
   /** The room's default alert settings (see alerts/alert-settings.ts); a user's own replace them. */
   GIC_ALERT_SENSITIVITY: z.coerce.number().min(0).max(1).default(0.6),
   GIC_ALERT_MIN_DURATION_MS: z.coerce.number().int().min(0).max(10_000).default(300),
@@ -149,11 +166,17 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
       cooldownMs: c.GIC_ALERT_COOLDOWN_MS,
     }),
     diskMinFreeBytes: c.GIC_DISK_MIN_FREE_GB * 1e9,
+    diskStopFreeBytes: c.GIC_DISK_STOP_FREE_GB * 1e9,
     procedures: {
       auto: c.GIC_PROCEDURE_AUTO,
       autoStartMs: c.GIC_PROCEDURE_AUTO_START_S * 1000,
       autoEndMs: c.GIC_PROCEDURE_AUTO_END_S * 1000,
       sourceLostEndMs: c.GIC_SOURCE_LOST_END_S * 1000,
+    },
+    recording: {
+      segmentSeconds: c.GIC_RECORDING_SEGMENT_S,
+      ...c.GIC_RECORDING_SIZE,
+      fps: c.GIC_RECORDING_FPS,
     },
     logLevel: c.GIC_LOG_LEVEL,
   };

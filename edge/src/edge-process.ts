@@ -27,6 +27,7 @@ import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
+import { DiskGuard } from './upload/disk-guard.js';
 import { finishRecording } from './upload/finish-recording.js';
 import { evictVerifiedRecordings } from './upload/recording-eviction.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
@@ -35,6 +36,8 @@ import { SegmentRecordings } from './upload/segment-recordings.js';
 import { UploadLoop } from './upload/upload-loop.js';
 
 export const EDGE_VERSION = '0.1.0';
+/** How often free disk space is checked (ms): a filling disk must stop recording before it is full. */
+const DISK_CHECK_MS = 5000;
 
 export interface RunningEdge {
   db: EdgeDatabase;
@@ -78,11 +81,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     // What a crash left open: procedures end as 'shutdown', the segment being written is sealed as
     // their last, and a procedure whose last segment had already closed gets it marked final.
     let openProcedure = (): string | undefined => undefined;
+    let capture: ReturnType<typeof startLiveCapture> | undefined;
     const segments = new SegmentRecordings(
       recordings,
       outbox,
       log.child({ part: 'recordings' }),
-      { sealed: () => uploadLoop?.kick(), split: () => capture.splitRecording() },
+      { sealed: () => uploadLoop?.kick(), split: () => void capture?.splitRecording() },
       () => openProcedure(),
     );
     const crashed = procedures.openProcedures();
@@ -228,27 +232,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await push.close();
       await new Promise<void>((r) => server.close(() => r()));
     });
-    // Disk: evict verified local copies beyond the limit, and warn the room when space runs low.
-    const checkDisk = async () => {
-      const { usedBytes } = evictVerifiedRecordings(db, config.recordingsMaxBytes, log);
-      const fs = await statfs(recordingsDir);
-      const freeBytes = fs.bavail * fs.bsize;
-      const low = freeBytes < config.diskMinFreeBytes;
-      if (low && !live.state.disk?.warning) log.warn({ freeBytes }, 'disk space for recordings is low');
-      live.state.disk = {
-        freeBytes,
-        recordingsBytes: usedBytes,
-        ...(low ? { warning: `only ${(freeBytes / 1e9).toFixed(1)} GB free for recordings` } : {}),
-      };
-    };
-    await checkDisk();
-    const diskTimer = setInterval(
-      () => checkDisk().catch((err) => log.error({ err }, 'disk check failed')),
-      30_000,
-    );
-    parts.add('disk-check', () => clearInterval(diskTimer));
-    // Telemetry to the hub every 15 s: health, backlog and upload progress for the fleet view.
-    const telemetryTimer = setInterval(() => {
+    // Telemetry to the hub every 15 s, and at once when the disk or the recorder changes state.
+    const publishTelemetry = () => {
       const upload = uploader?.progress;
       publisher?.publishTelemetry({
         ts: new Date().toISOString(),
@@ -268,10 +253,43 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
             }
           : null,
         disk: live.state.disk,
+        recorder: live.state.recorder,
         models: analyzer.models,
         modelsOff: analyzer.modelsOff,
       });
-    }, 15_000);
+    };
+    // Disk: evict verified local copies beyond the limit, warn the room when space runs low, and stop
+    // recording cleanly before the disk is full (SQLite and the outbox still need room).
+    const diskGuard = new DiskGuard({
+      warnFreeBytes: config.diskMinFreeBytes,
+      stopFreeBytes: config.diskStopFreeBytes,
+    });
+    const checkDisk = async () => {
+      const { usedBytes } = evictVerifiedRecordings(db, config.recordingsMaxBytes, log);
+      const fs = await statfs(recordingsDir);
+      const state = diskGuard.update(fs.bavail * fs.bsize);
+      const before = live.state.disk;
+      live.state.disk = {
+        freeBytes: state.freeBytes,
+        recordingsBytes: usedBytes,
+        recording: state.recording,
+        ...(state.warning ? { warning: state.warning } : {}),
+      };
+      if (before?.recording === state.recording && Boolean(before?.warning) === Boolean(state.warning))
+        return;
+      if (state.warning) log.warn({ freeBytes: state.freeBytes, recording: state.recording }, state.warning);
+      else log.info({ freeBytes: state.freeBytes }, 'disk space for recordings is fine again');
+      await capture?.allowRecording(state.recording);
+      publishTelemetry();
+      broadcast();
+    };
+    await checkDisk();
+    const diskTimer = setInterval(
+      () => checkDisk().catch((err) => log.error({ err }, 'disk check failed')),
+      DISK_CHECK_MS,
+    );
+    parts.add('disk-check', () => clearInterval(diskTimer));
+    const telemetryTimer = setInterval(publishTelemetry, 15_000);
     parts.add('telemetry', () => clearInterval(telemetryTimer));
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(broadcast, 1000);
@@ -344,13 +362,14 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
     // Capture: frames to analysis and the live session, the recorder's files to their procedures.
     const thumbnails = new AlertThumbnails(db, config.privacyMasks, log.child({ part: 'thumbnails' }));
-    const capture = startLiveCapture({
+    capture = startLiveCapture({
       layout: {
         source: config.source,
         realtime: config.realtime,
         analysis: { ...size, fps: config.analysisFps },
         masks: config.privacyMasks,
         preview: { width: 640, fps: 10 },
+        recording: config.recording,
       },
       recordingsDir,
       analyzer,
@@ -365,6 +384,14 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
       onDropped: (frames) => framesDropped.inc(frames),
       onRaised: (alert, frame, analysis) => thumbnails.create(alert, frame, analysis),
+      onRecorderState: (error) => {
+        const changed = (live.state.recorder.error ?? null) !== error;
+        live.state.recorder = { recording: error === null, ...(error ? { error: error.slice(0, 500) } : {}) };
+        if (changed) {
+          publishTelemetry();
+          broadcast();
+        }
+      },
       onPreview: (jpeg) => push.preview(jpeg),
       onSourceState: (state, message) => {
         live.state.source.state = state;
@@ -378,6 +405,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
     });
     const supervisor = capture.supervisor;
+    if (live.state.disk && !live.state.disk.recording) await capture.allowRecording(false);
     const sourceEnded = supervisor.start();
     parts.add('capture', async () => {
       await supervisor.stop();

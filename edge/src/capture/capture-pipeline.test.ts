@@ -7,22 +7,41 @@ import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureEnd, CapturePipeline } from './capture-pipeline.js';
 import type { CaptureLayout } from './pipeline-description.js';
+import type { ClosedSegment, Segment } from './segment-recorder.js';
+import { bandLuma, probeVideo } from './testing/test-clips.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gic-capture-'));
 const clip = join(dir, 'clip.mp4');
 
-function run(layout: CaptureLayout): Promise<{ frames: RgbFrame[]; end: CaptureEnd }> {
-  const frames: RgbFrame[] = [];
+interface Ran {
+  frames: RgbFrame[];
+  end: CaptureEnd;
+  opened: Segment[];
+  closed: (ClosedSegment & { sizeAtClose: number })[];
+}
+
+function run(layout: CaptureLayout): Promise<Ran> {
+  const ran: Omit<Ran, 'end'> = { frames: [], opened: [], closed: [] };
   return new Promise((resolve) => {
     const pipeline = new CapturePipeline(layout, {
       onFrame: async (frame) => {
-        frames.push({ ...frame, data: Buffer.from(frame.data) });
+        ran.frames.push({ ...frame, data: Buffer.from(frame.data) });
       },
-      onEnd: (end) => resolve({ frames, end }),
+      onSegmentOpened: (segment) => ran.opened.push(segment),
+      onSegmentClosed: (segment) => ran.closed.push({ ...segment, sizeAtClose: statSync(segment.path).size }),
+      onEnd: (end) => resolve({ ...ran, end }),
     });
     pipeline.start();
   });
 }
+
+const recording = (name: string, segmentSeconds = 60) => ({
+  segmentPrefix: join(dir, name),
+  segmentSeconds,
+  width: 320,
+  height: 180,
+  fps: 30,
+});
 
 /** Mean luma of a band of rows (0..255) and the share of its pixels bright enough to be text. */
 function band(frame: RgbFrame, fromY: number, toY: number): { luma: number; bright: number } {
@@ -45,14 +64,16 @@ describe('CapturePipeline', () => {
   beforeAll(() => generateSampleVideo(clip, { seconds: 2, width: 640, height: 360 }), 60_000);
 
   it('samples the file at the analysis rate and records it with the on-screen display burned out', async () => {
-    const recordingPath = join(dir, 'recording.mp4');
-    const { frames, end } = await run({
+    const { frames, end, opened, closed } = await run({
       source: { kind: 'file', path: clip, loop: false },
       realtime: false,
       analysis: { width: 320, height: 180, fps: 3 },
-      recordingPath,
+      recording: recording('recording'),
       masks: [{ x: 0, y: 0, w: 1, h: 0.14 }],
     });
+    const recordingPath = join(dir, 'recording-00000.mp4');
+    expect(opened).toEqual([{ path: recordingPath, index: 0 }]);
+    expect(closed).toMatchObject([{ path: recordingPath, index: 0, durationMs: 2000 }]);
     expect(end).toEqual({ kind: 'eos' });
     expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(frames[3]).toMatchObject({ width: 320, height: 180, stride: 960, ptsMs: 1000 });
@@ -94,5 +115,44 @@ describe('CapturePipeline', () => {
       kind: 'error',
       message: expect.stringMatching(/not found|No such file|Could not open/i),
     });
+  });
+});
+
+describe('CapturePipeline segments', () => {
+  const long = join(dir, 'twelve-seconds.mp4');
+  beforeAll(() => generateSampleVideo(long, { seconds: 12, width: 320, height: 180 }), 60_000);
+
+  it('cuts a 12 s clip into 5 s segments, each complete when reported, playable, masked, adding up to the clip', async () => {
+    const started = performance.now();
+    const { end, frames, opened, closed } = await run({
+      source: { kind: 'file', path: long, loop: false },
+      realtime: false,
+      analysis: { width: 160, height: 90, fps: 3 },
+      recording: recording('twelve', 5),
+      masks: [{ x: 0, y: 0, w: 1, h: 0.14 }],
+    });
+    const elapsedMs = performance.now() - started;
+    expect(end).toEqual({ kind: 'eos' });
+    expect(frames).toHaveLength(36);
+    const paths = [0, 1, 2].map((i) => join(dir, `twelve-0000${i}.mp4`));
+    expect(opened).toEqual(paths.map((path, index) => ({ path, index })));
+    // Reported in order, each only once the file is whole: nothing is written to it afterwards.
+    expect(closed.map((s) => [s.index, s.durationMs])).toEqual([
+      [0, 5000],
+      [1, 5000],
+      [2, 2000],
+    ]);
+    for (const s of closed) expect(statSync(s.path).size).toBe(s.sizeAtClose);
+    let total = 0;
+    for (const path of paths) {
+      const probed = await probeVideo(path);
+      expect(probed.sizes).toEqual(['320x180']);
+      // The on-screen display stays burned out in every segment.
+      expect(bandLuma(probed.first!, 0, 0.13)).toBeLessThan(8);
+      expect(bandLuma(probed.first!, 0.3, 0.7)).toBeGreaterThan(30);
+      total += probed.durationMs;
+    }
+    expect(Math.abs(total - 12_000)).toBeLessThanOrEqual(100);
+    console.info(`12 s clip, 5 s segments: ${elapsedMs.toFixed(0)} ms, ${total} ms recorded`);
   });
 });

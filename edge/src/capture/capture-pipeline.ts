@@ -1,28 +1,41 @@
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import { rgbStride } from '@gic/shared/media/frame.js';
-import { type GstPipeline, gst } from '@gic/shared/media/gst.js';
+import { type GstPipeline, gst, gstErrorText } from '@gic/shared/media/gst.js';
 import { type CaptureLayout, captureDescription } from './pipeline-description.js';
+import { type ClosedSegment, type Segment, SegmentRecorder } from './segment-recorder.js';
 
 export type CaptureEnd = { kind: 'eos' } | { kind: 'error'; message: string } | { kind: 'stopped' };
 
 export interface CaptureHandlers {
   /** Called for each sampled frame; the pipeline pulls the next only after it resolves. */
   onFrame(frame: RgbFrame): Promise<void>;
-  /** Called once, when the source ends, fails or is stopped. */
+  /** Called once, when the source ends, fails or is stopped, after every segment has been closed. */
   onEnd(end: CaptureEnd): void;
   /** Each preview JPEG, when the layout asks for a preview. */
   onPreview?(jpeg: Buffer): void;
+  /** A recording segment was started (see SegmentRecorder). */
+  onSegmentOpened?(segment: Segment): void;
+  /** A recording segment will not be written again; complete unless `error` says otherwise. */
+  onSegmentClosed?(segment: ClosedSegment): void;
+  /** Recording failed (a full disk, say) and is now off; analysis and preview go on. */
+  onRecorderError?(message: string): void;
+  /** A problem the pipeline lives through, such as a damaged frame the decoder skipped. */
+  onWarning?(message: string): void;
 }
 
 /**
  * Runs the capture pipeline: frames from the analysis appsink go to `onFrame` one at a time (a live
- * source drops stale frames meanwhile), and the recorder writes alongside. `stop()` sends end of
- * stream first so the recording is finished properly.
+ * source drops stale frames meanwhile), and the encoded recorder branch goes to a SegmentRecorder,
+ * which writes each segment in a pipeline of its own (a failing disk never stops the capture).
+ * `stop()` sends end of stream first so that the last segment is finished properly.
  */
 export class CapturePipeline {
   private pipeline?: GstPipeline;
+  private recorder?: SegmentRecorder;
+  private recording = true;
   private ended = false;
   private eosSeen?: () => void;
+  private finished?: Promise<void>;
   private frameIndex = 0;
 
   constructor(
@@ -42,10 +55,9 @@ export class CapturePipeline {
         this.eosSeen?.();
         this.finish({ kind: 'eos' });
       } else if (message.type === 'error') {
-        this.finish({
-          kind: 'error',
-          message: `${message.name ?? 'pipeline'}: ${message.message ?? 'unknown error'}`,
-        });
+        this.finish({ kind: 'error', message: gstErrorText(message) });
+      } else if (message.type === 'warning') {
+        this.handlers.onWarning?.(gstErrorText(message));
       }
     });
     const pull = () =>
@@ -80,9 +92,71 @@ export class CapturePipeline {
         this.handlers.onPreview?.(jpeg);
         pullPreview();
       });
+    const pullRecorded = this.startRecorder(pipeline);
     pipeline.play();
+    // Pulls only after play(): an appsink not yet started hands null at once, as at end of stream.
     pull();
     pullPreview();
+    pullRecorded?.();
+  }
+
+  /** Sets up the segment recorder; returns the loop that feeds it, to start once the pipeline plays. */
+  private startRecorder(pipeline: GstPipeline): (() => void) | undefined {
+    if (!this.layout.recording) return undefined;
+    const recorded = pipeline.findChild('recorded');
+    if (!recorded) throw new Error('recorded appsink missing from pipeline');
+    const recorder = new SegmentRecorder(this.layout.recording, {
+      onSegmentOpened: (segment) => this.handlers.onSegmentOpened?.(segment),
+      onSegmentClosed: (segment) => this.handlers.onSegmentClosed?.(segment),
+      onError: (message) => {
+        this.closeValve(true);
+        this.recording = false;
+        this.handlers.onRecorderError?.(message);
+      },
+    });
+    this.recorder = recorder;
+    if (!this.recording) {
+      this.closeValve(true);
+      void recorder.setEnabled(false);
+    }
+    // Access units are handed on as they come; once the run has ended, the pipeline's stop flushes
+    // whatever is left (after an error) and the pull hands null.
+    const pullRecorded = () =>
+      recorded.pull((au) => {
+        if (!au) return;
+        recorder.write(au);
+        pullRecorded();
+      });
+    return pullRecorded;
+  }
+
+  private closeValve(closed: boolean): void {
+    const valve = this.pipeline?.findChild('recvalve');
+    if (valve) valve.drop = closed;
+  }
+
+  /**
+   * Recording off: the open segment is closed (resolves once it is complete) and nothing more is
+   * encoded; analysis and preview go on. On: a new segment starts at once, on a key frame asked of the
+   * encoder. Before `start()`, sets whether the run begins recording.
+   */
+  async setRecording(on: boolean): Promise<void> {
+    this.recording = on;
+    if (!this.recorder || this.ended) return;
+    if (on) {
+      this.closeValve(false);
+      // A key frame now, so that the new segment starts at once rather than at the next one due.
+      this.pipeline?.forceKeyUnit('recparse', 1);
+      await this.recorder.setEnabled(true);
+    } else {
+      this.closeValve(true);
+      await this.recorder.setEnabled(false);
+    }
+  }
+
+  /** Whether the recorder is writing (or will, at the next key frame). */
+  get recordingOn(): boolean {
+    return this.recording;
   }
 
   /** Replaces what the recorder burns out (an SVG from maskSvg); applies within a frame or two. */
@@ -96,11 +170,10 @@ export class CapturePipeline {
     return this.frameIndex;
   }
 
-  /** Ends the stream so the recorder closes its file, then tears the pipeline down. */
+  /** Ends the stream so that the recorder closes its last segment, then tears the pipeline down. */
   async stop(timeoutMs = 5000): Promise<void> {
     const pipeline = this.pipeline;
-    if (!pipeline) return;
-    if (!this.ended) {
+    if (pipeline && !this.ended) {
       const eos = new Promise<void>((resolve) => {
         this.eosSeen = resolve;
         setTimeout(resolve, timeoutMs).unref();
@@ -108,20 +181,20 @@ export class CapturePipeline {
       pipeline.sendEOS();
       await eos;
     }
-    pipeline.stop();
-    this.pipeline = undefined;
     this.finish({ kind: 'stopped' });
+    await this.finished;
   }
 
   private finish(end: CaptureEnd): void {
     if (this.ended) return;
     this.ended = true;
     // Called from the bus callback: stopping here, synchronously, is what ends gstreamer-superficial's
-    // bus polling. A pipeline stopped at any other moment leaves a libuv worker thread waiting forever.
-    if (end.kind !== 'stopped') {
-      this.pipeline?.stop();
-      this.pipeline = undefined;
-    }
-    this.handlers.onEnd(end);
+    // bus polling. A pipeline stopped at any other moment (here: `stop()` past its timeout) leaves a
+    // libuv worker thread waiting forever.
+    this.pipeline?.stop();
+    this.pipeline = undefined;
+    // The last segment gets its end of stream now, even after a source error, so it is finished properly.
+    const recorder = this.recorder;
+    this.finished = (recorder ? recorder.close() : Promise.resolve()).then(() => this.handlers.onEnd(end));
   }
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CaptureRun, CaptureSupervisor, type SourceState } from './capture-supervisor.js';
+import { type CaptureRun, CaptureSupervisor, type SourceState, sourceName } from './capture-supervisor.js';
+import type { ClosedSegment } from './segment-recorder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gic-supervisor-'));
 const clip = join(dir, 'clip.mp4');
@@ -12,6 +13,7 @@ const analysis = { width: 160, height: 96, fps: 5 };
 function watch(path: string, loop: boolean) {
   const states: { state: SourceState; message?: string }[] = [];
   const runs: { run: CaptureRun; end: string }[] = [];
+  const closed: ClosedSegment[] = [];
   let started = 0;
   const supervisor = new CaptureSupervisor(
     { source: { kind: 'file', path, loop }, realtime: false, analysis, masks: [] },
@@ -21,6 +23,11 @@ function watch(path: string, loop: boolean) {
         started++;
       },
       onFrame: async () => {},
+      onSegmentOpened: () => {},
+      onSegmentClosed: (_run, segment) => {
+        closed.push(segment);
+      },
+      onRecorderError: () => {},
       onRunEnd: async (run, end) => {
         runs.push({ run, end: end.kind });
       },
@@ -28,7 +35,7 @@ function watch(path: string, loop: boolean) {
     },
     { minBackoffMs: 50, maxBackoffMs: 200 },
   );
-  return { supervisor, states, runs, started: () => started };
+  return { supervisor, states, runs, closed, started: () => started };
 }
 
 const until = async (check: () => boolean, timeoutMs = 20_000) => {
@@ -42,13 +49,15 @@ const until = async (check: () => boolean, timeoutMs = 20_000) => {
 describe('CaptureSupervisor', () => {
   beforeAll(() => generateSampleVideo(clip, { seconds: 1, width: 320, height: 180 }), 60_000);
 
-  it('ends for good at the end of a file that does not loop, each run recorded to its own file', async () => {
+  it('ends for good at the end of a file that does not loop, each run recorded under its own prefix', async () => {
     const w = watch(clip, false);
     expect(await w.supervisor.start()).toEqual({ kind: 'eos' });
     expect(w.states.map((s) => s.state)).toEqual(['starting', 'live', 'ended']);
     expect(w.runs).toHaveLength(1);
-    expect(w.runs[0]!.run.frames).toBe(5);
-    expect(existsSync(w.runs[0]!.run.recordingPath)).toBe(true);
+    const { run } = w.runs[0]!;
+    expect(run).toMatchObject({ frames: 5, segments: 1, segmentPrefix: join(dir, run.id) });
+    expect(w.closed).toEqual([{ path: `${run.segmentPrefix}-00000.mp4`, index: 0, durationMs: 1000 }]);
+    expect(existsSync(w.closed[0]!.path)).toBe(true);
   });
 
   it('starts a looping file over at its end until stopped', async () => {
@@ -70,11 +79,19 @@ describe('CaptureSupervisor', () => {
     const noSignal = w.states.filter((s) => s.state === 'no-signal');
     expect(noSignal.length).toBeGreaterThanOrEqual(3);
     expect(noSignal[0]!.message).toMatch(/arrives-later\.mp4|not found|No such file|Could not open/i);
-    // Each failed run's empty recording is left to the caller; the next run uses a new file.
-    expect(new Set(w.runs.map((r) => r.run.recordingPath)).size).toBe(w.runs.length);
+    // A run that never delivers video opens no segment; each run has a prefix of its own.
+    expect(w.runs.every((r) => r.run.segments === 0)).toBe(true);
+    expect(new Set(w.runs.map((r) => r.run.segmentPrefix)).size).toBe(w.runs.length);
     copyFileSync(clip, later);
     expect(await done).toEqual({ kind: 'eos' });
     expect(w.started()).toBe(1);
     expect(w.states.at(-2)!.state).toBe('live');
+  });
+
+  it('names a source in messages without an RTSP password', () => {
+    expect(sourceName({ kind: 'rtsp', url: 'rtsp://admin:secret@cam.local:554/stream1' })).toBe(
+      'RTSP source rtsp://cam.local:554/stream1',
+    );
+    expect(sourceName({ kind: 'v4l2', device: '/dev/video0' })).toBe('capture device /dev/video0');
   });
 });

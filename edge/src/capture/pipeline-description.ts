@@ -8,8 +8,8 @@ export interface CaptureLayout {
   /** Pace a file at its own frame rate, as a tower would deliver it live. */
   realtime: boolean;
   analysis: { width: number; height: number; fps: number };
-  /** Where the recorder writes; no recorder when absent. */
-  recordingPath?: string;
+  /** The recorder's output; no recorder when absent. */
+  recording?: RecordingLayout;
   /** On-screen-display regions burned out of the recording (normalised). */
   masks: Box[];
   /**
@@ -22,16 +22,45 @@ export interface CaptureLayout {
   preview?: { width: number; fps: number };
 }
 
-function demuxerFor(path: string): string {
-  switch (extname(path).toLowerCase()) {
-    case '.mkv':
-    case '.webm':
-      return 'matroskademux';
-    case '.ts':
-      return 'tsdemux';
-    default:
-      return 'qtdemux';
-  }
+/** What the recorder writes: H.264 MP4 segments at a pinned size and rate. */
+export interface RecordingSettings {
+  /** Length of each segment (s); a segment starts on a key frame, one a second. */
+  segmentSeconds: number;
+  /** Every segment has this size (aspect kept with black borders) and rate, whatever the source does. */
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface RecordingLayout extends RecordingSettings {
+  /** Segment files are `${segmentPrefix}-00000.mp4`, `${segmentPrefix}-00001.mp4`, ... */
+  segmentPrefix: string;
+}
+
+export const RECORDING_DEFAULTS: RecordingSettings = {
+  segmentSeconds: 60,
+  width: 1280,
+  height: 720,
+  fps: 30,
+};
+
+/**
+ * Decodes video only: audio is never decoded, and the caps filter keeps an audio pad from being the
+ * one linked. decodebin also follows a stream whose demuxer replaces its pads mid-stream (an MPEG-TS
+ * whose programme changes when a tower switches mode), which a fixed demuxer pad name cannot.
+ */
+const DECODE_VIDEO = `decodebin caps=${gstQuote('video/x-raw(ANY)')} ! video/x-raw(ANY)`;
+
+/**
+ * MP4 and Matroska keep their explicit demuxer and its first video pad: with decodebin in front, a
+ * truncated MP4 sometimes ended without any error on the bus (6 runs in 30 here), and the run hung.
+ * Anything else (MPEG-TS above all, whose pads are named after their PIDs) goes through decodebin.
+ */
+function fileDecode(path: string): string {
+  const ext = extname(path).toLowerCase();
+  if (['.mp4', '.m4v', '.mov'].includes(ext)) return 'qtdemux name=demux demux.video_0 ! queue ! decodebin';
+  if (['.mkv', '.webm'].includes(ext)) return 'matroskademux name=demux demux.video_0 ! queue ! decodebin';
+  return DECODE_VIDEO;
 }
 
 /** The source part: decoded raw video, whatever the input; audio is never taken. */
@@ -40,17 +69,15 @@ export function sourceDescription(source: SourceConfig, realtime: boolean): stri
     case 'file':
       return [
         `filesrc location=${gstQuote(source.path)}`,
-        `${demuxerFor(source.path)} name=demux demux.video_0`,
-        'queue',
-        'decodebin',
+        fileDecode(source.path),
         ...(realtime ? ['identity sync=true'] : []),
       ].join(' ! ');
     case 'test':
       return 'videotestsrc is-live=true pattern=ball motion=wavy ! video/x-raw,width=1280,height=720,framerate=30/1';
     case 'v4l2':
-      return `v4l2src device=${gstQuote(source.device)} ! decodebin`;
+      return `v4l2src device=${gstQuote(source.device)} ! ${DECODE_VIDEO}`;
     case 'rtsp':
-      return `rtspsrc location=${gstQuote(source.url)} latency=200 protocols=tcp ! decodebin`;
+      return `rtspsrc location=${gstQuote(source.url)} latency=200 protocols=tcp ! application/x-rtp,media=video ! ${DECODE_VIDEO}`;
   }
 }
 
@@ -72,8 +99,8 @@ function fraction(fps: number): string {
 /**
  * One pipeline, one tee: (a) the analysis branch samples frames at the analysis rate and size as
  * packed RGB into the `analysis` appsink, dropping stale frames when live; (b) the recorder burns
- * out the static masks and writes fragmented H.264 MP4 (readable up to the last second even after a
- * crash), with no audio track; (c) an optional JPEG preview for the in-room screen (shown in the room
+ * out the masks, pins size and rate and encodes H.264 (no audio track, ever) into the `recorded`
+ * appsink, from which SegmentRecorder writes the MP4 segments; (c) an optional JPEG preview for the in-room screen (shown in the room
  * only, never stored or sent).
  */
 export function captureDescription(layout: CaptureLayout): string {
@@ -103,24 +130,36 @@ export function captureDescription(layout: CaptureLayout): string {
       ].join(' ! '),
     );
   }
-  if (layout.recordingPath) {
+  if (layout.recording) {
+    const r = layout.recording;
     const delayNs = (layout.privacyDelayMs ?? 0) * 1_000_000;
     const initial = layout.privacyDelayMs ? [...layout.masks, { x: 0, y: 0, w: 1, h: 1 }] : layout.masks;
     branches.push(
       [
         `t. ! queue min-threshold-time=${delayNs} max-size-time=${delayNs + 3_000_000_000} max-size-buffers=0 max-size-bytes=0`,
+        // The rate is pinned first, so that the encoder never sees a change; skip-to-first: a source whose
+        // time starts late (RTSP, a cut file) is not padded with copies of its first frame.
+        'videorate skip-to-first=true',
+        `video/x-raw,framerate=${r.fps}/1`,
+        // Recording off (full disk, say) closes this valve, so that nothing is encoded; sticky events (caps,
+        // end of stream) still pass, or a closed valve would keep end of stream from the sink.
+        'valve name=recvalve drop=false drop-mode=forward-sticky-events',
         'videoconvert',
-        // Always present, so that masks can change while recording (rsvgoverlay re-reads `data`).
+        // Always present, so that masks can change while recording (rsvgoverlay re-reads `data`). It works
+        // at the source's size, so that mask boxes stay on the source's own on-screen display.
         `rsvgoverlay name=recmask fit-to-frame=true data=${gstQuote(maskSvg(initial))}`,
+        'videoscale add-borders=true',
         'videoconvert',
-        'video/x-raw,format=I420',
-        'x264enc speed-preset=superfast tune=zerolatency bitrate=4000 key-int-max=60',
-        'h264parse',
-        'mp4mux fragment-duration=1000',
-        // async=false: the delayed recorder must not hold the pipeline back from PLAYING while it fills;
-        // unbuffered: each fragment reaches the file at once, so a crash loses at most the delay plus one
-        // fragment (about 2 s), not whatever sat in a stdio buffer.
-        `filesink name=recorder location=${gstQuote(layout.recordingPath)} sync=false async=false buffer-mode=unbuffered`,
+        // Pinned caps: a source that changes size or rate mid-stream never renegotiates the encoder.
+        `video/x-raw,format=I420,width=${r.width},height=${r.height},pixel-aspect-ratio=1/1,framerate=${r.fps}/1`,
+        // One key frame a second, so that a segment can end on any whole second.
+        `x264enc speed-preset=superfast tune=zerolatency bitrate=4000 key-int-max=${r.fps}`,
+        // Parameter sets before every key frame, so that each segment stands alone.
+        'h264parse name=recparse config-interval=-1',
+        'video/x-h264,stream-format=byte-stream,alignment=au',
+        // One access unit per buffer, to the SegmentRecorder (see segment-writer.ts for the files).
+        // async=false: the delayed recorder must not hold the pipeline back from PLAYING while it fills.
+        'appsink name=recorded sync=false async=false max-buffers=120 drop=false',
       ].join(' ! '),
     );
   }

@@ -138,6 +138,7 @@ export const inRoomPage = `<!doctype html>
     if (s.source.state === 'no-signal') problems.push('NO SIGNAL: ' + (s.source.message || 'video source lost'));
     for (const m of off) problems.push('MODEL OFF: ' + m.id + ' - ' + m.reason);
     if (s.disk && s.disk.warning) problems.push('DISK LOW: ' + s.disk.warning);
+    if (s.recorder && s.recorder.error) problems.push('RECORDING FAILED: ' + s.recorder.error);
     banner.textContent = problems.join(' | ');
     banner.className = problems.length ? 'show' : '';
     if (s.operator !== operator) { operator = s.operator; renderOperator(); }

@@ -6,8 +6,12 @@ import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 import type { Alert } from '../alerts/alert-tracker.js';
 import type { CaptureEnd } from '../capture/capture-pipeline.js';
-import { type CaptureRun, CaptureSupervisor, type SourceState } from '../capture/capture-supervisor.js';
-import type { CaptureLayout } from '../capture/pipeline-description.js';
+import {
+  type CaptureRun,
+  CaptureSupervisor,
+  type SourceState,
+  type SupervisedLayout,
+} from '../capture/capture-supervisor.js';
 import { RECORDER_DELAY_MS, RecorderMask } from '../capture/recorder-mask.js';
 import type { ProcedureController } from '../procedures/procedure-controller.js';
 import type { SegmentRecordings } from '../upload/segment-recordings.js';
@@ -19,7 +23,7 @@ const MAX_BATCH = 4;
 const MAX_LAG_MS = 1000;
 
 export interface LiveCaptureDeps {
-  layout: Omit<CaptureLayout, 'recordingPath' | 'privacyDelayMs'>;
+  layout: Omit<SupervisedLayout, 'privacyDelayMs'>;
   /** Analysis rate bounds: `layout.analysis.fps` is the most, under motion; this the least, when still. */
   minFps: number;
   recordingsDir: string;
@@ -32,6 +36,8 @@ export interface LiveCaptureDeps {
   observeBatch(seconds: number, frames: number): void;
   onDropped(frames: number): void;
   onPreview(jpeg: Buffer): void;
+  /** Recording failed (a write error; retried with backoff): the message; null once a segment opens again. */
+  onRecorderState(error: string | null): void;
   onSourceState(state: SourceState, message?: string): void;
   /** A finding alerted on this frame (for its thumbnail). */
   onRaised(alert: Alert, frame: RgbFrame, analysis: FrameAnalysis): void;
@@ -56,7 +62,9 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   // Where this run's frame numbers and times start, so they carry on from the last run's.
   let base = { index: 0, ptsMs: 0 };
   let next = { index: 0, ptsMs: 0 };
-  let segmentPath: string | undefined;
+  let delivered = false; // the run has delivered a frame
+  // Whether the box may record (a full disk says no); a split honours it.
+  let recordingAllowed = true;
   // When the appsink delivered each waiting frame (epoch ms), for the screen's latency figure.
   const capturedAt = new Map<number, number>();
 
@@ -91,14 +99,24 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     { ...deps.layout, privacyDelayMs: RECORDER_DELAY_MS },
     deps.recordingsDir,
     {
-      onRunStart: (run: CaptureRun) => {
+      onRunStart: () => {
         base = { ...next };
+        delivered = true;
         recorderMask = new RecorderMask(deps.layout.masks);
         sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
         controller.runStarted();
-        segmentPath = run.recordingPath;
-        segments.opened(run.recordingPath);
       },
+      onSegmentOpened: (_run, segment) => {
+        segments.opened(segment.path);
+        deps.onRecorderState(null);
+      },
+      // Awaited by the supervisor before the run ends: every segment is sealed (or deleted) in order.
+      onSegmentClosed: (_run, segment) => segments.closed(segment.path),
+      onRecorderError: (_run, message) => {
+        log.error({ reason: message }, 'recording failed; analysis goes on and recording is retried');
+        deps.onRecorderState(message);
+      },
+      onWarning: (_run, message) => log.warn({ reason: message }, 'capture warning'),
       onFrame: async (_run: CaptureRun, raw: RgbFrame) => {
         const frame = {
           ...raw,
@@ -118,16 +136,14 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       onRunEnd: async (run: CaptureRun, end: CaptureEnd) => {
         // Every frame of the run is analysed (or dropped as stale) before the procedure hears of its end.
         await loop.drain();
-        // A run that never delivered a frame recorded nothing worth keeping: closed() deletes it.
-        if (segmentPath === run.recordingPath) {
-          segmentPath = undefined;
-          // A file's end ends its procedure, as does shutting down; a lost source only if it stays lost.
-          if (end.kind === 'stopped') controller.end('shutdown');
-          else if (end.kind === 'eos' && deps.layout.source.kind === 'file') controller.sourceEnded();
-          else controller.sourceLost();
-          log.info({ end: end.kind, frames: run.frames, ...loop.stats }, 'capture run ended');
-        }
-        await segments.closed(run.recordingPath);
+        if (!delivered) return; // the source never delivered video
+        delivered = false;
+        // A file's end ends its procedure, as does shutting down; a lost source only if it stays lost.
+        // Its segments are closed already, so the last one learns it was final from the controller.
+        if (end.kind === 'stopped') controller.end('shutdown');
+        else if (end.kind === 'eos' && deps.layout.source.kind === 'file') controller.sourceEnded();
+        else controller.sourceLost();
+        log.info({ end: end.kind, frames: run.frames, ...loop.stats }, 'capture run ended');
       },
       onState: deps.onSourceState,
     },
@@ -136,7 +152,16 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     supervisor,
     sampler: () => sampler,
     stats: () => loop.stats,
-    /** Closes the recorder's open segment and starts the next (a procedure ended). */
-    splitRecording: () => {},
+    /** Closes the recorder's open segment and starts the next (a procedure ended): no file holds two patients. */
+    splitRecording: async () => {
+      if (!supervisor.recordingOn) return;
+      await supervisor.setRecording(false);
+      if (recordingAllowed) await supervisor.setRecording(true);
+    },
+    /** Stops (a full disk) or resumes recording; analysis goes on either way. */
+    allowRecording: async (on: boolean) => {
+      recordingAllowed = on;
+      if (supervisor.recordingOn !== on) await supervisor.setRecording(on);
+    },
   };
 }

@@ -35,8 +35,10 @@ export interface LiveState {
   alerts: Alert[];
   /** Every finding that alerted in this procedure, newest last (at most MAX_FINDINGS_SHOWN). */
   findings: Finding[];
-  /** Local disk for recordings; `warning` when it runs low. */
-  disk: { freeBytes: number; recordingsBytes: number; warning?: string } | null;
+  /** Local disk for recordings; `warning` when it runs low; `recording` false while too full to record. */
+  disk: { freeBytes: number; recordingsBytes: number; recording: boolean; warning?: string } | null;
+  /** The recorder: `error` while writing fails (it is retried); recording resumes at the next segment. */
+  recorder: { recording: boolean; error?: string };
 }
 
 /** Keeps the live state and a rolling analysis rate. */
@@ -55,6 +57,7 @@ export class LiveStateHolder {
       framesAnalysed: 0,
       analysisFps: 0,
       disk: null,
+      recorder: { recording: true },
       alerts: [],
       findings: [],
     };

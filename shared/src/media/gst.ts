@@ -2,7 +2,10 @@ import { createRequire } from 'node:module';
 
 /** The subset of gstreamer-superficial we use. */
 export interface GstElement {
+  /** appsink only: the next sample, or null at end of stream or once stopped. */
   pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void): void;
+  /** appsrc only: queues a buffer; `pts` is its time in ns as a big-endian unsigned 64-bit number. */
+  push(buf: Buffer, pts?: Buffer): void;
   [property: string]: unknown;
 }
 export interface GstBusMessage {
@@ -18,6 +21,8 @@ export interface GstPipeline {
   stop(): void;
   sendEOS(): void;
   findChild(name: string): GstElement | undefined;
+  /** Asks upstream of the named element's sink pad for a key frame; the element must exist. */
+  forceKeyUnit(elementName: string, count: number): boolean;
   pollBus(callback: (message: GstBusMessage) => void): void;
 }
 interface GstModule {
@@ -45,6 +50,30 @@ export function gstQuote(value: string): string {
 }
 
 /**
+ * A bus error or warning in words a person can act on: which element (its name and kind), what
+ * happened, and GStreamer's own detail, e.g. `filesrc0 (GstFileSrc): Resource not found. (No such
+ * file "a.mp4")`. The binding parses the text of errors only; a warning's comes from its details.
+ */
+export function gstErrorText(message: GstBusMessage): string {
+  // `debug` is "file.c(line): function (): /GstPipeline:p/GstQTDemux:demux[:\nreason]".
+  const debug = typeof message.debug === 'string' ? message.debug : '';
+  const path =
+    typeof message.name === 'string' && message.name.startsWith('/')
+      ? message.name
+      : /\(\): (\/[^\n]*?):?(?:\n|$)/.exec(debug)?.[1];
+  const last = path?.split('/').at(-1);
+  const [kind, name] = last?.includes(':') ? last.split(':') : [undefined, message._src_element_name];
+  const element = name ? (kind ? `${name} (${kind})` : name) : 'pipeline';
+  const details = typeof message.details === 'string' ? message.details : '';
+  const what =
+    message.message ??
+    /warning-type=\(string\)([\w-]+)/.exec(details)?.[1] ??
+    (message.type === 'warning' ? 'warning' : 'unknown error');
+  const reason = debug.includes('\n') ? debug.slice(debug.lastIndexOf('\n') + 1).trim() : '';
+  return `${element}: ${what}${reason ? ` (${reason})` : ''}`;
+}
+
+/**
  * Runs a pipeline that ends by itself (a file writer, say) and resolves at end of stream,
  * rejecting with GStreamer's own message on error.
  */
@@ -60,7 +89,7 @@ export function runToEos(description: string, timeoutMs = 120_000): Promise<void
         clearTimeout(timer);
         pipeline.stop();
         if (message.type === 'eos') resolve();
-        else reject(new Error(`GStreamer error in ${message.name ?? '?'}: ${message.message ?? 'unknown'}`));
+        else reject(new Error(`GStreamer error in ${gstErrorText(message)}`));
       }
     });
     pipeline.play();

@@ -217,8 +217,12 @@ export const telemetrySchema = z.object({
       freeBytes: z.number().nonnegative(),
       recordingsBytes: z.number().nonnegative(),
       warning: z.string().max(200).optional(),
+      /** False while the disk is too full to record (analysis goes on). */
+      recording: z.boolean().optional(),
     })
     .nullable(),
+  /** The recorder, when it fails to write (a full or failing disk); absent from older edges. */
+  recorder: z.object({ recording: z.boolean(), error: z.string().max(500).optional() }).optional(),
   models: z.array(modelRefSchema).max(20),
   modelsOff: z.array(z.object({ id: z.string().max(100), reason: z.string().max(500) })).max(20),
 });
