@@ -191,7 +191,7 @@ describe('the broker process killed mid-procedure and started again', () => {
       'procedure.started': procedures,
       'procedure.ended': procedures,
       'frame.analysed': frames,
-      'recording.sealed': 1,
+      'recording.sealed': 2, // at the file's end, then again as final once the procedure ended
       'chat.message': 2,
     });
     expect(await hubCount('SELECT count(*)::int AS n FROM chat_messages')).toBe(2);

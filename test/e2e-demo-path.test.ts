@@ -107,7 +107,9 @@ describe('the demo path, end to end on embedded defaults', () => {
       'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM device_events',
     );
     // Start, end, every frame, and the sealed recording: each exactly once.
-    expect(events[0]).toEqual({ n: local.length + 3, d: local.length + 3 });
+    // Start, end, frames, and the segment's seal twice: when it closed at the file's end, and again
+    // as final once the procedure had ended with it.
+    expect(events[0]).toEqual({ n: local.length + 4, d: local.length + 4 });
 
     // S3: the object is there, and its SHA-256 is the local file's.
     const localFile = readFileSync(

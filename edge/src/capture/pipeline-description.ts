@@ -49,6 +49,13 @@ export const RECORDING_DEFAULTS: RecordingSettings = {
  * one linked. decodebin also follows a stream whose demuxer replaces its pads mid-stream (an MPEG-TS
  * whose programme changes when a tower switches mode), which a fixed demuxer pad name cannot.
  */
+/**
+ * The most the recorder may trail the tee beyond its privacy delay (ms): a slow encoder then holds the
+ * pipeline back instead of falling further behind, which would let an unmask decision reach frames
+ * older than the in-body stretch it was made for (see recorder-mask.ts).
+ */
+export const RECORDER_SLACK_MS = 250;
+
 const DECODE_VIDEO = `decodebin caps=${gstQuote('video/x-raw(ANY)')} ! video/x-raw(ANY)`;
 
 /**
@@ -136,7 +143,8 @@ export function captureDescription(layout: CaptureLayout): string {
     const initial = layout.privacyDelayMs ? [...layout.masks, { x: 0, y: 0, w: 1, h: 1 }] : layout.masks;
     branches.push(
       [
-        `t. ! queue min-threshold-time=${delayNs} max-size-time=${delayNs + 3_000_000_000} max-size-buffers=0 max-size-bytes=0`,
+        // Holds the recorder RECORDER_DELAY_MS behind the tee, and never much more (see recorder-mask.ts).
+        `t. ! queue min-threshold-time=${delayNs} max-size-time=${delayNs + RECORDER_SLACK_MS * 1_000_000} max-size-buffers=0 max-size-bytes=0`,
         // The rate is pinned first, so that the encoder never sees a change; skip-to-first: a source whose
         // time starts late (RTSP, a cut file) is not padded with copies of its first frame.
         'videorate skip-to-first=true',

@@ -1,8 +1,13 @@
 import type { Box } from '@gic/shared/messages/events.js';
 import { maskSvg } from './pipeline-description.js';
 
-/** How far the recorder runs behind the analysis, so a decision can reach frames before they are encoded (ms). */
-export const RECORDER_DELAY_MS = 1000;
+/**
+ * How far the recorder runs behind the tee, so that a decision can reach frames before they are masked
+ * and encoded (ms). It must exceed how far analysis can trail the tee (its queue and appsink, the
+ * batch in flight) plus the gap between sampled frames at the slowest rate (500 ms at 2 fps).
+ */
+export const RECORDER_DELAY_MS = 1500;
+// The recorder never trails the tee by much more than this (RECORDER_SLACK_MS in pipeline-description.ts).
 /** Extra in-body time before unmasking, beyond the recorder delay (ms). */
 const UNMASK_MARGIN_MS = 500;
 

@@ -20,7 +20,13 @@ import type { LiveSession } from './live-session.js';
 /** Most frames analysed in one batch when several wait (a slow model, a busy CPU). */
 const MAX_BATCH = 4;
 /** A waiting frame this far behind the newest (stream ms) is dropped: the screen wants now, not a backlog. */
-const MAX_LAG_MS = 1000;
+const MAX_LAG_MS = 500;
+/**
+ * While the latest analysis is this far behind the video (stream ms), the recorder burns out the whole
+ * frame, as if the scope were outside: it runs RECORDER_DELAY_MS behind, and a late decision must
+ * never let an out-of-body frame through (see RecorderMask).
+ */
+const SAFE_LAG_MS = 500;
 
 export interface LiveCaptureDeps {
   layout: Omit<SupervisedLayout, 'privacyDelayMs'>;
@@ -63,6 +69,9 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   let base = { index: 0, ptsMs: 0 };
   let next = { index: 0, ptsMs: 0 };
   let delivered = false; // the run has delivered a frame
+  // Newest frame handed to analysis and newest analysed: apart, analysis is behind (skipped frames don't count).
+  let lastPushedPtsMs: number | undefined;
+  let lastAnalysedPtsMs: number | undefined;
   // Whether the box may record (a full disk says no); a split honours it.
   let recordingAllowed = true;
   // When the appsink delivered each waiting frame (epoch ms), for the screen's latency figure.
@@ -79,6 +88,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     maxLagMs: live ? MAX_LAG_MS : Number.POSITIVE_INFINITY,
     onResult: (frame, analysis) => {
       session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
+      lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
       const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
       if (svg) supervisor.setRecorderMask(svg);
@@ -103,6 +113,8 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         base = { ...next };
         delivered = true;
         recorderMask = new RecorderMask(deps.layout.masks);
+        lastAnalysedPtsMs = undefined;
+        lastPushedPtsMs = undefined;
         sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
         controller.runStarted();
       },
@@ -127,10 +139,21 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         };
         next = { index: frame.index + 1, ptsMs: frame.ptsMs + 1000 / fps };
         if (!sampler.offer(frame)) return;
+        // Analysis has fallen behind the video: fail closed, mask everything until it catches up.
+        if (
+          lastPushedPtsMs !== undefined &&
+          lastAnalysedPtsMs !== undefined &&
+          lastPushedPtsMs - lastAnalysedPtsMs > SAFE_LAG_MS
+        ) {
+          const svg = recorderMask.update(frame.ptsMs, false);
+          if (svg) supervisor.setRecorderMask(svg);
+        }
         capturedAt.set(frame.index, Date.now());
+        lastPushedPtsMs = frame.ptsMs;
         loop.push(frame);
-        // A replayed file is paced by analysis: wait while a full batch is queued, so nothing is dropped.
-        if (!live && loop.stats.waiting >= MAX_BATCH) await loop.drain();
+        // A replayed file is paced by analysis, one frame at a time, as its recorder's delay is in
+        // stream time: nothing is dropped, and no frame reaches the encoder before its mask decision.
+        if (!live) await loop.drain();
       },
       onPreview: (jpeg) => deps.onPreview(jpeg),
       onRunEnd: async (run: CaptureRun, end: CaptureEnd) => {

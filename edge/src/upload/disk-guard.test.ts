@@ -14,7 +14,9 @@ describe('DiskGuard', () => {
     });
     const stopped = guard.update(0.5 * GB);
     expect(stopped.recording).toBe(false);
-    expect(stopped.warning).toMatch(/^recording stopped: only 0\.5 GB free/);
+    expect(stopped.warning).toBe(
+      'recording stopped: only 500 MB free (analysis goes on; recording resumes at 2.0 GB)',
+    );
     expect(guard.update(1.5 * GB).recording).toBe(false); // no flapping at the limit
     expect(guard.update(2 * GB)).toMatchObject({
       recording: true,

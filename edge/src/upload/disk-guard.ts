@@ -15,6 +15,11 @@ export interface DiskState {
 
 const GB = 1e9;
 
+/** "1.5 GB", or "40 MB" under a gigabyte, where one decimal of GB would read as nothing. */
+function amount(bytes: number): string {
+  return bytes >= GB ? `${(bytes / GB).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`;
+}
+
 /**
  * Decides from the free space whether the box may record. Recording stops below `stopFreeBytes` and
  * starts again only once twice that is free, so a disk hovering at the limit does not flap the
@@ -32,11 +37,10 @@ export class DiskGuard {
   update(freeBytes: number): DiskState {
     if (this.recording && freeBytes < this.limits.stopFreeBytes) this.recording = false;
     else if (!this.recording && freeBytes >= 2 * this.limits.stopFreeBytes) this.recording = true;
-    const gb = (freeBytes / GB).toFixed(1);
     const warning = !this.recording
-      ? `recording stopped: only ${gb} GB free (analysis goes on; recording resumes at ${((2 * this.limits.stopFreeBytes) / GB).toFixed(1)} GB)`
+      ? `recording stopped: only ${amount(freeBytes)} free (analysis goes on; recording resumes at ${amount(2 * this.limits.stopFreeBytes)})`
       : freeBytes < this.limits.warnFreeBytes
-        ? `only ${gb} GB free for recordings`
+        ? `only ${amount(freeBytes)} free for recordings`
         : undefined;
     return { freeBytes, recording: this.recording, ...(warning ? { warning } : {}) };
   }

@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEdgeConfig } from '@gic/edge/config.js';
+import { type RunningEdge, startEdge } from '@gic/edge/edge-process.js';
+import { loadHubConfig } from '@gic/hub/config.js';
+import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { readFileFrames } from '@gic/shared/media/file-frames.js';
+import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolmentToken, until } from './helpers.js';
+import { freePort } from './ports.js';
+import { createTestDatabase } from './test-database.js';
+
+const MB = 1e6;
+const log = createLogger('disk-full', 'silent');
+
+/**
+ * A disk that really fills: the edge's data folder is a small tmpfs of its own (the test runs as
+ * root, as CI does), and the test fills it with a file while a procedure is being recorded.
+ */
+describe('a disk that fills up during a procedure', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-disk-full-'));
+  chmodSync(dir, 0o711);
+  const dataDir = join(dir, 'edge');
+  let hub: RunningHub;
+  let edge: RunningEdge;
+
+  beforeAll(async () => {
+    mkdirSync(dataDir);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160m', 'tmpfs', dataDir], { stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(`this test needs root to mount a 160 MB tmpfs: ${(err as Error).message}`);
+    }
+    const clip = join(dir, 'clip.mp4');
+    await generateSampleVideo(clip, { seconds: 4, width: 640, height: 360 });
+    const { url, db } = await createTestDatabase();
+    await db.end();
+    hub = await startHub(
+      loadHubConfig({
+        DATABASE_URL: url,
+        GIC_HUB_DATA_DIR: join(dir, 'hub'),
+        GIC_HUB_PORT: String(await freePort()),
+        GIC_MQTT_PORT: String(await freePort()),
+        GIC_EMBEDDED_S3_PORT: String(await freePort()),
+        GIC_ADMIN_PASSWORD: 'disk-full-admin-password',
+      }),
+      log,
+    );
+    edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: dataDir,
+        GIC_EDGE_PORT: String(await freePort()),
+        GIC_HUB_URL: hub.httpUrl,
+        GIC_ENROLMENT_TOKEN: await enrolmentToken(hub.httpUrl, 'disk-full-admin-password'),
+        GIC_SOURCE: `file:${clip}`,
+        GIC_SOURCE_LOOP: 'true',
+        GIC_REPLAY_REALTIME: 'true',
+        GIC_MODELS: 'pp-ocrv4-det',
+        GIC_MODELS_DIR: join(import.meta.dirname, '..', 'models'),
+        GIC_PROCEDURE_AUTO: 'false', // one procedure across the loops, started below
+        GIC_RECORDING_SEGMENT_S: '5',
+        GIC_DISK_MIN_FREE_GB: '0.1', // warn below 100 MB
+        GIC_DISK_STOP_FREE_GB: '0.06', // stop below 60 MB, resume at 120 MB
+        GIC_LOG_LEVEL: 'warn',
+      }),
+      log,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await edge?.stop();
+    await hub?.stop();
+    try {
+      execFileSync('umount', ['-l', dataDir]);
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops recording cleanly, goes on analysing, tells the screen and the hub, and resumes when space is back', async () => {
+    const live = async () =>
+      (await (await fetch(`${edge.httpUrl}/api/v1/realtime/analysis`)).json()) as {
+        framesAnalysed: number;
+        disk: { recording: boolean; warning?: string } | null;
+      };
+    const started = await fetch(`${edge.httpUrl}/api/v1/procedures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'disk test' }),
+    });
+    expect(started.status).toBe(201);
+    const { id: procedureId } = (await started.json()) as { id: string };
+    const segments = () =>
+      edge.db
+        .prepare(
+          'SELECT id, path, status, segment_index FROM recordings WHERE procedure_id = ? ORDER BY segment_index',
+        )
+        .all(procedureId) as { id: string; path: string; status: string; segment_index: number }[];
+    await until(
+      'a segment to be recording',
+      () => (segments().some((s) => s.status === 'recording') ? true : undefined),
+      15_000,
+    );
+
+    // Fill the disk to 40 MB free.
+    const filler = join(dataDir, 'filler.bin');
+    const free = () => {
+      const s = statfsSync(dataDir);
+      return s.bavail * s.bsize;
+    };
+    writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 40 * MB)));
+    const stopped = await until(
+      'recording to stop',
+      async () => {
+        const state = await live();
+        return state.disk?.recording === false ? state : undefined;
+      },
+      15_000,
+    );
+    expect(stopped.disk?.warning).toMatch(
+      /^recording stopped: only [3-5]\d MB free \(analysis goes on; recording resumes at 120 MB\)$/,
+    );
+    // The open segment was closed cleanly: sealed, whole, playable; no new one opens.
+    const closed = await until('the open segment to be sealed', () => {
+      const all = segments();
+      return all.length > 0 && all.every((s) => s.status !== 'recording') ? all : undefined;
+    });
+    const framesBefore = (await live()).framesAnalysed;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(segments()).toHaveLength(closed.length);
+    expect((await live()).framesAnalysed).toBeGreaterThan(framesBefore + 5); // analysis goes on
+    const last = closed.at(-1)!;
+    let decoded = 0;
+    for await (const _ of readFileFrames(last.path, { width: 64, height: 36, fps: 5 })) decoded++;
+    expect(decoded).toBeGreaterThan(0);
+    // The hub is told at once, by telemetry.
+    await until(
+      'the hub to hear that recording stopped',
+      async () => {
+        const { rows } = await hub.db.query('SELECT telemetry FROM devices WHERE telemetry IS NOT NULL');
+        const t = rows[0]?.telemetry as { disk?: { recording?: boolean; warning?: string } } | undefined;
+        return t?.disk?.recording === false && t.disk.warning?.startsWith('recording stopped')
+          ? true
+          : undefined;
+      },
+      15_000,
+    );
+
+    // Space is back: recording resumes in a new segment of the same procedure.
+    rmSync(filler);
+    await until(
+      'recording to resume',
+      () =>
+        segments().some((s) => s.status === 'recording' && s.segment_index === closed.length)
+          ? true
+          : undefined,
+      15_000,
+    );
+    expect((await live()).disk?.recording).toBe(true);
+    console.info(
+      `disk full: ${closed.length} segment(s) sealed when recording stopped (last one ${decoded} frames at 5 fps readable), ` +
+        `analysis went on (${(await live()).framesAnalysed - framesBefore} frames in the gap and after), recording resumed as segment ${closed.length}`,
+    );
+  }, 90_000);
+});
