@@ -161,11 +161,14 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         await loop.drain();
         if (!delivered) return; // the source never delivered video
         delivered = false;
-        // A file's end ends its procedure, as does shutting down; a lost source only if it stays lost.
+        // A file's end ends its procedure, as does shutting down; a lost source only if it stays lost;
+        // a looping file (a tower replayed) starts over at once, as one continuing stream.
         // Its segments are closed already, so the last one learns it was final from the controller.
+        const source = deps.layout.source;
         if (end.kind === 'stopped') controller.end('shutdown');
-        else if (end.kind === 'eos' && deps.layout.source.kind === 'file') controller.sourceEnded();
-        else controller.sourceLost();
+        else if (end.kind === 'eos' && source.kind === 'file') {
+          if (!source.loop) controller.sourceEnded();
+        } else controller.sourceLost();
         log.info({ end: end.kind, frames: run.frames, ...loop.stats }, 'capture run ended');
       },
       onState: deps.onSourceState,
