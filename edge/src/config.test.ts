@@ -102,6 +102,16 @@ describe('loadEdgeConfig', () => {
       ).toEqual({ kind: 'v4l2', device: '/dev/video0' });
     });
 
+    it('reads the example file shipped in edge/edge.example.json', () => {
+      const c = loadEdgeConfig({ GIC_EDGE_CONFIG: join(import.meta.dirname, '..', 'edge.example.json') });
+      expect(c).toMatchObject({
+        source: { kind: 'v4l2', device: '/dev/video0' },
+        recording: { segmentSeconds: 60, width: 1920, height: 1080, fps: 30 },
+        diskStopFreeBytes: 1e9,
+        uploadMaxBytesPerSecond: 20e6,
+      });
+    });
+
     it('names the file and key of every bad setting', () => {
       expect(problems({ GIC_EDGE_CONFIG: join(dir, 'missing.json') })).toEqual([
         `GIC_EDGE_CONFIG: cannot read ${join(dir, 'missing.json')}: no such file`,
