@@ -60,6 +60,9 @@ describe('the same edge client and hub ingest against Mosquitto as an external b
     ]);
     const ingest = new IngestService(db, await loadHubSecret(db), url, log);
     await ingest.start();
+    // Mosquitto drops QoS 1 messages nobody subscribes to yet; a device would resend them after its
+    // timeout, but this test is about delivery, not that wait.
+    await ingest.subscribed;
     const outbox = new MemoryOutbox();
     const procedureId = randomUUID();
     outbox.append({

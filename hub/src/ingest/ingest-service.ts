@@ -80,6 +80,12 @@ export class IngestService {
     private readonly onProcessed: (outcome: keyof IngestStats) => void = () => {},
   ) {}
 
+  private markSubscribed: () => void = () => {};
+  /** Resolves once the ingest has first subscribed to every device's topics (start does not wait). */
+  readonly subscribed = new Promise<void>((resolve) => {
+    this.markSubscribed = resolve;
+  });
+
   async start(): Promise<void> {
     const name = 'ingest';
     this.connection = await connectMqtt({
@@ -96,6 +102,7 @@ export class IngestService {
         { qos: 1 },
         (err) => {
           if (err) this.log.error({ err }, 'ingest could not subscribe');
+          else this.markSubscribed();
         },
       );
     });
