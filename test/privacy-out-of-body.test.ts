@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEdgeConfig } from '@gic/edge/config.js';
 import { startEdge } from '@gic/edge/edge-process.js';
+import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import { runToEos } from '@gic/shared/media/gst.js';
+import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
 
@@ -22,7 +24,7 @@ function luma(frame: RgbFrame): number {
   return sum / (frame.width * frame.height);
 }
 
-describe('out-of-body video never reaches the recording', () => {
+describe('no patient identity reaches the recording', () => {
   it('burns out every frame while the scope is outside the body, on a box with no network', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gic-privacy-'));
     chmodSync(dir, 0o711);
@@ -65,6 +67,58 @@ describe('out-of-body video never reaches the recording', () => {
       const backInside = seen.filter((f) => f.t >= 5000);
       expect(backInside.length).toBeGreaterThanOrEqual(8);
       expect(Math.min(...backInside.map((f) => f.luma))).toBeGreaterThan(40);
+    } finally {
+      await edge.stop();
+    }
+  }, 60_000);
+
+  it('burns out burned-in patient text even where no on-screen-display box was configured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-privacy-text-'));
+    chmodSync(dir, 0o711);
+    const clip = join(dir, 'sample.mp4');
+    await generateSampleVideo(clip, { seconds: 6, width: 640, height: 360 });
+    const modelsDir = join(import.meta.dirname, '..', 'models');
+    const edge = await startEdge(
+      loadEdgeConfig({
+        GIC_EDGE_DATA_DIR: join(dir, 'edge'),
+        GIC_EDGE_PORT: String(await freePort()),
+        GIC_HUB_URL: `http://127.0.0.1:${await freePort()}`,
+        GIC_ENROLMENT_TOKEN: `gic-enrol-${'A'.repeat(43)}`,
+        GIC_SOURCE: `file:${clip}`,
+        GIC_REPLAY_REALTIME: 'false',
+        GIC_MODELS: 'pp-ocrv4-det',
+        GIC_MODELS_DIR: modelsDir,
+        GIC_PROCEDURE_AUTO_START_S: '1',
+        // No GIC_PRIVACY_MASKS: the recorder has only what the text detector finds.
+      }),
+      createLogger('privacy-text', 'silent'),
+    );
+    try {
+      expect((await edge.sourceEnded).kind).toBe('eos');
+      const { path } = edge.db.prepare("SELECT path FROM recordings WHERE status = 'ready'").get() as {
+        path: string;
+      };
+      const { analyzer, size } = await loadFrameAnalyzer(
+        modelsDir,
+        ['pp-ocrv4-det'],
+        createLogger('t', 'silent'),
+      );
+      try {
+        // Control: the detector finds the text in the source clip.
+        const source = await readFileFrames(clip, { ...size, fps: 1 }).next();
+        expect((await analyzer.analyse(source.value!)).privacyRegions.length).toBeGreaterThan(0);
+        // Once the picture shows (after the first in-body stretch), no readable text is left.
+        let checked = 0;
+        for await (const frame of readFileFrames(path, { ...size, fps: 2 })) {
+          if (frame.ptsMs < 2500) continue;
+          expect((await analyzer.analyse(frame)).privacyRegions, `at ${frame.ptsMs} ms`).toEqual([]);
+          expect(luma(frame)).toBeGreaterThan(20); // the picture itself is there, not a black frame
+          checked++;
+        }
+        expect(checked).toBeGreaterThanOrEqual(6);
+      } finally {
+        await analyzer.close();
+      }
     } finally {
       await edge.stop();
     }

@@ -26,4 +26,14 @@ describe('RecorderMask', () => {
     expect(mask.fullFrame).toBe(true);
     expect(mask.update(2000 + RECORDER_DELAY_MS + 500, true)).not.toContain(full);
   });
+
+  it('burns out text the detector finds, beyond the configured boxes, while it keeps being found', () => {
+    const mask = new RecorderMask([], false);
+    const svg = mask.update(0, true, [{ x: 0.5, y: 0.5, w: 0.2, h: 0.05 }]);
+    expect(svg).toMatch(/<rect x='490' y='490' width='2\d\d' height='[67]\d' fill='black'\/>/);
+    expect(mask.update(400, true, [{ x: 0.5, y: 0.5, w: 0.2, h: 0.05 }])).toBeUndefined();
+    // Outside the body the whole frame is masked, and the text box stays in the SVG beneath it.
+    expect(mask.update(800, false, [])).toContain(full);
+    expect(mask.svg).toContain("x='490'");
+  });
 });

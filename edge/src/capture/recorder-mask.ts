@@ -1,5 +1,6 @@
 import type { Box } from '@gic/shared/messages/events.js';
 import { maskSvg } from './pipeline-description.js';
+import { StickyRegions } from './sticky-regions.js';
 
 /**
  * How far the recorder runs behind the tee, so that a decision can reach frames before they are masked
@@ -14,7 +15,9 @@ const UNMASK_MARGIN_MS = 500;
 const FULL_FRAME: Box = { x: 0, y: 0, w: 1, h: 1 };
 
 /**
- * Decides what the recorder burns out: always the static on-screen-display masks, and the whole frame
+ * Decides what the recorder burns out: always the static on-screen-display masks and every text
+ * region the detector keeps finding (so text the configuration did not foresee is burned out too),
+ * and the whole frame
  * whenever the scope may be outside the body (faces, the room), because no such frame may be stored.
  * Masking starts at once on an out-of-body frame; since the recorder runs RECORDER_DELAY_MS behind,
  * that also covers the frames just before. Unmasking waits until in-body has held for longer than
@@ -24,6 +27,7 @@ const FULL_FRAME: Box = { x: 0, y: 0, w: 1, h: 1 };
 export class RecorderMask {
   private full: boolean;
   private inBodySinceMs: number | undefined;
+  private readonly text = new StickyRegions();
 
   constructor(
     private readonly staticMasks: Box[],
@@ -35,18 +39,23 @@ export class RecorderMask {
 
   /** The SVG for rsvgoverlay now. */
   get svg(): string {
-    return maskSvg(this.full ? [...this.staticMasks, FULL_FRAME] : this.staticMasks);
+    const masks = [...this.staticMasks, ...this.text.boxes];
+    return maskSvg(this.full ? [...masks, FULL_FRAME] : masks);
   }
 
   get fullFrame(): boolean {
     return this.full;
   }
 
-  /** Feeds one analysed frame; returns the new SVG when the mask changes. */
-  update(ptsMs: number, inBody: boolean): string | undefined {
+  /**
+   * Feeds one analysed frame, with the burned-in text the detector found in it (kept masked while it
+   * keeps being found, see StickyRegions); returns the new SVG when the mask changes.
+   */
+  update(ptsMs: number, inBody: boolean, textRegions: Box[] = []): string | undefined {
+    const textChanged = this.text.update(ptsMs, textRegions);
     if (!inBody) {
       this.inBodySinceMs = undefined;
-      if (this.full) return undefined;
+      if (this.full) return textChanged ? this.svg : undefined;
       this.full = true;
       return this.svg;
     }
@@ -55,6 +64,6 @@ export class RecorderMask {
       this.full = false;
       return this.svg;
     }
-    return undefined;
+    return textChanged ? this.svg : undefined;
   }
 }

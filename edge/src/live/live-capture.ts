@@ -90,7 +90,8 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
-      const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody);
+      const text = analysis.privacyRegions.filter((r) => r.kind !== 'face');
+      const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody, text);
       if (svg) supervisor.setRecorderMask(svg);
       for (const alert of session.analysed(analysis)) deps.onRaised(alert, frame, analysis);
     },
