@@ -80,14 +80,14 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const recordings = new RecordingsStore(db);
     // What a crash left open: procedures end as 'shutdown', the segment being written is sealed as
     // their last, and a procedure whose last segment had already closed gets it marked final.
-    let openProcedure = (): string | undefined => undefined;
+    // (The callbacks below reach parts made further down; none is called before those exist.)
     let capture: ReturnType<typeof startLiveCapture> | undefined;
     const segments = new SegmentRecordings(
       recordings,
       outbox,
       log.child({ part: 'recordings' }),
       { sealed: () => uploadLoop?.kick(), split: () => void capture?.splitRecording() },
-      () => openProcedure(),
+      () => controller.current?.id,
     );
     const crashed = procedures.openProcedures();
     for (const id of crashed) {
@@ -143,20 +143,18 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const broadcast = () => push.broadcast({ type: 'live', ...snapshot() });
 
     // Procedures: started and ended from the screen, the API, or the video itself.
-    let session: LiveSession | undefined;
     const controller = new ProcedureController(
       procedures,
       config.source,
       sourceLabel(config),
       config.procedures,
       {
-        started: (p) => session?.procedureHooks.started(p),
-        ended: (p, reason, endedAt) => session?.procedureHooks.ended(p, reason, endedAt),
+        started: (p) => liveSession.procedureHooks.started(p),
+        ended: (p, reason, endedAt) => liveSession.procedureHooks.ended(p, reason, endedAt),
       },
       () => operators.signedIn,
     );
-    openProcedure = () => controller.current?.id;
-    session = new LiveSession(live, controller, alertsStore, operators, {
+    const liveSession = new LiveSession(live, controller, alertsStore, operators, {
       changed: broadcast,
       eventsWaiting: () => publisher?.notify(),
       procedureStarted: (p) => {
@@ -171,7 +169,6 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
       screens: () => push.screens,
     });
-    const liveSession = session;
     const procedureTimer = setInterval(() => controller.tick(), 1000);
     parts.add('procedure-timer', () => clearInterval(procedureTimer));
 

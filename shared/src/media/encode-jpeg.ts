@@ -1,5 +1,5 @@
 import { checkRgbFrame, type RgbFrame, rgbStride } from './frame.js';
-import { gst } from './gst.js';
+import { runOnce } from './gst.js';
 
 /** A frame that could not be encoded, with GStreamer's reason. */
 export class ImageEncodeError extends Error {
@@ -43,50 +43,22 @@ export function encodeJpeg(frame: RgbFrame, options: JpegOptions, timeoutMs = 50
     throw new RangeError(`JPEG width must be whole px >= 1, got ${width}`);
   const height = Math.max(1, Math.round((width * frame.height) / frame.width));
   const caps = `video/x-raw,format=RGB,width=${frame.width},height=${frame.height},framerate=0/1`;
-  const pipeline = new (gst().Pipeline)(
-    [
-      `appsrc name=src caps="${caps}" format=time`,
-      'videoconvert',
-      'videoscale',
-      `video/x-raw,width=${width},height=${height},pixel-aspect-ratio=1/1`,
-      `jpegenc quality=${quality}`,
-      'appsink name=sink sync=false',
-    ].join(' ! '),
-  );
-  return new Promise<Buffer>((resolve, reject) => {
-    let settled = false;
-    let stopped = false;
-    const stop = () => {
-      if (!stopped) pipeline.stop();
-      stopped = true;
-    };
-    const settle = (error?: Error, jpeg?: Buffer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve(jpeg!);
-    };
-    const timer = setTimeout(() => {
-      stop();
-      settle(new ImageEncodeError(`frame ${frame.index} not encoded within ${timeoutMs} ms`));
-    }, timeoutMs);
-    pipeline.pollBus((m) => {
-      // Stopping inside the bus callback ends the binding's bus polling (see gst.ts).
-      if (m.type === 'error') {
-        stop();
-        settle(new ImageEncodeError(`frame ${frame.index} not encoded: ${m.message ?? 'unknown error'}`));
-      } else if (m.type === 'eos') {
-        stop();
-      }
-    });
-    pipeline.play();
-    const src = pipeline.findChild('src') as unknown as { push(data: Buffer): void };
-    src.push(gstRows(frame));
-    pipeline.sendEOS();
-    pipeline.findChild('sink')!.pull((buf) => {
-      if (buf) settle(undefined, Buffer.from(buf));
-      else settle(new ImageEncodeError(`frame ${frame.index} not encoded: the encoder gave no picture`));
-    });
-  });
+  const description = [
+    `appsrc name=src caps="${caps}" format=time`,
+    'videoconvert',
+    'videoscale',
+    `video/x-raw,width=${width},height=${height},pixel-aspect-ratio=1/1`,
+    `jpegenc quality=${quality}`,
+    'appsink name=sink sync=false',
+  ].join(' ! ');
+  return runOnce(description, gstRows(frame), timeoutMs, (failure) => {
+    const what = `frame ${frame.index} not encoded`;
+    return new ImageEncodeError(
+      failure.kind === 'timeout'
+        ? `${what} within ${failure.timeoutMs} ms`
+        : failure.kind === 'error'
+          ? `${what}: ${failure.message}`
+          : `${what}: the encoder gave no picture`,
+    );
+  }).then((jpeg) => Buffer.from(jpeg));
 }

@@ -95,3 +95,58 @@ export function runToEos(description: string, timeoutMs = 120_000): Promise<void
     pipeline.play();
   });
 }
+
+/** Why a one-buffer pipeline gave nothing: too slow, a GStreamer error (with its text), or no output. */
+export type OneShotFailure =
+  | { kind: 'timeout'; timeoutMs: number }
+  | { kind: 'error'; message: string }
+  | { kind: 'empty' };
+
+/**
+ * Pushes one buffer through a pipeline from its appsrc `src` to its appsink `sink` and resolves with
+ * the one buffer that comes out (a still image decoded or encoded, say). Rejects with `fail`'s error
+ * on a GStreamer error, when nothing comes out, or after `timeoutMs`. The pipeline is stopped inside
+ * its bus callback where it can be (see the note on threads above).
+ */
+export function runOnce(
+  description: string,
+  input: Buffer,
+  timeoutMs: number,
+  fail: (failure: OneShotFailure) => Error,
+): Promise<Buffer> {
+  const pipeline = new (gst().Pipeline)(description);
+  return new Promise<Buffer>((resolve, reject) => {
+    let settled = false;
+    let stopped = false;
+    const stop = () => {
+      if (!stopped) pipeline.stop();
+      stopped = true;
+    };
+    const settle = (failure?: OneShotFailure, output?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (failure) reject(fail(failure));
+      else resolve(output!);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      settle({ kind: 'timeout', timeoutMs });
+    }, timeoutMs);
+    pipeline.pollBus((m) => {
+      if (m.type === 'error') {
+        stop();
+        settle({ kind: 'error', message: m.message ?? 'unknown error' });
+      } else if (m.type === 'eos') {
+        stop();
+      }
+    });
+    pipeline.play();
+    pipeline.findChild('src')!.push(input);
+    pipeline.sendEOS();
+    pipeline.findChild('sink')!.pull((buf) => {
+      if (buf) settle(undefined, buf);
+      else settle({ kind: 'empty' });
+    });
+  });
+}
