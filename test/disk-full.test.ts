@@ -12,7 +12,7 @@ import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
-import { createTestDatabase } from './test-database.js';
+import { testHubEnv } from './test-database.js';
 
 const MB = 1e6;
 const log = createLogger('disk-full', (process.env.DEBUG_LOG as 'info') ?? 'silent');
@@ -37,19 +37,7 @@ describe('a disk that fills up during a procedure', () => {
     }
     const clip = join(dir, 'clip.mp4');
     await generateSampleVideo(clip, { seconds: 4, width: 640, height: 360 });
-    const { url, db } = await createTestDatabase();
-    await db.end();
-    hub = await startHub(
-      loadHubConfig({
-        DATABASE_URL: url,
-        GIC_HUB_DATA_DIR: join(dir, 'hub'),
-        GIC_HUB_PORT: String(await freePort()),
-        GIC_MQTT_PORT: String(await freePort()),
-        GIC_EMBEDDED_S3_PORT: String(await freePort()),
-        GIC_ADMIN_PASSWORD: 'disk-full-admin-password',
-      }),
-      log,
-    );
+    hub = await startHub(loadHubConfig(await testHubEnv(dir, 'disk-full-admin-password')), log);
     edge = await startEdge(
       loadEdgeConfig({
         GIC_EDGE_DATA_DIR: dataDir,

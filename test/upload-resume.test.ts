@@ -14,8 +14,7 @@ import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolmentToken, until } from './helpers.js';
-import { freePort } from './ports.js';
-import { createTestDatabase } from './test-database.js';
+import { testHubEnv } from './test-database.js';
 
 const MIB = 1024 * 1024;
 const log = createLogger('resume', 'silent');
@@ -27,19 +26,7 @@ describe('a recording upload interrupted part-way', () => {
   let credentials: DeviceCredentials;
 
   beforeAll(async () => {
-    const { url, db } = await createTestDatabase();
-    await db.end();
-    hub = await startHub(
-      loadHubConfig({
-        DATABASE_URL: url,
-        GIC_HUB_DATA_DIR: join(dir, 'hub'),
-        GIC_HUB_PORT: String(await freePort()),
-        GIC_MQTT_PORT: String(await freePort()),
-        GIC_EMBEDDED_S3_PORT: String(await freePort()),
-        GIC_ADMIN_PASSWORD: 'resume-admin-password',
-      }),
-      log,
-    );
+    hub = await startHub(loadHubConfig(await testHubEnv(dir, 'resume-admin-password')), log);
     const keys = await generateDeviceKeyPair();
     const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrol`, {
       method: 'POST',
