@@ -13,7 +13,7 @@ import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js'
 import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolmentToken, until } from './helpers.js';
+import { enrolmentToken } from './helpers.js';
 import { testHubEnv } from './test-database.js';
 
 const MIB = 1024 * 1024;
