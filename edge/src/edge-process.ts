@@ -27,9 +27,8 @@ import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
-import { DiskGuard } from './upload/disk-guard.js';
+import { DiskWatch } from './upload/disk-watch.js';
 import { finishRecording } from './upload/finish-recording.js';
-import { evictVerifiedRecordings } from './upload/recording-eviction.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
 import { RecordingsStore } from './upload/recordings-store.js';
 import { SegmentRecordings } from './upload/segment-recordings.js';
@@ -256,36 +255,27 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       });
     };
     // Disk: evict verified local copies beyond the limit, warn the room when space runs low, and stop
-    // recording cleanly before the disk is full (SQLite and the outbox still need room).
-    const diskGuard = new DiskGuard({
-      warnFreeBytes: config.diskMinFreeBytes,
-      stopFreeBytes: config.diskStopFreeBytes,
-    });
-    const checkDisk = async () => {
-      const { usedBytes } = evictVerifiedRecordings(db, config.recordingsMaxBytes, log);
-      const fs = await statfs(recordingsDir);
-      const state = diskGuard.update(fs.bavail * fs.bsize);
-      const before = live.state.disk;
-      live.state.disk = {
-        freeBytes: state.freeBytes,
-        recordingsBytes: usedBytes,
-        recording: state.recording,
-        ...(state.warning ? { warning: state.warning } : {}),
-      };
-      if (before?.recording === state.recording && Boolean(before?.warning) === Boolean(state.warning))
-        return;
-      if (state.warning) log.warn({ freeBytes: state.freeBytes, recording: state.recording }, state.warning);
-      else log.info({ freeBytes: state.freeBytes }, 'disk space for recordings is fine again');
-      await capture?.allowRecording(state.recording);
-      publishTelemetry();
-      broadcast();
-    };
-    await checkDisk();
-    const diskTimer = setInterval(
-      () => checkDisk().catch((err) => log.error({ err }, 'disk check failed')),
-      DISK_CHECK_MS,
+    // recording cleanly before the disk is full.
+    const disk = new DiskWatch(
+      db,
+      recordingsDir,
+      {
+        warnFreeBytes: config.diskMinFreeBytes,
+        stopFreeBytes: config.diskStopFreeBytes,
+        maxRecordingsBytes: config.recordingsMaxBytes,
+      },
+      log,
+      async (report, changed) => {
+        live.state.disk = report;
+        if (!changed) return;
+        await capture?.allowRecording(report.recording);
+        publishTelemetry();
+        broadcast();
+      },
     );
-    parts.add('disk-check', () => clearInterval(diskTimer));
+    await disk.check();
+    disk.start(DISK_CHECK_MS);
+    parts.add('disk-check', () => disk.stop());
     const telemetryTimer = setInterval(publishTelemetry, 15_000);
     parts.add('telemetry', () => clearInterval(telemetryTimer));
     // Screens hear of sync and source changes at least once a second, even with no new frames.

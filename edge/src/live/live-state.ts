@@ -3,6 +3,7 @@ import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 import type { Alert } from '../alerts/alert-tracker.js';
 import type { SourceState } from '../capture/capture-supervisor.js';
 import type { OpenProcedure } from '../procedures/procedure-controller.js';
+import type { DiskReport } from '../upload/disk-watch.js';
 
 /** A finding that alerted, as the screen lists it (its thumbnail is served by id). */
 export interface Finding {
@@ -36,7 +37,7 @@ export interface LiveState {
   /** Every finding that alerted in this procedure, newest last (at most MAX_FINDINGS_SHOWN). */
   findings: Finding[];
   /** Local disk for recordings; `warning` when it runs low; `recording` false while too full to record. */
-  disk: { freeBytes: number; recordingsBytes: number; recording: boolean; warning?: string } | null;
+  disk: DiskReport | null;
   /** The recorder: `error` while writing fails (it is retried); recording resumes at the next segment. */
   recorder: { recording: boolean; error?: string };
 }
