@@ -76,7 +76,8 @@ export class LiveSession {
   analysed(analysis: FrameAnalysis): Alert[] {
     const fate = this.controller.frame(analysis);
     const raised: Alert[] = [];
-    if (fate !== 'idle') {
+    // Alerts are tracked inside a procedure, or one about to start; not on the frame that ended one.
+    if (fate === 'pending' || (fate === 'recorded' && this.controller.current)) {
       const changes = this.tracker.update({
         frameIndex: analysis.frameIndex,
         timeMs: analysis.ptsMs,
