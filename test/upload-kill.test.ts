@@ -103,6 +103,7 @@ describe('an edge process killed with SIGKILL mid-upload', () => {
       GIC_REPLAY_REALTIME: 'true',
       GIC_ANALYSIS_FPS: '3',
       GIC_ANALYSIS_MIN_FPS: '3', // a fixed rate: the counts below must not depend on motion
+      GIC_PROCEDURE_AUTO_START_S: '0', // each run, killed seconds in, has a procedure of its own
       GIC_MODELS: 'pp-ocrv4-det',
       GIC_MODELS_DIR: join(root, 'models'),
       GIC_UPLOAD_PART_MB: '5',
