@@ -37,6 +37,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The project's GStreamer binding (shared/native): npm ci builds it; rebuilt here when its sources
+# are newer than the built addon (or it was never built).
+addon=shared/build/Release/gic_gst.node
+if [ ! -f "$addon" ] || [ -n "$(find shared/native shared/binding.gyp \( -name "*.cc" -o -name "*.h" -o -name "*.gyp" \) -newer "$addon" -print -quit)" ]; then
+  echo "setup: building the GStreamer binding (shared/native)"
+  npm run install -w shared --silent >/dev/null
+fi
+
 npx --no-install tsc -b
 
 # The face detector's ONNX comes from an npm package that cannot be installed (see the script).

@@ -188,9 +188,7 @@ export class CapturePipeline {
   private finish(end: CaptureEnd): void {
     if (this.ended) return;
     this.ended = true;
-    // Called from the bus callback: stopping here, synchronously, is what ends gstreamer-superficial's
-    // bus polling. A pipeline stopped at any other moment (here: `stop()` past its timeout) leaves a
-    // libuv worker thread waiting forever.
+    // Frees every GStreamer resource of the run (threads, sockets, buffers), wherever it is called from.
     this.pipeline?.stop();
     this.pipeline = undefined;
     // The last segment gets its end of stream now, even after a source error, so it is finished properly.
