@@ -46,7 +46,7 @@ COPY --from=node /usr/local/include/node /usr/local/include/node
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
 
-# Toolchain for the addons npm ci compiles: gstreamer-superficial (pkg-config finds GStreamer) and
+# Toolchain for the addons npm ci compiles: our GStreamer binding (shared/native; pkg-config finds GStreamer) and
 # better-sqlite3.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -123,7 +123,6 @@ WORKDIR /app
 # /data/edge: SQLite store, recordings, device credentials (the private key). A named volume on
 # /data starts as a copy of this folder, so it belongs to uid 10001 from the first start.
 ENV NODE_ENV=production \
-    UV_THREADPOOL_SIZE=16 \
     GIC_EDGE_HOST=0.0.0.0 \
     GIC_EDGE_DATA_DIR=/data/edge
 

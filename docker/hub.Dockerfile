@@ -17,7 +17,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 
 # npm ci installs every workspace, and two of their dependencies compile at install:
-# gstreamer-superficial (shared workspace; node-gyp against the GStreamer headers, found with
+# our GStreamer binding (shared/native; node-gyp against the GStreamer headers, found with
 # pkg-config) and better-sqlite3 (edge workspace).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -84,12 +84,10 @@ RUN groupadd --gid 10001 gic \
 
 WORKDIR /app
 
-# UV_THREADPOOL_SIZE: GStreamer bus polls and appsink pulls each hold a libuv worker (the code
-# raises it too, this makes it explicit). Listen on every interface: the container's network
+# Listen on every interface: the container's network
 # namespace is the boundary. GIC_HUB_DATA_DIR must be writable by uid 10001; with external
 # PostgreSQL and S3 it holds only the initial admin password (when GIC_ADMIN_PASSWORD is unset).
 ENV NODE_ENV=production \
-    UV_THREADPOOL_SIZE=16 \
     GIC_HUB_HOST=0.0.0.0 \
     GIC_MQTT_HOST=0.0.0.0 \
     GIC_HUB_DATA_DIR=/var/lib/gic/hub

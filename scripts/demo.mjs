@@ -31,7 +31,6 @@ function start(name, script, env) {
   const child = spawn(process.execPath, [join(root, script)], {
     env: {
       ...process.env,
-      UV_THREADPOOL_SIZE: '16',
       // The pinned AWS SDK runs on Node 20; its notice about future releases is noise in the demo.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...env,

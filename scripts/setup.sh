@@ -11,9 +11,11 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   gstreamer1.0-x fonts-dejavu-core python3 make g++
 )
-# Tests also need: a browser, Mosquitto, and a test RTSP camera (GStreamer's RTSP server from Python).
+# Tests also need: a browser, Mosquitto, a test RTSP camera (GStreamer's RTSP server from Python), and
+# cjpeg + exiftool to make camera-like JPEG photos with EXIF.
 if [ "$purpose" = test ]; then
-  packages+=(chromium mosquitto gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0)
+  packages+=(chromium mosquitto gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0
+    libjpeg-turbo-progs libimage-exiftool-perl)
 fi
 
 missing=()

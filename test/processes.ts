@@ -41,3 +41,43 @@ export async function ready(child: ChildProcess, url: string, timeoutMs = 30_000
     timeoutMs,
   );
 }
+
+/** A process started as a user starts it, with its JSON log lines as they come. */
+export interface UserProcess {
+  child: ChildProcess;
+  /** Every log line so far, parsed (lines that are not JSON are kept as `{ msg: line }`). */
+  logs: Record<string, unknown>[];
+}
+
+/**
+ * Starts `node <entry>/dist/main.js` from the checkout's root exactly as the README says, with a clean
+ * environment: only PATH, HOME and LANG from this process, plus `env`. Nothing else a test runner or
+ * a developer's shell may have set (UV_THREADPOOL_SIZE, say) reaches it.
+ */
+export function spawnAsUser(entry: 'hub' | 'edge', env: Record<string, string>): UserProcess {
+  const clean: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'LANG'] as const) if (process.env[key]) clean[key] = process.env[key];
+  const child = spawn(process.execPath, [join(entry, 'dist/main.js')], {
+    cwd: root,
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let rest = '';
+  const take = (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+      if (process.env.GIC_TEST_CHILD_LOGS) process.stderr.write(`[${entry}] ${line}\n`);
+    }
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  return { child, logs };
+}

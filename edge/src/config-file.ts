@@ -35,7 +35,7 @@ export const edgeConfigFileSchema = z.strictObject({
       }),
     ])
     .optional(),
-  analysis: section({ fps: num.optional(), minFps: num.optional() }),
+  analysis: section({ fps: num.optional(), minFps: num.optional(), stallSeconds: num.optional() }),
   models: section({ dir: text.optional(), ids: z.array(text).optional() }),
   privacyMasks: z.array(z.unknown()).optional(),
   recording: section({
@@ -71,6 +71,7 @@ const VARIABLES: Record<string, string> = {
   'source.realtime': 'GIC_REPLAY_REALTIME',
   'analysis.fps': 'GIC_ANALYSIS_FPS',
   'analysis.minFps': 'GIC_ANALYSIS_MIN_FPS',
+  'analysis.stallSeconds': 'GIC_ANALYSIS_STALL_S',
   'models.dir': 'GIC_MODELS_DIR',
   'models.ids': 'GIC_MODELS',
   privacyMasks: 'GIC_PRIVACY_MASKS',
@@ -132,6 +133,7 @@ export function readEdgeConfigFile(path: string): ConfigFileSettings {
     'source.realtime': file.source?.kind === 'file' ? file.source.realtime : undefined,
     'analysis.fps': file.analysis?.fps,
     'analysis.minFps': file.analysis?.minFps,
+    'analysis.stallSeconds': file.analysis?.stallSeconds,
     'models.dir': file.models?.dir && near(file.models.dir),
     'models.ids': file.models?.ids?.join(','),
     privacyMasks: file.privacyMasks && JSON.stringify(file.privacyMasks),

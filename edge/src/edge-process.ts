@@ -17,6 +17,7 @@ import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
 import { LivePush } from './http/live-push.js';
+import { AnalysisWatchdog } from './live/analysis-watchdog.js';
 import { startLiveCapture } from './live/live-capture.js';
 import { LiveSession } from './live/live-session.js';
 import { LiveStateHolder } from './live/live-state.js';
@@ -27,6 +28,7 @@ import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
+import { buildTelemetry } from './sync/telemetry.js';
 import { DiskWatch } from './upload/disk-watch.js';
 import { finishRecording } from './upload/finish-recording.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
@@ -205,6 +207,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       metrics,
       db,
       live: () => live.state,
+      analysis: () => live.state.analysis,
       sync: () => snapshot().sync,
       gpu: () => ({
         executionProvider: analyzer.models[0]?.executionProvider ?? null,
@@ -229,31 +232,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await new Promise<void>((r) => server.close(() => r()));
     });
     // Telemetry to the hub every 15 s, and at once when the disk or the recorder changes state.
-    const publishTelemetry = () => {
-      const upload = uploader?.progress;
-      publisher?.publishTelemetry({
-        ts: new Date().toISOString(),
-        source: {
-          state: live.state.source.state,
-          ...(live.state.source.message ? { message: live.state.source.message.slice(0, 500) } : {}),
-        },
-        procedureId: live.state.procedure && !live.state.procedure.endedAt ? live.state.procedure.id : null,
-        analysisFps: live.state.analysisFps,
-        pendingEvents: outbox.size(),
-        upload: upload
-          ? {
-              recordingId: upload.recordingId,
-              status: upload.status,
-              partsDone: upload.partsDone,
-              partCount: upload.partCount,
-            }
-          : null,
-        disk: live.state.disk,
-        recorder: live.state.recorder,
-        models: analyzer.models,
-        modelsOff: analyzer.modelsOff,
-      });
-    };
+    const publishTelemetry = () =>
+      publisher?.publishTelemetry(buildTelemetry(live.state, outbox.size(), uploader?.progress, analyzer));
     // Disk: evict verified local copies beyond the limit, warn the room when space runs low, and stop
     // recording cleanly before the disk is full.
     const disk = new DiskWatch(
@@ -347,6 +327,28 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await publisher?.stop();
     });
 
+    // Live analysis that stops while the source is live is a stall: shown, reported, and the capture
+    // pipeline restarted (a card that stopped delivering, a decoder that hangs).
+    const watchdog = new AnalysisWatchdog(config.analysisStallMs, {
+      sourceState: () => live.state.source.state,
+      restart: async (reason) => {
+        log.error(
+          { reason, restarts: watchdog.health.restarts },
+          'analysis stalled; restarting the capture pipeline',
+        );
+        await capture?.restart(reason);
+      },
+      changed: (health) => {
+        if (live.state.analysis.state === 'stalled' && health.state !== 'stalled')
+          log.info({ state: health.state }, 'analysis no longer stalled');
+        live.state.analysis = health;
+        publishTelemetry();
+        broadcast();
+      },
+    });
+    const watchdogTimer = setInterval(() => watchdog.tick(), 1000);
+    parts.add('analysis-watchdog', () => clearInterval(watchdogTimer));
+
     // Capture: frames to analysis and the live session, the recorder's files to their procedures.
     const thumbnails = new AlertThumbnails(db, config.privacyMasks, log.child({ part: 'thumbnails' }));
     capture = startLiveCapture({
@@ -380,6 +382,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         }
       },
       onPreview: (jpeg) => push.preview(jpeg),
+      onAnalysed: () => watchdog.frameAnalysed(),
+      onRunStarted: () => watchdog.sourceStarted(),
       onSourceState: (state, message) => {
         live.state.source.state = state;
         live.state.source.message = message;

@@ -2,6 +2,8 @@
 
 #include <gst/video/video.h>
 
+#include <thread>
+
 #include "bus-watch.h"
 #include "element.h"
 #include "teardown.h"
@@ -95,7 +97,15 @@ Napi::Value Pipeline::Stopped(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Pipeline::SendEos(const Napi::CallbackInfo& info) {
-  if (pipeline_) gst_element_send_event(pipeline_, gst_event_new_eos());
+  if (pipeline_) {
+    // Sent from a thread of its own: a source whose streaming thread is stuck in a driver or a
+    // blocking read holds its stream lock, and sending it an event would wait for ever.
+    GstElement* pipeline = GST_ELEMENT(gst_object_ref(pipeline_));
+    std::thread([pipeline] {
+      gst_element_send_event(pipeline, gst_event_new_eos());
+      gst_object_unref(pipeline);
+    }).detach();
+  }
   return info.Env().Undefined();
 }
 

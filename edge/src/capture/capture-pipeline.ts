@@ -4,7 +4,12 @@ import { type GstPipeline, gst, gstErrorText } from '@gic/shared/media/gst.js';
 import { type CaptureLayout, captureDescription } from './pipeline-description.js';
 import { type ClosedSegment, type Segment, SegmentRecorder } from './segment-recorder.js';
 
-export type CaptureEnd = { kind: 'eos' } | { kind: 'error'; message: string } | { kind: 'stopped' };
+export type CaptureEnd =
+  | { kind: 'eos' }
+  | { kind: 'error'; message: string }
+  | { kind: 'stopped' }
+  /** Ended on purpose to start over (a stalled analysis, say); the next run starts at once. */
+  | { kind: 'restarted'; message: string };
 
 export interface CaptureHandlers {
   /** Called for each sampled frame; the pipeline pulls the next only after it resolves. */

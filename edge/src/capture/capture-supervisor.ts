@@ -91,6 +91,7 @@ export class CaptureSupervisor {
   private recording = true;
   private retryTimer?: NodeJS.Timeout;
   private retryDelayMs?: number;
+  private restartReason?: string;
 
   constructor(
     private readonly layout: SupervisedLayout,
@@ -114,9 +115,16 @@ export class CaptureSupervisor {
     for (;;) {
       const id = randomUUID();
       const run: CaptureRun = { id, segmentPrefix: join(this.recordingsDir, id), frames: 0, segments: 0 };
-      const end = await this.runOnce(run);
+      let end = await this.runOnce(run);
+      const restarted = this.restartReason;
+      this.restartReason = undefined;
+      if (restarted !== undefined && !this.stopping) end = { kind: 'restarted', message: restarted };
       await this.handlers.onRunEnd(run, end).catch(() => {});
       if (this.stopping || end.kind === 'stopped') return { kind: 'stopped' };
+      if (end.kind === 'restarted') {
+        this.handlers.onState('starting', end.message);
+        continue;
+      }
       if (end.kind === 'eos' && source.kind === 'file') {
         if (!source.loop) {
           this.handlers.onState('ended');
@@ -243,6 +251,16 @@ export class CaptureSupervisor {
   /** Changes what the current run's recorder burns out (see RecorderMask). */
   setRecorderMask(svg: string): void {
     this.current?.setRecorderMask(svg);
+  }
+
+  /**
+   * Ends the current run (its segments closed, as at a stop; a source stuck in its driver is left to
+   * its own thread) and starts a new one at once. No-op while no run is going.
+   */
+  async restart(reason: string): Promise<void> {
+    if (!this.current || this.stopping) return;
+    this.restartReason = reason;
+    await this.current.stop();
   }
 
   /** Ends the current run cleanly (the recorder closes its file) and stops retrying. */

@@ -131,11 +131,14 @@ export const inRoomPage = `<!doctype html>
   }
   function render(s) {
     renderAlerts(s.alerts || []);
-    $('source').textContent = s.source.kind + ': ' + s.source.label + ' (' + s.source.state + ')';
+    // A live source whose frames are not being analysed is never shown as live.
+    const stalled = Boolean(s.analysis && s.analysis.state === 'stalled');
+    $('source').textContent = s.source.kind + ': ' + s.source.label + ' (' + (stalled ? 'analysis stalled' : s.source.state) + ')';
     const banner = $('banner');
     const off = s.latest ? s.latest.modelsOff : [];
     const problems = [];
     if (s.source.state === 'no-signal') problems.push('NO SIGNAL: ' + (s.source.message || 'video source lost'));
+    if (stalled) problems.push('ANALYSIS STALLED: ' + s.analysis.message + ' (restart ' + s.analysis.restarts + ')');
     for (const m of off) problems.push('MODEL OFF: ' + m.id + ' - ' + m.reason);
     if (s.disk && s.disk.warning) problems.push('DISK LOW: ' + s.disk.warning);
     if (s.recorder && s.recorder.error) problems.push('RECORDING FAILED: ' + s.recorder.error);

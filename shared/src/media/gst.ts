@@ -38,6 +38,7 @@ export interface GstPipeline {
    */
   stop(): void;
   readonly stopped: boolean;
+  /** Ends the stream, from a thread of its own (a source stuck in its driver cannot hold up the caller). */
   sendEOS(): void;
   /** The named element, the same object each time; undefined if there is none or once stopped. */
   findChild(name: string): GstElement | undefined;
