@@ -4,6 +4,7 @@ import { LiveAnalysisLoop } from '@gic/shared/analysis/live-analysis-loop.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+import { withTimeout } from '@gic/shared/process/with-timeout.js';
 import type { Alert } from '../alerts/alert-tracker.js';
 import type { CaptureEnd } from '../capture/capture-pipeline.js';
 import {
@@ -168,19 +169,12 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       onRunEnd: async (run: CaptureRun, end: CaptureEnd) => {
         // Every frame of the run is analysed (or dropped as stale) before the procedure hears of its
         // end; a model that hangs must not hold the capture (or a shutdown) with it.
-        let timer: NodeJS.Timeout | undefined;
-        const drained = await Promise.race([
-          loop.drain().then(() => true),
-          new Promise<false>((r) => {
-            timer = setTimeout(() => r(false), DRAIN_TIMEOUT_MS);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (!drained)
+        await withTimeout(loop.drain(), DRAIN_TIMEOUT_MS, () => new Error('analysis hangs')).catch(() =>
           log.error(
             { waiting: loop.stats.waiting },
             'analysis did not finish within 10 s of the capture run ending',
-          );
+          ),
+        );
         if (!delivered) return; // the source never delivered video
         delivered = false;
         // A file's end ends its procedure, as does shutting down; a lost source only if it stays lost;

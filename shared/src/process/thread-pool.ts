@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { withTimeout } from './with-timeout.js';
 
 /** libuv's default number of worker threads. */
 const DEFAULT_SIZE = 4;
@@ -24,19 +25,10 @@ export function threadPoolSize(env: Record<string, string | undefined> = process
  */
 export async function probeThreadPool(timeoutMs = 2000): Promise<number> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      access(process.execPath),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the libuv thread pool did not answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(
+    access(process.execPath),
+    timeoutMs,
+    () => new Error(`the libuv thread pool did not answer within ${timeoutMs} ms`),
+  );
   return +(performance.now() - started).toFixed(2);
 }
