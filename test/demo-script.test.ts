@@ -102,6 +102,7 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     const hubStops = stops(join(dir, 'demo/hub.log'));
     expect(edgeStops.map((s) => s.part)).toEqual([
       'capture',
+      'analysis-watchdog',
       'sync',
       'enrolment',
       'live-push',

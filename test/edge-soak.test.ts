@@ -39,7 +39,18 @@ describe('an edge that rebuilds its capture pipeline again and again', () => {
           async () => (runsEnded(edge.logs) >= runs ? true : undefined),
           180_000,
         );
-        return procStats(edge.child.pid!);
+        // The least over two seconds: a pipeline being torn down that instant holds its descriptors
+        // and threads for a moment (on a busy machine, a little longer).
+        const samples: ProcStats[] = [];
+        for (let i = 0; i < 8; i++) {
+          samples.push(procStats(edge.child.pid!));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        return {
+          fds: Math.min(...samples.map((x) => x.fds)),
+          threads: Math.min(...samples.map((x) => x.threads)),
+          rssMiB: Math.min(...samples.map((x) => x.rssMiB)),
+        };
       };
       const warm = await statsAfter(10);
       const end = await statsAfter(40);
