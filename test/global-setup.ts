@@ -15,13 +15,18 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * As root, where the hub installs PostgreSQL's binaries for the postgres user: kept between runs in
+ * the temporary folder rather than the hub's default (/var/lib/gic/postgresql).
+ */
+const testSystemDir = join(tmpdir(), 'gic-test-postgresql');
+
 /** One embedded PostgreSQL for the whole run; each test file clones a migrated template from it. */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'gic-test-pg-'));
-  chmodSync(dir, 0o711); // the server runs as user postgres when tests run as root
+  chmodSync(dir, 0o711); // as root the server runs as postgres, which keeps its data here then
   const pg = await startEmbeddedPostgres(
-    join(dir, 'postgres'),
-    await freePort(),
+    { baseDir: join(dir, 'postgres'), port: await freePort(), systemDir: testSystemDir },
     createLogger('test-pg', 'warn'),
   );
   const admin = createDatabase(pg.url);
