@@ -187,9 +187,9 @@ export function startServer(
       const problem = lastProblem(output);
       const remedy = brokenProgram(code, output)
         ? BIN_REMEDY
-        : /already in use/i.test(problem)
+        : /already in use/i.test(output)
           ? `stop what uses port ${port}, or set GIC_EMBEDDED_PG_PORT to a free port`
-          : /incompatible|initialized by PostgreSQL version/i.test(problem)
+          : /incompatible|initialized by PostgreSQL version/i.test(output)
             ? `its data in ${dataDir} was made by another PostgreSQL version: use the binaries that made it (GIC_EMBEDDED_PG_BIN_DIR), or move that folder away to start a new database`
             : `check ${dataDir} (it must belong to the user the server runs as, mode 0700), or set DATABASE_URL`;
       reject(
