@@ -29,7 +29,10 @@ async function startDemo(env: Record<string, string>): Promise<Run> {
   child.stderr!.on('data', (d) => {
     output += d;
   });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  child.on('error', (err) => {
+    output += `demo.mjs could not be started: ${err.message}\n`;
+  });
   const waitFor = async (text: string, timeoutMs = 60_000) => {
     const end = Date.now() + timeoutMs;
     while (!output.includes(text)) {

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
+import { reportErrors } from './processes.js';
 import { createTestDatabase } from './test-database.js';
 
 const root = join(import.meta.dirname, '..');
@@ -28,7 +29,7 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
       env: { ...process.env, ...env, ...extra },
       stdio: 'ignore',
     });
-    return child;
+    return reportErrors(child, 'edge');
   };
 
   beforeAll(async () => {
