@@ -129,6 +129,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const push = new LivePush();
     const snapshot = () => ({
       ...live.state,
+      recorded: live.state.procedure?.endedAt ? recordings.summary(live.state.procedure.id) : null,
       sync: {
         ...(publisher?.state() ?? {
           connected: false,
@@ -181,6 +182,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         thumbnail: (id) => thumbnails.get(id),
       },
       procedures: {
+        unavailable: () =>
+          live.state.source.state === 'ended'
+            ? 'the video source has ended: there is nothing to analyse'
+            : undefined,
         current: () => controller.current,
         start: (by) => liveSession.startProcedure(by),
         end: (by) => liveSession.endProcedure(by),
