@@ -132,7 +132,7 @@ export function isWildcard(host: string): boolean {
 }
 
 /** The address this process reaches one of its own listeners by. */
-function localHost(listenHost: string): string {
+export function localHost(listenHost: string): string {
   if (host6(listenHost) === '::') return '::1';
   return isWildcard(listenHost) ? '127.0.0.1' : listenHost;
 }

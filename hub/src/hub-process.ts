@@ -10,7 +10,7 @@ import { loopbackWarnings } from './advertised-urls.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
 import { type BrokerHandle, startEmbeddedBroker } from './broker/embedded-broker.js';
-import { type HubConfig, urlHost } from './config.js';
+import { type HubConfig, localHost, urlHost } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
@@ -168,7 +168,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       log,
     );
     parts.add('http', () => http.close());
-    const httpUrl = `http://${urlHost(config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host)}:${http.port}`;
+    const httpUrl = `http://${urlHost(localHost(config.http.host))}:${http.port}`;
     log.info({ url: httpUrl, devicesUse: config.http.publicUrl, roles: [...roles] }, 'hub started');
     return { db, databaseUrl, store, httpUrl, mqttUrl: config.mqtt.url, ...(admin ? { admin } : {}), stop };
   } catch (err) {

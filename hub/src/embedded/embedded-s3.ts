@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import S3rver from 's3rver';
-import { urlHost } from '../config.js';
+import { localHost, urlHost } from '../config.js';
 
 export interface EmbeddedS3Handle {
   /** Where this process reaches it. */
@@ -42,9 +42,8 @@ export async function startEmbeddedS3(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
-  const local = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
   return {
-    endpoint: `http://${urlHost(local)}:${port}`,
+    endpoint: `http://${urlHost(localHost(listen.host))}:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
