@@ -34,6 +34,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Ubuntu's apt `chromium` is a stub that needs snapd; the browser tests need one that runs.
+if [ "$purpose" = test ] && ! /usr/bin/chromium --version >/dev/null 2>&1; then
+  echo "setup: /usr/bin/chromium does not run (on Ubuntu the apt package is a stub that needs snapd): the browser tests need a Chromium that runs without snap at /usr/bin/chromium (Debian's build, say)" >&2
+  exit 1
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (compiles native addons; a minute or two the first time)"
