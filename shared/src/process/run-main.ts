@@ -27,6 +27,9 @@ export async function runMain<C extends { logLevel: string }, R extends { stop()
     }
     throw err;
   }
+  // A reader of our output that went away (a closed pipe) must not end the process: the log is lost,
+  // the work goes on.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
   const log = createLogger(options.name, config.logLevel);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   let running: R | undefined;
