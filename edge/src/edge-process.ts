@@ -9,6 +9,7 @@ import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
+import { startPart } from '@gic/shared/process/start-error.js';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
@@ -69,10 +70,15 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   const parts = new Lifecycle(log);
   const stop = () => parts.stop();
   try {
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const recordingsDir = join(config.dataDir, 'recordings');
-    mkdirSync(recordingsDir, { recursive: true });
-    const db = openEdgeDatabase(join(config.dataDir, 'edge.db'));
+    const db = await startPart(
+      'the local store',
+      `check that ${config.dataDir} can be written, or set GIC_EDGE_DATA_DIR`,
+      () => {
+        mkdirSync(recordingsDir, { recursive: true, mode: 0o700 });
+        return openEdgeDatabase(join(config.dataDir, 'edge.db'));
+      },
+    );
     parts.add('sqlite', () => void db.close());
     const outbox = new SqliteOutbox(db);
     const procedures = new ProcedureLog(db, outbox);
