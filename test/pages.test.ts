@@ -265,12 +265,18 @@ describe('the web pages in a browser', () => {
       );
       const recorded = await text(page, '#ended-recorded');
       const m =
-        /^Procedure \d\d:\d\d, (\d+) frames; video: 1 segment\(s\), (\d+\.\d) MB, verified at the hub\.$/.exec(
+        /^Procedure \d\d:\d\d, (\d+) frames; video: 1 segment\(s\), (\d+(?:\.\d)?) (kB|MB), verified at the hub\.$/.exec(
           recorded,
         );
       expect(m, recorded).not.toBeNull();
       expect(Number(m![1])).toBe(edgeProcedure().frame_count);
-      expect(Number(m![2])).toBeGreaterThan(0);
+      const { bytes } = edge.db
+        .prepare('SELECT sum(size_bytes) AS bytes FROM recordings WHERE procedure_id = ?')
+        .get(edgeProcedure().id) as { bytes: number };
+      expect(bytes).toBeGreaterThan(0);
+      expect(`${m![2]} ${m![3]}`).toBe(
+        bytes < 1e6 ? `${Math.ceil(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`,
+      );
 
       // The picture is the clip's last frame, not a black box.
       expect(await page.getAttribute('#preview', 'src')).toMatch(/^\/api\/v1\/realtime\/preview\.jpg\?\d+$/);

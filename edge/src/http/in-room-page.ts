@@ -189,6 +189,7 @@ export const inRoomPage = `<!doctype html>
   // A source that has ended (a file played to its end): its last frame stays, with what was recorded.
   let showingLast = false;
   const RECORDED = { none: 'no video recorded', recording: 'being written', sealed: 'sealed, waiting to upload', uploading: 'uploading to the hub', verified: 'verified at the hub', failed: 'FAILED (see the box log)' };
+  const size = (bytes) => bytes < 1e6 ? Math.ceil(bytes / 1e3) + ' kB' : (bytes / 1e6).toFixed(1) + ' MB';
   function renderEnded(s, ended) {
     $('view-box').classList.toggle('ended', ended);
     $('ended').hidden = !ended;
@@ -199,7 +200,7 @@ export const inRoomPage = `<!doctype html>
     const r = s.recorded;
     $('ended-recorded').textContent = !p ? 'No procedure was recorded.'
       : 'Procedure ' + fmt((new Date(p.endedAt || Date.now()) - new Date(p.startedAt)) / 1000) + ', ' + p.frames + ' frames' +
-        (r ? '; video: ' + r.segments + ' segment(s), ' + (r.bytes / 1e6).toFixed(1) + ' MB, ' + RECORDED[r.state] : '') + '.';
+        (r ? '; video: ' + r.segments + ' segment(s), ' + size(r.bytes) + ', ' + RECORDED[r.state] : '') + '.';
   }
   $('preview').onerror = () => { if (showingLast) $('preview').style.visibility = 'hidden'; };
   $('cecum').onclick = () => post('/api/v1/procedures/current/landmarks', { landmark: 'cecum', by: actor() });
