@@ -33,14 +33,15 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=better-sqlite3
 
 # Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
-# .npmrc carries onnxruntime-node-install=skip: the hub runs no models, so no CUDA provider.
+# The hub runs no models, so no CUDA provider: package.json's allowScripts denies onnxruntime-node's
+# download, and ONNXRUNTIME_NODE_INSTALL=skip does the same under an npm that ignores allowScripts.
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
 COPY provisioning/package.json provisioning/
 COPY hub/package.json hub/
 COPY edge/package.json edge/
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 
 # Sources only (never a host dist/ or node_modules/), then the project-reference build.
 COPY tsconfig.base.json tsconfig.json ./

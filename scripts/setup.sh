@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose="${1:-demo}"
 
+# First, in a second: can the folders work at all? Said now, not after the install.
+bash scripts/preflight.sh
+
 packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
-  gstreamer1.0-x fonts-dejavu-core python3 make g++
+  gstreamer1.0-x fonts-dejavu-core python3 make g++ curl jq
 )
 # Tests also need: a browser, Mosquitto, a test RTSP camera (GStreamer's RTSP server from Python), and
 # cjpeg + exiftool to make camera-like JPEG photos with EXIF.
@@ -33,10 +36,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Ubuntu's apt `chromium` is a stub that needs snapd; the browser tests need one that runs.
+if [ "$purpose" = test ] && ! /usr/bin/chromium --version >/dev/null 2>&1; then
+  echo "setup: /usr/bin/chromium does not run (on Ubuntu the apt package is a stub that needs snapd): the browser tests need a Chromium that runs without snap at /usr/bin/chromium (Debian's build, say)" >&2
+  exit 1
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (compiles native addons; a minute or two the first time)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's install script would fetch its CUDA provider from NuGet. package.json's
+  # allowScripts denies that script (npm 11 and later); npm 10 ignores allowScripts, so say it here too.
+  ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}" npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # The project's GStreamer binding (shared/native): npm ci builds it; rebuilt here when its sources

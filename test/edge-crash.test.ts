@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
+import { reportErrors } from './processes.js';
 import { createTestDatabase } from './test-database.js';
 
 const root = join(import.meta.dirname, '..');
@@ -28,7 +29,7 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
       env: { ...process.env, ...env, ...extra },
       stdio: 'ignore',
     });
-    return child;
+    return reportErrors(child, 'edge');
   };
 
   beforeAll(async () => {
@@ -79,7 +80,11 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
     // Three runs killed part-way, each after some analyses have reached the hub.
     for (let i = 0; i < 3; i++) {
       const before = await hubFrames();
-      const edge = startEdgeProcess(i === 0 ? { GIC_ENROLMENT_TOKEN: token } : {});
+      // Looping, so that however slowly the hub catches up, the clip cannot end before the kill.
+      const edge = startEdgeProcess({
+        GIC_SOURCE_LOOP: 'true',
+        ...(i === 0 ? { GIC_ENROLMENT_TOKEN: token } : {}),
+      });
       await until('2.5 s of analyses to arrive', async () =>
         (await hubFrames()) > before + 12 ? true : undefined,
       );
@@ -87,7 +92,7 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
       edge.kill('SIGKILL');
       await new Promise((r) => edge.once('exit', r));
     }
-    // The fourth run is left to finish the clip and sync everything.
+    // The fourth run (not looping) is left to finish the clip and sync everything.
     const last = startEdgeProcess();
     const local = new Database(join(dir, 'edge/edge.db'), { readonly: true, fileMustExist: true });
     try {

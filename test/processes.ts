@@ -10,16 +10,31 @@ const root = join(import.meta.dirname, '..');
  * Its output goes to the test's stderr only when GIC_TEST_CHILD_LOGS is set.
  */
 export function spawnMain(entry: 'hub' | 'edge', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(root, entry, 'dist/main.js')], {
+  const child = spawn(process.execPath, [join(root, entry, 'dist/main.js')], {
     env: { ...process.env, GIC_LOG_LEVEL: 'warn', ...env },
     stdio: process.env.GIC_TEST_CHILD_LOGS ? ['ignore', 'inherit', 'inherit'] : 'ignore',
   });
+  return reportErrors(child, entry);
 }
 
-/** Resolves once the child has exited (at once if it already has). */
+/**
+ * Reports a child's 'error' (it could not be started, or a signal could not be sent) rather than
+ * letting it end the test process; a child that never started has a negative exit code (-errno).
+ */
+export function reportErrors(child: ChildProcess, name: string): ChildProcess {
+  child.on('error', (err) => process.stderr.write(`${name}: ${err.message}\n`));
+  return child;
+}
+
+/** Resolves once the child has exited, or failed to start (at once if it already has). */
 export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => {
+      if (child.exitCode !== null) resolve(); // never started: no 'exit' comes
+    });
+  });
 }
 
 /** Kills the child with `signal` and waits for it to be gone. */

@@ -5,10 +5,11 @@ import { basename, join } from 'node:path';
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
+import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
-import { type ServerType, serve } from '@hono/node-server';
+import { startPart } from '@gic/shared/process/start-error.js';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
@@ -71,10 +72,15 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   const parts = new Lifecycle(log);
   const stop = () => parts.stop();
   try {
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const recordingsDir = join(config.dataDir, 'recordings');
-    mkdirSync(recordingsDir, { recursive: true });
-    const db = openEdgeDatabase(join(config.dataDir, 'edge.db'));
+    const db = await startPart(
+      'the local store',
+      `check that ${config.dataDir} can be written, or set GIC_EDGE_DATA_DIR`,
+      () => {
+        mkdirSync(recordingsDir, { recursive: true, mode: 0o700 });
+        return openEdgeDatabase(join(config.dataDir, 'edge.db'));
+      },
+    );
     parts.add('sqlite', () => void db.close());
     const outbox = new SqliteOutbox(db);
     const procedures = new ProcedureLog(db, outbox);
@@ -131,6 +137,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const push = new LivePush();
     const snapshot = () => ({
       ...live.state,
+      recorded: live.state.procedure?.endedAt ? recordings.summary(live.state.procedure.id) : null,
       sync: {
         ...(publisher?.state() ?? {
           connected: false,
@@ -183,6 +190,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         thumbnail: (id) => thumbnails.get(id),
       },
       procedures: {
+        unavailable: () =>
+          live.state.source.state === 'ended'
+            ? 'the video source has ended: there is nothing to analyse'
+            : undefined,
         current: () => controller.current,
         start: (by) => liveSession.startProcedure(by),
         end: (by) => liveSession.endProcedure(by),
@@ -220,16 +231,20 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         return s.bavail * s.bsize;
       },
     });
-    const server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () =>
-        resolve(s),
-      );
-      s.once('error', reject);
-    });
-    push.attach(server as Server, snapshot);
+    const http = await listenHttp(
+      app.fetch,
+      {
+        host: config.http.host,
+        port: config.http.port,
+        hostSetting: 'GIC_EDGE_HOST',
+        portSetting: 'GIC_EDGE_PORT',
+      },
+      log,
+    );
+    push.attach(http.server as Server, snapshot);
     parts.add('http', async () => {
       await push.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await http.close();
     });
     // Telemetry to the hub every 15 s, and at once when the disk or the recorder changes state.
     const publishTelemetry = () =>
@@ -261,8 +276,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(broadcast, 1000);
     parts.add('live-push', () => clearInterval(heartbeat));
-    const address = server.address();
-    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
+    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${http.port}`;
 
     // Enrolment and sync: in the background, retried, so capture never waits for the network.
     const syncAbort = new AbortController();

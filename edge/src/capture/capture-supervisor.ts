@@ -38,6 +38,8 @@ export interface SupervisorHandlers {
   onPreview?(jpeg: Buffer): void;
   /** A problem the run lives through (a damaged frame the decoder skipped, say), or a handler that threw. */
   onWarning?(run: CaptureRun, message: string): void;
+  /** A retry was scheduled `delayMs` from now: of the lost source, or of the failed recorder (the backoff). */
+  onRetryScheduled?(what: 'source' | 'recorder', delayMs: number): void;
 }
 
 export interface SupervisorOptions {
@@ -136,6 +138,7 @@ export class CaptureSupervisor {
         end.kind === 'error' ? end.message : `${sourceName(source)} stopped sending video (end of stream)`;
       this.handlers.onState('no-signal', message);
       if (run.frames > 0) delay = min;
+      this.handlers.onRetryScheduled?.('source', delay);
       await this.sleep(delay);
       delay = Math.min(max, delay * 2);
       if (this.stopping) return { kind: 'stopped' };
@@ -216,6 +219,7 @@ export class CaptureSupervisor {
     if (first <= 0) return;
     const retryMs = this.retryDelayMs ?? first;
     this.retryDelayMs = Math.min(max, retryMs * 2);
+    this.handlers.onRetryScheduled?.('recorder', retryMs);
     this.retryTimer = setTimeout(() => {
       if (this.recording && this.current === pipeline) void pipeline.setRecording(true);
     }, retryMs);

@@ -4,6 +4,7 @@ import type { Alert } from '../alerts/alert-tracker.js';
 import type { SourceState } from '../capture/capture-supervisor.js';
 import type { OpenProcedure } from '../procedures/procedure-controller.js';
 import type { DiskReport } from '../upload/disk-watch.js';
+import type { RecordingSummary } from '../upload/recordings-store.js';
 import type { AnalysisHealth } from './analysis-watchdog.js';
 
 /** A finding that alerted, as the screen lists it (its thumbnail is served by id). */
@@ -43,6 +44,8 @@ export interface LiveState {
   recorder: { recording: boolean; error?: string };
   /** Live analysis: running, idle (no live source) or stalled (see AnalysisWatchdog). */
   analysis: AnalysisHealth;
+  /** Once the shown procedure has ended: what was recorded of it, and how far its upload is. */
+  recorded?: RecordingSummary | null;
 }
 
 /** Keeps the live state and a rolling analysis rate. */
