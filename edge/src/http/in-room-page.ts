@@ -1,3 +1,5 @@
+import { privacyPanelHtml, privacyPanelScript } from './privacy-panel.js';
+
 /**
  * The in-room screen for a second monitor: large type readable across the room, the live analysis
  * (quality, masked text regions drawn on a frame-shaped canvas, models on and off), procedure timer
@@ -93,6 +95,7 @@ export const inRoomPage = `<!doctype html>
     <dt>Hub sync</dt><dd id="sync">-</dd>
   </dl>
 </section>
+${privacyPanelHtml}
 <script>
   const $ = (id) => document.getElementById(id);
   const view = $('view').getContext('2d');
@@ -249,5 +252,6 @@ export const inRoomPage = `<!doctype html>
     lastState = state;
   }, 1000);
 </script>
+${privacyPanelScript}
 </body>
 </html>`;
