@@ -5,7 +5,7 @@ import { assessQuality, defaultQualityThresholds, type QualityThresholds } from 
 import { colourGrid } from './privacy/colour-grid.js';
 import { estimateFieldOfView, type FieldOfViewEstimate } from './privacy/field-of-view.js';
 import { judgeInBodyColour } from './privacy/in-body.js';
-import { boxShareInside } from './privacy/polygon.js';
+import { boxShareInside, insidePolygon } from './privacy/polygon.js';
 import { growTextLine, joinTextLines } from './privacy/text-lines.js';
 import type { TextRecogniser } from './privacy/text-recogniser.js';
 
@@ -110,7 +110,7 @@ export class FrameAnalyzer {
   /**
    * Analyses frames together, one analysis each, in order, equal to analysing them one by one: the
    * picture (field of view) and image quality for each; text and faces on all; polyps on those whose
-   * picture looks like the inside of the body. A frame with a face is never in the body. Text lines
+   * picture looks like the inside of the body. A frame with a face in its picture is never in the body. Text lines
    * inside the picture are masked only when the recogniser reads characters in them. `latencyMs` of
    * each analysis is the whole batch's time. Throws a RangeError for a frame whose buffer cannot hold
    * its picture.
@@ -141,8 +141,13 @@ export class FrameAnalyzer {
     );
     const latencyMs = +(performance.now() - started).toFixed(2);
     return frames.map((frame, i) => {
-      const inBody = colour[i]!.inBody && faces[i]!.length === 0;
       const picture = pictures[i];
+      // A scope inside the body never sees a face: one in the picture means the view is of the room.
+      // (One outside it, a tower's picture-in-picture say, is masked as a face and no more.)
+      const faceInPicture = faces[i]!.some(
+        (f) => !picture || insidePolygon(picture.polygon, { x: f.x + f.w / 2, y: f.y + f.h / 2 }),
+      );
+      const inBody = colour[i]!.inBody && !faceInPicture;
       return {
         frameIndex: frame.index,
         ptsMs: frame.ptsMs,

@@ -75,16 +75,16 @@ export function planPasses(width: number, height: number, scale: TextDetectionSc
   }
   const s = Math.min(1, Math.max(scale.minScale, scale.maxSide / Math.max(width, height)));
   // Tiles of at most maxSide detector px, overlapping by TILE_OVERLAP, spread evenly over the frame.
-  const tile = scale.maxSide / s;
+  const tile = Math.floor(scale.maxSide / s);
   const overlap = TILE_OVERLAP / s;
   const cuts = (length: number) => {
     if (length <= tile) return [[0, length]] as [number, number][];
     const n = Math.ceil((length - overlap) / (tile - overlap));
     const step = (length - tile) / (n - 1);
-    return Array.from(
-      { length: n },
-      (_, i) => [Math.round(i * step), Math.round(i * step + tile)] as [number, number],
-    );
+    return Array.from({ length: n }, (_, i) => {
+      const start = Math.round(i * step);
+      return [start, start + tile] as [number, number];
+    });
   };
   const passes: DetectionPass[] = [];
   for (const [y0, y1] of cuts(height)) {

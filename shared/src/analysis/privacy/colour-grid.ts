@@ -14,6 +14,8 @@ export interface ColourGrid {
   b: Uint8Array;
   /** BT.601 luma. */
   luma: Uint8Array;
+  /** The darkest of the cell's four samples' luma: a cell bright all through lies inside a bright region. */
+  lumaMin: Uint8Array;
 }
 
 /**
@@ -35,12 +37,14 @@ export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
     g: new Uint8Array(size),
     b: new Uint8Array(size),
     luma: new Uint8Array(size),
+    lumaMin: new Uint8Array(size),
   };
   for (let gy = 0; gy < rows; gy++) {
     for (let gx = 0; gx < n; gx++) {
       let r = 0;
       let g = 0;
       let b = 0;
+      let darkest = 255;
       for (const fy of [0.25, 0.75]) {
         const y = Math.min(height - 1, Math.floor((gy + fy) * cell));
         for (const fx of [0.25, 0.75]) {
@@ -48,6 +52,7 @@ export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
           r += data[p]!;
           g += data[p + 1]!;
           b += data[p + 2]!;
+          darkest = Math.min(darkest, (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) >> 8);
         }
       }
       const i = gy * n + gx;
@@ -55,6 +60,7 @@ export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
       grid.g[i] = g >> 2;
       grid.b[i] = b >> 2;
       grid.luma[i] = (77 * grid.r[i]! + 150 * grid.g[i]! + 29 * grid.b[i]!) >> 8;
+      grid.lumaMin[i] = darkest;
     }
   }
   return grid;

@@ -125,10 +125,12 @@ function largestComponent(mask: Uint8Array, cols: number, rows: number): { cells
  * border centred on it, is not `bordered` and is given as the whole frame.
  */
 export function estimateFieldOfView(grid: ColourGrid): FieldOfViewEstimate | undefined {
-  const { cols, rows, luma } = grid;
+  const { cols, rows, luma, lumaMin } = grid;
   const n = cols * rows;
+  // Bright all through: the centre of such a cell lies inside the picture, so the outline drawn
+  // through those centres never reaches over its edge.
   const bright = new Uint8Array(n);
-  for (let i = 0; i < n; i++) bright[i] = luma[i]! > BORDER_LUMA ? 1 : 0;
+  for (let i = 0; i < n; i++) bright[i] = lumaMin[i]! > BORDER_LUMA ? 1 : 0;
   const opened = morph(morph(bright, cols, rows, OPEN_RADIUS, false, 1), cols, rows, OPEN_RADIUS, true, 0);
   const { cells, size } = largestComponent(opened, cols, rows);
   if (size < MIN_PICTURE * n) return undefined;
@@ -164,7 +166,15 @@ export function estimateFieldOfView(grid: ColourGrid): FieldOfViewEstimate | und
   const sorted = [...centres].sort((a, b) => a - b);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
   const spread = sorted.reduce((worst, c) => Math.max(worst, Math.abs(c - mid)), 0) / cols;
-  if (outsideDark < BORDER_DARK_SHARE * (n - filled) || spread > MAX_CENTRE_SPREAD) return whole();
+  // A tower's border surrounds its picture: it touches opposite edges of the frame both or neither
+  // (a lit room beside a dark doorway touches one).
+  const rowsUsed = spans.map((s, y) => (s ? y : -1)).filter((y) => y >= 0);
+  const minX = Math.min(...spans.filter((s) => s !== undefined).map((s) => s[0]));
+  const maxX = Math.max(...spans.filter((s) => s !== undefined).map((s) => s[1]));
+  const lopsided =
+    (minX === 0) !== (maxX === cols - 1) || (rowsUsed[0] === 0) !== (rowsUsed.at(-1) === rows - 1);
+  if (outsideDark < BORDER_DARK_SHARE * (n - filled) || spread > MAX_CENTRE_SPREAD || lopsided)
+    return whole();
   // The outline runs through the centres of the outermost cells: half a cell inside the picture's edge.
   const left: Point[] = [];
   const right: Point[] = [];

@@ -9,7 +9,7 @@ import type { ColourGrid } from './colour-grid.js';
 export interface InBodyThresholds {
   /** Red over the mean of green and blue, summed over the picture. */
   redRatio: number;
-  /** Share of the picture's lit cells whose hue is red (red well above green and blue). */
+  /** Share of the picture's lit cells whose hue is red (not orange, not skin) and saturated. */
   redShare: number;
   /** Green over red, summed over the picture: at most this. */
   greenOverRed: number;
@@ -23,6 +23,9 @@ const DARK = 26;
 /** A cell this bright and this grey is a specular highlight, not mucosa. */
 const SPECULAR_LUMA = 200;
 const SPECULAR_CHROMA = 0.18;
+/** Hue limits of red, as (green - blue) / (max - min): 1/3 is 20 degrees towards orange, 1/2 is 30 towards pink. */
+const RED_HUE_ORANGE = 1 / 3;
+const RED_HUE_PINK = 1 / 2;
 /** Fewest lit cells, as a share of the picture, for any judgement at all. */
 const MIN_LIT = 0.25;
 
@@ -66,8 +69,11 @@ export function judgeInBodyColour(
     r += cr;
     g += cg;
     b += cb;
-    // Red hue: red the largest by a margin, whether it leans to orange (green) or to pink (blue).
-    if (cr >= 1.25 * Math.max(cg, cb) && chroma >= 0.2) red++;
+    // Red hue: red the largest, within 20 degrees towards orange (skin and warm walls lie beyond, at
+    // 21-30) and 30 towards pink; and saturated.
+    const spread = max - Math.min(cr, cg, cb);
+    if (cr === max && chroma >= 0.2 && cg - cb <= RED_HUE_ORANGE * spread && cb - cg <= RED_HUE_PINK * spread)
+      red++;
   }
   const redRatio = r / Math.max(1, (g + b) / 2);
   const redShare = lit > 0 ? red / lit : 0;
