@@ -186,7 +186,7 @@ describe('loadFaceDetector (BlazeFace front, the real model)', () => {
       [1279, 719],
       [640, 360],
       [1000, 100],
-    ]) {
+    ] as const) {
       expect(small.some((t) => x >= t.x0 && x < t.x0 + 360 && y >= t.y0 && y < t.y0 + 360)).toBe(true);
     }
   });
