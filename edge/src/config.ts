@@ -47,8 +47,9 @@ const sizeVar = z.string().transform((value, ctx) => {
 /**
  * Parts of the de-identification that can be switched off to measure what each one does (the
  * privacy bench and tests); never in a room. `resolution`: the text detector sees the frame stretched
- * into 512x288 and its boxes are masked as found, not as whole lines; `layout`: no learned layout;
- * `recogniser`: every text box inside the picture is masked, text or not.
+ * into 512x288 and its boxes are masked as found, not as whole lines; `layout`: no learned layout, and
+ * text masked only in the analyses that find it (no holding on); `recogniser`: every text box inside
+ * the picture is masked, text or not.
  */
 export const PRIVACY_LAYERS = ['resolution', 'layout', 'recogniser'] as const;
 export type PrivacyLayer = (typeof PRIVACY_LAYERS)[number];

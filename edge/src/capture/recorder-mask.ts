@@ -7,7 +7,7 @@ import {
   type PrivacyMode,
 } from '@gic/shared/analysis/privacy/privacy-mask.js';
 import type { Box, FrameAnalysis } from '@gic/shared/messages/events.js';
-import { STICKY_FACE_MS, StickyRegions } from './sticky-regions.js';
+import { STICKY_FACE_MS, STICKY_TEXT_MS, StickyRegions } from './sticky-regions.js';
 
 /**
  * How far the recorder runs behind the tee, so that a decision can reach frames before they are masked
@@ -27,6 +27,12 @@ export interface RecorderMaskOptions {
   layout: () => Box[];
   /** Start with the whole frame masked until the first frames show the inside of the body. */
   startMasked?: boolean;
+  /**
+   * Keep text regions masked for a while after they were last found (default). Off only with the
+   * layout layer off (GIC_PRIVACY_LAYERS_OFF=layout), to measure what persistence buys: then a region
+   * is masked only while each analysis keeps finding it.
+   */
+  holdText?: boolean;
 }
 
 /**
@@ -42,13 +48,14 @@ export interface RecorderMaskOptions {
 export class RecorderMask {
   private full: boolean;
   private inBodySinceMs: number | undefined;
-  private readonly text = new StickyRegions();
+  private readonly text: StickyRegions;
   private readonly faces = new StickyRegions(STICKY_FACE_MS, 0);
   private readonly picture = new FieldOfViewTracker();
   private current: string;
 
   constructor(private readonly options: RecorderMaskOptions) {
     this.full = options.startMasked ?? true;
+    this.text = new StickyRegions(options.holdText === false ? 0 : STICKY_TEXT_MS);
     this.current = maskSvg(this.mask);
   }
 

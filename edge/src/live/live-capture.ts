@@ -74,6 +74,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       mode: deps.privacyMode,
       configured: deps.layout.masks,
       layout: () => deps.maskLayout.masking,
+      holdText: deps.maskLayout.enabled,
     });
   let recorderMask = newRecorderMask();
   // A learned or edited layout reaches the recorder at once.

@@ -31,6 +31,8 @@ const MIN_PICTURE = 0.04;
 const BORDER_DARK_SHARE = 0.85;
 /** A bordered picture is centred on one vertical axis: row centres stray at most this share of the width. */
 const MAX_CENTRE_SPREAD = 0.04;
+/** ...in all but this share of its rows (text touching the picture pulls a few rows aside). */
+const MAX_OFF_AXIS = 0.15;
 /** A picture covering more than this share of the frame fills it. */
 const FULL_FRAME_SHARE = 0.95;
 
@@ -165,7 +167,8 @@ export function estimateFieldOfView(grid: ColourGrid): FieldOfViewEstimate | und
   const centres = spans.filter((s) => s !== undefined).map(([a, b]) => (a + b + 1) / 2);
   const sorted = [...centres].sort((a, b) => a - b);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
-  const spread = sorted.reduce((worst, c) => Math.max(worst, Math.abs(c - mid)), 0) / cols;
+  // Rows pulled off the axis by a banner touching the picture are few; a scene that is not a picture has many.
+  const offAxis = centres.filter((c) => Math.abs(c - mid) > MAX_CENTRE_SPREAD * cols).length / centres.length;
   // A tower's border surrounds its picture: it touches opposite edges of the frame both or neither
   // (a lit room beside a dark doorway touches one).
   const rowsUsed = spans.map((s, y) => (s ? y : -1)).filter((y) => y >= 0);
@@ -173,8 +176,7 @@ export function estimateFieldOfView(grid: ColourGrid): FieldOfViewEstimate | und
   const maxX = Math.max(...spans.filter((s) => s !== undefined).map((s) => s[1]));
   const lopsided =
     (minX === 0) !== (maxX === cols - 1) || (rowsUsed[0] === 0) !== (rowsUsed.at(-1) === rows - 1);
-  if (outsideDark < BORDER_DARK_SHARE * (n - filled) || spread > MAX_CENTRE_SPREAD || lopsided)
-    return whole();
+  if (outsideDark < BORDER_DARK_SHARE * (n - filled) || offAxis > MAX_OFF_AXIS || lopsided) return whole();
   // The outline runs through the centres of the outermost cells: half a cell inside the picture's edge.
   const left: Point[] = [];
   const right: Point[] = [];

@@ -102,11 +102,56 @@ export async function loadTextRecogniser(
   const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred);
   const H = input.height;
   const bgr = input.colorOrder === 'BGR';
+  type Crop = { x0: number; y0: number; w: number; h: number; width: number };
+  /** Reads crops of similar width in one run, padded to the widest. */
+  const readBatch = async (frame: RgbFrame, crops: Crop[]): Promise<Reading[]> => {
+    const W = Math.max(...crops.map((c) => c.width));
+    const plane = H * W;
+    // Padding is 0 after normalisation (mid grey), as the recogniser was trained.
+    const data = new Float32Array(crops.length * 3 * plane);
+    crops.forEach((c, n) => {
+      for (let y = 0; y < H; y++) {
+        const sy = Math.min(frame.height - 1, c.y0 + Math.floor(((y + 0.5) * c.h) / H));
+        for (let x = 0; x < c.width; x++) {
+          const sx = Math.min(frame.width - 1, c.x0 + Math.floor(((x + 0.5) * c.w) / c.width));
+          const p = sy * frame.stride + sx * 3;
+          for (let ch = 0; ch < 3; ch++) {
+            const v = frame.data[p + (bgr ? 2 - ch : ch)]! / 255;
+            data[n * 3 * plane + ch * plane + y * W + x] =
+              (v - input.mean[ch as 0 | 1 | 2]) / input.std[ch as 0 | 1 | 2];
+          }
+        }
+      }
+    });
+    const result = await session.run({
+      [input.name]: new ort.Tensor('float32', data, [crops.length, 3, H, W]),
+    });
+    const out = result[output.name];
+    if (!out) throw new Error(`model ${id} has no output ${output.name}`);
+    const [n, steps, classes] = out.dims as [number, number, number];
+    if (n !== crops.length || classes !== charset.length + 1) {
+      throw new Error(
+        `model ${id}: output dims [${out.dims}] do not fit ${crops.length} crops and ${charset.length} characters`,
+      );
+    }
+    const probs = out.data as Float32Array;
+    return crops.map((crop, i) => {
+      // A crop narrower than the batch's widest reads padding at its end: only its own steps count.
+      const own = Math.max(1, Math.ceil((steps * crop.width) / W));
+      const { chars, confidences } = decodeCtc(
+        probs.subarray(i * steps * classes, (i * steps + own) * classes),
+        own,
+        classes,
+        charset,
+      );
+      return judgeReading(chars, confidences, output.threshold);
+    });
+  };
+
   return {
     ref: { id, version: manifest.version, executionProvider },
     async read(frame, regions) {
-      if (regions.length === 0) return [];
-      const crops = regions.map((box) => {
+      const crops: Crop[] = regions.map((box) => {
         const pad = box.h * CROP_PAD;
         const x0 = Math.max(0, Math.floor((box.x - (pad * frame.height) / frame.width) * frame.width));
         const x1 = Math.min(
@@ -119,47 +164,23 @@ export async function loadTextRecogniser(
         const h = Math.max(1, y1 - y0);
         return { x0, y0, w, h, width: Math.max(8, Math.min(MAX_CROP_WIDTH, Math.round((w * H) / h))) };
       });
-      const W = Math.max(...crops.map((c) => c.width));
-      const plane = H * W;
-      // Padding is 0 after normalisation (mid grey), as the recogniser was trained.
-      const data = new Float32Array(regions.length * 3 * plane);
-      crops.forEach((c, n) => {
-        for (let y = 0; y < H; y++) {
-          const sy = Math.min(frame.height - 1, c.y0 + Math.floor(((y + 0.5) * c.h) / H));
-          for (let x = 0; x < c.width; x++) {
-            const sx = Math.min(frame.width - 1, c.x0 + Math.floor(((x + 0.5) * c.w) / c.width));
-            const p = sy * frame.stride + sx * 3;
-            for (let ch = 0; ch < 3; ch++) {
-              const v = frame.data[p + (bgr ? 2 - ch : ch)]! / 255;
-              data[n * 3 * plane + ch * plane + y * W + x] =
-                (v - input.mean[ch as 0 | 1 | 2]) / input.std[ch as 0 | 1 | 2];
-            }
-          }
-        }
-      });
-      const result = await session.run({
-        [input.name]: new ort.Tensor('float32', data, [regions.length, 3, H, W]),
-      });
-      const out = result[output.name];
-      if (!out) throw new Error(`model ${id} has no output ${output.name}`);
-      const [n, steps, classes] = out.dims as [number, number, number];
-      if (n !== regions.length || classes !== charset.length + 1) {
-        throw new Error(
-          `model ${id}: output dims [${out.dims}] do not fit ${regions.length} crops and ${charset.length} characters`,
+      // Crops in runs of similar width, so that a short one is not padded to a banner's width.
+      const order = crops.map((_, i) => i).sort((a, b) => crops[a]!.width - crops[b]!.width);
+      const readings: Reading[] = new Array(crops.length);
+      for (let start = 0; start < order.length; ) {
+        let end = start + 1;
+        while (end < order.length && crops[order[end]!]!.width <= 1.5 * crops[order[start]!]!.width) end++;
+        const batch = order.slice(start, end);
+        const read = await readBatch(
+          frame,
+          batch.map((i) => crops[i]!),
         );
+        batch.forEach((i, k) => {
+          readings[i] = read[k]!;
+        });
+        start = end;
       }
-      const probs = out.data as Float32Array;
-      return regions.map((_, i) => {
-        // A crop narrower than the batch's widest reads padding at its end: only its own steps count.
-        const own = Math.max(1, Math.ceil((steps * crops[i]!.width) / W));
-        const { chars, confidences } = decodeCtc(
-          probs.subarray(i * steps * classes, (i * steps + own) * classes),
-          own,
-          classes,
-          charset,
-        );
-        return judgeReading(chars, confidences, output.threshold);
-      });
+      return readings;
     },
     close: () => session.release(),
   };
