@@ -1,8 +1,9 @@
 /**
  * A readability oracle that no part of the masking uses: Tesseract (Debian's `tesseract-ocr` with
  * `tesseract-ocr-eng`) reads frames the way a person reading a recording would, and counts the
- * characters of known identifiers it finds. Each frame is read as it is, and upscaled 2x in sparse-text
- * mode (`--psm 11`), which picks up the fragments a person reads at a mask's edge.
+ * characters of known identifiers it finds. Each frame is read as it is (as one block of text, `--psm 6`,
+ * and as sparse text, `--psm 11`: over textured mucosa one mode often reads a banner the other misses),
+ * and upscaled 2x in sparse-text mode, which picks up the fragments a person reads at a mask's edge.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,8 +109,8 @@ export function identifierCharacters(
 }
 
 /**
- * Reads every frame twice (as it is, page segmentation 3; upscaled 2x, sparse text 11), `parallel` at
- * a time, and counts the identifier characters found. Black frames (no pixel brighter than luma 24) are skipped.
+ * Reads every frame three times (as it is, page segmentation 6 and 11; upscaled 2x, 11), `parallel`
+ * at a time, and counts the identifier characters found. Black frames (no pixel brighter than luma 24) are skipped.
  */
 export async function readIdentifiers(
   frames: readonly RgbFrame[],
@@ -129,7 +130,12 @@ export async function readIdentifiers(
         const base = join(dir, `f${frame.index}-${frame.ptsMs}`);
         writeFileSync(`${base}.ppm`, ppm(frame));
         writeFileSync(`${base}-2x.ppm`, ppm(frame, 2));
-        const text = `${await tesseract(`${base}.ppm`, 3)}\n${await tesseract(`${base}-2x.ppm`, 11)}`;
+        // Tesseract's page analysis is erratic over texture: a banner one mode misses, another reads.
+        const text = [
+          await tesseract(`${base}.ppm`, 6),
+          await tesseract(`${base}.ppm`, 11),
+          await tesseract(`${base}-2x.ppm`, 11),
+        ].join('\n');
         framesRead++;
         for (const hit of identifierCharacters(text, identifiers, patterns))
           hits.push({ ptsMs: frame.ptsMs, ...hit });

@@ -2,7 +2,8 @@
  * The tower-style clips the privacy tests and bench run: three towers (5:4 octagon at 1280x1024, a
  * round 4:3 picture at 1080p, a 16:9 octagon at 720p), fake patient banners in several fonts and sizes
  * (10 to 40 px), on one and two lines, white on black, black on white and shaded, a running clock, small
- * grey text in each corner, and a banner that blinks off for a second; over generated mucosa with
+ * grey text in each corner, and banners that blink off for a second (one in the border, one over the
+ * picture); over generated mucosa with
  * highlights that a text detector takes for print. Every identifier is made up.
  */
 import type { OsdText, TowerClipOptions } from './tower-clip.js';
@@ -152,10 +153,10 @@ export const privacyClips = (seconds = 8): PrivacyClip[] => [
     identifiers: ['OYELARAN', 'NAKAGAWA', 'THEODORA', '1958', '40091377', 'PEMBERTON', 'ELSEWHERE'],
     patterns: [CLOCK],
     textInPicture: false,
-    watch: [[3.2, 5.2]],
+    watch: [[1.8, 5]],
   },
   {
-    name: 'tower 16:9 octagon, 1280x720, text over the picture',
+    name: 'tower 16:9 octagon, 1280x720, text over the picture, a banner that blinks',
     options: {
       width: 1280,
       height: 720,
@@ -164,15 +165,26 @@ export const privacyClips = (seconds = 8): PrivacyClip[] => [
       seed: 37,
       picture: { shape: 'octagon', aspect: 16 / 9, heightShare: 0.88, centreX: 0.5 },
       texts: [
-        // A shaded banner over the top of the picture, and a large number over its bottom.
-        { text: 'KOWALCZYK M  1961-03-14', font: 'DejaVu Sans', sizePx: 18, x: 200, y: 60, style: 'shaded' },
-        { text: '00784213', font: 'DejaVu Sans Bold', sizePx: 40, x: 760, y: 600, style: 'plain' },
+        // A banner over the picture that blinks off for a second, and a large number over its bottom.
+        {
+          text: 'KOWALCZYK M  1961-03-14',
+          font: 'DejaVu Sans',
+          sizePx: 20,
+          x: 420,
+          y: 150,
+          style: 'black-on-white',
+          hidden: (t) => t >= 3.5 && t < 4.5,
+        },
+        { text: '00784213', font: 'DejaVu Sans Bold', sizePx: 40, x: 760, y: 560, style: 'plain' },
+        // Small print over the picture: what a detector fed a shrunken frame does not see.
+        { text: 'KOWALCZYK M 00784213', font: 'DejaVu Sans', sizePx: 10, x: 430, y: 420, style: 'shaded' },
         ...corners(1280, 720),
       ],
     },
     identifiers: ['KOWALCZYK', '1961', '00784213', 'PEMBERTON', 'ELSEWHERE'],
     patterns: [],
     textInPicture: true,
-    watch: [],
+    // The recorder runs 1.5 s behind: a mask lifted during the blink would show the banner before it.
+    watch: [[1.8, 5]],
   },
 ];

@@ -44,16 +44,21 @@ export async function renderText(text: string, font: string, sizePx: number): Pr
   const W = Math.min(4096, Math.ceil(Math.max(...lines.map((l) => l.length)) * sizePx * 0.9 + 4 * sizePx));
   const H = Math.ceil(lines.length * sizePx * 1.6 + 2 * sizePx);
   const stride = rgbStride(W);
-  const buf = await grab(
-    [
-      'videotestsrc num-buffers=1 pattern=black',
-      `video/x-raw,width=${W},height=${H}`,
-      `textoverlay text=${gstQuote(text)} font-desc=${gstQuote(`${font} ${sizePx}px`)} halignment=left valignment=top line-alignment=left xpad=${sizePx} ypad=${sizePx} auto-resize=false draw-shadow=false draw-outline=false color=0xffffffff`,
-      'videoconvert',
-      'video/x-raw,format=RGB',
-      'appsink name=sink sync=false',
-    ].join(' ! '),
-  );
+  // The appsink's frame and the end of stream race: now and then the pipeline ends first; try again.
+  const render = () =>
+    grab(
+      [
+        'videotestsrc num-buffers=1 pattern=black',
+        `video/x-raw,width=${W},height=${H}`,
+        `textoverlay text=${gstQuote(text)} font-desc=${gstQuote(`${font} ${sizePx}px`)} halignment=left valignment=top line-alignment=left xpad=${sizePx} ypad=${sizePx} auto-resize=false draw-shadow=false draw-outline=false color=0xffffffff`,
+        'videoconvert',
+        'video/x-raw,format=RGB',
+        'appsink name=sink sync=false',
+      ].join(' ! '),
+    );
+  const buf = await render()
+    .catch(() => render())
+    .catch(() => render());
   let [x0, y0, x1, y1] = [W, H, -1, -1];
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
