@@ -134,7 +134,7 @@ describe('the web pages in a browser', () => {
 
       const models = await text(page, '#models');
       expect(models).toContain('pp-ocrv4-det');
-      expect(models).toBe('pp-ocrv4-det 4.0.0 [cpu], blazeface-front 1.2.0 [cpu]');
+      expect(models).toBe('pp-ocrv4-det 4.0.0 [cpu], pp-ocrv4-rec 4.0.0 [cpu], blazeface-front 1.2.0 [cpu]');
       // The burned-in identity band is found in the clip and drawn as masked.
       const privacy = await text(page, '#privacy');
       expect(privacy).toMatch(/^\d+ region\(s\)$/);

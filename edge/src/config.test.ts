@@ -6,14 +6,24 @@ import { describe, expect, it } from 'vitest';
 import { loadEdgeConfig } from './config.js';
 
 describe('loadEdgeConfig', () => {
-  it('defaults to a test pattern at 2 to 5 fps with the text and face detectors', () => {
+  it('defaults to a test pattern at 2 to 5 fps with the text detector and recogniser and the face detector', () => {
     const c = loadEdgeConfig({});
     expect(c.source).toEqual({ kind: 'test' });
     expect(c.analysisFps).toBe(5);
     expect(c.analysisMinFps).toBe(2);
     expect(loadEdgeConfig({ GIC_ANALYSIS_FPS: '1' }).analysisMinFps).toBe(1); // never above the most
-    expect(c.models).toEqual(['pp-ocrv4-det', 'blazeface-front']);
+    expect(c.models).toEqual(['pp-ocrv4-det', 'pp-ocrv4-rec', 'blazeface-front']);
     expect(c.http.port).toBe(8090);
+    // Everything outside the endoscope's picture is masked unless the room says otherwise.
+    expect(c.privacy).toEqual({ mode: 'mask-outside', layersOff: [] });
+    expect(c.analysisMaxSize).toEqual({ width: 1920, height: 1200 });
+  });
+
+  it('reads the privacy mode and the layers switched off for measurement, refusing unknown ones', () => {
+    const c = loadEdgeConfig({ GIC_PRIVACY_MODE: 'text-only', GIC_PRIVACY_LAYERS_OFF: 'layout, recogniser' });
+    expect(c.privacy).toEqual({ mode: 'text-only', layersOff: ['layout', 'recogniser'] });
+    expect(() => loadEdgeConfig({ GIC_PRIVACY_MODE: 'none' })).toThrow(/GIC_PRIVACY_MODE/);
+    expect(() => loadEdgeConfig({ GIC_PRIVACY_LAYERS_OFF: 'faces' })).toThrow(/unknown layer faces/);
   });
 
   it('parses sources and masks', () => {
@@ -76,6 +86,7 @@ describe('loadEdgeConfig', () => {
         analysis: { fps: 4, minFps: 2 },
         models: { dir: 'models', ids: ['pp-ocrv4-det'] },
         privacyMasks: [{ x: 0, y: 0, w: 1, h: 0.1 }],
+        privacy: { mode: 'off' },
         procedures: { auto: false, autoEndSeconds: 45 },
         alerts: { sensitivity: 0.75 },
         http: { port: 9100 },
@@ -90,6 +101,7 @@ describe('loadEdgeConfig', () => {
         modelsDir: join(dir, 'models'),
         models: ['pp-ocrv4-det'],
         privacyMasks: [{ x: 0, y: 0, w: 1, h: 0.1 }],
+        privacy: { mode: 'off', layersOff: [] },
         procedures: { auto: false, autoEndMs: 45_000 },
         alerts: { sensitivity: 0.75 },
         http: { port: 9100 },

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { PRIVACY_MODES } from '@gic/shared/analysis/privacy/privacy-mask.js';
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { boxSchema } from '@gic/shared/messages/events.js';
@@ -43,6 +44,32 @@ const sizeVar = z.string().transform((value, ctx) => {
   return { width, height };
 });
 
+/**
+ * Parts of the de-identification that can be switched off to measure what each one does (the
+ * privacy bench and tests); never in a room. `resolution`: the text detector sees the frame stretched
+ * into 512x288 and its boxes are masked as found, not as whole lines; `layout`: no learned layout, and
+ * text masked only in the analyses that find it (no holding on); `recogniser`: every text box inside
+ * the picture is masked, text or not.
+ */
+export const PRIVACY_LAYERS = ['resolution', 'layout', 'recogniser'] as const;
+export type PrivacyLayer = (typeof PRIVACY_LAYERS)[number];
+
+const layersVar = z.string().transform((value, ctx) => {
+  const names = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !(PRIVACY_LAYERS as readonly string[]).includes(n));
+  if (bad.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown layer ${bad.join(', ')}; known: ${PRIVACY_LAYERS.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return names as PrivacyLayer[];
+});
+
 const schema = z.object({
   GIC_EDGE_HOST: z.string().min(1).default('127.0.0.1'),
   GIC_EDGE_PORT: portVar.default(8090),
@@ -76,6 +103,8 @@ const schema = z.object({
    * reported to the hub and in /health/ready, and the capture pipeline is restarted.
    */
   GIC_ANALYSIS_STALL_S: z.coerce.number().min(3).max(600).default(10),
+  /** Analysis frames keep the source's size (square pixels) up to this, aspect kept: small print needs its pixels. */
+  GIC_ANALYSIS_MAX_SIZE: sizeVar.default({ width: 1920, height: 1200 }),
   GIC_MODELS_DIR: z.string().min(1).default('models'),
   /** Manifest ids to load, comma separated. */
   GIC_MODELS: z
@@ -86,9 +115,13 @@ const schema = z.object({
         .map((m) => m.trim())
         .filter(Boolean),
     )
-    .default(['pp-ocrv4-det', 'blazeface-front']),
+    .default(['pp-ocrv4-det', 'pp-ocrv4-rec', 'blazeface-front']),
   /** Static on-screen-display regions burned out of every recording (normalised boxes). */
   GIC_PRIVACY_MASKS: masksVar.default([]),
+  /** What is masked outside the endoscope's picture: all of it, only text there, or the picture is not used. */
+  GIC_PRIVACY_MODE: z.enum(PRIVACY_MODES).default('mask-outside'),
+  /** Measurement only: parts of the de-identification switched off (see PRIVACY_LAYERS). */
+  GIC_PRIVACY_LAYERS_OFF: layersVar.default([]),
   GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
   /** Average upload rate cap (MB/s) so recordings do not starve the live path; 0 = no cap. */
   GIC_UPLOAD_MAX_MBPS: z.coerce.number().min(0).max(10_000).default(0),
@@ -163,6 +196,8 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     modelsDir: resolve(c.GIC_MODELS_DIR),
     models: c.GIC_MODELS,
     privacyMasks: c.GIC_PRIVACY_MASKS,
+    privacy: { mode: c.GIC_PRIVACY_MODE, layersOff: c.GIC_PRIVACY_LAYERS_OFF },
+    analysisMaxSize: c.GIC_ANALYSIS_MAX_SIZE,
     uploadPartBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
     uploadMaxBytesPerSecond: c.GIC_UPLOAD_MAX_MBPS * 1_000_000,
     recordingsMaxBytes: c.GIC_RECORDINGS_MAX_GB * 1e9,

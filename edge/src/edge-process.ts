@@ -25,6 +25,8 @@ import { LiveStateHolder } from './live/live-state.js';
 import { ProcedureLog } from './live/procedure-log.js';
 import { OperatorsStore } from './operators/operators-store.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
+import { DeviceMaskLayout } from './privacy/device-mask-layout.js';
+import { MaskLayoutStore } from './privacy/mask-layout-store.js';
 import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
@@ -105,10 +107,25 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     for (const id of crashed) segments.procedureEnded(id);
     segments.sweepOrphans(recordingsDir);
 
+    const { layersOff, mode: privacyMode } = config.privacy;
+    if (layersOff.length > 0) {
+      log.warn({ layersOff }, 'privacy layers switched off (GIC_PRIVACY_LAYERS_OFF): for measurement only');
+    }
     const { analyzer, size } = await loadFrameAnalyzer(
       config.modelsDir,
       config.models,
       log.child({ part: 'models' }),
+      {
+        stretchedText: layersOff.includes('resolution'),
+        privacy: {
+          // Without the picture to tell overlay from image, every line is read before it is masked.
+          recognise: layersOff.includes('recogniser')
+            ? 'never'
+            : privacyMode === 'off'
+              ? 'everywhere'
+              : 'inside-picture',
+        },
+      },
     );
     parts.add('models', () => analyzer.close());
 
@@ -132,6 +149,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     let uploader: RecordingUploader | undefined;
     let uploadLoop: UploadLoop | undefined;
 
+    const maskLayout = new DeviceMaskLayout(new MaskLayoutStore(db, outbox), !layersOff.includes('layout'));
+    maskLayout.onChange(() => publisher?.notify());
     const alertsStore = new AlertsStore(db, outbox);
     const operators = new OperatorsStore(db, config.alerts);
     const push = new LivePush();
@@ -209,6 +228,13 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           liveSession.settingsChanged(name);
           return saved;
         },
+      },
+      privacy: {
+        mode: privacyMode,
+        layersOff,
+        configured: config.privacyMasks,
+        layout: () => maskLayout.boxes,
+        editLayout: (boxes, by) => maskLayout.edit(boxes, by),
       },
       chat: {
         messages: new ChatLog(db, outbox),
@@ -364,12 +390,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     parts.add('analysis-watchdog', () => clearInterval(watchdogTimer));
 
     // Capture: frames to analysis and the live session, the recorder's files to their procedures.
-    const thumbnails = new AlertThumbnails(db, config.privacyMasks, log.child({ part: 'thumbnails' }));
+    const thumbnails = new AlertThumbnails(db, log.child({ part: 'thumbnails' }));
     capture = startLiveCapture({
       layout: {
         source: config.source,
         realtime: config.realtime,
-        analysis: { ...size, fps: config.analysisFps },
+        analysis: { ...config.analysisMaxSize, fps: config.analysisFps },
         masks: config.privacyMasks,
         preview: { width: 640, fps: 10 },
         recording: config.recording,
@@ -379,6 +405,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       session: liveSession,
       controller,
       segments,
+      privacyMode,
+      maskLayout,
       log,
       minFps: config.analysisMinFps,
       observeBatch: (seconds, frames) => {
@@ -386,7 +414,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         batchFrames.observe(frames);
       },
       onDropped: (frames) => framesDropped.inc(frames),
-      onRaised: (alert, frame, analysis) => thumbnails.create(alert, frame, analysis),
+      onRaised: (alert, frame, analysis, mask) => thumbnails.create(alert, frame, analysis, mask),
       onRecorderState: (error) => {
         const changed = (live.state.recorder.error ?? null) !== error;
         live.state.recorder = { recording: error === null, ...(error ? { error: error.slice(0, 500) } : {}) };

@@ -53,8 +53,7 @@ export class CapturePipeline {
     this.pipeline = pipeline;
     const sink = pipeline.findChild('analysis');
     if (!sink) throw new Error('analysis appsink missing from pipeline');
-    const { width, height, fps } = this.layout.analysis;
-    const stride = rgbStride(width);
+    const { fps } = this.layout.analysis;
     pipeline.pollBus((message) => {
       if (message.type === 'eos') {
         this.eosSeen?.();
@@ -66,11 +65,19 @@ export class CapturePipeline {
       }
     });
     const pull = () =>
-      sink.pull((buf) => {
+      sink.pull((buf, caps) => {
         if (this.ended) return;
         // A null buffer is end of stream on the analysis branch; the bus reports the whole pipeline's.
         if (!buf) return;
-        if (buf.length < stride * height) {
+        // The frame keeps the source's size within the analysis bounds: its caps say which.
+        const width = Number(caps?.width);
+        const height = Number(caps?.height);
+        if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+          this.finish({ kind: 'error', message: 'analysis frame came without its size (caps)' });
+          return;
+        }
+        const stride = rgbStride(width);
+        if (buf.length < stride * (height - 1) + width * 3) {
           this.finish({
             kind: 'error',
             message: `frame of ${buf.length} bytes is smaller than ${width}x${height} RGB`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureDescription, maskSvg, sourceDescription } from './pipeline-description.js';
+import { captureDescription, sourceDescription } from './pipeline-description.js';
 import { segmentDescription } from './segment-writer.js';
 
 describe('pipeline description', () => {
@@ -30,10 +30,14 @@ describe('pipeline description', () => {
       recording: { segmentPrefix: '/r/x', segmentSeconds: 60, width: 1280, height: 720, fps: 25 },
       masks: [{ x: 0, y: 0, w: 1, h: 0.1 }],
     });
-    expect(d).toContain('format=RGB,width=512,height=288,pixel-aspect-ratio=1/1,framerate=3000/1000');
+    // Frames keep the source's size and aspect, scaled down only to fit within the analysis bounds.
+    expect(d).toContain(
+      'format=RGB,width=[16,512],height=[16,288],pixel-aspect-ratio=1/1,framerate=3000/1000',
+    );
     expect(d).toContain('appsink name=analysis sync=false max-buffers=2 drop=true');
     expect(d).toContain('rsvgoverlay name=recmask fit-to-frame=true data="<svg');
     expect(d).toContain("<rect x='0' y='0' width='1000' height='100' fill='black'/>");
+    expect(d).not.toContain("height='1000' fill='black'"); // no privacy delay: not masked whole at first
     // The encoder's input never changes, whatever the source does; one key frame a second.
     expect(d).toContain('videorate skip-to-first=true ! video/x-raw,framerate=25/1 ! valve name=recvalve');
     expect(d).toContain('videoscale add-borders=true');
@@ -51,9 +55,5 @@ describe('pipeline description', () => {
     expect(segmentDescription('/r/a-00001.mp4', 30)).toBe(
       'appsrc name=src format=time max-bytes=0 caps="video/x-h264,stream-format=byte-stream,alignment=au,framerate=30/1" ! h264parse ! mp4mux fragment-duration=1000 ! filesink name=file location="/r/a-00001.mp4" sync=false async=false buffer-mode=unbuffered',
     );
-  });
-
-  it('builds an empty mask picture for no masks', () => {
-    expect(maskSvg([])).not.toContain('<rect');
   });
 });

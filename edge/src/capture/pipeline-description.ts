@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { maskSvg } from '@gic/shared/analysis/privacy/privacy-mask.js';
 import { gstQuote } from '@gic/shared/media/gst.js';
 import type { Box } from '@gic/shared/messages/events.js';
 import type { SourceConfig } from '../config.js';
@@ -7,6 +8,10 @@ export interface CaptureLayout {
   source: SourceConfig;
   /** Pace a file at its own frame rate, as a tower would deliver it live. */
   realtime: boolean;
+  /**
+   * Analysis frames: at the source's own size (square pixels), scaled down only to fit within
+   * `width` x `height` with the aspect kept, so that small print keeps its pixels; at most `fps`.
+   */
   analysis: { width: number; height: number; fps: number };
   /** The recorder's output; no recorder when absent. */
   recording?: RecordingLayout;
@@ -88,17 +93,6 @@ export function sourceDescription(source: SourceConfig, realtime: boolean): stri
   }
 }
 
-/** An SVG that paints the mask boxes black over a frame of any size. */
-export function maskSvg(masks: Box[]): string {
-  const rects = masks
-    .map((m) => {
-      const r = (v: number) => Math.round(v * 1000);
-      return `<rect x='${r(m.x)}' y='${r(m.y)}' width='${r(m.w)}' height='${r(m.h)}' fill='black'/>`;
-    })
-    .join('');
-  return `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1000 1000' preserveAspectRatio='none'>${rects}</svg>`;
-}
-
 function fraction(fps: number): string {
   return `${Math.round(fps * 1000)}/1000`;
 }
@@ -119,7 +113,8 @@ export function captureDescription(layout: CaptureLayout): string {
       'videorate drop-only=true',
       'videoscale',
       'videoconvert',
-      `video/x-raw,format=RGB,width=${analysis.width},height=${analysis.height},pixel-aspect-ratio=1/1,framerate=${fraction(analysis.fps)}`,
+      // Ranges: a frame within them keeps its size; a larger one is scaled down, its aspect kept.
+      `video/x-raw,format=RGB,width=[16,${analysis.width}],height=[16,${analysis.height}],pixel-aspect-ratio=1/1,framerate=${fraction(analysis.fps)}`,
       `appsink name=analysis sync=false max-buffers=2 drop=${live}`,
     ].join(' ! '),
   ];
@@ -140,7 +135,7 @@ export function captureDescription(layout: CaptureLayout): string {
   if (layout.recording) {
     const r = layout.recording;
     const delayNs = (layout.privacyDelayMs ?? 0) * 1_000_000;
-    const initial = layout.privacyDelayMs ? [...layout.masks, { x: 0, y: 0, w: 1, h: 1 }] : layout.masks;
+    const initial = { full: Boolean(layout.privacyDelayMs), boxes: layout.masks };
     branches.push(
       [
         // Holds the recorder RECORDER_DELAY_MS behind the tee, and never much more (see recorder-mask.ts).

@@ -4,6 +4,8 @@ import type { Box } from '@gic/shared/messages/events.js';
 export const STICKY_TEXT_MS = 10_000;
 /** Grown by this share of the frame on each side, for glyphs the detector's box cuts (0..1). */
 const MARGIN = 0.01;
+/** How long a face stays masked after it was last found (stream ms): past the recorder's delay and a sampling gap. */
+export const STICKY_FACE_MS = 3000;
 /** Most regions kept; beyond this the two nearest are merged, so the mask SVG stays small. */
 const MAX_REGIONS = 24;
 
@@ -22,12 +24,12 @@ const union = (a: Box, b: Box): Box => {
 const overlaps = (a: Box, b: Box) => a.x < right(b) && b.x < right(a) && a.y < bottom(b) && b.y < bottom(a);
 const area = (b: Box) => b.w * b.h;
 /** Rounded outward to 1/200 of the frame, so detection jitter does not change the mask every frame. */
-const snap = (b: Box): Box => {
+const snap = (b: Box, margin: number): Box => {
   const q = 200;
-  const x0 = Math.max(0, Math.floor((b.x - MARGIN) * q) / q);
-  const y0 = Math.max(0, Math.floor((b.y - MARGIN) * q) / q);
-  const x1 = Math.min(1, Math.ceil((right(b) + MARGIN) * q) / q);
-  const y1 = Math.min(1, Math.ceil((bottom(b) + MARGIN) * q) / q);
+  const x0 = Math.max(0, Math.floor((b.x - margin) * q) / q);
+  const y0 = Math.max(0, Math.floor((b.y - margin) * q) / q);
+  const x1 = Math.min(1, Math.ceil((right(b) + margin) * q) / q);
+  const y1 = Math.min(1, Math.ceil((bottom(b) + margin) * q) / q);
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 };
 const same = (a: Box, b: Box) => a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
@@ -41,6 +43,13 @@ const same = (a: Box, b: Box) => a.x === b.x && a.y === b.y && a.w === b.w && a.
 export class StickyRegions {
   private regions: Sticky[] = [];
 
+  constructor(
+    /** How long a region stays after it was last found (stream ms). */
+    private readonly holdMs = STICKY_TEXT_MS,
+    /** Grown by this share of the frame on each side. */
+    private readonly margin = MARGIN,
+  ) {}
+
   get boxes(): Box[] {
     return this.regions.map((r) => r.box);
   }
@@ -49,7 +58,7 @@ export class StickyRegions {
   update(ptsMs: number, detected: Box[]): boolean {
     const before = this.boxes;
     for (const found of detected) {
-      let box = snap(found);
+      let box = snap(found, this.margin);
       let seen = ptsMs;
       // Merge with every region it touches (transitively, as merging grows the box).
       for (let merged = true; merged; ) {
@@ -65,7 +74,7 @@ export class StickyRegions {
       }
       this.regions.push({ box, lastSeenMs: seen });
     }
-    this.regions = this.regions.filter((r) => ptsMs - r.lastSeenMs <= STICKY_TEXT_MS);
+    this.regions = this.regions.filter((r) => ptsMs - r.lastSeenMs <= this.holdMs);
     while (this.regions.length > MAX_REGIONS) this.mergeNearest();
     const after = this.boxes;
     return after.length !== before.length || after.some((b, i) => !same(b, before[i]!));

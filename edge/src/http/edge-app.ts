@@ -15,6 +15,7 @@ import { type ChatDeps, chatRoutes } from './chat-routes.js';
 import { inRoomPage } from './in-room-page.js';
 import type { LivePush } from './live-push.js';
 import { type OperatorActions, operatorRoutes } from './operator-routes.js';
+import { type PrivacyActions, privacyRoutes } from './privacy-routes.js';
 import { type ProcedureActions, procedureRoutes } from './procedure-routes.js';
 
 export interface EdgeAppDeps {
@@ -32,6 +33,8 @@ export interface EdgeAppDeps {
   alerts: AlertActions;
   procedures: ProcedureActions;
   operators: OperatorActions;
+  /** The privacy mode and the on-screen-display mask layout, checked and edited from the screen. */
+  privacy: PrivacyActions;
   /** The educational chat's messages (no chat model runs yet). */
   chat: ChatDeps;
   /** Analysis of still images posted to the realtime API. */
@@ -83,6 +86,7 @@ export function createEdgeApp(deps: EdgeAppDeps) {
   app.route('/api/v1/procedures', procedureRoutes(deps.procedures));
   app.route('/api/v1/operators', operatorRoutes(deps.operators));
   app.route('/api/v1/chat', chatRoutes(deps.chat));
+  app.route('/api/v1/privacy', privacyRoutes(deps.privacy));
   app.get('/', (c) => c.html(inRoomPage));
   return app;
 }

@@ -1,3 +1,5 @@
+import { privacyPanelHtml, privacyPanelScript } from './privacy-panel.js';
+
 /**
  * The in-room screen for a second monitor: large type readable across the room, the live analysis
  * (quality, masked text regions drawn on a frame-shaped canvas, models on and off), procedure timer
@@ -98,6 +100,7 @@ export const inRoomPage = `<!doctype html>
     <dt>Hub sync</dt><dd id="sync">-</dd>
   </dl>
 </section>
+${privacyPanelHtml}
 <script>
   const $ = (id) => document.getElementById(id);
   const view = $('view').getContext('2d');
@@ -107,7 +110,8 @@ export const inRoomPage = `<!doctype html>
     view.clearRect(0, 0, c.width, c.height);
     if (!a) return;
     view.fillStyle = 'rgba(160,160,160,0.85)';
-    for (const b of a.privacyRegions) view.fillRect(b.x * c.width, b.y * c.height, b.w * c.width, b.h * c.height);
+    // Regions the recogniser found not to be text (highlights) are not masked: not drawn either.
+    for (const b of a.privacyRegions) if (b.recognised !== false) view.fillRect(b.x * c.width, b.y * c.height, b.w * c.width, b.h * c.height);
     view.strokeStyle = '#3fb950'; view.lineWidth = 3;
     for (const d of a.detections) view.strokeRect(d.box.x * c.width, d.box.y * c.height, d.box.w * c.width, d.box.h * c.height);
   }
@@ -181,7 +185,7 @@ export const inRoomPage = `<!doctype html>
       span.textContent = (q.blurred ? 'blurred' : 'sharp') + ', exposure ' + q.exposure;
       $('quality').append(span);
       $('inbody').textContent = q.inBody ? 'in body' : 'outside body';
-      $('privacy').textContent = a.privacyRegions.length + ' region(s)';
+      $('privacy').textContent = a.privacyRegions.filter((r) => r.recognised !== false).length + ' region(s)';
       $('findings').textContent = String(a.detections.length);
       $('models').textContent = a.models.map((m) => m.id + ' ' + m.version + ' [' + m.executionProvider + ']').join(', ') || 'none';
     }
@@ -277,5 +281,6 @@ export const inRoomPage = `<!doctype html>
     lastState = state;
   }, 1000);
 </script>
+${privacyPanelScript}
 </body>
 </html>`;

@@ -1,6 +1,7 @@
 import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
 import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
 import { LiveAnalysisLoop } from '@gic/shared/analysis/live-analysis-loop.js';
+import type { PrivacyMask, PrivacyMode } from '@gic/shared/analysis/privacy/privacy-mask.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
@@ -14,6 +15,7 @@ import {
   type SupervisedLayout,
 } from '../capture/capture-supervisor.js';
 import { RECORDER_DELAY_MS, RecorderMask } from '../capture/recorder-mask.js';
+import type { DeviceMaskLayout } from '../privacy/device-mask-layout.js';
 import type { ProcedureController } from '../procedures/procedure-controller.js';
 import type { SegmentRecordings } from '../upload/segment-recordings.js';
 import type { LiveSession } from './live-session.js';
@@ -40,6 +42,10 @@ export interface LiveCaptureDeps {
   session: LiveSession;
   controller: ProcedureController;
   segments: SegmentRecordings;
+  /** What the device masks outside the picture. */
+  privacyMode: PrivacyMode;
+  /** The device's on-screen-display layout (layer 3), learned here and edited from the screen. */
+  maskLayout: DeviceMaskLayout;
   log: Logger;
   /** Seconds per analysed batch, for metrics. */
   observeBatch(seconds: number, frames: number): void;
@@ -48,8 +54,8 @@ export interface LiveCaptureDeps {
   /** Recording failed (a write error; retried with backoff): the message; null once a segment opens again. */
   onRecorderState(error: string | null): void;
   onSourceState(state: SourceState, message?: string): void;
-  /** A finding alerted on this frame (for its thumbnail). */
-  onRaised(alert: Alert, frame: RgbFrame, analysis: FrameAnalysis): void;
+  /** A finding alerted on this frame (for its thumbnail, burned with `mask`). */
+  onRaised(alert: Alert, frame: RgbFrame, analysis: FrameAnalysis, mask: PrivacyMask): void;
   /** A frame was analysed (the watchdog's sign of progress). */
   onAnalysed?(): void;
   /** A run of the source started delivering video. */
@@ -70,7 +76,19 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   const { analyzer, session, controller, segments, log } = deps;
   const { fps } = deps.layout.analysis;
   const live = deps.layout.realtime || deps.layout.source.kind !== 'file';
-  let recorderMask = new RecorderMask(deps.layout.masks);
+  const newRecorderMask = () =>
+    new RecorderMask({
+      mode: deps.privacyMode,
+      configured: deps.layout.masks,
+      layout: () => deps.maskLayout.masking,
+      holdText: deps.maskLayout.enabled,
+    });
+  let recorderMask = newRecorderMask();
+  // A learned or edited layout reaches the recorder at once.
+  deps.maskLayout.onChange(() => {
+    const svg = recorderMask.refresh();
+    if (svg) supervisor.setRecorderMask(svg);
+  });
   let sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
   // Where this run's frame numbers and times start, so they carry on from the last run's.
   let base = { index: 0, ptsMs: 0 };
@@ -98,10 +116,15 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
       deps.onAnalysed?.();
-      const text = analysis.privacyRegions.filter((r) => r.kind !== 'face');
-      const svg = recorderMask.update(frame.ptsMs, analysis.quality.inBody, text);
+      const svg = recorderMask.update(analysis);
       if (svg) supervisor.setRecorderMask(svg);
-      for (const alert of session.analysed(analysis)) deps.onRaised(alert, frame, analysis);
+      deps.maskLayout.observe(analysis);
+      if (analysis.quality.inBody) {
+        const share = recorderMask.maskedInPicture(frame.width / frame.height);
+        if (share !== undefined) analysis.maskedInPicture = share;
+      }
+      for (const alert of session.analysed(analysis))
+        deps.onRaised(alert, frame, analysis, recorderMask.frameMask(analysis));
     },
     onDrop: (frames) => {
       for (const f of frames) capturedAt.delete(f.index);
@@ -121,7 +144,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       onRunStart: () => {
         base = { ...next };
         delivered = true;
-        recorderMask = new RecorderMask(deps.layout.masks);
+        recorderMask = newRecorderMask();
         lastAnalysedPtsMs = undefined;
         lastPushedPtsMs = undefined;
         sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
@@ -155,7 +178,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
           lastAnalysedPtsMs !== undefined &&
           lastPushedPtsMs - lastAnalysedPtsMs > SAFE_LAG_MS
         ) {
-          const svg = recorderMask.update(frame.ptsMs, false);
+          const svg = recorderMask.failClosed(frame.ptsMs);
           if (svg) supervisor.setRecorderMask(svg);
         }
         capturedAt.set(frame.index, Date.now());

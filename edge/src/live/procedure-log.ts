@@ -34,9 +34,15 @@ export class ProcedureLog {
     this.insertFrame = db.prepare(
       'INSERT INTO frame_analyses (procedure_id, frame_index, analysis, created_at) VALUES (?, ?, ?, ?)',
     );
-    this.bumpFrames = db.prepare('UPDATE procedures SET frame_count = frame_count + 1 WHERE id = ?');
+    // The share of the picture masked is summed over in-body frames, for the procedure's mean.
+    this.bumpFrames = db.prepare(
+      `UPDATE procedures SET frame_count = frame_count + 1,
+         masked_in_picture_sum = masked_in_picture_sum + ?, masked_in_picture_frames = masked_in_picture_frames + ?
+       WHERE id = ?`,
+    );
     this.closeProcedure = db.prepare(
-      'UPDATE procedures SET ended_at = ?, end_reason = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL RETURNING frame_count',
+      `UPDATE procedures SET ended_at = ?, end_reason = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL
+       RETURNING frame_count, masked_in_picture_sum, masked_in_picture_frames`,
     );
   }
 
@@ -63,7 +69,8 @@ export class ProcedureLog {
         JSON.stringify(analysis),
         new Date().toISOString(),
       );
-      this.bumpFrames.run(procedureId);
+      const masked = analysis.quality.inBody ? analysis.maskedInPicture : undefined;
+      this.bumpFrames.run(masked ?? 0, masked === undefined ? 0 : 1, procedureId);
       this.outbox.append({ type: 'frame.analysed', procedureId, body: analysis });
     })();
   }
@@ -74,13 +81,17 @@ export class ProcedureLog {
     const endedBy = details.by ?? null;
     return this.db.transaction(() => {
       const row = this.closeProcedure.get(endedAt, reason, endedBy, procedureId) as
-        | { frame_count: number }
+        | { frame_count: number; masked_in_picture_sum: number; masked_in_picture_frames: number }
         | undefined;
       if (!row) return false;
+      const maskedInPicture =
+        row.masked_in_picture_frames > 0
+          ? Math.min(1, +(row.masked_in_picture_sum / row.masked_in_picture_frames).toFixed(4))
+          : null;
       this.outbox.append({
         type: 'procedure.ended',
         procedureId,
-        body: { endedAt, analysedFrames: row.frame_count, reason, endedBy },
+        body: { endedAt, analysedFrames: row.frame_count, reason, endedBy, maskedInPicture },
       });
       return true;
     })();

@@ -24,6 +24,8 @@ const PRIORITY: Record<DeviceEventType, 0 | 1> = {
   'landmark.marked': 0,
   // What the room asked (and was answered) is part of the procedure's record, like its alerts.
   'chat.message': 0,
+  // The device's mask layout: small and rare, part of the device's record at the hub.
+  'device.mask-layout': 0,
   'frame.analysed': 1,
 };
 
@@ -65,7 +67,7 @@ export function toOutboxEntry(event: NewEvent, seq: number): { event: DeviceEven
       seq,
       id: full.id,
       type: full.type,
-      procedureId: full.procedureId,
+      procedureId: full.procedureId ?? null,
       priority: priorityOf(full.type),
       payload: JSON.stringify(full),
       attempts: 0,

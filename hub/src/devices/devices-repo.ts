@@ -1,3 +1,4 @@
+import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { JWK } from 'jose';
 import type { Queryable } from '../db/database.js';
 
@@ -70,6 +71,20 @@ export async function setDeviceTelemetry(db: Queryable, id: string, telemetry: u
   );
 }
 
+/** Keeps a device's mask layout from its latest event; an older event (by device sequence) changes nothing. */
+export async function setDeviceMaskLayout(
+  db: Queryable,
+  id: string,
+  event: Extract<DeviceEvent, { type: 'device.mask-layout' }>,
+): Promise<void> {
+  await db.query(
+    `UPDATE devices SET mask_layout = $2, mask_layout_change = $3, mask_layout_by = $4, mask_layout_at = $5,
+       mask_layout_seq = $6
+     WHERE id = $1 AND (mask_layout_seq IS NULL OR mask_layout_seq < $6)`,
+    [id, JSON.stringify(event.body.boxes), event.body.change, event.body.by, event.ts, event.seq],
+  );
+}
+
 /** Every device, for the fleet view. */
 export async function listDevices(db: Queryable) {
   const { rows } = await db.query<{
@@ -81,8 +96,14 @@ export async function listDevices(db: Queryable) {
     revoked_at: Date | null;
     telemetry: unknown;
     telemetry_at: Date | null;
+    mask_layout: unknown;
+    mask_layout_change: string | null;
+    mask_layout_by: string | null;
+    mask_layout_at: Date | null;
   }>(
-    'SELECT id, name, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at FROM devices ORDER BY enrolled_at',
+    `SELECT id, name, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at,
+            mask_layout, mask_layout_change, mask_layout_by, mask_layout_at
+       FROM devices ORDER BY enrolled_at`,
   );
   return rows;
 }

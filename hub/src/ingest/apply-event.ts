@@ -1,5 +1,6 @@
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { Queryable } from '../db/database.js';
+import { setDeviceMaskLayout } from '../devices/devices-repo.js';
 import { ensureProcedure, markProcedureEnded, markProcedureStarted } from '../procedures/procedure-writes.js';
 import {
   insertChatMessage,
@@ -15,6 +16,11 @@ import {
  */
 export async function applyEvent(tx: Queryable, deviceId: string, event: DeviceEvent): Promise<boolean> {
   if (!(await recordEvent(tx, deviceId, event))) return false;
+  if (event.type === 'device.mask-layout') {
+    // About the device, not a procedure: its record keeps the latest layout.
+    await setDeviceMaskLayout(tx, deviceId, event);
+    return true;
+  }
   await ensureProcedure(tx, event.procedureId, deviceId);
   switch (event.type) {
     case 'procedure.started':

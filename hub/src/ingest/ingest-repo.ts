@@ -6,7 +6,7 @@ export async function recordEvent(db: Queryable, deviceId: string, event: Device
   const { rowCount } = await db.query(
     `INSERT INTO device_events (device_id, event_id, seq, type, procedure_id, event_ts)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_id, event_id) DO NOTHING`,
-    [deviceId, event.id, event.seq, event.type, event.procedureId, event.ts],
+    [deviceId, event.id, event.seq, event.type, event.procedureId ?? null, event.ts],
   );
   return rowCount === 1;
 }

@@ -28,7 +28,8 @@ export async function markProcedureStarted(db: Queryable, id: string, body: Star
 
 export async function markProcedureEnded(db: Queryable, id: string, body: EndedBody) {
   await db.query(
-    'UPDATE procedures SET ended_at = $2, end_reason = $3, device_frame_count = $4, ended_by = $5 WHERE id = $1',
-    [id, body.endedAt, body.reason, body.analysedFrames, body.endedBy ?? null],
+    `UPDATE procedures SET ended_at = $2, end_reason = $3, device_frame_count = $4, ended_by = $5,
+       masked_in_picture = $6 WHERE id = $1`,
+    [id, body.endedAt, body.reason, body.analysedFrames, body.endedBy ?? null, body.maskedInPicture ?? null],
   );
 }

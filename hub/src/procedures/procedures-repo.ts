@@ -42,6 +42,8 @@ export interface ProcedureSummary {
   analysedFrames: number;
   findings: number;
   privacyRegions: number;
+  /** Mean share of the picture the recording masked over in-body frames (0..1), when the edge said. */
+  maskedInPicture: number | null;
   /** The recording as a whole: segments sealed, how many are verified here, their total size. */
   recording: { segments: number; available: number; sizeBytes: number; complete: boolean } | null;
   segments: RecordingSegment[];
@@ -60,6 +62,7 @@ interface Row {
   ended_by: string | null;
   device_frame_count: number | null;
   cecum_reached_at: Date | null;
+  masked_in_picture: number | null;
   analysed_frames: string;
   findings: string;
   privacy_regions: string;
@@ -138,7 +141,7 @@ export async function listProcedures(
 ): Promise<ProcedureSummary[]> {
   const { rows } = await db.query<Row>(
     `SELECT p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.end_reason, p.start_trigger,
-            p.operator, p.ended_by, p.device_frame_count, p.cecum_reached_at,
+            p.operator, p.ended_by, p.device_frame_count, p.cecum_reached_at, p.masked_in_picture,
             coalesce(f.frames, 0) AS analysed_frames,
             (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
             coalesce(f.privacy, 0) AS privacy_regions
@@ -178,6 +181,7 @@ export async function listProcedures(
       analysedFrames,
       findings: Number(row.findings),
       privacyRegions: Number(row.privacy_regions),
+      maskedInPicture: row.masked_in_picture,
       recording:
         ready.length > 0
           ? {

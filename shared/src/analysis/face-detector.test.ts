@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../media/decode-image.js';
 import { type RgbFrame, rgbStride } from '../media/frame.js';
+import type { Box } from '../messages/events.js';
+import { towerFrames } from '../testing/tower-clip.js';
 import {
   boxToFrame,
   type FaceDetector,
+  faceTiles,
   letterbox,
   letterboxTensorData,
   loadFaceDetector,
@@ -125,6 +130,65 @@ describe('loadFaceDetector (BlazeFace front, the real model)', () => {
     expect(await detector.detect(endoscopyFrame(641, 361))).toEqual([]);
     expect(await detector.detect(endoscopyFrame(400, 400))).toEqual([]);
     expect(await detector.detect(endoscopyFrame(288, 512))).toEqual([]);
+  });
+
+  /** A public-domain portrait (see test/fixtures/faces/README.md), decoded at its own size. */
+  const portrait = async (name: string, size: number) =>
+    decodeImage(readFileSync(join(root, 'test', 'fixtures', 'faces', name)), { width: size, height: size });
+
+  /** One frame of a generated scene with the portrait pasted at `box`. */
+  const withFace = async (scene: 'room' | 'mucosa', shape: 'none' | 'octagon', image: RgbFrame, box: Box) => {
+    const frames = towerFrames({
+      width: 1280,
+      height: 720,
+      fps: 1,
+      seconds: 1,
+      picture: { shape, aspect: 16 / 9, heightShare: shape === 'none' ? 1 : 0.85, centreX: 0.5 },
+      texts: [],
+      scenes: [{ fromS: 0, toS: 1, scene }],
+      faces: [{ image, box, fromS: 0, toS: 1 }],
+    });
+    return (await frames.next()).value as RgbFrame;
+  };
+
+  const overlap = (a: Box, b: Box) =>
+    Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) *
+    Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+
+  it('finds real faces, large or a tenth of the frame high, in a room and pasted into mucosa', async () => {
+    const head = await portrait('collins-head.png', 150);
+    const shoulders = await portrait('collins-shoulders.png', 180);
+    const cases: [Awaited<ReturnType<typeof withFace>>, Box][] = [];
+    for (const [scene, shape, image, box] of [
+      ['room', 'none', shoulders, { x: 0.35, y: 0.2, w: 0.3, h: 0.55 }],
+      ['room', 'none', head, { x: 0.1, y: 0.5, w: 0.1, h: 0.18 }],
+      ['mucosa', 'octagon', head, { x: 0.55, y: 0.3, w: 0.15, h: 0.28 }],
+    ] as const) {
+      cases.push([await withFace(scene, shape, image, box), box]);
+    }
+    for (const [frame, box] of cases) {
+      const faces = await detector.detect(frame);
+      expect(faces.length, JSON.stringify(box)).toBeGreaterThanOrEqual(1);
+      // The face found lies on the pasted portrait.
+      expect(faces.some((f) => overlap(f, box) > 0.5 * f.w * f.h)).toBe(true);
+    }
+  });
+
+  it('looks at the whole frame and at overlapping squares of it', () => {
+    const tiles = faceTiles(1280, 720);
+    expect(tiles[0]).toEqual({ x0: 0, y0: 0, size: { w: 1280, h: 720 } });
+    expect(tiles.filter((t) => t.size.w === 720).map((t) => t.x0)).toEqual([0, 280, 560]);
+    const small = tiles.filter((t) => t.size.w === 360);
+    expect(small.length).toBe(15);
+    // Every point of the frame lies in some small square, with room to spare.
+    for (const [x, y] of [
+      [0, 0],
+      [1279, 719],
+      [640, 360],
+      [1000, 100],
+    ] as const) {
+      expect(small.some((t) => x >= t.x0 && x < t.x0 + 360 && y >= t.y0 && y < t.y0 + 360)).toBe(true);
+    }
   });
 
   it('refuses a manifest of another kind', async () => {

@@ -10,6 +10,7 @@ import { sampleClipFrames } from '../testing/sample-frames.js';
 import { findingThumbnail } from './finding-thumbnail.js';
 import type { FrameAnalyzer } from './frame-analyzer.js';
 import { loadFrameAnalyzer } from './load-analyzer.js';
+import type { PrivacyMask } from './privacy/privacy-mask.js';
 
 const models = join(import.meta.dirname, '..', '..', '..', 'models');
 const FINDING: Box = { x: 0.4, y: 0.4, w: 0.2, h: 0.25 };
@@ -23,6 +24,9 @@ describe('findingThumbnail on a sample clip frame, checked with the real text de
   let analysis: FrameAnalysis;
   /** Where the fake patient identity was found in the frame: text in the top OSD band. */
   let patientText: Box[];
+  /** The frame's own text regions (as the recorder masks them), and those with the OSD boxes too. */
+  let detectedMask: PrivacyMask;
+  let osdMask: PrivacyMask;
 
   /** Text the detector finds in a JPEG, decoded back at the analysis size. */
   const textIn = async (jpeg: Buffer) => {
@@ -36,6 +40,8 @@ describe('findingThumbnail on a sample clip frame, checked with the real text de
     analysis = await analyzer.analyse(frame);
     const band = SAMPLE_OSD_MASKS[0]!;
     patientText = analysis.privacyRegions.filter((r) => r.y + r.h <= band.y + band.h);
+    detectedMask = { full: false, boxes: analysis.privacyRegions };
+    osdMask = { full: false, boxes: [...analysis.privacyRegions, ...SAMPLE_OSD_MASKS] };
   });
 
   afterAll(async () => {
@@ -61,21 +67,26 @@ describe('findingThumbnail on a sample clip frame, checked with the real text de
   };
 
   it('leaves no text where the patient text was, nor anywhere but the outline', async () => {
-    const jpeg = await findingThumbnail(frame, analysis, SAMPLE_OSD_MASKS, FINDING);
+    const jpeg = await findingThumbnail(frame, analysis, osdMask, FINDING);
     expect([...jpeg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(await findings(jpeg)).toEqual({ onPatientText: [], elsewhere: [] });
   });
 
   it('hides the patient text with either layer alone: detected regions, or the static OSD masks', async () => {
-    const detectedOnly = await findingThumbnail(frame, analysis, [], FINDING);
+    const detectedOnly = await findingThumbnail(frame, analysis, detectedMask, FINDING);
     expect(await findings(detectedOnly)).toEqual({ onPatientText: [], elsewhere: [] });
     const unmaskedAnalysis = { ...analysis, privacyRegions: [] };
-    const masksOnly = await findingThumbnail(frame, unmaskedAnalysis, SAMPLE_OSD_MASKS, FINDING);
+    const masksOnly = await findingThumbnail(
+      frame,
+      unmaskedAnalysis,
+      { full: false, boxes: SAMPLE_OSD_MASKS },
+      FINDING,
+    );
     expect(await findings(masksOnly)).toEqual({ onPatientText: [], elsewhere: [] });
   });
 
   it('is about 320 px wide, with the OSD black, the finding outlined and its inside untouched', async () => {
-    const jpeg = await findingThumbnail(frame, analysis, SAMPLE_OSD_MASKS, FINDING);
+    const jpeg = await findingThumbnail(frame, analysis, osdMask, FINDING);
     const thumb = await decodeImage(jpeg, { width: 320, height: 180 });
     const at = (x: number, y: number) => [
       ...thumb.data.subarray(y * thumb.stride + x * 3, y * thumb.stride + x * 3 + 3),
@@ -91,13 +102,14 @@ describe('findingThumbnail on a sample clip frame, checked with the real text de
     expect([jpeg.readUInt16BE(sof + 7), jpeg.readUInt16BE(sof + 5)]).toEqual([320, 180]);
   });
 
-  it('refuses an analysis of another frame, and a frame outside the body', async () => {
-    await expect(findingThumbnail(frame, { ...analysis, frameIndex: 99 }, [], FINDING)).rejects.toThrow(
-      /analysis of frame 99 .* is not of frame 0/,
-    );
+  it('refuses an analysis of another frame, a frame outside the body, and a mask of the whole frame', async () => {
+    await expect(
+      findingThumbnail(frame, { ...analysis, frameIndex: 99 }, detectedMask, FINDING),
+    ).rejects.toThrow(/analysis of frame 99 .* is not of frame 0/);
     const outside = { ...analysis, quality: { ...analysis.quality, inBody: false } };
-    await expect(findingThumbnail(frame, outside, SAMPLE_OSD_MASKS, FINDING)).rejects.toThrow(
-      /not inside the body/,
+    await expect(findingThumbnail(frame, outside, osdMask, FINDING)).rejects.toThrow(/not inside the body/);
+    await expect(findingThumbnail(frame, analysis, { full: true, boxes: [] }, FINDING)).rejects.toThrow(
+      /masked whole/,
     );
   });
 });

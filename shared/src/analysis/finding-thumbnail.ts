@@ -2,21 +2,18 @@ import { encodeJpeg } from '../media/encode-jpeg.js';
 import type { RgbFrame } from '../media/frame.js';
 import type { Box, FrameAnalysis } from '../messages/events.js';
 import { coveringPixels } from './box-geometry.js';
-import { burnOutRegions } from './privacy-burn.js';
+import { burnMask, type PrivacyMask } from './privacy/privacy-mask.js';
 
 export interface FindingThumbnailOptions {
   /** Thumbnail width (px); a smaller frame is not enlarged. */
   width?: number;
   /** JPEG quality, 1..100. */
   quality?: number;
-  /** Share of each privacy region's size added on every side before it is burned out. */
-  marginShare?: number;
 }
 
 export const defaultThumbnailOptions: Required<FindingThumbnailOptions> = {
   width: 320, // px: enough to recognise a lesion in a list, small to store and send
   quality: 80,
-  marginShare: 0.1, // detector boxes hug the letters; JPEG and scaling smear their edges
 };
 
 /** Outline colour: a saturated yellow, which mucosa (red) and the burned-out regions (black) never are. */
@@ -41,15 +38,16 @@ function outline(frame: RgbFrame, box: Box, thickness: number): void {
 }
 
 /**
- * A JPEG of a finding for the review list: the frame with every privacy region of its analysis (text,
- * faces) and every static on-screen-display mask burned out, the finding outlined, scaled to about
- * 320 px wide. Refuses an analysis of another frame, and a frame outside the body (where the whole
- * picture may show the room or a face), rather than risk pixels that must not leave the box.
+ * A JPEG of a finding for the review list: the frame with the privacy mask burned out (the same mask
+ * the recording has at this frame: outside the picture, the layout, text and faces; see
+ * privacy-mask.ts), the finding outlined, scaled to about 320 px wide. Refuses an analysis of another
+ * frame, a frame outside the body and a mask of the whole frame, rather than risk pixels that must
+ * not leave the box or make a black picture.
  */
 export async function findingThumbnail(
   frame: RgbFrame,
   analysis: FrameAnalysis,
-  staticMasks: readonly Box[],
+  mask: PrivacyMask,
   finding: Box,
   options: FindingThumbnailOptions = {},
 ): Promise<Buffer> {
@@ -66,8 +64,9 @@ export async function findingThumbnail(
   if (!analysis.quality.inBody) {
     throw new Error(`frame ${frame.index} is not inside the body: no thumbnail is made of it`);
   }
+  if (mask.full) throw new Error(`frame ${frame.index} is masked whole: no thumbnail is made of it`);
   const width = Math.min(o.width, frame.width);
-  const burned = burnOutRegions(frame, [...analysis.privacyRegions, ...staticMasks], o.marginShare);
+  const burned = burnMask(frame, mask);
   outline(burned, finding, Math.max(1, Math.round((OUTLINE_PX * frame.width) / width)));
   return encodeJpeg(burned, { quality: o.quality, width });
 }

@@ -109,10 +109,10 @@ describe('FrameAnalyzer.analyseBatch with the real models', () => {
     expect(batched.map((a) => a.quality.inBody)).toEqual([true, false, true, true]);
     expect(batched[0]!.privacyRegions.length).toBeGreaterThan(0);
     expect(batched[2]!.detections).toHaveLength(1);
-    // Text on every frame in one batch, faces only outside the body, polyps only inside.
+    // Text and faces on every frame (faces are masked wherever they are), polyps only inside.
     expect(text.calls).toEqual([4]);
     expect(text.frames).toEqual([0, 1, 2, 3]);
-    expect(faces.frames).toEqual([1]);
+    expect(faces.frames).toEqual([0, 1, 2, 3]);
     expect(polyps.calls).toEqual([3]);
     expect(polyps.frames).toEqual([0, 2, 3]);
   });

@@ -2,9 +2,17 @@ import { checkRgbFrame, type RgbFrame } from '../media/frame.js';
 import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events.js';
 import { growBox } from './box-geometry.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
+import { colourGrid } from './privacy/colour-grid.js';
+import { estimateFieldOfView, type FieldOfViewEstimate } from './privacy/field-of-view.js';
+import { judgeInBodyColour } from './privacy/in-body.js';
+import { boxShareInside, insidePolygon } from './privacy/polygon.js';
+import { growTextLine, joinTextLines } from './privacy/text-lines.js';
+import type { TextRecogniser } from './privacy/text-recogniser.js';
 
 /** Face boxes run brow to chin; masks grow them by this share of their size on each side, for hair and ears. */
 const FACE_MARGIN = 0.25;
+/** A text line with at least this share inside the picture is read before it is masked; less counts as outside. */
+const INSIDE_SHARE = 0.75;
 
 /** A loaded model that finds regions (text, faces) or findings in a frame. */
 export interface RegionModel<T> {
@@ -38,26 +46,56 @@ async function detectWhere<T>(
   return frames.map((_, i) => (wanted(i) ? found[next++]! : empty[i]!));
 }
 
+/**
+ * How text is turned into masks. `fieldOfView`: find the endoscope's picture (off: the whole frame is
+ * the picture). `textLines`: join detector boxes into whole lines and grow them past their ends (off:
+ * the detector's boxes as they are, the old way). `recognise`: which lines a recogniser must confirm
+ * before they are masked: those inside the picture (default), all, or none (every line masked).
+ */
+export interface PrivacyAnalysisOptions {
+  fieldOfView: boolean;
+  textLines: boolean;
+  recognise: 'inside-picture' | 'everywhere' | 'never';
+}
+
+export const defaultPrivacyAnalysis: PrivacyAnalysisOptions = {
+  fieldOfView: true,
+  textLines: true,
+  recognise: 'inside-picture',
+};
+
 export interface FrameAnalyzerParts {
   /** Burned-in text (always run: the tower's on-screen display). */
   textDetector?: RegionModel<Box>;
-  /** Faces, run only when the view is outside the body. */
+  /** Reads text lines inside the picture, so that highlights and texture are not masked as text. */
+  textRecogniser?: TextRecogniser;
+  /** Faces, on every frame: masked wherever they are, and a face means the view is not inside the body. */
   faceDetector?: RegionModel<Box>;
   /** Clinical findings (polyps), run on in-body frames. */
   polypDetector?: RegionModel<Detection>;
   /** Models that are configured but could not load, with the reason; reported on every frame. */
   modelsOff: { id: string; reason: string }[];
   thresholds?: QualityThresholds;
+  privacy?: Partial<PrivacyAnalysisOptions>;
 }
+
+/** Grid step for image quality: about 256 samples across, as a 512 px frame sampled every 2 px had. */
+const qualityStep = (width: number) => Math.max(2, Math.round(width / 256));
 
 /** Runs image quality and every loaded model on a frame or a batch of frames. */
 export class FrameAnalyzer {
-  constructor(private readonly parts: FrameAnalyzerParts) {}
+  private readonly privacy: PrivacyAnalysisOptions;
+
+  constructor(private readonly parts: FrameAnalyzerParts) {
+    this.privacy = { ...defaultPrivacyAnalysis, ...parts.privacy };
+  }
 
   /** The models in use, for health and status. */
   get models(): ModelRef[] {
-    const { textDetector, faceDetector, polypDetector } = this.parts;
-    return [textDetector, faceDetector, polypDetector].filter((m) => m !== undefined).map((m) => m.ref);
+    const { textDetector, textRecogniser, faceDetector, polypDetector } = this.parts;
+    return [textDetector, textRecogniser, faceDetector, polypDetector]
+      .filter((m) => m !== undefined)
+      .map((m) => m.ref);
   }
 
   get modelsOff() {
@@ -70,43 +108,108 @@ export class FrameAnalyzer {
   }
 
   /**
-   * Analyses frames together, one analysis each, in order, equal to analysing them one by one: image
-   * quality for each, text on all, faces on those outside the body, polyps on those inside, each model
-   * given its frames in one batch. `latencyMs` of each analysis is the whole batch's time, since no
-   * frame's result is ready before the batch is done. Throws a RangeError for a frame whose buffer
-   * cannot hold its picture.
+   * Analyses frames together, one analysis each, in order, equal to analysing them one by one: the
+   * picture (field of view) and image quality for each; text and faces on all; polyps on those whose
+   * picture looks like the inside of the body. A frame with a face in its picture is never in the body. Text lines
+   * inside the picture are masked only when the recogniser reads characters in them. `latencyMs` of
+   * each analysis is the whole batch's time. Throws a RangeError for a frame whose buffer cannot hold
+   * its picture.
    */
   async analyseBatch(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
     const started = performance.now();
     for (const frame of frames) checkRgbFrame(frame);
     const { textDetector, faceDetector, polypDetector } = this.parts;
     const thresholds = this.parts.thresholds ?? defaultQualityThresholds;
-    const qualities = frames.map((frame) => assessQuality(frame, thresholds));
+    const grids = frames.map((frame) => colourGrid(frame));
+    const pictures = grids.map((grid) => (this.privacy.fieldOfView ? estimateFieldOfView(grid) : undefined));
+    const colour = grids.map((grid, i) => {
+      const picture = pictures[i];
+      return judgeInBodyColour(
+        grid,
+        picture?.inside ?? new Uint8Array(grid.cols * grid.rows).fill(1),
+        picture?.bordered ?? false,
+      );
+    });
+    const qualities = frames.map((frame) => assessQuality(frame, thresholds, qualityStep(frame.width)));
     const [text, faces, detections] = await Promise.all([
       detectWhere(textDetector, frames, () => true),
-      detectWhere(faceDetector, frames, (i) => !qualities[i]!.inBody),
-      detectWhere(polypDetector, frames, (i) => qualities[i]!.inBody),
+      detectWhere(faceDetector, frames, () => true),
+      detectWhere(polypDetector, frames, (i) => colour[i]!.inBody),
     ]);
+    const regions = await Promise.all(
+      frames.map((frame, i) => this.textRegions(frame, text[i]!, pictures[i])),
+    );
     const latencyMs = +(performance.now() - started).toFixed(2);
-    return frames.map((frame, i) => ({
-      frameIndex: frame.index,
-      ptsMs: frame.ptsMs,
-      width: frame.width,
-      height: frame.height,
-      quality: qualities[i]!,
-      privacyRegions: [
-        ...text[i]!.map((b) => ({ ...b, kind: 'text' as const })),
-        ...faces[i]!.map((b) => ({ ...growBox(b, FACE_MARGIN), kind: 'face' as const })),
-      ],
-      detections: detections[i]!,
-      models: this.models,
-      modelsOff: this.parts.modelsOff,
-      latencyMs,
-    }));
+    return frames.map((frame, i) => {
+      const picture = pictures[i];
+      // A scope inside the body never sees a face: one in the picture means the view is of the room.
+      // (One outside it, a tower's picture-in-picture say, is masked as a face and no more.)
+      const faceInPicture = faces[i]!.some(
+        (f) => !picture || insidePolygon(picture.polygon, { x: f.x + f.w / 2, y: f.y + f.h / 2 }),
+      );
+      const inBody = colour[i]!.inBody && !faceInPicture;
+      return {
+        frameIndex: frame.index,
+        ptsMs: frame.ptsMs,
+        width: frame.width,
+        height: frame.height,
+        quality: {
+          ...qualities[i]!,
+          inBody: inBody && qualities[i]!.brightness >= thresholds.underExposed,
+        },
+        ...(picture ? { fieldOfView: { polygon: picture.polygon, bordered: picture.bordered } } : {}),
+        privacyRegions: [
+          ...regions[i]!,
+          ...faces[i]!.map((b) => ({ ...growBox(b, FACE_MARGIN), kind: 'face' as const })),
+        ],
+        detections: inBody ? detections[i]! : [],
+        models: this.models,
+        modelsOff: this.parts.modelsOff,
+        latencyMs,
+      };
+    });
+  }
+
+  /**
+   * A frame's text as regions to mask: whole lines, grown (see text-lines.ts), each with what the
+   * recogniser said where it was asked (`recognised`); absent where it was not asked or could not
+   * run, and then the line is masked all the same (failing closed).
+   */
+  private async textRegions(frame: RgbFrame, boxes: Box[], picture: FieldOfViewEstimate | undefined) {
+    const { textLines, recognise } = this.privacy;
+    if (!textLines) return boxes.map((b) => ({ ...b, kind: 'text' as const }));
+    const lines = joinTextLines(boxes, frame);
+    const asked =
+      recognise === 'never' || !this.parts.textRecogniser
+        ? lines.map(() => false)
+        : recognise === 'everywhere' || !picture?.bordered
+          ? lines.map(() => true)
+          : lines.map((line) => boxShareInside(picture.polygon, line) >= INSIDE_SHARE);
+    const toRead = lines.filter((_, i) => asked[i]);
+    let readings: { isText: boolean }[] | undefined;
+    try {
+      readings = toRead.length ? await this.parts.textRecogniser!.read(frame, toRead) : [];
+    } catch {
+      readings = undefined;
+    }
+    let next = 0;
+    return lines.map((line, i) => {
+      const reading = asked[i] ? readings?.[next++] : undefined;
+      return {
+        ...growTextLine(line, frame),
+        kind: 'text' as const,
+        ...(reading ? { recognised: reading.isText } : {}),
+      };
+    });
   }
 
   async close(): Promise<void> {
-    const { textDetector, faceDetector, polypDetector } = this.parts;
-    await Promise.all([textDetector?.close(), faceDetector?.close(), polypDetector?.close()]);
+    const { textDetector, textRecogniser, faceDetector, polypDetector } = this.parts;
+    await Promise.all([
+      textDetector?.close(),
+      textRecogniser?.close(),
+      faceDetector?.close(),
+      polypDetector?.close(),
+    ]);
   }
 }

@@ -11,9 +11,9 @@ const shipped = join(import.meta.dirname, '..', '..', '..', 'models');
 const log = createLogger('test', 'silent');
 
 describe('loadFrameAnalyzer', () => {
-  it('loads the shipped text detector from its manifest and sizes analysis to its input', async () => {
+  it('loads the shipped text detector from its manifest, stills analysed at 1280x720', async () => {
     const { analyzer, size } = await loadFrameAnalyzer(shipped, ['pp-ocrv4-det'], log);
-    expect(size).toEqual({ width: 512, height: 288 });
+    expect(size).toEqual({ width: 1280, height: 720 });
     expect(analyzer.models).toEqual([{ id: 'pp-ocrv4-det', version: '4.0.0', executionProvider: 'cpu' }]);
     // A flat frame has no text.
     const stride = rgbStride(512);
@@ -46,7 +46,7 @@ describe('loadFrameAnalyzer', () => {
     copyFileSync(join(shipped, 'pp-ocrv4-det.json'), join(dir, 'pp-ocrv4-det.json'));
     const { analyzer, size } = await loadFrameAnalyzer(dir, ['corrupt', 'invalid', 'nofile', 'absent'], log);
     expect(analyzer.models).toEqual([]);
-    expect(size).toEqual({ width: 512, height: 288 });
+    expect(size).toEqual({ width: 1280, height: 720 });
     const reasons = Object.fromEntries(analyzer.modelsOff.map((m) => [m.id, m.reason]));
     expect(reasons.corrupt).toMatch(/SHA-256 30a86f57.*manifest says 0000/);
     expect(reasons.invalid).toMatch(/invalid manifest: input.layout/);

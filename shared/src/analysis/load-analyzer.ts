@@ -1,28 +1,41 @@
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { loadFaceDetector } from './face-detector.js';
-import { FrameAnalyzer, type FrameAnalyzerParts } from './frame-analyzer.js';
+import { FrameAnalyzer, type FrameAnalyzerParts, type PrivacyAnalysisOptions } from './frame-analyzer.js';
 import { ModelUnavailableError, resolveModel } from './model-manifest.js';
 import type { ExecutionProviderName } from './onnx-session.js';
 import { loadPolypDetector } from './polyp-detector.js';
-import { loadTextDetector } from './text-detector.js';
+import { loadTextRecogniser } from './privacy/text-recogniser.js';
+import { loadTextDetector, STRETCHED_INPUT, type TextDetectionScale } from './text-detector.js';
 
-/** Analysis frame size when no model fixes one (px). */
-export const DEFAULT_ANALYSIS_SIZE = { width: 512, height: 288 };
+/** Size still images posted to the realtime API are analysed at (px). */
+export const STILL_IMAGE_SIZE = { width: 1280, height: 720 };
+
+export interface AnalyzerOptions {
+  preferred?: ExecutionProviderName[];
+  privacy?: Partial<PrivacyAnalysisOptions>;
+  /**
+   * Give the text detector the whole frame stretched into 512x288, as before it kept small print:
+   * for measuring what the new resolution buys (GIC_PRIVACY_LAYERS_OFF=resolution), never in a room.
+   */
+  stretchedText?: boolean;
+}
 
 /**
  * Loads the named models from `modelsDir/{id}.json`. A model that is missing, corrupt or of a task
  * not handled yet is reported in `modelsOff` with the reason, and analysis runs on without it.
+ * A text detector's manifest input is its largest single pass (frames are scaled to keep small print,
+ * and tiled beyond it; see text-detector.ts).
  */
 export async function loadFrameAnalyzer(
   modelsDir: string,
   modelIds: string[],
   log: Logger,
-  preferred?: ExecutionProviderName[],
+  o: AnalyzerOptions = {},
 ): Promise<{ analyzer: FrameAnalyzer; size: { width: number; height: number } }> {
+  const { preferred } = o;
   const modelsOff: { id: string; reason: string }[] = [];
   const parts: Omit<FrameAnalyzerParts, 'modelsOff'> = {};
-  let size = DEFAULT_ANALYSIS_SIZE;
   for (const id of modelIds) {
     try {
       const model = await resolveModel(join(modelsDir, `${id}.json`));
@@ -32,9 +45,14 @@ export async function loadFrameAnalyzer(
       };
       if (task === 'text-detection') {
         taken('textDetector');
-        parts.textDetector = await loadTextDetector(model, preferred);
-        // The text detector fixes the analysis size: it must read small print.
-        size = { width: model.manifest.input.width, height: model.manifest.input.height };
+        const { width, height } = model.manifest.input;
+        const scale: TextDetectionScale = o.stretchedText
+          ? { maxSide: Math.max(width, height), minScale: 1, stretchTo: STRETCHED_INPUT }
+          : { maxSide: Math.max(width, height), minScale: 0.66 };
+        parts.textDetector = await loadTextDetector(model, preferred, scale);
+      } else if (task === 'text-recognition') {
+        taken('textRecogniser');
+        parts.textRecogniser = await loadTextRecogniser(model, preferred);
       } else if (task === 'face-detection') {
         taken('faceDetector');
         parts.faceDetector = await loadFaceDetector(model, preferred);
@@ -51,5 +69,6 @@ export async function loadFrameAnalyzer(
       log.error({ model: id, reason }, 'model off; analysis continues without it');
     }
   }
-  return { analyzer: new FrameAnalyzer({ ...parts, modelsOff }), size };
+  const privacy = { ...o.privacy, ...(o.stretchedText ? { textLines: false } : {}) };
+  return { analyzer: new FrameAnalyzer({ ...parts, modelsOff, privacy }), size: STILL_IMAGE_SIZE };
 }

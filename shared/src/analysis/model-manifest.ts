@@ -15,7 +15,14 @@ const fileSchema = z.object({
 export const modelManifestSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/),
   version: z.string().min(1).max(50),
-  task: z.enum(['text-detection', 'face-detection', 'polyp-detection', 'polyp-segmentation', 'vlm']),
+  task: z.enum([
+    'text-detection',
+    'text-recognition',
+    'face-detection',
+    'polyp-detection',
+    'polyp-segmentation',
+    'vlm',
+  ]),
   files: z.array(fileSchema).min(1),
   input: z.object({
     name: z.string().min(1),
@@ -28,8 +35,12 @@ export const modelManifestSchema = z.object({
     std: z.tuple([z.number(), z.number(), z.number()]),
   }),
   output: z.object({
-    /** probability-map: DB text detection; boxes/masks: detector or segmenter; anchors: SSD-style (BlazeFace). */
-    kind: z.enum(['probability-map', 'boxes', 'masks', 'anchors']),
+    /**
+     * probability-map: DB text detection; ctc: a text recogniser's per-step class probabilities (its
+     * character list is the manifest's second file); boxes/masks: detector or segmenter; anchors:
+     * SSD-style (BlazeFace).
+     */
+    kind: z.enum(['probability-map', 'ctc', 'boxes', 'masks', 'anchors']),
     /** The primary output tensor. */
     name: z.string().min(1),
     /** Further output tensors by role, for models with several (boxes, scores, labels, masks). */
@@ -47,6 +58,8 @@ export interface ResolvedModel {
   manifest: ModelManifest;
   /** Absolute path of the first file (the ONNX graph). */
   modelPath: string;
+  /** Absolute paths of every file, in the manifest's order. */
+  filePaths: string[];
 }
 
 /** Raised with a message that says which model and what is wrong with it. */
@@ -122,5 +135,5 @@ export async function resolveModel(manifestPath: string): Promise<ResolvedModel>
     }
     paths.push(path);
   }
-  return { manifest, modelPath: paths[0]! };
+  return { manifest, modelPath: paths[0]!, filePaths: paths };
 }

@@ -36,6 +36,15 @@ export const detectionSchema = z.object({
 });
 export type Detection = z.infer<typeof detectionSchema>;
 
+/** A point in normalised image coordinates. */
+export const pointSchema = z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) });
+
+/** The endoscope's picture: its outline (normalised, just inside its edge) and whether a dark border surrounds it. */
+export const fieldOfViewSchema = z.object({
+  polygon: z.array(pointSchema).min(3).max(400),
+  bordered: z.boolean(),
+});
+
 /** The analysis of one sampled frame. Carries no pixels: nothing here can hold patient text or faces. */
 export const frameAnalysisSchema = z.object({
   frameIndex: z.number().int().nonnegative(),
@@ -44,8 +53,20 @@ export const frameAnalysisSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   quality: frameQualitySchema,
-  /** Burned-in text and (outside the body) faces found in this frame, to be masked. */
-  privacyRegions: z.array(boxSchema.extend({ kind: z.enum(['text', 'face']).optional() })).max(500),
+  /**
+   * Burned-in text lines (grown to their masks) and faces found in this frame. `recognised`: what the
+   * text recogniser said of a line inside the picture (false: not text, so not masked); absent where
+   * it was not asked, and the line is masked.
+   */
+  privacyRegions: z
+    .array(
+      boxSchema.extend({ kind: z.enum(['text', 'face']).optional(), recognised: z.boolean().optional() }),
+    )
+    .max(500),
+  /** The endoscope's picture found in this frame (see analysis/privacy/field-of-view.ts). */
+  fieldOfView: fieldOfViewSchema.optional(),
+  /** Share of the picture the recording masks at this frame (layout, text, faces), set by the edge. */
+  maskedInPicture: z.number().min(0).max(1).optional(),
   /** Clinical findings (e.g. polyps) from operator-supplied models. */
   detections: z.array(detectionSchema).max(200),
   models: z.array(modelRefSchema).max(20),
@@ -94,6 +115,11 @@ export const procedureEndedEvent = z.object({
     reason: z.enum(['source-ended', 'source-lost', 'operator', 'shutdown', 'out-of-body']),
     /** Who ended it, when a person did. */
     endedBy: z.string().max(100).nullable().optional(),
+    /**
+     * Mean share of the picture the recording masked over the procedure's in-body analysed frames
+     * (text, layout, faces): what a reviewer lost of the clinical image. Null: no in-body frame.
+     */
+    maskedInPicture: z.number().min(0).max(1).nullable().optional(),
   }),
 });
 
@@ -169,6 +195,31 @@ export const chatMessageEvent = z.object({
   body: chatMessageSchema,
 });
 
+/** One region of a device's on-screen-display mask layout: learned from the video, or drawn by a person. */
+export const layoutBoxSchema = boxSchema.extend({ origin: z.enum(['learned', 'manual']) });
+export type LayoutBox = z.infer<typeof layoutBoxSchema>;
+
+/** Most regions a device's mask layout holds. */
+export const MAX_LAYOUT_BOXES = 32;
+
+/**
+ * The device's on-screen-display mask layout changed (learned from the video, or edited on the in-room
+ * screen): the whole layout, so the latest event is the device's record. Not about a procedure.
+ */
+export const maskLayoutEvent = z.object({
+  id: eventBase.id,
+  seq: eventBase.seq,
+  ts: eventBase.ts,
+  procedureId: z.null().optional(),
+  type: z.literal('device.mask-layout'),
+  body: z.object({
+    boxes: z.array(layoutBoxSchema).max(MAX_LAYOUT_BOXES),
+    change: z.enum(['learned', 'edited']),
+    /** Who edited it, when a person did. */
+    by: z.string().max(100).nullable(),
+  }),
+});
+
 /** Everything a device publishes on its `events` topic. */
 export const deviceEventSchema = z.discriminatedUnion('type', [
   procedureStartedEvent,
@@ -178,6 +229,7 @@ export const deviceEventSchema = z.discriminatedUnion('type', [
   recordingSealedEvent,
   landmarkMarkedEvent,
   chatMessageEvent,
+  maskLayoutEvent,
 ]);
 export type DeviceEvent = z.infer<typeof deviceEventSchema>;
 export type DeviceEventType = DeviceEvent['type'];

@@ -35,10 +35,16 @@ export function buildTinyPolypDetector({
   width,
   height,
   batch = 'batch',
+  slowness = 0,
 }: {
   width: number;
   height: number;
   batch?: number | string;
+  /**
+   * Matrix products (512x512 each, about 0.13 GFLOP) run on every image's mean before the scores come
+   * out, adding nothing to them: a slow model, for tests of a live room whose analysis falls behind.
+   */
+  slowness?: number;
 }): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 2 || height < 2) {
     throw new Error(`tiny polyp model: size ${width}x${height} must be whole pixels, at least 2x2`);
@@ -74,7 +80,32 @@ export function buildTinyPolypDetector({
       },
       // Opset 13 Clip takes min and max as optional scalar inputs.
       { opType: 'Clip', inputs: ['pooled', 'zero', 'one'], outputs: ['clipped'] },
-      { opType: 'Reshape', inputs: ['clipped', 'scores_shape'], outputs: ['scores'] },
+      ...(slowness > 0
+        ? [
+            // Work that depends on the input (so it is not folded away) and adds zero to the scores.
+            {
+              opType: 'ReduceMean',
+              inputs: ['images'],
+              outputs: ['level'],
+              attributes: { keepdims: { int: 0 } },
+            },
+            { opType: 'Mul', inputs: ['level', 'heavy'], outputs: ['work0'] },
+            ...Array.from({ length: slowness }, (_, i) => ({
+              opType: 'MatMul',
+              inputs: [`work${i}`, 'heavy'],
+              outputs: [`work${i + 1}`],
+            })),
+            {
+              opType: 'ReduceSum',
+              inputs: [`work${slowness}`],
+              outputs: ['worked'],
+              attributes: { keepdims: { int: 0 } },
+            },
+            { opType: 'Mul', inputs: ['worked', 'zero'], outputs: ['nothing'] },
+            { opType: 'Add', inputs: ['clipped', 'nothing'], outputs: ['clipped_slow'] },
+            { opType: 'Reshape', inputs: ['clipped_slow', 'scores_shape'], outputs: ['scores'] },
+          ]
+        : [{ opType: 'Reshape', inputs: ['clipped', 'scores_shape'], outputs: ['scores'] }]),
       // The constant outputs are expanded to the batch size, read from the input's shape.
       { opType: 'Shape', inputs: ['images'], outputs: ['images_shape'] },
       { opType: 'Slice', inputs: ['images_shape', 'b_start', 'b_end', 'first_axis'], outputs: ['batch'] },
@@ -109,6 +140,16 @@ export function buildTinyPolypDetector({
       int64('label_tail', [4]),
       { name: 'quadrant_boxes', dataType: 'float', dims: [1, 4, 4], values: QUADRANTS.flat() },
       { name: 'zero_labels', dataType: 'int64', dims: [1, 4], values: [0, 0, 0, 0] },
+      ...(slowness > 0
+        ? [
+            {
+              name: 'heavy',
+              dataType: 'float' as const,
+              dims: [512, 512],
+              values: new Float32Array(512 * 512).fill(1e-3),
+            },
+          ]
+        : []),
     ],
     inputs: [{ name: 'images', elemType: 'float', shape: [batch, 3, height, width] }],
     outputs: [
@@ -150,15 +191,23 @@ export function tinyPolypManifest(sha256: string, width: number, height: number)
   };
 }
 
-/** Writes the tiny detector and its manifest into a models folder, as an operator would; returns its id. */
-export function installTinyPolypModel(modelsDir: string, size = { width: 64, height: 48 }): string {
-  const onnx = buildTinyPolypDetector(size);
-  mkdirSync(join(modelsDir, TINY_POLYP_ID), { recursive: true });
-  writeFileSync(join(modelsDir, TINY_POLYP_ID, 'model.onnx'), onnx);
+/**
+ * Writes the tiny detector and its manifest into a models folder, as an operator would; returns its id.
+ * With `slowness` (see buildTinyPolypDetector) it is written as `slow-polyp`.
+ */
+export function installTinyPolypModel(
+  modelsDir: string,
+  size = { width: 64, height: 48 },
+  slowness = 0,
+): string {
+  const id = slowness > 0 ? 'slow-polyp' : TINY_POLYP_ID;
+  const onnx = buildTinyPolypDetector({ ...size, slowness });
+  mkdirSync(join(modelsDir, id), { recursive: true });
+  writeFileSync(join(modelsDir, id, 'model.onnx'), onnx);
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   writeFileSync(
-    join(modelsDir, `${TINY_POLYP_ID}.json`),
-    JSON.stringify(tinyPolypManifest(sha256, size.width, size.height), null, 2),
+    join(modelsDir, `${id}.json`),
+    JSON.stringify({ ...tinyPolypManifest(sha256, size.width, size.height), id }, null, 2),
   );
-  return TINY_POLYP_ID;
+  return id;
 }

@@ -1,0 +1,53 @@
+import { OsdLayoutLearner } from '@gic/shared/analysis/privacy/osd-layout.js';
+import type { FrameAnalysis, LayoutBox } from '@gic/shared/messages/events.js';
+import type { MaskLayoutStore } from './mask-layout-store.js';
+
+/**
+ * Layer 3 of the box's privacy: the tower's on-screen-display layout, learned from in-body frames
+ * (text lines the analysis masks, found at the same place again and again), kept in SQLite, sent to
+ * the hub, and edited from the in-room screen. Learning only ever adds; a person removes.
+ */
+export class DeviceMaskLayout {
+  private readonly learner: OsdLayoutLearner;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly store: MaskLayoutStore,
+    /** false: the layer is off (GIC_PRIVACY_LAYERS_OFF=layout): nothing is learned or masked by it. */
+    readonly enabled = true,
+  ) {
+    this.learner = new OsdLayoutLearner(store.load());
+  }
+
+  /** The layout as stored (shown and edited on the screen, whether or not the layer masks). */
+  get boxes(): LayoutBox[] {
+    return this.learner.boxes;
+  }
+
+  /** What the recorder masks by this layer now. */
+  get masking(): LayoutBox[] {
+    return this.enabled ? this.learner.boxes : [];
+  }
+
+  /** Called after every change, learned or edited. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Learns from one analysed frame; in-body only, since out of the body the picture shows the room. */
+  observe(analysis: FrameAnalysis): void {
+    if (!this.enabled || !analysis.quality.inBody) return;
+    const text = analysis.privacyRegions.filter((r) => r.kind === 'text' && r.recognised !== false);
+    if (!this.learner.observe(text)) return;
+    this.store.save(this.learner.boxes, 'learned', null);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Replaces the layout with what a person checked and edited. */
+  edit(boxes: LayoutBox[], by: string | null): LayoutBox[] {
+    this.learner.replace(boxes);
+    this.store.save(this.learner.boxes, 'edited', by);
+    for (const listener of this.listeners) listener();
+    return this.learner.boxes;
+  }
+}

@@ -1,0 +1,67 @@
+import { checkRgbFrame, type RgbFrame } from '../../media/frame.js';
+
+/** Columns of the colour grid: 160 cells across is 12 px a cell on a 1080p frame, enough to follow the picture's edge. */
+export const GRID_COLUMNS = 160;
+
+/** A frame's colour on a coarse grid of square cells: the mean of 2x2 samples in each cell, 0..255. */
+export interface ColourGrid {
+  cols: number;
+  rows: number;
+  /** Cell size in frame pixels (both ways). */
+  cell: number;
+  r: Uint8Array;
+  g: Uint8Array;
+  b: Uint8Array;
+  /** BT.601 luma. */
+  luma: Uint8Array;
+  /** The darkest of the cell's four samples' luma: a cell bright all through lies inside a bright region. */
+  lumaMin: Uint8Array;
+}
+
+/**
+ * Samples a frame of any size on a grid `cols` cells across (fewer when the frame is narrower), square
+ * cells, four samples a cell (at its quarter points), so the cost is fixed whatever the resolution.
+ */
+export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
+  checkRgbFrame(frame);
+  const { width, height, stride, data } = frame;
+  const n = Math.max(1, Math.min(cols, Math.floor(width / 2)));
+  const cell = width / n;
+  const rows = Math.max(1, Math.floor(height / cell));
+  const size = n * rows;
+  const grid: ColourGrid = {
+    cols: n,
+    rows,
+    cell,
+    r: new Uint8Array(size),
+    g: new Uint8Array(size),
+    b: new Uint8Array(size),
+    luma: new Uint8Array(size),
+    lumaMin: new Uint8Array(size),
+  };
+  for (let gy = 0; gy < rows; gy++) {
+    for (let gx = 0; gx < n; gx++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let darkest = 255;
+      for (const fy of [0.25, 0.75]) {
+        const y = Math.min(height - 1, Math.floor((gy + fy) * cell));
+        for (const fx of [0.25, 0.75]) {
+          const p = y * stride + Math.min(width - 1, Math.floor((gx + fx) * cell)) * 3;
+          r += data[p]!;
+          g += data[p + 1]!;
+          b += data[p + 2]!;
+          darkest = Math.min(darkest, (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) >> 8);
+        }
+      }
+      const i = gy * n + gx;
+      grid.r[i] = r >> 2;
+      grid.g[i] = g >> 2;
+      grid.b[i] = b >> 2;
+      grid.luma[i] = (77 * grid.r[i]! + 150 * grid.g[i]! + 29 * grid.b[i]!) >> 8;
+      grid.lumaMin[i] = darkest;
+    }
+  }
+  return grid;
+}

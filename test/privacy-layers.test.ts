@@ -1,0 +1,66 @@
+/**
+ * Each layer of the de-identification is needed: with any one of points 1-4 switched off
+ * (GIC_PRIVACY_MODE=off, GIC_PRIVACY_LAYERS_OFF=resolution|layout|recogniser), the same oracle as
+ * privacy-tower.test.ts reads identifiers in the recording, or (the recogniser) highlights black out
+ * more than 1% of the picture. This is what makes the passing tests there mean something.
+ */
+import { rmSync } from 'node:fs';
+import { privacyClips } from '@gic/shared/testing/privacy-clips.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clipFile, falseMaskShare, readRecording, recordClip, workDir } from './privacy-run.js';
+
+type Clip = ReturnType<typeof privacyClips>[number];
+const [bannerClip, borderClip, pictureClip] = privacyClips(6) as [Clip, Clip, Clip];
+const dir = workDir('privacy-layers');
+let bannerPath: string;
+let borderPath: string;
+let picturePath: string;
+
+describe('with a layer switched off, identifiers leak or the mucosa is hidden', () => {
+  beforeAll(async () => {
+    bannerPath = await clipFile(dir, bannerClip, 0);
+    borderPath = await clipFile(dir, borderClip, 1);
+    picturePath = await clipFile(dir, pictureClip, 2);
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('1. without the field of view, small print the detector misses in the border is read', async () => {
+    const run = await recordClip(dir, borderPath, { GIC_PRIVACY_MODE: 'off' });
+    const oracle = await readRecording(run, borderClip);
+    console.info('field of view off:', oracle.characters, oracle.hits);
+    expect(oracle.characters).toBeGreaterThan(0);
+  }, 400_000);
+
+  // Point 2 matters wherever the field of view does not cover text: over the picture, and in the
+  // border in text-only mode, where the border is masked only where text is found.
+  it('2. in text-only mode, with the frame stretched into 512x288 the old way, small print in the border is read', async () => {
+    const control = await readRecording(
+      await recordClip(dir, bannerPath, { GIC_PRIVACY_MODE: 'text-only' }),
+      bannerClip,
+    );
+    console.info('text-only, every layer on:', control.characters, control.hits);
+    expect(control.hits).toEqual([]);
+    const run = await recordClip(dir, bannerPath, {
+      GIC_PRIVACY_MODE: 'text-only',
+      GIC_PRIVACY_LAYERS_OFF: 'resolution',
+    });
+    const oracle = await readRecording(run, bannerClip);
+    console.info('text-only, resolution off:', oracle.characters, oracle.hits);
+    expect(oracle.characters).toBeGreaterThan(0);
+  }, 800_000);
+
+  // Point 3 matters for text the field of view does not cover: a banner over the picture.
+  it('3. without the learned layout (text masked only while found), a blinking banner is read', async () => {
+    const run = await recordClip(dir, picturePath, { GIC_PRIVACY_LAYERS_OFF: 'layout' });
+    const oracle = await readRecording(run, pictureClip);
+    console.info('layout off:', oracle.characters, oracle.hits);
+    expect(oracle.characters).toBeGreaterThan(0);
+  }, 400_000);
+
+  it('4. without the recogniser, highlights inside the picture are masked as text: more than 1%', async () => {
+    const run = await recordClip(dir, bannerPath, { GIC_PRIVACY_LAYERS_OFF: 'recogniser' });
+    const share = falseMaskShare(run);
+    console.info(`recogniser off: ${(share * 100).toFixed(2)}% of the picture masked`);
+    expect(share).toBeGreaterThan(0.01);
+  }, 400_000);
+});
