@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up whatever is missing, and nothing else, so it is fast when all is in place:
-#   apt packages (GStreamer, Chromium for browser tests), npm ci, TypeScript build, sample video.
-# Usage: scripts/setup.sh [demo|test]   (test also installs Chromium)
+#   apt packages (GStreamer; for tests Chromium, Tesseract, fonts), npm ci, TypeScript build, sample video.
+# Usage: scripts/setup.sh [demo|test]   (test also installs Chromium, Tesseract and fonts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose="${1:-demo}"
@@ -14,11 +14,14 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   gstreamer1.0-x fonts-dejavu-core python3 make g++ curl jq
 )
-# Tests also need: a browser, Mosquitto, a test RTSP camera (GStreamer's RTSP server from Python), and
-# cjpeg + exiftool to make camera-like JPEG photos with EXIF.
+# Tests also need: a browser, Mosquitto, and a test RTSP camera (GStreamer's RTSP server from Python);
+# cjpeg + exiftool to make camera-like JPEG photos with EXIF; the privacy tests and bench an OCR
+# oracle (Tesseract), fonts to draw tower text in, and gst-discoverer-1.0 to read a recording's tags.
 if [ "$purpose" = test ]; then
-  packages+=(chromium mosquitto gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0
-    libjpeg-turbo-progs libimage-exiftool-perl)
+  packages+=(chromium mosquitto gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0)
+  packages+=(libjpeg-turbo-progs libimage-exiftool-perl)
+  packages+=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-noto-mono
+    gstreamer1.0-plugins-base-apps)
 fi
 
 missing=()
