@@ -2,8 +2,6 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-// Forked test workers inherit this: GStreamer bus polls and appsink pulls each hold a libuv thread.
-process.env.UV_THREADPOOL_SIZE ??= '16';
 
 export default defineConfig({
   resolve: {

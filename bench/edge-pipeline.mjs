@@ -7,7 +7,6 @@
 //    measured in the same run;
 //  - analysis throughput of decoded frames at batch 1 against batch 4 (FrameAnalyzer.analyseBatch).
 // Options (environment): BENCH_SECONDS (10), BENCH_RUNS (3: baseline runs, median taken).
-import '@gic/edge/threadpool.js';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CapturePipeline } from '@gic/edge/capture/capture-pipeline.js';

@@ -9,9 +9,6 @@
 //  - the edge pipeline's sustained rate (every frame analysed, as fast as it goes) against bare
 //    GStreamer decode of the same file in the same run, before and after.
 // Options (environment): BENCH_SECONDS (6: clip length), BENCH_RUNS (3: decode/pipeline runs, median).
-// UV_THREADPOOL_SIZE must be set before node starts (package.json does): an ES module import comes
-// too late, the loader has started libuv's pool by then, and 4 threads starve the capture pipeline.
-import '@gic/edge/threadpool.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CapturePipeline } from '@gic/edge/capture/capture-pipeline.js';

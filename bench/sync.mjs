@@ -5,7 +5,6 @@
 //    and as a ratio to a raw QoS 1 publish loop of the same payloads against the same broker;
 //  - multipart upload throughput of a 100 MB recording by presigned URLs, as a ratio to one plain
 //    PUT of the same file to the same S3 server. The seed's bar: 100 MB in 10 s.
-import '@gic/edge/threadpool.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

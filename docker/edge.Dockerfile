@@ -46,7 +46,7 @@ COPY --from=node /usr/local/include/node /usr/local/include/node
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
 
-# Toolchain for the addons npm ci compiles: gstreamer-superficial (pkg-config finds GStreamer) and
+# Toolchain for the addons npm ci compiles: our GStreamer binding (shared/native; pkg-config finds GStreamer) and
 # better-sqlite3.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -62,8 +62,9 @@ ENV npm_config_nodedir=/usr/local \
 
 # cuda12: onnxruntime-node's install script adds its CUDA (and TensorRT) provider libraries beside
 # the binding. They are too large for npm, so that script downloads them from NuGet
-# (Microsoft.ML.OnnxRuntime.Gpu.Linux) during npm ci. The environment variable wins over the
-# repository's .npmrc (onnxruntime-node-install=skip). `skip` builds a CPU-only image.
+# (Microsoft.ML.OnnxRuntime.Gpu.Linux). package.json's allowScripts denies that script during npm ci
+# (and ONNXRUNTIME_NODE_INSTALL=skip stops it under an npm that ignores allowScripts), so it is run
+# here on its own, after npm ci. `skip` builds a CPU-only image.
 ARG ONNXRUNTIME_NODE_INSTALL=cuda12
 
 COPY package.json package-lock.json .npmrc ./
@@ -72,7 +73,10 @@ COPY provisioning/package.json provisioning/
 COPY hub/package.json hub/
 COPY edge/package.json edge/
 RUN --mount=type=cache,target=/root/.npm \
-    ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL}" npm ci --no-audit --no-fund
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund \
+ && if [ "${ONNXRUNTIME_NODE_INSTALL}" != skip ]; then \
+      ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL}" node node_modules/onnxruntime-node/script/install.js; \
+    fi
 
 COPY tsconfig.base.json tsconfig.json ./
 COPY shared/tsconfig.json shared/
@@ -123,7 +127,6 @@ WORKDIR /app
 # /data/edge: SQLite store, recordings, device credentials (the private key). A named volume on
 # /data starts as a copy of this folder, so it belongs to uid 10001 from the first start.
 ENV NODE_ENV=production \
-    UV_THREADPOOL_SIZE=16 \
     GIC_EDGE_HOST=0.0.0.0 \
     GIC_EDGE_DATA_DIR=/data/edge
 

@@ -17,7 +17,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 
 # npm ci installs every workspace, and two of their dependencies compile at install:
-# gstreamer-superficial (shared workspace; node-gyp against the GStreamer headers, found with
+# our GStreamer binding (shared/native; node-gyp against the GStreamer headers, found with
 # pkg-config) and better-sqlite3 (edge workspace).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -33,14 +33,15 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=better-sqlite3
 
 # Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
-# .npmrc carries onnxruntime-node-install=skip: the hub runs no models, so no CUDA provider.
+# The hub runs no models, so no CUDA provider: package.json's allowScripts denies onnxruntime-node's
+# download, and ONNXRUNTIME_NODE_INSTALL=skip does the same under an npm that ignores allowScripts.
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
 COPY provisioning/package.json provisioning/
 COPY hub/package.json hub/
 COPY edge/package.json edge/
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 
 # Sources only (never a host dist/ or node_modules/), then the project-reference build.
 COPY tsconfig.base.json tsconfig.json ./
@@ -84,12 +85,10 @@ RUN groupadd --gid 10001 gic \
 
 WORKDIR /app
 
-# UV_THREADPOOL_SIZE: GStreamer bus polls and appsink pulls each hold a libuv worker (the code
-# raises it too, this makes it explicit). Listen on every interface: the container's network
+# Listen on every interface: the container's network
 # namespace is the boundary. GIC_HUB_DATA_DIR must be writable by uid 10001; with external
 # PostgreSQL and S3 it holds only the initial admin password (when GIC_ADMIN_PASSWORD is unset).
 ENV NODE_ENV=production \
-    UV_THREADPOOL_SIZE=16 \
     GIC_HUB_HOST=0.0.0.0 \
     GIC_MQTT_HOST=0.0.0.0 \
     GIC_HUB_DATA_DIR=/var/lib/gic/hub

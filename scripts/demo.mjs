@@ -31,7 +31,6 @@ function start(name, script, env) {
   const child = spawn(process.execPath, [join(root, script)], {
     env: {
       ...process.env,
-      UV_THREADPOOL_SIZE: '16',
       // The pinned AWS SDK runs on Node 20; its notice about future releases is noise in the demo.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...env,
@@ -39,12 +38,21 @@ function start(name, script, env) {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  // A log that cannot be written is said once; the part runs on.
+  log.once('error', (err) => say(`cannot write ${name}.log: ${err.message}`));
+  log.on('error', () => {});
   child.stdout.pipe(log);
   child.stderr.on('data', (chunk) => {
     log.write(chunk);
     if (!stopping) process.stderr.write(`[${name}] ${chunk}`);
   });
-  child.exited = new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal)));
+  child.exited = new Promise((r) => {
+    child.once('exit', (code, signal) => r(code ?? signal));
+    // Could not be started at all (no 'exit' follows): said as its exit.
+    child.once('error', (err) => {
+      if (child.exitCode !== null) r(`not started: ${err.message}`);
+    });
+  });
   child.exited.then((code) => {
     if (!stopping) {
       say(`${name} exited unexpectedly (${code}): ${lastError(join(dir, `${name}.log`))}`);
@@ -62,7 +70,10 @@ function lastError(logFile) {
   for (const line of lines) {
     try {
       const entry = JSON.parse(line);
-      if (entry.level >= 50) return [entry.msg, entry.err?.message].filter(Boolean).join(': ');
+      if (entry.level >= 50) {
+        const detail = entry.err?.message;
+        return detail && !entry.msg.includes(detail) ? `${entry.msg}: ${detail}` : entry.msg;
+      }
     } catch {
       // not a JSON line (a warning printed by a library)
     }
@@ -94,7 +105,7 @@ async function shutdown(code = 0) {
   stopping = true;
   say('stopping: edge first, then hub');
   for (const { name, child } of children.reverse()) {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       child.kill('SIGINT');
       const result = await Promise.race([
         child.exited,

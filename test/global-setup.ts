@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from '@gic/hub/embedded/embedded-postgres.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import type { TestProject } from 'vitest/node';
 import { freePort } from './ports.js';
+import { TEST_PG_SYSTEM_DIR } from './test-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,10 +19,9 @@ declare module 'vitest' {
 /** One embedded PostgreSQL for the whole run; each test file clones a migrated template from it. */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'gic-test-pg-'));
-  chmodSync(dir, 0o711); // the server runs as user postgres when tests run as root
+  chmodSync(dir, 0o711); // as root the server runs as postgres, which keeps its data here then
   const pg = await startEmbeddedPostgres(
-    join(dir, 'postgres'),
-    await freePort(),
+    { baseDir: join(dir, 'postgres'), port: await freePort(), systemDir: TEST_PG_SYSTEM_DIR },
     createLogger('test-pg', 'warn'),
   );
   const admin = createDatabase(pg.url);

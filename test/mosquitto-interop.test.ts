@@ -13,6 +13,7 @@ import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
+import { reportErrors } from './processes.js';
 import { createTestDatabase } from './test-database.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -30,7 +31,7 @@ describe('the same edge client and hub ingest against Mosquitto as an external b
     const conf = join(dir, 'mosquitto.conf');
     // Loopback only; device JWT authentication lives in the embedded broker, so this one is open.
     writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\n`);
-    broker = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+    broker = reportErrors(spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' }), 'mosquitto');
     url = `mqtt://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const up = await new Promise<boolean>((resolve) => {

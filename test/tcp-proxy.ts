@@ -1,17 +1,22 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A loopback TCP proxy the test controls, to cut and restore the network between two parts without
- * touching either: `cut()` drops every connection and refuses new ones until `restore()`.
+ * A TCP proxy the test controls, to cut and restore the network between two parts without
+ * touching either: `cut()` drops every connection and refuses new ones until `restore()`. It can
+ * also stand for another address in front of a part (a public address forwarded to a private one):
+ * `host` is where it listens, `targetHost` where it forwards (both loopback by default).
  */
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private open = true;
+  /** Connections accepted so far. */
+  accepted = 0;
 
   constructor(
     private readonly targetPort: number,
     readonly port: number,
+    private readonly hosts: { host?: string; targetHost?: string } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -20,7 +25,8 @@ export class TcpProxy {
         client.destroy();
         return;
       }
-      const upstream = connect(this.targetPort, '127.0.0.1');
+      this.accepted++;
+      const upstream = connect(this.targetPort, this.hosts.targetHost ?? '127.0.0.1');
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -31,7 +37,15 @@ export class TcpProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.hosts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', () => {}); // after listening: nothing a test must hear of
   }
 
   cut(): void {

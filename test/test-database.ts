@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type Database } from '@gic/hub/db/database.js';
 import { inject } from 'vitest';
 import { freePort } from './ports.js';
+
+/**
+ * As root, where hubs started by tests install PostgreSQL's binaries for the postgres user
+ * (GIC_EMBEDDED_PG_SYSTEM_DIR): kept between runs in the temporary folder, not the hub's default.
+ */
+export const TEST_PG_SYSTEM_DIR = join(tmpdir(), 'gic-test-postgresql');
 
 /** A fresh, migrated database of its own for one test file, cloned from the run's template. */
 export async function createTestDatabase(): Promise<{ db: Database; url: string }> {

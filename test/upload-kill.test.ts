@@ -208,13 +208,17 @@ describe('an edge process killed with SIGKILL mid-upload', () => {
       const after = puts.filter((p) => p.startedAt > k.at).map((p) => p.partNumber);
       expect(after.filter((n) => k.done.includes(n))).toEqual([]);
     }
-    // Only a part that was in flight at a kill is sent twice, and each part is stored exactly once.
+    // Only a part that was in flight at a kill is sent twice, and every part is stored. A part in
+    // flight may be stored twice: on a busy machine its PUT can finish between the moment chosen and
+    // the kill landing, before the edge has written it down (which is why it is sent again).
     const inFlightAtKills = kills.flatMap((k) => k.inFlight);
     expect(resent.every((n) => inFlightAtKills.includes(n))).toBe(true);
     expect(puts.length).toBeLessThanOrEqual(partCount + inFlightAtKills.length);
-    expect(stored.map((p) => p.partNumber).sort()).toEqual(
-      Array.from({ length: partCount }, (_, i) => i + 1),
-    );
+    const storedParts = stored.map((p) => p.partNumber);
+    expect([...new Set(storedParts)].sort()).toEqual(Array.from({ length: partCount }, (_, i) => i + 1));
+    expect(
+      storedParts.filter((n, i) => storedParts.indexOf(n) !== i).every((n) => inFlightAtKills.includes(n)),
+    ).toBe(true);
     expect(kills.filter((k) => k.name === 'mid-part').every((k) => k.inFlight.length === 1)).toBe(true);
     // The hub's own SHA-256 of the whole object equals the edge's; nothing corrupted, lost or doubled.
     const bigAtHub = hubRecordings.find((h) => h.procedure_id === big.procedureId);

@@ -98,6 +98,11 @@ const schema = z.object({
    * analysis, and out-of-body masking must see the scope come out with time to spare.
    */
   GIC_ANALYSIS_MIN_FPS: z.coerce.number().min(2).max(30).default(2),
+  /**
+   * No frame analysed for this long while the source is live is a stall (s): shown on the screen,
+   * reported to the hub and in /health/ready, and the capture pipeline is restarted.
+   */
+  GIC_ANALYSIS_STALL_S: z.coerce.number().min(3).max(600).default(10),
   /** Analysis frames keep the source's size (square pixels) up to this, aspect kept: small print needs its pixels. */
   GIC_ANALYSIS_MAX_SIZE: sizeVar.default({ width: 1920, height: 1200 }),
   GIC_MODELS_DIR: z.string().min(1).default('models'),
@@ -187,6 +192,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     realtime: c.GIC_REPLAY_REALTIME,
     analysisFps: c.GIC_ANALYSIS_FPS,
     analysisMinFps: Math.min(c.GIC_ANALYSIS_MIN_FPS, c.GIC_ANALYSIS_FPS),
+    analysisStallMs: c.GIC_ANALYSIS_STALL_S * 1000,
     modelsDir: resolve(c.GIC_MODELS_DIR),
     models: c.GIC_MODELS,
     privacyMasks: c.GIC_PRIVACY_MASKS,

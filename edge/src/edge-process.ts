@@ -5,10 +5,11 @@ import { basename, join } from 'node:path';
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
+import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
-import { type ServerType, serve } from '@hono/node-server';
+import { startPart } from '@gic/shared/process/start-error.js';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
@@ -17,6 +18,7 @@ import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
 import { LivePush } from './http/live-push.js';
+import { AnalysisWatchdog } from './live/analysis-watchdog.js';
 import { startLiveCapture } from './live/live-capture.js';
 import { LiveSession } from './live/live-session.js';
 import { LiveStateHolder } from './live/live-state.js';
@@ -30,6 +32,7 @@ import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
+import { buildTelemetry } from './sync/telemetry.js';
 import { DiskWatch } from './upload/disk-watch.js';
 import { finishRecording } from './upload/finish-recording.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
@@ -72,10 +75,15 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   const parts = new Lifecycle(log);
   const stop = () => parts.stop();
   try {
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const recordingsDir = join(config.dataDir, 'recordings');
-    mkdirSync(recordingsDir, { recursive: true });
-    const db = openEdgeDatabase(join(config.dataDir, 'edge.db'));
+    const db = await startPart(
+      'the local store',
+      `check that ${config.dataDir} can be written, or set GIC_EDGE_DATA_DIR`,
+      () => {
+        mkdirSync(recordingsDir, { recursive: true, mode: 0o700 });
+        return openEdgeDatabase(join(config.dataDir, 'edge.db'));
+      },
+    );
     parts.add('sqlite', () => void db.close());
     const outbox = new SqliteOutbox(db);
     const procedures = new ProcedureLog(db, outbox);
@@ -136,6 +144,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const push = new LivePush();
     const snapshot = () => ({
       ...live.state,
+      recorded: live.state.procedure?.endedAt ? recordings.summary(live.state.procedure.id) : null,
       sync: {
         ...(publisher?.state() ?? {
           connected: false,
@@ -188,6 +197,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         thumbnail: (id) => thumbnails.get(id),
       },
       procedures: {
+        unavailable: () =>
+          live.state.source.state === 'ended'
+            ? 'the video source has ended: there is nothing to analyse'
+            : undefined,
         current: () => controller.current,
         start: (by) => liveSession.startProcedure(by),
         end: (by) => liveSession.endProcedure(by),
@@ -213,6 +226,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       metrics,
       db,
       live: () => live.state,
+      analysis: () => live.state.analysis,
       sync: () => snapshot().sync,
       gpu: () => ({
         executionProvider: analyzer.models[0]?.executionProvider ?? null,
@@ -225,43 +239,24 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         return s.bavail * s.bsize;
       },
     });
-    const server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () =>
-        resolve(s),
-      );
-      s.once('error', reject);
-    });
-    push.attach(server as Server, snapshot);
+    const http = await listenHttp(
+      app.fetch,
+      {
+        host: config.http.host,
+        port: config.http.port,
+        hostSetting: 'GIC_EDGE_HOST',
+        portSetting: 'GIC_EDGE_PORT',
+      },
+      log,
+    );
+    push.attach(http.server as Server, snapshot);
     parts.add('http', async () => {
       await push.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await http.close();
     });
     // Telemetry to the hub every 15 s, and at once when the disk or the recorder changes state.
-    const publishTelemetry = () => {
-      const upload = uploader?.progress;
-      publisher?.publishTelemetry({
-        ts: new Date().toISOString(),
-        source: {
-          state: live.state.source.state,
-          ...(live.state.source.message ? { message: live.state.source.message.slice(0, 500) } : {}),
-        },
-        procedureId: live.state.procedure && !live.state.procedure.endedAt ? live.state.procedure.id : null,
-        analysisFps: live.state.analysisFps,
-        pendingEvents: outbox.size(),
-        upload: upload
-          ? {
-              recordingId: upload.recordingId,
-              status: upload.status,
-              partsDone: upload.partsDone,
-              partCount: upload.partCount,
-            }
-          : null,
-        disk: live.state.disk,
-        recorder: live.state.recorder,
-        models: analyzer.models,
-        modelsOff: analyzer.modelsOff,
-      });
-    };
+    const publishTelemetry = () =>
+      publisher?.publishTelemetry(buildTelemetry(live.state, outbox.size(), uploader?.progress, analyzer));
     // Disk: evict verified local copies beyond the limit, warn the room when space runs low, and stop
     // recording cleanly before the disk is full.
     const disk = new DiskWatch(
@@ -289,8 +284,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(broadcast, 1000);
     parts.add('live-push', () => clearInterval(heartbeat));
-    const address = server.address();
-    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
+    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${http.port}`;
 
     // Enrolment and sync: in the background, retried, so capture never waits for the network.
     const syncAbort = new AbortController();
@@ -355,6 +349,28 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       await publisher?.stop();
     });
 
+    // Live analysis that stops while the source is live is a stall: shown, reported, and the capture
+    // pipeline restarted (a card that stopped delivering, a decoder that hangs).
+    const watchdog = new AnalysisWatchdog(config.analysisStallMs, {
+      sourceState: () => live.state.source.state,
+      restart: async (reason) => {
+        log.error(
+          { reason, restarts: watchdog.health.restarts },
+          'analysis stalled; restarting the capture pipeline',
+        );
+        await capture?.restart(reason);
+      },
+      changed: (health) => {
+        if (live.state.analysis.state === 'stalled' && health.state !== 'stalled')
+          log.info({ state: health.state }, 'analysis no longer stalled');
+        live.state.analysis = health;
+        publishTelemetry();
+        broadcast();
+      },
+    });
+    const watchdogTimer = setInterval(() => watchdog.tick(), 1000);
+    parts.add('analysis-watchdog', () => clearInterval(watchdogTimer));
+
     // Capture: frames to analysis and the live session, the recorder's files to their procedures.
     const thumbnails = new AlertThumbnails(db, log.child({ part: 'thumbnails' }));
     capture = startLiveCapture({
@@ -390,6 +406,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         }
       },
       onPreview: (jpeg) => push.preview(jpeg),
+      onAnalysed: () => watchdog.frameAnalysed(),
+      onRunStarted: () => watchdog.sourceStarted(),
       onSourceState: (state, message) => {
         live.state.source.state = state;
         live.state.source.message = message;

@@ -1,10 +1,20 @@
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { parseEnv } from '@gic/shared/config/parse-env.js';
 import { z } from 'zod';
 
 export const HUB_ROLES = ['api', 'ingest', 'worker', 'broker'] as const;
 export type HubRole = (typeof HUB_ROLES)[number];
+
+/** A host name or IP address to listen on or to give devices (no scheme, no port). */
+const hostVar = z
+  .string()
+  .regex(
+    /^(?:[A-Za-z0-9.-]+|[0-9A-Fa-f:]+)$/,
+    'must be a host name or an IP address, without scheme or port',
+  );
+
+const absolutePathVar = z.string().refine((p) => isAbsolute(p), 'must be an absolute path');
 
 const rolesVar = z
   .string()
@@ -19,11 +29,14 @@ const rolesVar = z
 const schema = z.object({
   /** Which parts this process runs; several processes may share one database, store and broker. */
   GIC_HUB_ROLES: rolesVar.default([...HUB_ROLES]),
-  GIC_HUB_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The address the hub listens on: HTTP, and unless set apart, the embedded broker and S3 server. */
+  GIC_HUB_HOST: hostVar.default('127.0.0.1'),
   GIC_HUB_PORT: portVar.default(8080),
-  /** The URL devices and browsers use to reach this hub (for presigned URLs and enrolment replies). */
+  /** The host name or address devices reach this machine by; every URL given to devices uses it. */
+  GIC_HUB_PUBLIC_HOST: hostVar.optional(),
+  /** The URL devices and browsers use to reach this hub's HTTP API (enrolment replies, uploads). */
   GIC_HUB_PUBLIC_URL: urlVar('http:', 'https:').optional(),
-  GIC_MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  GIC_MQTT_HOST: hostVar.optional(),
   GIC_MQTT_PORT: portVar.default(1883),
   /** An external broker; when unset and the broker role runs, the embedded aedes broker is used. */
   MQTT_URL: urlVar('mqtt:', 'mqtts:').optional(),
@@ -32,6 +45,10 @@ const schema = z.object({
   /** External PostgreSQL; when unset an embedded PostgreSQL runs in the data folder. */
   DATABASE_URL: urlVar('postgres:', 'postgresql:').optional(),
   GIC_EMBEDDED_PG_PORT: portVar.default(54329),
+  /** PostgreSQL binaries (a folder with initdb and postgres) to run instead of the npm package's. */
+  GIC_EMBEDDED_PG_BIN_DIR: absolutePathVar.optional(),
+  /** As root: where the package's binaries are installed for the postgres user, and clusters it cannot reach in place. */
+  GIC_EMBEDDED_PG_SYSTEM_DIR: absolutePathVar.default('/var/lib/gic/postgresql'),
   /** External S3 endpoint; when unset an embedded S3-compatible server runs in the data folder. */
   S3_ENDPOINT: urlVar('http:', 'https:').optional(),
   /** The S3 endpoint devices use for presigned uploads, when they reach it by another address. */
@@ -47,6 +64,7 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  GIC_EMBEDDED_S3_HOST: hostVar.optional(),
   GIC_EMBEDDED_S3_PORT: portVar.default(9000),
   GIC_HUB_DATA_DIR: z.string().min(1).default('.gic/hub'),
   /** Bootstrap admin password; otherwise a random one is generated once and written to the data folder. */
@@ -60,27 +78,39 @@ export type HubConfig = ReturnType<typeof loadHubConfig>;
 export function loadHubConfig(env: Record<string, string | undefined> = process.env) {
   const c = parseEnv(schema, env);
   const dataDir = resolve(c.GIC_HUB_DATA_DIR);
-  const publicUrl =
-    c.GIC_HUB_PUBLIC_URL ??
-    `http://${c.GIC_HUB_HOST === '0.0.0.0' ? '127.0.0.1' : c.GIC_HUB_HOST}:${c.GIC_HUB_PORT}`;
-  const embeddedMqttUrl = `mqtt://${c.GIC_MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : c.GIC_MQTT_HOST}:${c.GIC_MQTT_PORT}`;
-  const mqttUrl = c.MQTT_URL ?? embeddedMqttUrl;
+  const mqttHost = c.GIC_MQTT_HOST ?? c.GIC_HUB_HOST;
+  const s3Host = c.GIC_EMBEDDED_S3_HOST ?? c.GIC_HUB_HOST;
+  // Devices are told one name for every part; a hub listening on every address cannot guess it.
+  const publicHost = c.GIC_HUB_PUBLIC_HOST ?? (isWildcard(c.GIC_HUB_HOST) ? '127.0.0.1' : c.GIC_HUB_HOST);
+  const publicUrl = c.GIC_HUB_PUBLIC_URL ?? `http://${urlHost(publicHost)}:${c.GIC_HUB_PORT}`;
+  const mqttUrl = c.MQTT_URL ?? `mqtt://${urlHost(localHost(mqttHost))}:${c.GIC_MQTT_PORT}`;
   const embeddedS3 = !c.S3_ENDPOINT;
+  const s3PublicEndpoint =
+    c.S3_PUBLIC_ENDPOINT ??
+    (embeddedS3 ? `http://${urlHost(publicHost)}:${c.GIC_EMBEDDED_S3_PORT}` : undefined);
   return {
     roles: new Set<HubRole>(c.GIC_HUB_ROLES),
     http: { host: c.GIC_HUB_HOST, port: c.GIC_HUB_PORT, publicUrl },
     mqtt: {
       /** Run the embedded broker in this process (only with the broker role and no external MQTT_URL). */
       embedded: !c.MQTT_URL,
-      host: c.GIC_MQTT_HOST,
+      host: mqttHost,
       port: c.GIC_MQTT_PORT,
+      /** Where this process reaches the broker. */
       url: mqttUrl,
-      publicUrl: c.GIC_MQTT_PUBLIC_URL ?? mqttUrl,
+      /** Where devices are told to reach it. */
+      publicUrl: c.GIC_MQTT_PUBLIC_URL ?? c.MQTT_URL ?? `mqtt://${urlHost(publicHost)}:${c.GIC_MQTT_PORT}`,
     },
-    database: { url: c.DATABASE_URL, embeddedPort: c.GIC_EMBEDDED_PG_PORT },
+    database: {
+      url: c.DATABASE_URL,
+      embeddedPort: c.GIC_EMBEDDED_PG_PORT,
+      ...(c.GIC_EMBEDDED_PG_BIN_DIR ? { binDir: c.GIC_EMBEDDED_PG_BIN_DIR } : {}),
+      systemDir: c.GIC_EMBEDDED_PG_SYSTEM_DIR,
+    },
     s3: {
       embedded: embeddedS3,
-      endpoint: c.S3_ENDPOINT ?? `http://127.0.0.1:${c.GIC_EMBEDDED_S3_PORT}`,
+      endpoint: c.S3_ENDPOINT ?? `http://${urlHost(localHost(s3Host))}:${c.GIC_EMBEDDED_S3_PORT}`,
+      embeddedHost: s3Host,
       embeddedPort: c.GIC_EMBEDDED_S3_PORT,
       region: c.S3_REGION,
       // s3rver accepts only its own fixed credentials.
@@ -88,10 +118,31 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       secretAccessKey: c.S3_SECRET_ACCESS_KEY ?? (embeddedS3 ? 'S3RVER' : ''),
       bucket: c.S3_BUCKET,
       forcePathStyle: c.S3_FORCE_PATH_STYLE,
-      ...(c.S3_PUBLIC_ENDPOINT ? { publicEndpoint: c.S3_PUBLIC_ENDPOINT } : {}),
+      ...(s3PublicEndpoint ? { publicEndpoint: s3PublicEndpoint } : {}),
     },
     dataDir,
     adminPassword: c.GIC_ADMIN_PASSWORD,
     logLevel: c.GIC_LOG_LEVEL,
   };
+}
+
+/** Listening on every address (0.0.0.0 or ::). */
+export function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/** The address this process reaches one of its own listeners by. */
+export function localHost(listenHost: string): string {
+  if (host6(listenHost) === '::') return '::1';
+  return isWildcard(listenHost) ? '127.0.0.1' : listenHost;
+}
+
+function host6(host: string): string {
+  return host.replace(/^\[|\]$/g, '');
+}
+
+/** A host as it goes in a URL (IPv6 in brackets). */
+export function urlHost(host: string): string {
+  const bare = host6(host);
+  return bare.includes(':') ? `[${bare}]` : bare;
 }

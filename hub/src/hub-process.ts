@@ -1,14 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
+import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
-import { type ServerType, serve } from '@hono/node-server';
+import { startPart } from '@gic/shared/process/start-error.js';
+import { loopbackWarnings } from './advertised-urls.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
 import { type BrokerHandle, startEmbeddedBroker } from './broker/embedded-broker.js';
-import type { HubConfig } from './config.js';
+import { type HubConfig, localHost, urlHost } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
@@ -41,46 +43,77 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const stop = () => parts.stop();
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    for (const warning of loopbackWarnings(config)) log.warn(warning);
     let databaseUrl = config.database.url;
     if (!databaseUrl) {
       const pg = await startEmbeddedPostgres(
-        join(config.dataDir, 'postgres'),
-        config.database.embeddedPort,
+        {
+          baseDir: join(config.dataDir, 'postgres'),
+          port: config.database.embeddedPort,
+          systemDir: config.database.systemDir,
+          ...(config.database.binDir ? { binDir: config.database.binDir } : {}),
+        },
         log.child({ part: 'postgres' }),
       );
       parts.add('embedded-postgres', pg.stop);
       databaseUrl = pg.url;
-      log.info({ port: config.database.embeddedPort }, 'embedded PostgreSQL started');
+      log.info({ port: config.database.embeddedPort, dataDir: pg.dataDir }, 'embedded PostgreSQL started');
     }
     const db = createDatabase(databaseUrl);
     parts.add('database-pool', () => db.end());
-    const applied = await migrate(db);
+    const applied = await startPart(
+      'the database',
+      config.database.url ? 'check DATABASE_URL and that its PostgreSQL runs' : 'see the log above',
+      () => migrate(db),
+    );
     if (applied.length) log.info({ applied }, 'migrations applied');
     const secret = await loadHubSecret(db);
 
     let s3Endpoint = config.s3.endpoint;
     if (config.s3.embedded) {
-      const s3 = await startEmbeddedS3(join(config.dataDir, 's3'), config.s3.embeddedPort, config.s3.bucket);
+      const s3 = await startPart(
+        'the embedded S3 server',
+        'stop what uses it, or set GIC_EMBEDDED_S3_PORT (and GIC_EMBEDDED_S3_HOST) to a free address',
+        () =>
+          startEmbeddedS3(
+            join(config.dataDir, 's3'),
+            { host: config.s3.embeddedHost, port: config.s3.embeddedPort },
+            config.s3.bucket,
+          ),
+      );
       parts.add('embedded-s3', s3.stop);
       s3Endpoint = s3.endpoint;
-      log.info({ endpoint: s3Endpoint }, 'embedded S3 server started');
+      log.info({ endpoint: s3Endpoint, devicesUse: config.s3.publicEndpoint }, 'embedded S3 server started');
     }
     const store = new ObjectStore({ ...config.s3, endpoint: s3Endpoint });
     parts.add('object-store', () => store.close());
-    await store.ensureBucket();
+    await startPart(
+      'the object store',
+      config.s3.embedded
+        ? 'see the log above'
+        : 'check S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY and that the store runs',
+      () => store.ensureBucket(),
+    );
 
     const metrics = createMetrics('gic_hub');
     const { roles } = config;
     let jobs: JobQueue | undefined;
     if (roles.has('api') || roles.has('worker')) {
-      jobs = await JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error'));
+      jobs = await startPart('the job queue', 'check the database', () =>
+        JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error')),
+      );
       parts.add('job-queue', () => jobs!.stop());
     }
     let broker: BrokerHandle | undefined;
     if (roles.has('broker') && config.mqtt.embedded) {
-      broker = await startEmbeddedBroker(
-        { host: config.mqtt.host, port: config.mqtt.port, db, secret },
-        log.child({ part: 'broker' }),
+      broker = await startPart(
+        'the embedded MQTT broker',
+        'stop what uses it, or set GIC_MQTT_PORT (and GIC_MQTT_HOST) to a free address',
+        () =>
+          startEmbeddedBroker(
+            { host: config.mqtt.host, port: config.mqtt.port, db, secret },
+            log.child({ part: 'broker' }),
+          ),
       );
       parts.add('broker', () => broker!.close());
     }
@@ -91,7 +124,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       const ingest = new IngestService(db, secret, config.mqtt.url, log.child({ part: 'ingest' }), (o) =>
         counter.inc({ outcome: o }),
       );
-      await ingest.start();
+      await startPart('MQTT ingest', `check that the broker at ${config.mqtt.url} runs (MQTT_URL)`, () =>
+        ingest.start(),
+      );
       parts.add('ingest', () => ingest.stop());
     }
     if (roles.has('worker') && jobs) {
@@ -122,17 +157,19 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         availableExecutionProviders: availableExecutionProviders(),
       }),
     });
-    const server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () =>
-        resolve(s),
-      );
-      s.once('error', reject);
-    });
-    parts.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.http.port;
-    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
-    log.info({ url: httpUrl, roles: [...roles] }, 'hub started');
+    const http = await listenHttp(
+      app.fetch,
+      {
+        host: config.http.host,
+        port: config.http.port,
+        hostSetting: 'GIC_HUB_HOST',
+        portSetting: 'GIC_HUB_PORT',
+      },
+      log,
+    );
+    parts.add('http', () => http.close());
+    const httpUrl = `http://${urlHost(localHost(config.http.host))}:${http.port}`;
+    log.info({ url: httpUrl, devicesUse: config.http.publicUrl, roles: [...roles] }, 'hub started');
     return { db, databaseUrl, store, httpUrl, mqttUrl: config.mqtt.url, ...(admin ? { admin } : {}), stop };
   } catch (err) {
     await stop();

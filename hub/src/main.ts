@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import './threadpool.js';
 import { runMain } from '@gic/shared/process/run-main.js';
 import { loadHubConfig } from './config.js';
 import { startHub } from './hub-process.js';

@@ -4,7 +4,12 @@ import { type GstPipeline, gst, gstErrorText } from '@gic/shared/media/gst.js';
 import { type CaptureLayout, captureDescription } from './pipeline-description.js';
 import { type ClosedSegment, type Segment, SegmentRecorder } from './segment-recorder.js';
 
-export type CaptureEnd = { kind: 'eos' } | { kind: 'error'; message: string } | { kind: 'stopped' };
+export type CaptureEnd =
+  | { kind: 'eos' }
+  | { kind: 'error'; message: string }
+  | { kind: 'stopped' }
+  /** Ended on purpose to start over (a stalled analysis, say); the next run starts at once. */
+  | { kind: 'restarted'; message: string };
 
 export interface CaptureHandlers {
   /** Called for each sampled frame; the pipeline pulls the next only after it resolves. */
@@ -195,9 +200,7 @@ export class CapturePipeline {
   private finish(end: CaptureEnd): void {
     if (this.ended) return;
     this.ended = true;
-    // Called from the bus callback: stopping here, synchronously, is what ends gstreamer-superficial's
-    // bus polling. A pipeline stopped at any other moment (here: `stop()` past its timeout) leaves a
-    // libuv worker thread waiting forever.
+    // Frees every GStreamer resource of the run (threads, sockets, buffers), wherever it is called from.
     this.pipeline?.stop();
     this.pipeline = undefined;
     // The last segment gets its end of stream now, even after a source error, so it is finished properly.

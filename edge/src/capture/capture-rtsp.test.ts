@@ -32,6 +32,7 @@ describe('an RTSP camera', () => {
     const at = () => Math.round(performance.now() - t0);
     const states: { state: SourceState; message?: string; at: number }[] = [];
     const runEnds: number[] = [];
+    const retries: number[] = []; // the supervisor's own schedule of source retries (ms)
     const closed: ClosedSegment[] = [];
     let frames = 0;
     const supervisor = new CaptureSupervisor(
@@ -57,34 +58,39 @@ describe('an RTSP camera', () => {
           runEnds.push(at());
         },
         onState: (state, message) => states.push({ state, ...(message ? { message } : {}), at: at() }),
+        onRetryScheduled: (what, delayMs) => {
+          if (what === 'source') retries.push(delayMs);
+        },
       },
       { minBackoffMs: 250, maxBackoffMs: 2000 },
     );
     const done = supervisor.start();
+    // Deadlines are generous: this checks what happens, in order; how fast is for the benchmarks.
     try {
-      await until('live video', () => frames >= 10, 10_000);
+      await until('live video', () => frames >= 10, 60_000);
       const liveAt = states.find((s) => s.state === 'live')!.at;
 
       const killedAt = at();
       await killRtspServer(server);
-      await until('no signal', () => states.some((s) => s.state === 'no-signal'), 10_000);
+      await until('no signal', () => states.some((s) => s.state === 'no-signal'), 60_000);
       const lost = states.find((s) => s.state === 'no-signal')!;
       // Retries while the camera is away: each a fresh attempt that fails, spaced out by the backoff.
-      await until('retries', () => runEnds.length >= 4, 15_000);
-      const retries = runEnds.slice(1, 4);
-      const gaps = retries.slice(1).map((t, i) => t - retries[i]!);
+      await until('retries', () => runEnds.length >= 4 && retries.length >= 4, 60_000);
+      const gaps = runEnds.slice(1, 4).map((t, i) => t - runEnds[i]!);
 
       const backAt = at();
       server = await startRtspServer(port);
       const framesBefore = frames;
-      await until('live again', () => states.at(-1)?.state === 'live' && frames > framesBefore + 5, 15_000);
+      await until('live again', () => states.at(-1)?.state === 'live' && frames > framesBefore + 5, 60_000);
       const liveAgain = states.at(-1)!.at - backAt;
 
       console.info(
-        `RTSP: live after ${liveAt} ms; no-signal ${lost.at - killedAt} ms after the kill ("${lost.message}"); retry gaps ${gaps.join(', ')} ms ("${states.filter((s) => s.state === 'no-signal').at(-1)?.message}"); live again ${liveAgain} ms after restart`,
+        `RTSP: live after ${liveAt} ms; no-signal ${lost.at - killedAt} ms after the kill ("${lost.message}"); retries scheduled ${retries.join(', ')} ms, run ends ${gaps.join(', ')} ms apart ("${states.filter((s) => s.state === 'no-signal').at(-1)?.message}"); live again ${liveAgain} ms after restart`,
       );
-      expect(liveAt).toBeLessThan(5000);
-      expect(lost.at - killedAt).toBeLessThan(5000);
+      // Live, lost, live again, in that order.
+      const path = states.map((s) => s.state).filter((s, i, all) => s !== all[i - 1]);
+      expect(path.slice(0, 3)).toEqual(['starting', 'live', 'no-signal']);
+      expect(path.at(-1)).toBe('live');
       // The camera's end is reported with the source and what happened; failed retries with the element's reason.
       expect(lost.message).toMatch(
         new RegExp(
@@ -94,8 +100,10 @@ describe('an RTSP camera', () => {
       const refused = states.filter((s) => s.state === 'no-signal').slice(1);
       expect(refused.length).toBeGreaterThanOrEqual(2);
       for (const s of refused) expect(s.message).toMatch(/^rtspsrc\d* \(GstRTSPSrc\): .*Failed to connect/);
-      expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.3); // the backoff grows
-      expect(liveAgain).toBeLessThan(5000);
+      // The backoff grows: 250 ms after the camera was lost, doubling up to the 2 s cap.
+      expect(retries.slice(0, 4)).toEqual([250, 500, 1000, 2000]);
+      // And the supervisor keeps to it: no retry comes before its time.
+      for (let i = 0; i < 3; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(retries[i]! - 5);
       // What was recorded before the camera died is closed and playable.
       expect(closed.length).toBeGreaterThanOrEqual(1);
       expect((await probeVideo(closed[0]!.path)).durationMs).toBeGreaterThan(500);
@@ -103,5 +111,5 @@ describe('an RTSP camera', () => {
       await supervisor.stop();
     }
     expect(await done).toEqual({ kind: 'stopped' });
-  }, 60_000);
+  }, 300_000);
 });

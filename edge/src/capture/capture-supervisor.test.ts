@@ -14,6 +14,7 @@ function watch(path: string, loop: boolean) {
   const states: { state: SourceState; message?: string }[] = [];
   const runs: { run: CaptureRun; end: string }[] = [];
   const closed: ClosedSegment[] = [];
+  const retries: number[] = [];
   let started = 0;
   const supervisor = new CaptureSupervisor(
     { source: { kind: 'file', path, loop }, realtime: false, analysis, masks: [] },
@@ -32,10 +33,13 @@ function watch(path: string, loop: boolean) {
         runs.push({ run, end: end.kind });
       },
       onState: (state, message) => states.push({ state, ...(message ? { message } : {}) }),
+      onRetryScheduled: (what, delayMs) => {
+        if (what === 'source') retries.push(delayMs);
+      },
     },
     { minBackoffMs: 50, maxBackoffMs: 200 },
   );
-  return { supervisor, states, runs, closed, started: () => started };
+  return { supervisor, states, runs, closed, retries, started: () => started };
 }
 
 const until = async (check: () => boolean, timeoutMs = 20_000) => {
@@ -68,6 +72,7 @@ describe('CaptureSupervisor', () => {
     expect(await done).toEqual({ kind: 'stopped' });
     expect(w.runs.slice(0, 2).map((r) => r.end)).toEqual(['eos', 'eos']);
     expect(w.states.some((s) => s.state === 'no-signal')).toBe(false);
+    expect(w.retries).toEqual([]); // a loop starts over at once
   });
 
   it('reports a lost source as no signal, retries with backoff, and recovers when video comes back', async () => {
@@ -82,6 +87,8 @@ describe('CaptureSupervisor', () => {
     // A run that never delivers video opens no segment; each run has a prefix of its own.
     expect(w.runs.every((r) => r.run.segments === 0)).toBe(true);
     expect(new Set(w.runs.map((r) => r.run.segmentPrefix)).size).toBe(w.runs.length);
+    // The backoff: 50 ms doubling, up to 200 ms.
+    expect(w.retries.slice(0, 3)).toEqual([50, 100, 200]);
     copyFileSync(clip, later);
     expect(await done).toEqual({ kind: 'eos' });
     expect(w.started()).toBe(1);

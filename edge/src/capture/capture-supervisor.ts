@@ -38,6 +38,8 @@ export interface SupervisorHandlers {
   onPreview?(jpeg: Buffer): void;
   /** A problem the run lives through (a damaged frame the decoder skipped, say), or a handler that threw. */
   onWarning?(run: CaptureRun, message: string): void;
+  /** A retry was scheduled `delayMs` from now: of the lost source, or of the failed recorder (the backoff). */
+  onRetryScheduled?(what: 'source' | 'recorder', delayMs: number): void;
 }
 
 export interface SupervisorOptions {
@@ -91,6 +93,7 @@ export class CaptureSupervisor {
   private recording = true;
   private retryTimer?: NodeJS.Timeout;
   private retryDelayMs?: number;
+  private restartReason?: string;
 
   constructor(
     private readonly layout: SupervisedLayout,
@@ -114,9 +117,16 @@ export class CaptureSupervisor {
     for (;;) {
       const id = randomUUID();
       const run: CaptureRun = { id, segmentPrefix: join(this.recordingsDir, id), frames: 0, segments: 0 };
-      const end = await this.runOnce(run);
+      let end = await this.runOnce(run);
+      const restarted = this.restartReason;
+      this.restartReason = undefined;
+      if (restarted !== undefined && !this.stopping) end = { kind: 'restarted', message: restarted };
       await this.handlers.onRunEnd(run, end).catch(() => {});
       if (this.stopping || end.kind === 'stopped') return { kind: 'stopped' };
+      if (end.kind === 'restarted') {
+        this.handlers.onState('starting', end.message);
+        continue;
+      }
       if (end.kind === 'eos' && source.kind === 'file') {
         if (!source.loop) {
           this.handlers.onState('ended');
@@ -128,6 +138,7 @@ export class CaptureSupervisor {
         end.kind === 'error' ? end.message : `${sourceName(source)} stopped sending video (end of stream)`;
       this.handlers.onState('no-signal', message);
       if (run.frames > 0) delay = min;
+      this.handlers.onRetryScheduled?.('source', delay);
       await this.sleep(delay);
       delay = Math.min(max, delay * 2);
       if (this.stopping) return { kind: 'stopped' };
@@ -208,6 +219,7 @@ export class CaptureSupervisor {
     if (first <= 0) return;
     const retryMs = this.retryDelayMs ?? first;
     this.retryDelayMs = Math.min(max, retryMs * 2);
+    this.handlers.onRetryScheduled?.('recorder', retryMs);
     this.retryTimer = setTimeout(() => {
       if (this.recording && this.current === pipeline) void pipeline.setRecording(true);
     }, retryMs);
@@ -243,6 +255,16 @@ export class CaptureSupervisor {
   /** Changes what the current run's recorder burns out (see RecorderMask). */
   setRecorderMask(svg: string): void {
     this.current?.setRecorderMask(svg);
+  }
+
+  /**
+   * Ends the current run (its segments closed, as at a stop; a source stuck in its driver is left to
+   * its own thread) and starts a new one at once. No-op while no run is going.
+   */
+  async restart(reason: string): Promise<void> {
+    if (!this.current || this.stopping) return;
+    this.restartReason = reason;
+    await this.current.stop();
   }
 
   /** Ends the current run cleanly (the recorder closes its file) and stops retrying. */

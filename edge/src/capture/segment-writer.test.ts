@@ -20,9 +20,11 @@ describe('segment files', () => {
       ],
       { stdio: 'ignore' },
     );
+    const gone = new Promise((r) => child.once('close', r)); // 'close' comes even when it never started
+    child.on('error', (err) => console.error(`gst-launch-1.0: ${err.message}`));
     await new Promise((r) => setTimeout(r, 3500));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await gone;
     const probed = await probeVideo(path);
     // About 3 s were encoded: all but the fragment in progress survive.
     expect(probed.durationMs).toBeGreaterThanOrEqual(3000 - 2 * FRAGMENT_MS);

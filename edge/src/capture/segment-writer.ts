@@ -27,7 +27,7 @@ export function segmentDescription(path: string, fps: number): string {
 /**
  * Writes one MP4 segment in a pipeline of its own, so that a failing disk ends only this file, never
  * the capture. Time starts at 0 in every segment (frame count / rate: the recorder's rate is pinned).
- * Failures are reported once through `onFailed`; the pipeline is stopped inside its own bus callback.
+ * Failures are reported once through `onFailed`; the pipeline is torn down when the file ends or fails.
  */
 export class SegmentWriter {
   private readonly pipeline: GstPipeline;
@@ -71,9 +71,7 @@ export class SegmentWriter {
   /** Adds one access unit; dropped once the writer has failed or closed. */
   write(accessUnit: Buffer): void {
     if (this.done || this.closing) return;
-    const pts = Buffer.alloc(8);
-    pts.writeBigUInt64BE(BigInt(Math.round((this.frames * 1e9) / this.fps)));
-    this.src.push(accessUnit, pts);
+    this.src.push(accessUnit, Math.round((this.frames * 1e9) / this.fps));
     this.frames++;
   }
 
@@ -96,7 +94,6 @@ export class SegmentWriter {
       if (!this.done) this.pipeline.sendEOS();
       await ended;
       if (!this.done) {
-        // Stopped from outside its bus callback: the binding leaves a thread waiting (see gst.ts).
         this.done = true;
         this.pipeline.stop();
         this.failure ??= `the MP4 muxer did not finish ${this.path} within ${timeoutMs} ms`;

@@ -3,7 +3,9 @@ import type { Metrics } from '@gic/shared/http/metrics.js';
 import { type RealtimeDeps, realtimeRoutes } from '@gic/shared/http/realtime-routes.js';
 import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool.js';
 import { Hono } from 'hono';
+import type { AnalysisHealth } from '../live/analysis-watchdog.js';
 import type { LiveState } from '../live/live-state.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 import type { SyncState } from '../sync/outbox-publisher.js';
@@ -21,6 +23,8 @@ export interface EdgeAppDeps {
   metrics: Metrics;
   db: EdgeDatabase;
   live: () => LiveState;
+  /** Live analysis health: /health/ready fails while it is stalled. */
+  analysis: () => AnalysisHealth;
   sync: () => SyncState & { upload?: UploadProgress };
   gpu: () => Record<string, unknown>;
   /** Free space where recordings go (bytes). */
@@ -48,6 +52,13 @@ export function createEdgeApp(deps: EdgeAppDeps) {
     healthRoutes({
       checks: {
         db: async () => ({ journalMode: deps.db.pragma('journal_mode', { simple: true }) }),
+        analysis: async () => {
+          const health = deps.analysis();
+          if (health.state === 'stalled')
+            throw new Error(`analysis stalled since ${health.since}: ${health.message}`);
+          return { ...health };
+        },
+        threadpool: async () => ({ ...threadPoolSize(), probeMs: await probeThreadPool() }),
         storage: async () => {
           const freeBytes = await deps.diskFree();
           if (freeBytes < 1024 ** 3)

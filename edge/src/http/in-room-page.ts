@@ -21,6 +21,10 @@ export const inRoomPage = `<!doctype html>
   .ok { color: #3fb950; } .warn { color: #d29922; } .bad { color: #f85149; }
   .view { position: relative; background: #000; border-radius: 8px; overflow: hidden; aspect-ratio: 16 / 9; }
   .view img, .view canvas { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; }
+  .view.ended img { filter: brightness(.6); }
+  #ended { position: absolute; left: 0; right: 0; bottom: 0; padding: 16px 20px; background: rgba(13,17,23,.85); font-size: 22px; }
+  #ended[hidden] { display: none; }
+  #ended strong { display: block; font-size: 30px; color: #d29922; margin-bottom: 4px; }
   dl { display: grid; grid-template-columns: auto 1fr; gap: 8px 16px; font-size: 22px; margin: 0; }
   dt { color: #8b949e; }
   #banner { grid-column: 1 / -1; font-size: 28px; padding: 12px 20px; border-radius: 8px; display: none; }
@@ -49,9 +53,10 @@ export const inRoomPage = `<!doctype html>
 <h1>GI Copilot <span id="source" class="label"></span></h1>
 <div id="banner" role="alert"></div>
 <section class="panel">
-  <div class="view">
+  <div class="view" id="view-box">
     <img id="preview" src="/api/v1/realtime/preview.mjpeg" alt="live video">
     <canvas id="view" width="512" height="288" aria-label="overlay: masked regions and findings"></canvas>
+    <div id="ended" role="status" hidden><strong>SOURCE ENDED</strong><span id="ended-what"></span><br><span id="ended-recorded"></span></div>
   </div>
   <p class="label">Grey boxes: on-screen text found and masked before anything is stored or sent. Green: findings.</p>
   <div class="label">Alerts</div>
@@ -135,11 +140,14 @@ ${privacyPanelHtml}
   }
   function render(s) {
     renderAlerts(s.alerts || []);
-    $('source').textContent = s.source.kind + ': ' + s.source.label + ' (' + s.source.state + ')';
+    // A live source whose frames are not being analysed is never shown as live.
+    const stalled = Boolean(s.analysis && s.analysis.state === 'stalled');
+    $('source').textContent = s.source.kind + ': ' + s.source.label + ' (' + (stalled ? 'analysis stalled' : s.source.state) + ')';
     const banner = $('banner');
     const off = s.latest ? s.latest.modelsOff : [];
     const problems = [];
     if (s.source.state === 'no-signal') problems.push('NO SIGNAL: ' + (s.source.message || 'video source lost'));
+    if (stalled) problems.push('ANALYSIS STALLED: ' + s.analysis.message + ' (restart ' + s.analysis.restarts + ')');
     for (const m of off) problems.push('MODEL OFF: ' + m.id + ' - ' + m.reason);
     if (s.disk && s.disk.warning) problems.push('DISK LOW: ' + s.disk.warning);
     if (s.recorder && s.recorder.error) problems.push('RECORDING FAILED: ' + s.recorder.error);
@@ -148,7 +156,10 @@ ${privacyPanelHtml}
     if (s.operator !== operator) { operator = s.operator; renderOperator(); }
     const p = s.procedure;
     const open = Boolean(p && !p.endedAt);
-    $('start').disabled = open;
+    const ended = s.source.state === 'ended';
+    renderEnded(s, ended);
+    $('start').disabled = open || ended;
+    $('start').title = ended ? 'No video: the source has ended' : '';
     $('end').disabled = !open;
     $('cecum').disabled = !open || Boolean(p && p.cecumReachedAt);
     $('procedure-state').textContent = open ? '(' + ({ auto: 'started by itself', finding: 'started by a finding', operator: 'started by ' + (p.operator || 'the screen') })[p.trigger] + ')'
@@ -182,6 +193,23 @@ ${privacyPanelHtml}
     $('sync').textContent = (y.connected ? 'connected' : 'offline') + ', ' + y.pendingEvents + ' pending' + (y.upload ? ', upload ' + y.upload.status + ' ' + y.upload.partsDone + '/' + y.upload.partCount : '');
     $('sync').className = y.connected ? 'ok' : 'warn';
   }
+  // A source that has ended (a file played to its end): its last frame stays, with what was recorded.
+  let showingLast = false;
+  const RECORDED = { none: 'no video recorded', recording: 'being written', sealed: 'sealed, waiting to upload', uploading: 'uploading to the hub', verified: 'verified at the hub', failed: 'FAILED (see the box log)' };
+  const size = (bytes) => bytes < 1e6 ? Math.ceil(bytes / 1e3) + ' kB' : (bytes / 1e6).toFixed(1) + ' MB';
+  function renderEnded(s, ended) {
+    $('view-box').classList.toggle('ended', ended);
+    $('ended').hidden = !ended;
+    if (!ended) { showingLast = false; return; }
+    if (!showingLast) { showingLast = true; $('preview').src = '/api/v1/realtime/preview.jpg?' + Date.now(); }
+    $('ended-what').textContent = s.source.kind + ' ' + s.source.label + ' has ended: nothing more is analysed or recorded. ' + s.framesAnalysed + ' frames analysed.';
+    const p = s.procedure;
+    const r = s.recorded;
+    $('ended-recorded').textContent = !p ? 'No procedure was recorded.'
+      : 'Procedure ' + fmt((new Date(p.endedAt || Date.now()) - new Date(p.startedAt)) / 1000) + ', ' + p.frames + ' frames' +
+        (r ? '; video: ' + r.segments + ' segment(s), ' + size(r.bytes) + ', ' + RECORDED[r.state] : '') + '.';
+  }
+  $('preview').onerror = () => { if (showingLast) $('preview').style.visibility = 'hidden'; };
   $('cecum').onclick = () => post('/api/v1/procedures/current/landmarks', { landmark: 'cecum', by: actor() });
   $('start').onclick = () => post('/api/v1/procedures', operator ? { by: operator } : {});
   $('end').onclick = () => post('/api/v1/procedures/current/end', { by: actor() });

@@ -17,6 +17,8 @@ export class LivePush {
   /** Accepts WebSocket upgrades on LIVE_WS_PATH of this HTTP server. */
   attach(server: Server, snapshot: () => unknown): void {
     this.wss = new WebSocketServer({ server, path: LIVE_WS_PATH, maxPayload: 4096 });
+    // The HTTP server's own errors are re-emitted here; that server's handler reports them.
+    this.wss.on('error', () => {});
     this.wss.on('connection', (socket) => {
       socket.send(JSON.stringify({ type: 'live', ...(snapshot() as object) }));
       socket.on('message', () => {}); // the screen sends nothing we act on

@@ -10,6 +10,8 @@ const endSchema = z.object({ by: person });
 const landmarkSchema = z.object({ landmark: z.literal('cecum'), by: person });
 
 export interface ProcedureActions {
+  /** Why no procedure can start now (the source has ended, say), or undefined when one can. */
+  unavailable?(): string | undefined;
   current(): OpenProcedure | undefined;
   /** Starts a procedure now; undefined when one is already open. */
   start(by: string | null): OpenProcedure | undefined;
@@ -28,6 +30,8 @@ export function procedureRoutes(actions: ProcedureActions) {
   return new Hono<AppEnv>()
     .post('/', async (c) => {
       const { by } = await readJson(c, startSchema);
+      const why = actions.unavailable?.();
+      if (why) throw new HTTPException(409, { message: `no procedure can start: ${why}` });
       const started = actions.start(by ?? null);
       if (!started) throw new HTTPException(409, { message: 'a procedure is already open: end it first' });
       c.get('log').info({ procedureId: started.id, by }, 'procedure started from the API');

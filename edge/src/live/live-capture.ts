@@ -5,6 +5,7 @@ import type { PrivacyMask, PrivacyMode } from '@gic/shared/analysis/privacy/priv
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+import { withTimeout } from '@gic/shared/process/with-timeout.js';
 import type { Alert } from '../alerts/alert-tracker.js';
 import type { CaptureEnd } from '../capture/capture-pipeline.js';
 import {
@@ -19,6 +20,8 @@ import type { ProcedureController } from '../procedures/procedure-controller.js'
 import type { SegmentRecordings } from '../upload/segment-recordings.js';
 import type { LiveSession } from './live-session.js';
 
+/** How long a run's end waits for its last frames' analysis (ms) before going on without it. */
+const DRAIN_TIMEOUT_MS = 10_000;
 /** Most frames analysed in one batch when several wait (a slow model, a busy CPU). */
 const MAX_BATCH = 4;
 /** A waiting frame this far behind the newest (stream ms) is dropped: the screen wants now, not a backlog. */
@@ -53,6 +56,10 @@ export interface LiveCaptureDeps {
   onSourceState(state: SourceState, message?: string): void;
   /** A finding alerted on this frame (for its thumbnail, burned with `mask`). */
   onRaised(alert: Alert, frame: RgbFrame, analysis: FrameAnalysis, mask: PrivacyMask): void;
+  /** A frame was analysed (the watchdog's sign of progress). */
+  onAnalysed?(): void;
+  /** A run of the source started delivering video. */
+  onRunStarted?(): void;
 }
 
 /**
@@ -108,6 +115,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
+      deps.onAnalysed?.();
       const svg = recorderMask.update(analysis);
       if (svg) supervisor.setRecorderMask(svg);
       deps.maskLayout.observe(analysis);
@@ -141,6 +149,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         lastPushedPtsMs = undefined;
         sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
         controller.runStarted();
+        deps.onRunStarted?.();
       },
       onSegmentOpened: (_run, segment) => {
         segments.opened(segment.path);
@@ -181,8 +190,14 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       },
       onPreview: (jpeg) => deps.onPreview(jpeg),
       onRunEnd: async (run: CaptureRun, end: CaptureEnd) => {
-        // Every frame of the run is analysed (or dropped as stale) before the procedure hears of its end.
-        await loop.drain();
+        // Every frame of the run is analysed (or dropped as stale) before the procedure hears of its
+        // end; a model that hangs must not hold the capture (or a shutdown) with it.
+        await withTimeout(loop.drain(), DRAIN_TIMEOUT_MS, () => new Error('analysis hangs')).catch(() =>
+          log.error(
+            { waiting: loop.stats.waiting },
+            'analysis did not finish within 10 s of the capture run ending',
+          ),
+        );
         if (!delivered) return; // the source never delivered video
         delivered = false;
         // A file's end ends its procedure, as does shutting down; a lost source only if it stays lost;
@@ -200,6 +215,8 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   );
   return {
     supervisor,
+    /** Ends the current run and starts a new one at once (see CaptureSupervisor.restart). */
+    restart: (reason: string) => supervisor.restart(reason),
     sampler: () => sampler,
     stats: () => loop.stats,
     /** Closes the recorder's open segment and starts the next (a procedure ended): no file holds two patients. */

@@ -4,6 +4,8 @@ import type { Alert } from '../alerts/alert-tracker.js';
 import type { SourceState } from '../capture/capture-supervisor.js';
 import type { OpenProcedure } from '../procedures/procedure-controller.js';
 import type { DiskReport } from '../upload/disk-watch.js';
+import type { RecordingSummary } from '../upload/recordings-store.js';
+import type { AnalysisHealth } from './analysis-watchdog.js';
 
 /** A finding that alerted, as the screen lists it (its thumbnail is served by id). */
 export interface Finding {
@@ -40,6 +42,10 @@ export interface LiveState {
   disk: DiskReport | null;
   /** The recorder: `error` while writing fails (it is retried); recording resumes at the next segment. */
   recorder: { recording: boolean; error?: string };
+  /** Live analysis: running, idle (no live source) or stalled (see AnalysisWatchdog). */
+  analysis: AnalysisHealth;
+  /** Once the shown procedure has ended: what was recorded of it, and how far its upload is. */
+  recorded?: RecordingSummary | null;
 }
 
 /** Keeps the live state and a rolling analysis rate. */
@@ -59,6 +65,7 @@ export class LiveStateHolder {
       analysisFps: 0,
       disk: null,
       recorder: { recording: true },
+      analysis: { state: 'idle', restarts: 0 },
       alerts: [],
       findings: [],
     };

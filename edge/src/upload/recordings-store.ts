@@ -17,6 +17,15 @@ export interface RecordingRow {
   final: number;
 }
 
+/** What a procedure's recording amounts to, for the in-room screen. */
+export interface RecordingSummary {
+  segments: number;
+  /** Bytes of the sealed segments. */
+  bytes: number;
+  /** The least advanced state of its segments: still being written, sealed, uploading, verified by the hub, or failed. */
+  state: 'none' | 'recording' | 'sealed' | 'uploading' | 'verified' | 'failed';
+}
+
 export interface UploadedPart {
   partNumber: number;
   etag: string;
@@ -73,6 +82,27 @@ export class RecordingsStore {
         "UPDATE recordings SET status = 'ready', size_bytes = ?, sha256 = ?, final = ?, updated_at = ? WHERE id = ?",
       )
       .run(sizeBytes, sha256, final ? 1 : 0, new Date().toISOString(), id);
+  }
+
+  /** The procedure's segments summed up (`none` when it recorded nothing). */
+  summary(procedureId: string): RecordingSummary {
+    const rows = this.db
+      .prepare('SELECT status, size_bytes FROM recordings WHERE procedure_id = ?')
+      .all(procedureId) as { status: RecordingStatus; size_bytes: number | null }[];
+    const has = (...s: RecordingStatus[]) => rows.some((r) => s.includes(r.status));
+    const state: RecordingSummary['state'] =
+      rows.length === 0
+        ? 'none'
+        : has('failed')
+          ? 'failed'
+          : has('recording')
+            ? 'recording'
+            : has('ready')
+              ? 'sealed'
+              : has('uploading', 'verifying')
+                ? 'uploading'
+                : 'verified';
+    return { segments: rows.length, bytes: rows.reduce((n, r) => n + (r.size_bytes ?? 0), 0), state };
   }
 
   markFinal(id: string, final: boolean): void {

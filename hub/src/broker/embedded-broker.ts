@@ -82,7 +82,11 @@ export async function startEmbeddedBroker(
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      server.on('error', (err) => log.error({ err }, 'MQTT listener error'));
+      resolve();
+    });
   });
   log.info({ host: options.host, port: options.port }, 'embedded MQTT broker listening');
   return {

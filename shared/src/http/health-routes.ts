@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { withTimeout } from '../process/with-timeout.js';
 import type { AppEnv } from './request-context.js';
 
 /** One dependency check; throws or resolves with details. */
@@ -14,16 +15,13 @@ export interface HealthOptions {
 }
 
 async function runCheck(check: HealthCheck, timeoutMs: number) {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
-    return { ok: true, ...(await Promise.race([check(), timeout])) };
+    return {
+      ok: true,
+      ...(await withTimeout(check(), timeoutMs, () => new Error(`timed out after ${timeoutMs} ms`))),
+    };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -6,10 +6,20 @@ import { z } from 'zod';
 import { decodeImage, ImageDecodeError } from '../media/decode-image.js';
 import type { RgbFrame } from '../media/frame.js';
 import type { FrameAnalysis } from '../messages/events.js';
+import { BusyError, ConcurrencyLimit } from '../process/concurrency-limit.js';
 import { type AppEnv, readJson } from './request-context.js';
 
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 const MAX_SESSIONS = 100; // oldest is dropped beyond this
+/** Images decoded and analysed at once: the rest wait their turn (see ConcurrencyLimit). */
+const MAX_CONCURRENT_FRAMES = 2;
+/**
+ * A decode that takes longer than this has hung (ms). A 12-megapixel progressive JPEG takes about
+ * 0.3 s on an idle 2-core box and several times that on a busy one.
+ */
+const DECODE_TIMEOUT_MS = 20_000;
+/** Images that may wait; beyond this the box answers 503 with Retry-After rather than drown. */
+const MAX_WAITING_FRAMES = 64;
 const IMAGE_TYPES = ['image/jpeg', 'image/png'];
 
 interface Session {
@@ -38,6 +48,7 @@ const sessionIdSchema = z.uuid();
  */
 export function realtimeRoutes(deps: RealtimeDeps) {
   const sessions = new Map<string, Session>();
+  const frames = new ConcurrencyLimit(MAX_CONCURRENT_FRAMES, MAX_WAITING_FRAMES);
   const session = (id: string | undefined) => {
     if (!id || !sessionIdSchema.safeParse(id).success)
       throw new HTTPException(400, { message: 'sessionId must be a UUID' });
@@ -76,18 +87,26 @@ export function realtimeRoutes(deps: RealtimeDeps) {
         }
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         if (bytes.length === 0) throw new HTTPException(400, { message: 'empty body: send the image' });
-        let frame: RgbFrame;
+        let analysis: FrameAnalysis;
         try {
-          frame = await decodeImage(bytes, deps.size);
+          // Decoding and analysing are CPU work: a few at a time, each with its full time budget.
+          analysis = await frames.run(async () => {
+            const frame: RgbFrame = await decodeImage(bytes, deps.size, DECODE_TIMEOUT_MS);
+            return deps.analyse({ ...frame, index: s.frames, ptsMs: Date.now() - Date.parse(s.startedAt) });
+          });
         } catch (err) {
           if (err instanceof ImageDecodeError) throw new HTTPException(422, { message: err.message });
+          if (err instanceof BusyError) {
+            throw new HTTPException(503, {
+              message: `${err.message}: try again shortly`,
+              res: new Response(JSON.stringify({ error: `${err.message}: try again shortly` }), {
+                status: 503,
+                headers: { 'content-type': 'application/json', 'retry-after': '1' },
+              }),
+            });
+          }
           throw err;
         }
-        const analysis = await deps.analyse({
-          ...frame,
-          index: s.frames,
-          ptsMs: Date.now() - Date.parse(s.startedAt),
-        });
         s.frames++;
         s.latest = analysis;
         return c.json({ sessionId: s.id, analysis });

@@ -9,10 +9,14 @@ export class ImageDecodeError extends Error {
   }
 }
 
+/** A JPEG starts with SOI and a marker. */
+const isJpeg = (b: Uint8Array) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+
 /**
  * Decodes one still image (JPEG, PNG, anything GStreamer's decodebin knows) into packed RGB scaled to
- * `width` x `height`, with GStreamer rather than a second image library. Rejects with
- * ImageDecodeError for data that is not an image, within `timeoutMs`.
+ * `width` x `height`, with GStreamer rather than a second image library, turned upright as its EXIF
+ * orientation says (a photo taken with the camera on its side). Rejects with ImageDecodeError for
+ * data that is not an image, within `timeoutMs`.
  */
 export function decodeImage(
   bytes: Uint8Array,
@@ -21,7 +25,9 @@ export function decodeImage(
 ): Promise<RgbFrame> {
   const { width, height } = size;
   return runOnce(
-    `appsrc name=src ! decodebin ! videoconvert ! videoscale ! video/x-raw,format=RGB,width=${width},height=${height},pixel-aspect-ratio=1/1 ! appsink name=sink sync=false`,
+    // jpegparse reads a JPEG's EXIF into tags (decodebin would go straight to the decoder), and
+    // videoflip turns the picture as the orientation tag says.
+    `appsrc name=src ! ${isJpeg(bytes) ? 'jpegparse ! jpegdec' : 'decodebin'} ! videoflip video-direction=auto ! videoconvert ! videoscale ! video/x-raw,format=RGB,width=${width},height=${height},pixel-aspect-ratio=1/1 ! appsink name=sink sync=false`,
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     timeoutMs,
     (failure) =>

@@ -30,7 +30,7 @@ export async function* readFileFrames(
   };
   pipeline.pollBus((m) => {
     if (m.type === 'error') failure = `${m.name ?? 'pipeline'}: ${m.message ?? 'error'}`;
-    // Stopping inside the bus callback ends the binding's bus polling (see CapturePipeline).
+    // The appsink holds end of stream back until every frame was taken, so stopping here loses none.
     if (m.type === 'error' || m.type === 'eos') stop();
   });
   pipeline.play();

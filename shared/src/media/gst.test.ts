@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gstErrorText } from './gst.js';
 
-// Bus messages as gstreamer-superficial delivered them on GStreamer 1.22.
+// Bus messages as the binding (shared/native) delivers them on GStreamer 1.22.
 describe('gstErrorText', () => {
   it('names the element and its kind, what happened and the reason', () => {
     expect(
@@ -30,7 +30,8 @@ describe('gstErrorText', () => {
     expect(
       gstErrorText({
         type: 'warning',
-        name: 'GstMessageWarning',
+        name: '/GstPipeline:pipeline0/GstDecodeBin:decodebin0/GstTSDemux:tsdemux0',
+        message: 'Could not demultiplex stream.',
         debug:
           '../gst/mpegtsdemux/tsdemux.c(2742): gst_ts_demux_queue_data (): /GstPipeline:pipeline0/GstDecodeBin:decodebin0/GstTSDemux:tsdemux0',
         details:

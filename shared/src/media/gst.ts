@@ -1,47 +1,91 @@
 import { createRequire } from 'node:module';
 
-/** The subset of gstreamer-superficial we use. */
+/**
+ * One element of a pipeline (from `findChild`): its GObject properties are plain JS properties
+ * (`valve.drop = true`, `src['current-level-bytes']`); setting a value the property cannot take throws.
+ */
 export interface GstElement {
-  /** appsink only: the next sample, or null at end of stream or once stopped. */
-  pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void): void;
-  /** appsrc only: queues a buffer; `pts` is its time in ns as a big-endian unsigned 64-bit number. */
-  push(buf: Buffer, pts?: Buffer): void;
+  /**
+   * appsink only: calls back, always asynchronously, with the next sample and its caps' fields, or
+   * with null at end of stream or once the pipeline is stopped. One pull may wait at a time. Returns
+   * false when the pipeline is already stopped (the callback is then called with null soon after).
+   */
+  pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void): boolean;
+  /** appsrc only: queues a copy of `buf`; `pts` in ns. Returns GStreamer's flow result (`ok`, `flushing`, `eos`). */
+  push(buf: Buffer, pts?: number | bigint): string;
   [property: string]: unknown;
 }
 export interface GstBusMessage {
   type: string;
   _src_element_name?: string;
-  message?: string;
+  /** error, warning, info: the element's path, its text, GStreamer's debug detail and details structure. */
   name?: string;
+  message?: string;
+  debug?: string;
+  details?: string;
   [key: string]: unknown;
 }
 export interface GstPipeline {
-  play(): void;
-  pause(): void;
+  /** Each returns GStreamer's state-change result: `success`, `async`, `no-preroll` or `failure`. */
+  play(): string;
+  pause(): string;
+  /**
+   * Ends the pipeline for good, from anywhere (a bus callback or not), without ever blocking: a
+   * waiting pull gets null, element properties read as undefined, and GStreamer's side (joining
+   * the streaming threads, freeing every resource) runs on a thread of its own, so a source stuck in
+   * a driver or a blocking read cannot hold up the process. Bus messages already posted may still
+   * arrive.
+   */
   stop(): void;
+  readonly stopped: boolean;
+  /** Ends the stream, from a thread of its own (a source stuck in its driver cannot hold up the caller). */
   sendEOS(): void;
+  /** The named element, the same object each time; undefined if there is none or once stopped. */
   findChild(name: string): GstElement | undefined;
-  /** Asks upstream of the named element's sink pad for a key frame; the element must exist. */
+  /** Asks upstream of the named element's sink pad for a key frame. */
   forceKeyUnit(elementName: string, count: number): boolean;
+  /** eos, error, warning, info, element and application messages, on the main thread, until stop(). */
   pollBus(callback: (message: GstBusMessage) => void): void;
+}
+/** What the native binding holds now: for leak checks and the soak benchmark. */
+export interface GstStats {
+  pipelines: number;
+  elements: number;
+  appsinks: number;
 }
 interface GstModule {
   Pipeline: new (description: string) => GstPipeline;
+  stats(): GstStats;
+  version: string;
 }
 
 let cached: GstModule | undefined;
 
 /**
- * Note on threads: `pollBus` and `appsink.pull` each wait on a libuv worker thread. A bus poll ends
- * only when the pipeline is stopped from inside its own bus callback (on `eos` or `error`); stop it
- * anywhere else and that thread waits forever. Callers stop there, and processes raise
- * UV_THREADPOOL_SIZE so that the rare leftover cannot starve file and crypto work.
+ * Threads: the project's own binding (shared/native) hands bus messages and appsink samples to
+ * JavaScript from GStreamer's own threads through thread-safe functions. No libuv worker thread ever
+ * waits on a pipeline, so the number of pipelines is bounded by the machine, not by
+ * UV_THREADPOOL_SIZE, and file, DNS and crypto work never queue behind video.
  */
 
-/** Loads the native binding once (it is CommonJS with a .node addon, so ESM import cannot load it). */
+/** Loads the native binding once (built from shared/native by `npm ci`; see shared/native/README.md). */
 export function gst(): GstModule {
-  cached ??= createRequire(import.meta.url)('gstreamer-superficial') as GstModule;
+  if (!cached) {
+    const require = createRequire(import.meta.url);
+    try {
+      cached = require('../../build/Release/gic_gst.node') as GstModule;
+    } catch (err) {
+      throw new Error(
+        `the GStreamer binding is not built (${(err as Error).message.split('\n')[0]}): run \`npm ci\` or \`npm run install -w shared\` (needs libgstreamer1.0-dev and libgstreamer-plugins-base1.0-dev)`,
+      );
+    }
+  }
   return cached;
+}
+
+/** Pipelines, elements and appsinks the binding holds right now. */
+export function gstStats(): GstStats {
+  return gst().stats();
 }
 
 /** Quotes a value for a gst-launch style description. */
@@ -52,7 +96,7 @@ export function gstQuote(value: string): string {
 /**
  * A bus error or warning in words a person can act on: which element (its name and kind), what
  * happened, and GStreamer's own detail, e.g. `filesrc0 (GstFileSrc): Resource not found. (No such
- * file "a.mp4")`. The binding parses the text of errors only; a warning's comes from its details.
+ * file "a.mp4")`. A warning's type, where its details name one, stands for its text.
  */
 export function gstErrorText(message: GstBusMessage): string {
   // `debug` is "file.c(line): function (): /GstPipeline:p/GstQTDemux:demux[:\nreason]".
@@ -65,9 +109,10 @@ export function gstErrorText(message: GstBusMessage): string {
   const [kind, name] = last?.includes(':') ? last.split(':') : [undefined, message._src_element_name];
   const element = name ? (kind ? `${name} (${kind})` : name) : 'pipeline';
   const details = typeof message.details === 'string' ? message.details : '';
+  // A warning's type (`continuity-mismatch`) says more than its generic text.
   const what =
-    message.message ??
     /warning-type=\(string\)([\w-]+)/.exec(details)?.[1] ??
+    message.message ??
     (message.type === 'warning' ? 'warning' : 'unknown error');
   const reason = debug.includes('\n') ? debug.slice(debug.lastIndexOf('\n') + 1).trim() : '';
   return `${element}: ${what}${reason ? ` (${reason})` : ''}`;
@@ -105,8 +150,8 @@ export type OneShotFailure =
 /**
  * Pushes one buffer through a pipeline from its appsrc `src` to its appsink `sink` and resolves with
  * the one buffer that comes out (a still image decoded or encoded, say). Rejects with `fail`'s error
- * on a GStreamer error, when nothing comes out, or after `timeoutMs`. The pipeline is stopped inside
- * its bus callback where it can be (see the note on threads above).
+ * on a GStreamer error, when nothing comes out, or after `timeoutMs`; the pipeline is torn down in
+ * every case.
  */
 export function runOnce(
   description: string,
@@ -137,14 +182,14 @@ export function runOnce(
       if (m.type === 'error') {
         stop();
         settle({ kind: 'error', message: m.message ?? 'unknown error' });
-      } else if (m.type === 'eos') {
-        stop();
       }
     });
     pipeline.play();
     pipeline.findChild('src')!.push(input);
     pipeline.sendEOS();
+    // The appsink holds back end of stream until its sample is taken, so the pull sees the sample first.
     pipeline.findChild('sink')!.pull((buf) => {
+      stop();
       if (buf) settle(undefined, buf);
       else settle({ kind: 'empty' });
     });

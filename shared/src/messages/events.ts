@@ -273,6 +273,15 @@ export const telemetrySchema = z.object({
       recording: z.boolean().optional(),
     })
     .nullable(),
+  /** Live analysis: `stalled` while the source is live but no frame gets analysed; absent from older edges. */
+  analysis: z
+    .object({
+      state: z.enum(['running', 'idle', 'stalled']),
+      since: isoTime.optional(),
+      message: z.string().max(500).optional(),
+      restarts: z.number().int().nonnegative(),
+    })
+    .optional(),
   /** The recorder, when it fails to write (a full or failing disk); absent from older edges. */
   recorder: z.object({ recording: z.boolean(), error: z.string().max(500).optional() }).optional(),
   models: z.array(modelRefSchema).max(20),

@@ -20,8 +20,10 @@ export async function sampleClipFrames(
     const clip = join(dir, 'sample.mp4');
     await generateSampleVideo(clip, { seconds: Math.ceil(count / fps) + 1 });
     const frames: RgbFrame[] = [];
-    // Read to the end: leaving early stops the pipeline outside its bus callback (see gst.ts).
-    for await (const frame of readFileFrames(clip, { ...size, fps })) frames.push(frame);
+    for await (const frame of readFileFrames(clip, { ...size, fps })) {
+      frames.push(frame);
+      if (frames.length === count) break;
+    }
     if (frames.length < count) throw new Error(`sample clip gave ${frames.length} frames, not ${count}`);
     return frames.slice(0, count);
   } finally {

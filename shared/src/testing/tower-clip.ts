@@ -345,9 +345,7 @@ export async function writeTowerClip(path: string, o: TowerClipOptions): Promise
   const src = pipeline.findChild('src')!;
   let n = 0;
   for await (const frame of towerFrames(o)) {
-    const pts = Buffer.alloc(8);
-    pts.writeBigUInt64BE(BigInt(Math.round((frame.index * 1e9) / o.fps)));
-    src.push(Buffer.from(frame.data), pts);
+    src.push(Buffer.from(frame.data), Math.round((frame.index * 1e9) / o.fps));
     n++;
   }
   pipeline.sendEOS();

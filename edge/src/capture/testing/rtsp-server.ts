@@ -31,15 +31,17 @@ export async function startRtspServer(port: number, timeoutMs = 10_000): Promise
       }
     });
     child.once('exit', (code) => fail(`exited with ${code}`));
+    child.once('error', (err) => fail(err.message));
   });
   child.removeAllListeners('exit');
+  child.on('error', () => {}); // a signal that cannot be sent: the server is gone already
   return child;
 }
 
 /** Kills the server outright, as a camera losing power would go, and waits until it is gone. */
 export async function killRtspServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
+  const gone = new Promise((r) => child.once('close', r));
   child.kill('SIGKILL');
   await gone;
 }

@@ -1,0 +1,144 @@
+import { pbkdf2 } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { type GstPipeline, gst, gstErrorText, gstStats } from './gst.js';
+
+const openFds = () => readdirSync('/proc/self/fd').length;
+const livePipeline = (sink = 'appsink name=sink max-buffers=1 drop=true') =>
+  new (gst().Pipeline)(`videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=30/1 ! ${sink}`);
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pulls frames until stopped; counts them. */
+function pullForever(pipeline: GstPipeline): { frames: number; ended: boolean } {
+  const sink = pipeline.findChild('sink')!;
+  const seen = { frames: 0, ended: false };
+  const pull = () =>
+    sink.pull((buf) => {
+      if (!buf) {
+        seen.ended = true;
+        return;
+      }
+      seen.frames++;
+      pull();
+    });
+  pull();
+  return seen;
+}
+
+describe('the GStreamer binding', () => {
+  it('runs far more live pipelines than the libuv pool has threads, and file and crypto work never wait on them', async () => {
+    // The test worker starts like a user's process: no UV_THREADPOOL_SIZE, so libuv has 4 threads.
+    expect(process.env.UV_THREADPOOL_SIZE).toBeUndefined();
+    const pipelines = Array.from({ length: 24 }, () => livePipeline());
+    const counters = pipelines.map((p) => {
+      p.pollBus(() => {});
+      p.play();
+      return pullForever(p);
+    });
+    try {
+      const started = Date.now();
+      // Eight pool jobs at once while 24 pipelines wait for frames: with pipelines holding pool
+      // threads (the old binding) these would never run.
+      await Promise.all([
+        ...Array.from({ length: 4 }, () => readFile(new URL(import.meta.url))),
+        ...Array.from({ length: 4 }, () => promisify(pbkdf2)('pw', 'salt', 1000, 32, 'sha256')),
+      ]);
+      const poolMs = Date.now() - started;
+      const deadline = Date.now() + 20_000;
+      while (counters.some((c) => c.frames < 5) && Date.now() < deadline) await wait(50);
+      console.log(
+        `24 live pipelines, 4 pool threads: pool jobs done in ${poolMs} ms; frames ${counters.map((c) => c.frames).join(',')}`,
+      );
+      expect(counters.every((c) => c.frames >= 5)).toBe(true);
+    } finally {
+      for (const p of pipelines) p.stop();
+    }
+    await wait(50);
+    expect(counters.every((c) => c.ended)).toBe(true);
+  });
+
+  it('frees every descriptor and pipeline when stopped from anywhere, over many rebuilds', async () => {
+    const warm = livePipeline();
+    warm.play();
+    await wait(100);
+    warm.stop();
+    await wait(100);
+    const before = { fds: openFds(), pipelines: gstStats().pipelines };
+    for (let round = 0; round < 40; round++) {
+      const p = livePipeline();
+      p.pollBus(() => {});
+      p.play();
+      const seen = pullForever(p);
+      while (seen.frames < 1) await wait(5);
+      // Stopped from a timer, not from a bus callback: nothing may be left behind.
+      p.stop();
+    }
+    // GStreamer's side of each stop runs on a thread of its own; wait for the last.
+    const deadline = Date.now() + 10_000;
+    while (gstStats().pipelines > before.pipelines && Date.now() < deadline) await wait(10);
+    expect(gstStats().pipelines).toBe(before.pipelines);
+    expect(openFds()).toBeLessThanOrEqual(before.fds + 2);
+  });
+
+  it('answers a waiting pull and any later one with null once stopped, and refuses a second waiting pull', async () => {
+    const p = livePipeline('appsink name=sink');
+    const sink = p.findChild('sink')!;
+    // Not playing: nothing arrives, and the pull waits.
+    const first = new Promise<Buffer | null>((resolve) => sink.pull(resolve));
+    expect(() => sink.pull(() => {})).toThrow(/already has a pull waiting/);
+    p.stop();
+    expect(await first).toBeNull();
+    expect(p.stopped).toBe(true);
+    expect(p.findChild('sink')).toBeUndefined();
+    const later = await new Promise<Buffer | null>((resolve) => expect(sink.pull(resolve)).toBe(false));
+    expect(later).toBeNull();
+  });
+
+  it('reads and writes element properties, and names the element and property when a value does not fit', () => {
+    const p = new (gst().Pipeline)('appsrc name=src max-bytes=1000 ! valve name=valve ! fakesink');
+    try {
+      const valve = p.findChild('valve')!;
+      const src = p.findChild('src')!;
+      expect(p.findChild('valve')).toBe(valve);
+      expect(valve.drop).toBe(false);
+      valve.drop = true;
+      expect(valve.drop).toBe(true);
+      expect(src['max-bytes']).toBe(1000);
+      src['max-bytes'] = 4_000_000_000;
+      expect(src['max-bytes']).toBe(4_000_000_000);
+      src.format = 'time';
+      expect(src.format).toBe('time');
+      expect(() => {
+        src.format = 'not-a-format';
+      }).toThrow(/src\.format: "not-a-format" is not a valid GstFormat/);
+      expect(() => {
+        src['current-level-bytes'] = 5;
+      }).toThrow(/src\.current-level-bytes cannot be set/);
+      expect(() => (valve as unknown as { push(b: Buffer): void }).push(Buffer.alloc(1))).toThrow(
+        /not an appsrc/,
+      );
+    } finally {
+      p.stop();
+    }
+  });
+
+  it("throws GStreamer's reason for a description it cannot build", () => {
+    expect(() => new (gst().Pipeline)('videotestsrc ! no-such-element ! fakesink')).toThrow(
+      /no element "no-such-element"/,
+    );
+  });
+
+  it('reports an error on the bus with the element, its kind, what happened and why', async () => {
+    const p = new (gst().Pipeline)('filesrc location=/nonexistent/clip.mp4 ! decodebin ! fakesink');
+    const text = await new Promise<string>((resolve) => {
+      p.pollBus((m) => {
+        if (m.type === 'error') resolve(gstErrorText(m));
+      });
+      p.play();
+    });
+    p.stop();
+    expect(text).toBe('filesrc0 (GstFileSrc): Resource not found. (No such file "/nonexistent/clip.mp4")');
+  });
+});
