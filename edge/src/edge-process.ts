@@ -25,6 +25,7 @@ import { LiveStateHolder } from './live/live-state.js';
 import { ProcedureLog } from './live/procedure-log.js';
 import { OperatorsStore } from './operators/operators-store.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
+import { analysisOptions } from './privacy/analysis-options.js';
 import { DeviceMaskLayout } from './privacy/device-mask-layout.js';
 import { MaskLayoutStore } from './privacy/mask-layout-store.js';
 import { ProcedureController } from './procedures/procedure-controller.js';
@@ -108,24 +109,11 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     segments.sweepOrphans(recordingsDir);
 
     const { layersOff, mode: privacyMode } = config.privacy;
-    if (layersOff.length > 0) {
-      log.warn({ layersOff }, 'privacy layers switched off (GIC_PRIVACY_LAYERS_OFF): for measurement only');
-    }
     const { analyzer, size } = await loadFrameAnalyzer(
       config.modelsDir,
       config.models,
       log.child({ part: 'models' }),
-      {
-        stretchedText: layersOff.includes('resolution'),
-        privacy: {
-          // Without the picture to tell overlay from image, every line is read before it is masked.
-          recognise: layersOff.includes('recogniser')
-            ? 'never'
-            : privacyMode === 'off'
-              ? 'everywhere'
-              : 'inside-picture',
-        },
-      },
+      analysisOptions(config.privacy, log),
     );
     parts.add('models', () => analyzer.close());
 
@@ -229,13 +217,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           return saved;
         },
       },
-      privacy: {
-        mode: privacyMode,
-        layersOff,
-        configured: config.privacyMasks,
-        layout: () => maskLayout.boxes,
-        editLayout: (boxes, by) => maskLayout.edit(boxes, by),
-      },
+      privacy: { ...config.privacy, configured: config.privacyMasks, layout: maskLayout },
       chat: {
         messages: new ChatLog(db, outbox),
         currentProcedureId: () => live.state.procedure?.id,

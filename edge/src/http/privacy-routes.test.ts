@@ -25,8 +25,7 @@ function setUp(path = ':memory:') {
       mode: 'mask-outside',
       layersOff: [],
       configured: [{ x: 0, y: 0.9, w: 1, h: 0.1 }],
-      layout: () => layout.boxes,
-      editLayout: (boxes, by) => layout.edit(boxes, by),
+      layout,
     }),
   );
   const put = (body: unknown) =>

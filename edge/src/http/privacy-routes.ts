@@ -22,8 +22,8 @@ export interface PrivacyActions {
   layersOff: string[];
   /** Boxes configured by hand (GIC_PRIVACY_MASKS), always masked, not editable here. */
   configured: Box[];
-  layout(): LayoutBox[];
-  editLayout(boxes: LayoutBox[], by: string | null): LayoutBox[];
+  /** The device's learned and edited layout. */
+  layout: { readonly boxes: LayoutBox[]; edit(boxes: LayoutBox[], by: string | null): LayoutBox[] };
 }
 
 /**
@@ -36,13 +36,13 @@ export function privacyRoutes(actions: PrivacyActions) {
     mode: actions.mode,
     layersOff: actions.layersOff,
     configured: actions.configured,
-    layout: actions.layout(),
+    layout: actions.layout.boxes,
   });
   return new Hono<AppEnv>()
     .get('/', (c) => c.json(state()))
     .put('/layout', async (c) => {
       const body = await readJson(c, layoutSchema);
-      const boxes = actions.editLayout(body.boxes, body.by ?? null);
+      const boxes = actions.layout.edit(body.boxes, body.by ?? null);
       c.get('log').info({ regions: boxes.length, by: body.by ?? null }, 'mask layout edited');
       return c.json(state());
     });
