@@ -103,6 +103,13 @@ const schema = z.object({
    * reported to the hub and in /health/ready, and the capture pipeline is restarted.
    */
   GIC_ANALYSIS_STALL_S: z.coerce.number().min(3).max(600).default(10),
+  /**
+   * A live source's frames get a full text scan (10 px glyphs kept) at most this often, in stream ms;
+   * frames between get a light one (large text only). 0: every analysed frame in full (a GPU box that
+   * keeps up). Small print that appears anew can show in the recording for up to this long in
+   * `text-only` or `off` mode; in `mask-outside` the tower's overlay is masked whole anyway.
+   */
+  GIC_TEXT_FULL_SCAN_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   /** Analysis frames keep the source's size (square pixels) up to this, aspect kept: small print needs its pixels. */
   GIC_ANALYSIS_MAX_SIZE: sizeVar.default({ width: 1920, height: 1200 }),
   GIC_MODELS_DIR: z.string().min(1).default('models'),
@@ -193,6 +200,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     analysisFps: c.GIC_ANALYSIS_FPS,
     analysisMinFps: Math.min(c.GIC_ANALYSIS_MIN_FPS, c.GIC_ANALYSIS_FPS),
     analysisStallMs: c.GIC_ANALYSIS_STALL_S * 1000,
+    fullTextScanMs: c.GIC_TEXT_FULL_SCAN_MS,
     modelsDir: resolve(c.GIC_MODELS_DIR),
     models: c.GIC_MODELS,
     privacyMasks: c.GIC_PRIVACY_MASKS,

@@ -34,9 +34,10 @@ export class DeviceMaskLayout {
     this.listeners.push(listener);
   }
 
-  /** Learns from one analysed frame; in-body only, since out of the body the picture shows the room. */
+  /** Learns from one analysed frame with a full text scan; in-body only, since out of the body the picture shows the room. */
   observe(analysis: FrameAnalysis): void {
-    if (!this.enabled || !analysis.quality.inBody) return;
+    // Only full scans: a light one misses small print, which would look like the layout going away.
+    if (!this.enabled || !analysis.quality.inBody || analysis.textScan === 'light') return;
     const text = analysis.privacyRegions.filter((r) => r.kind === 'text' && r.recognised !== false);
     if (!this.learner.observe(text)) return;
     this.store.save(this.learner.boxes, 'learned', null);

@@ -8,6 +8,7 @@ import { judgeInBodyColour } from './privacy/in-body.js';
 import { boxShareInside, insidePolygon } from './privacy/polygon.js';
 import { growTextLine, joinTextLines } from './privacy/text-lines.js';
 import type { TextRecogniser } from './privacy/text-recogniser.js';
+import type { TextDetectionScale } from './text-detector.js';
 
 /** Face boxes run brow to chin; masks grow them by this share of their size on each side, for hair and ears. */
 const FACE_MARGIN = 0.25;
@@ -23,17 +24,25 @@ export interface RegionModel<T> {
   close(): Promise<void>;
 }
 
-/** Runs a model on the frames `wanted` picks; the others get no results. */
+/** A text detector that can also read a frame at another scale for one call (TextDetector). */
+export interface TextRegionModel extends RegionModel<Box> {
+  detectBatch?(frames: RgbFrame[], scale?: TextDetectionScale): Promise<Box[][]>;
+}
+
+/** Runs a model on the frames `wanted` picks; the others get no results. `scale`: a text detector's, for this call. */
 async function detectWhere<T>(
-  model: RegionModel<T> | undefined,
+  model:
+    | (RegionModel<T> & { detectBatch?(frames: RgbFrame[], scale?: TextDetectionScale): Promise<T[][]> })
+    | undefined,
   frames: RgbFrame[],
   wanted: (i: number) => boolean,
+  scale?: TextDetectionScale,
 ): Promise<T[][]> {
   const picked = frames.filter((_, i) => wanted(i));
   const empty = frames.map((): T[] => []);
   if (!model || picked.length === 0) return empty;
   let found: T[][];
-  if (model.detectBatch) found = await model.detectBatch(picked);
+  if (model.detectBatch) found = await model.detectBatch(picked, scale);
   else {
     // One at a time: onnxruntime already spreads one run over the cores.
     found = [];
@@ -66,7 +75,12 @@ export const defaultPrivacyAnalysis: PrivacyAnalysisOptions = {
 
 export interface FrameAnalyzerParts {
   /** Burned-in text (always run: the tower's on-screen display). */
-  textDetector?: RegionModel<Box>;
+  textDetector?: TextRegionModel;
+  /**
+   * The scale of a light text scan (LIGHT_SCAN_SCALE), for frames the caller marks `light`; absent:
+   * every frame is scanned in full (the detector stretched for comparison has no light scan).
+   */
+  lightTextScale?: TextDetectionScale;
   /** Reads text lines inside the picture, so that highlights and texture are not masked as text. */
   textRecogniser?: TextRecogniser;
   /** Faces, on every frame: masked wherever they are, and a face means the view is not inside the body. */
@@ -78,6 +92,9 @@ export interface FrameAnalyzerParts {
   thresholds?: QualityThresholds;
   privacy?: Partial<PrivacyAnalysisOptions>;
 }
+
+/** How a frame is searched for text (FrameAnalysis.textScan). */
+export type TextScan = 'full' | 'light';
 
 /** Grid step for image quality: about 256 samples across, as a 512 px frame sampled every 2 px had. */
 const qualityStep = (width: number) => Math.max(2, Math.round(width / 256));
@@ -102,7 +119,7 @@ export class FrameAnalyzer {
     return this.parts.modelsOff;
   }
 
-  /** Analyses one frame: a batch of one. */
+  /** Analyses one frame (a batch of one), its text scanned in full. */
   async analyse(frame: RgbFrame): Promise<FrameAnalysis> {
     return (await this.analyseBatch([frame]))[0]!;
   }
@@ -113,12 +130,17 @@ export class FrameAnalyzer {
    * picture looks like the inside of the body. A frame with a face in its picture is never in the body. Text lines
    * inside the picture are masked only when the recogniser reads characters in them. `latencyMs` of
    * each analysis is the whole batch's time. Throws a RangeError for a frame whose buffer cannot hold
-   * its picture.
+   * its picture. `textScans` (one a frame, default all `full`): `light` frames are searched for text
+   * scaled down (TextScanCadence picks them on a live source, where a full scan of every frame would
+   * not keep up on a CPU); the text found in full scans is held by the recorder in between.
    */
-  async analyseBatch(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
+  async analyseBatch(frames: RgbFrame[], textScans?: readonly TextScan[]): Promise<FrameAnalysis[]> {
     const started = performance.now();
     for (const frame of frames) checkRgbFrame(frame);
-    const { textDetector, faceDetector, polypDetector } = this.parts;
+    const { textDetector, faceDetector, polypDetector, lightTextScale } = this.parts;
+    const scans: TextScan[] = frames.map((_, i) =>
+      lightTextScale && textScans?.[i] === 'light' ? 'light' : 'full',
+    );
     const thresholds = this.parts.thresholds ?? defaultQualityThresholds;
     const grids = frames.map((frame) => colourGrid(frame));
     const pictures = grids.map((grid) => (this.privacy.fieldOfView ? estimateFieldOfView(grid) : undefined));
@@ -131,11 +153,13 @@ export class FrameAnalyzer {
       );
     });
     const qualities = frames.map((frame) => assessQuality(frame, thresholds, qualityStep(frame.width)));
-    const [text, faces, detections] = await Promise.all([
-      detectWhere(textDetector, frames, () => true),
+    const [fullText, lightText, faces, detections] = await Promise.all([
+      detectWhere(textDetector, frames, (i) => scans[i] === 'full'),
+      detectWhere(textDetector, frames, (i) => scans[i] === 'light', lightTextScale),
       detectWhere(faceDetector, frames, () => true),
       detectWhere(polypDetector, frames, (i) => colour[i]!.inBody),
     ]);
+    const text = frames.map((_, i) => (scans[i] === 'full' ? fullText[i]! : lightText[i]!));
     const regions = await Promise.all(
       frames.map((frame, i) => this.textRegions(frame, text[i]!, pictures[i])),
     );
@@ -158,6 +182,7 @@ export class FrameAnalyzer {
           inBody: inBody && qualities[i]!.brightness >= thresholds.underExposed,
         },
         ...(picture ? { fieldOfView: { polygon: picture.polygon, bordered: picture.bordered } } : {}),
+        ...(textDetector ? { textScan: scans[i]! } : {}),
         privacyRegions: [
           ...regions[i]!,
           ...faces[i]!.map((b) => ({ ...growBox(b, FACE_MARGIN), kind: 'face' as const })),

@@ -6,7 +6,12 @@ import { ModelUnavailableError, resolveModel } from './model-manifest.js';
 import type { ExecutionProviderName } from './onnx-session.js';
 import { loadPolypDetector } from './polyp-detector.js';
 import { loadTextRecogniser } from './privacy/text-recogniser.js';
-import { loadTextDetector, STRETCHED_INPUT, type TextDetectionScale } from './text-detector.js';
+import {
+  LIGHT_SCAN_SCALE,
+  loadTextDetector,
+  STRETCHED_INPUT,
+  type TextDetectionScale,
+} from './text-detector.js';
 
 /** Size still images posted to the realtime API are analysed at (px). */
 export const STILL_IMAGE_SIZE = { width: 1280, height: 720 };
@@ -50,6 +55,7 @@ export async function loadFrameAnalyzer(
           ? { maxSide: Math.max(width, height), minScale: 1, stretchTo: STRETCHED_INPUT }
           : { maxSide: Math.max(width, height), minScale: 0.66 };
         parts.textDetector = await loadTextDetector(model, preferred, scale);
+        if (!o.stretchedText) parts.lightTextScale = LIGHT_SCAN_SCALE;
       } else if (task === 'text-recognition') {
         taken('textRecogniser');
         parts.textRecogniser = await loadTextRecogniser(model, preferred);

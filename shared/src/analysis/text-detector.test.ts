@@ -6,7 +6,13 @@ import { sampleClipFrames } from '../testing/sample-frames.js';
 import { renderText } from '../testing/text-render.js';
 import { resolveModel } from './model-manifest.js';
 import { joinTextLines } from './privacy/text-lines.js';
-import { loadTextDetector, planPasses, STRETCHED_INPUT, type TextDetector } from './text-detector.js';
+import {
+  LIGHT_SCAN_SCALE,
+  loadTextDetector,
+  planPasses,
+  STRETCHED_INPUT,
+  type TextDetector,
+} from './text-detector.js';
 
 const models = join(import.meta.dirname, '..', '..', '..', 'models');
 
@@ -115,7 +121,7 @@ describe('the text detector on small print in a 1080p frame', () => {
     const data = new Uint8Array(stride * height);
     const placed: Box[] = [];
     let y = 40;
-    for (const size of [10, 14, 20]) {
+    for (const size of [10, 14, 20, 32]) {
       const t = await renderText('KOWALCZYK MAGDALENA 1961-03-14 MRN 00784213', 'DejaVu Sans', size);
       for (let yy = 0; yy < t.height; yy++)
         for (let x = 0; x < t.width; x++)
@@ -140,5 +146,13 @@ describe('the text detector on small print in a 1080p frame', () => {
     for (const p of placed) expect(covered(lines, p), `line at y ${Math.round(p.y * height)}`).toBe(true);
     const old = joinTextLines(await stretched.detect(frame), frame);
     expect(covered(old, placed[0]!)).toBe(false);
+    // A light scan (between full ones on a live source) reads the frame at a third of its size: the
+    // banner-sized line is still found whole (small print is left to the next full scan).
+    const [light] = await detector.detectBatch([frame], LIGHT_SCAN_SCALE);
+    const lightLines = joinTextLines(light!, frame);
+    expect(covered(lightLines, placed[3]!)).toBe(true);
+    await expect(detector.detectBatch([frame], { maxSide: 100, minScale: 0.5 })).rejects.toThrow(
+      /multiple of 32/,
+    );
   });
 });

@@ -11,8 +11,11 @@ export interface TextDetector {
   /** Whether the model runs several passes at once (known after the first batch when `unknown`). */
   readonly batchSupport: BatchSupport;
   detect(frame: RgbFrame): Promise<Box[]>;
-  /** Text boxes for each frame, in order; passes of one size run together when the model takes a batch. */
-  detectBatch(frames: RgbFrame[]): Promise<Box[][]>;
+  /**
+   * Text boxes for each frame, in order; passes of one size run together when the model takes a batch.
+   * `scale` overrides the detector's own for this call (a light scan: LIGHT_SCAN_SCALE).
+   */
+  detectBatch(frames: RgbFrame[], scale?: TextDetectionScale): Promise<Box[][]>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,20 @@ export interface TextDetectionScale {
 }
 
 export const defaultDetectionScale: TextDetectionScale = { maxSide: 1280, minScale: 0.66 };
+
+/**
+ * A light scan between full ones: the whole frame with its aspect kept, its longest side at 640 px
+ * (a 1280x720 frame at half size, about a quarter of a full scan's work). Lines of 20 px glyphs and
+ * more are found; small print waits for the next full scan.
+ */
+export const LIGHT_SCAN_SCALE: TextDetectionScale = { maxSide: 640, minScale: 0.05 };
+
+/** Throws for a scale the planner cannot use. */
+function checkScale(id: string, scale: TextDetectionScale): void {
+  if (scale.maxSide % 32 !== 0 || scale.minScale <= 0 || scale.minScale > 1) {
+    throw new Error(`model ${id}: pass size must be a multiple of 32 and scale in (0, 1]`);
+  }
+}
 
 /** The input size the detector had before it kept small print (px). */
 export const STRETCHED_INPUT = { width: 512, height: 288 };
@@ -150,9 +167,7 @@ export async function loadTextDetector(
   if (manifest.task !== 'text-detection' || manifest.output.kind !== 'probability-map') {
     throw new Error(`model ${manifest.id} is not a probability-map text detector`);
   }
-  if (scale.maxSide % 32 !== 0 || scale.minScale <= 0 || scale.minScale > 1) {
-    throw new Error(`model ${manifest.id}: pass size must be a multiple of 32 and scale in (0, 1]`);
-  }
+  checkScale(manifest.id, scale);
   const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred);
   const { input, output } = manifest;
   const options = { ...defaultMapBoxOptions, threshold: output.threshold };
@@ -187,9 +202,11 @@ export async function loadTextDetector(
     );
   };
 
-  const detectBatch = async (frames: RgbFrame[]): Promise<Box[][]> => {
+  const detectBatch = async (frames: RgbFrame[], callScale?: TextDetectionScale): Promise<Box[][]> => {
+    if (callScale) checkScale(manifest.id, callScale);
+    const passScale = callScale ?? scale;
     const jobs = frames.flatMap((frame, f) =>
-      planPasses(frame.width, frame.height, scale).map((pass) => ({ frame, f, pass })),
+      planPasses(frame.width, frame.height, passScale).map((pass) => ({ frame, f, pass })),
     );
     const found: Box[][] = frames.map(() => []);
     const bySize = new Map<string, typeof jobs>();

@@ -65,6 +65,11 @@ export const frameAnalysisSchema = z.object({
     .max(500),
   /** The endoscope's picture found in this frame (see analysis/privacy/field-of-view.ts). */
   fieldOfView: fieldOfViewSchema.optional(),
+  /**
+   * How this frame was searched for text: `full` at the resolution that keeps 10 px glyphs; `light`
+   * scaled down (finds large text only), between full scans on a live source (see text-scan-cadence.ts).
+   */
+  textScan: z.enum(['full', 'light']).optional(),
   /** Share of the picture the recording masks at this frame (layout, text, faces), set by the edge. */
   maskedInPicture: z.number().min(0).max(1).optional(),
   /** Clinical findings (e.g. polyps) from operator-supplied models. */
