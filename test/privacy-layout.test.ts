@@ -42,7 +42,8 @@ describe('the mask layout: learned, shown, edited in the room, synced to the hub
     ((await (await fetch(`${edge.httpUrl}/api/v1/privacy`)).json()) as { layout: Region[] }).layout;
 
   beforeAll(async () => {
-    const clip = privacyClips(5)[0]!;
+    // 8 s: the layout is learned from full text scans, about one a second.
+    const clip = privacyClips(8)[0]!;
     const [launched, started, path] = await Promise.all([
       chromium.launch({
         executablePath: '/usr/bin/chromium',

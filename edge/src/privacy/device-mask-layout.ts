@@ -3,6 +3,13 @@ import type { FrameAnalysis, LayoutBox } from '@gic/shared/messages/events.js';
 import type { MaskLayoutStore } from './mask-layout-store.js';
 
 /**
+ * The learner sees full text scans only, about one a second on a live source (GIC_TEXT_FULL_SCAN_MS):
+ * text at the same place in 4 of the last 10 is the tower's display, learned after about 4 s (2 s when
+ * every frame is scanned in full at 5 fps).
+ */
+const FULL_SCAN_LEARNING = { window: 10, hits: 4 };
+
+/**
  * Layer 3 of the box's privacy: the tower's on-screen-display layout, learned from in-body frames
  * (text lines the analysis masks, found at the same place again and again), kept in SQLite, sent to
  * the hub, and edited from the in-room screen. Learning only ever adds; a person removes.
@@ -16,7 +23,7 @@ export class DeviceMaskLayout {
     /** false: the layer is off (GIC_PRIVACY_LAYERS_OFF=layout): nothing is learned or masked by it. */
     readonly enabled = true,
   ) {
-    this.learner = new OsdLayoutLearner(store.load());
+    this.learner = new OsdLayoutLearner(store.load(), FULL_SCAN_LEARNING);
   }
 
   /** The layout as stored (shown and edited on the screen, whether or not the layer masks). */
