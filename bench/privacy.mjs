@@ -9,7 +9,7 @@
 //    and the old 512x288 stretch;
 //  - the edge pipeline's sustained rate (every frame analysed, as fast as it goes) against bare
 //    GStreamer decode of the same file in the same run: before, after with every frame scanned in
-//    full, and after as a room runs (a full text scan once a second, light ones between).
+//    full, and after as a room runs (a full privacy scan once a second, light ones between).
 // Options (environment): BENCH_SECONDS (6: clip length), BENCH_RUNS (3: decode/pipeline runs, median).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,8 +18,8 @@ import { loadEdgeConfig } from '@gic/edge/config.js';
 import { startEdge } from '@gic/edge/edge-process.js';
 import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { resolveModel } from '@gic/shared/analysis/model-manifest.js';
+import { ScanCadence } from '@gic/shared/analysis/scan-cadence.js';
 import { LIGHT_SCAN_SCALE, loadTextDetector, STRETCHED_INPUT } from '@gic/shared/analysis/text-detector.js';
-import { TextScanCadence } from '@gic/shared/analysis/text-scan-cadence.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import { gst } from '@gic/shared/media/gst.js';
@@ -132,7 +132,7 @@ function bareDecode(path, frames) {
  * cadence, text scanned in full once per `everyMs` of stream time and light between, as a room runs.
  */
 function analyseAll(path, bound, analyzer, everyMs) {
-  const cadence = everyMs === undefined ? undefined : new TextScanCadence(everyMs);
+  const cadence = everyMs === undefined ? undefined : new ScanCadence(everyMs);
   return new Promise((resolveRun) => {
     let frames = 0;
     const started = performance.now();
@@ -241,7 +241,7 @@ for (const [i, clip] of clips.entries()) {
     `    after, every frame scanned in full:            ${median(after).toFixed(2)} frames/s, ratio ${(median(after) / b).toFixed(3)}`,
   );
   console.log(
-    `    after, full scan once a second, light between: ${median(room).toFixed(2)} frames/s, ratio ${(median(room) / b).toFixed(3)} (the room's default, GIC_TEXT_FULL_SCAN_MS=1000)`,
+    `    after, full scan once a second, light between: ${median(room).toFixed(2)} frames/s, ratio ${(median(room) / b).toFixed(3)} (the room's default, GIC_FULL_SCAN_MS=1000)`,
   );
 }
 await beforeAnalyzer.close();

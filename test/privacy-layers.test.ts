@@ -14,7 +14,7 @@ type Clip = ReturnType<typeof privacyClips>[number];
  * Every analysed frame gets a full text scan here (not one a second, as in a room): the detector at its
  * strongest, so what still leaks is what the layer switched off is there for.
  */
-const FULL = { GIC_TEXT_FULL_SCAN_MS: '0' };
+const FULL = { GIC_FULL_SCAN_MS: '0' };
 const [bannerClip, borderClip, pictureClip] = privacyClips(6) as [Clip, Clip, Clip];
 const dir = workDir('privacy-layers');
 let bannerPath: string;

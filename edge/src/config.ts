@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { PRIVACY_MODES } from '@gic/shared/analysis/privacy/privacy-mask.js';
+import { MAX_FULL_SCAN_INTERVAL_MS } from '@gic/shared/analysis/scan-cadence.js';
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { boxSchema } from '@gic/shared/messages/events.js';
@@ -104,12 +105,12 @@ const schema = z.object({
    */
   GIC_ANALYSIS_STALL_S: z.coerce.number().min(3).max(600).default(10),
   /**
-   * A live source's frames get a full text scan (10 px glyphs kept) at most this often, in stream ms;
-   * frames between get a light one (large text only). 0: every analysed frame in full (a GPU box that
-   * keeps up). Small print that appears anew can show in the recording for up to this long in
-   * `text-only` or `off` mode; in `mask-outside` the tower's overlay is masked whole anyway.
+   * A live source's frames get a full privacy scan (10 px glyphs, small faces) at least this often, in
+   * stream ms; frames between get a light one (banner text, large faces). At most 1000: the recorder's
+   * 1.5 s delay must cover it (see shared/analysis/scan-cadence.ts). 0: every analysed frame in full
+   * (a box whose accelerator keeps up).
    */
-  GIC_TEXT_FULL_SCAN_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  GIC_FULL_SCAN_MS: z.coerce.number().int().min(0).max(MAX_FULL_SCAN_INTERVAL_MS).default(1000),
   /** Analysis frames keep the source's size (square pixels) up to this, aspect kept: small print needs its pixels. */
   GIC_ANALYSIS_MAX_SIZE: sizeVar.default({ width: 1920, height: 1200 }),
   GIC_MODELS_DIR: z.string().min(1).default('models'),
@@ -200,7 +201,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     analysisFps: c.GIC_ANALYSIS_FPS,
     analysisMinFps: Math.min(c.GIC_ANALYSIS_MIN_FPS, c.GIC_ANALYSIS_FPS),
     analysisStallMs: c.GIC_ANALYSIS_STALL_S * 1000,
-    fullTextScanMs: c.GIC_TEXT_FULL_SCAN_MS,
+    fullScanMs: c.GIC_FULL_SCAN_MS,
     modelsDir: resolve(c.GIC_MODELS_DIR),
     models: c.GIC_MODELS,
     privacyMasks: c.GIC_PRIVACY_MASKS,

@@ -391,7 +391,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       maskLayout,
       log,
       minFps: config.analysisMinFps,
-      fullTextScanMs: config.fullTextScanMs,
+      fullScanMs: config.fullScanMs,
       observeBatch: (seconds, frames) => {
         batchSeconds.observe(seconds);
         batchFrames.observe(frames);

@@ -2,7 +2,7 @@ import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
 import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
 import { LiveAnalysisLoop } from '@gic/shared/analysis/live-analysis-loop.js';
 import type { PrivacyMask, PrivacyMode } from '@gic/shared/analysis/privacy/privacy-mask.js';
-import { TextScanCadence } from '@gic/shared/analysis/text-scan-cadence.js';
+import { ScanCadence } from '@gic/shared/analysis/scan-cadence.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
@@ -38,8 +38,8 @@ export interface LiveCaptureDeps {
   layout: Omit<SupervisedLayout, 'privacyDelayMs'>;
   /** Analysis rate bounds: `layout.analysis.fps` is the most, under motion; this the least, when still. */
   minFps: number;
-  /** A full text scan at most this often (stream ms), light ones between (TextScanCadence); 0: all full. */
-  fullTextScanMs: number;
+  /** A full privacy scan at least this often (stream ms), light ones between (ScanCadence); 0: all full. */
+  fullScanMs: number;
   recordingsDir: string;
   analyzer: FrameAnalyzer;
   session: LiveSession;
@@ -92,7 +92,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     const svg = recorderMask.refresh();
     if (svg) supervisor.setRecorderMask(svg);
   });
-  const textScans = new TextScanCadence(deps.fullTextScanMs);
+  const scans = new ScanCadence(deps.fullScanMs);
   let sampler = new AdaptiveSampler({ minFps: Math.min(deps.minFps, fps), maxFps: fps });
   // Where this run's frame numbers and times start, so they carry on from the last run's.
   let base = { index: 0, ptsMs: 0 };
@@ -109,7 +109,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   const loop = new LiveAnalysisLoop<FrameAnalysis>({
     analyse: async (frames) => {
       const started = performance.now();
-      const analyses = await analyzer.analyseBatch(frames, textScans.pick(frames));
+      const analyses = await analyzer.analyseBatch(frames, scans.pick(frames));
       deps.observeBatch((performance.now() - started) / 1000, frames.length);
       return analyses;
     },

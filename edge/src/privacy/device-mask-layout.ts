@@ -3,7 +3,7 @@ import type { FrameAnalysis, LayoutBox } from '@gic/shared/messages/events.js';
 import type { MaskLayoutStore } from './mask-layout-store.js';
 
 /**
- * The learner sees full text scans only, about one a second on a live source (GIC_TEXT_FULL_SCAN_MS):
+ * The learner sees full scans only, about one a second on a live source (GIC_FULL_SCAN_MS):
  * text at the same place in 4 of the last 10 is the tower's display, learned after about 4 s (2 s when
  * every frame is scanned in full at 5 fps).
  */
@@ -41,10 +41,10 @@ export class DeviceMaskLayout {
     this.listeners.push(listener);
   }
 
-  /** Learns from one analysed frame with a full text scan; in-body only, since out of the body the picture shows the room. */
+  /** Learns from one analysed frame with a full scan; in-body only, since out of the body the picture shows the room. */
   observe(analysis: FrameAnalysis): void {
     // Only full scans: a light one misses small print, which would look like the layout going away.
-    if (!this.enabled || !analysis.quality.inBody || analysis.textScan === 'light') return;
+    if (!this.enabled || !analysis.quality.inBody || analysis.scan === 'light') return;
     const text = analysis.privacyRegions.filter((r) => r.kind === 'text' && r.recognised !== false);
     if (!this.learner.observe(text)) return;
     this.store.save(this.learner.boxes, 'learned', null);

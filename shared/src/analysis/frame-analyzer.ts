@@ -93,8 +93,8 @@ export interface FrameAnalyzerParts {
   privacy?: Partial<PrivacyAnalysisOptions>;
 }
 
-/** How a frame is searched for text (FrameAnalysis.textScan). */
-export type TextScan = 'full' | 'light';
+/** How a frame is searched for text (FrameAnalysis.scan); faces are searched in full on every frame. */
+export type Scan = 'full' | 'light';
 
 /** Grid step for image quality: about 256 samples across, as a 512 px frame sampled every 2 px had. */
 const qualityStep = (width: number) => Math.max(2, Math.round(width / 256));
@@ -130,16 +130,17 @@ export class FrameAnalyzer {
    * picture looks like the inside of the body. A frame with a face in its picture is never in the body. Text lines
    * inside the picture are masked only when the recogniser reads characters in them. `latencyMs` of
    * each analysis is the whole batch's time. Throws a RangeError for a frame whose buffer cannot hold
-   * its picture. `textScans` (one a frame, default all `full`): `light` frames are searched for text
-   * scaled down (TextScanCadence picks them on a live source, where a full scan of every frame would
-   * not keep up on a CPU); the text found in full scans is held by the recorder in between.
+   * its picture. `requested` (one a frame, default all `full`): `light` frames are searched for text
+   * at LIGHT_SCAN_SCALE (ScanCadence picks them
+   * on a live source, where a full scan of every frame would not keep up on a CPU); what full scans
+   * find is held by the recorder in between, and its delay covers the interval (see scan-cadence.ts).
    */
-  async analyseBatch(frames: RgbFrame[], textScans?: readonly TextScan[]): Promise<FrameAnalysis[]> {
+  async analyseBatch(frames: RgbFrame[], requested?: readonly Scan[]): Promise<FrameAnalysis[]> {
     const started = performance.now();
     for (const frame of frames) checkRgbFrame(frame);
     const { textDetector, faceDetector, polypDetector, lightTextScale } = this.parts;
-    const scans: TextScan[] = frames.map((_, i) =>
-      lightTextScale && textScans?.[i] === 'light' ? 'light' : 'full',
+    const scans: Scan[] = frames.map((_, i) =>
+      lightTextScale && requested?.[i] === 'light' ? 'light' : 'full',
     );
     const thresholds = this.parts.thresholds ?? defaultQualityThresholds;
     const grids = frames.map((frame) => colourGrid(frame));
@@ -182,7 +183,7 @@ export class FrameAnalyzer {
           inBody: inBody && qualities[i]!.brightness >= thresholds.underExposed,
         },
         ...(picture ? { fieldOfView: { polygon: picture.polygon, bordered: picture.bordered } } : {}),
-        ...(textDetector ? { textScan: scans[i]! } : {}),
+        ...(textDetector ? { scan: scans[i]! } : {}),
         privacyRegions: [
           ...regions[i]!,
           ...faces[i]!.map((b) => ({ ...growBox(b, FACE_MARGIN), kind: 'face' as const })),

@@ -146,7 +146,7 @@ describe('the text detector on small print in a 1080p frame', () => {
     for (const p of placed) expect(covered(lines, p), `line at y ${Math.round(p.y * height)}`).toBe(true);
     const old = joinTextLines(await stretched.detect(frame), frame);
     expect(covered(old, placed[0]!)).toBe(false);
-    // A light scan (between full ones on a live source) reads the frame at a third of its size: the
+    // A light scan (between full ones on a live source) reads the frame at about a quarter of its size: the
     // banner-sized line is still found whole (small print is left to the next full scan).
     const [light] = await detector.detectBatch([frame], LIGHT_SCAN_SCALE);
     const lightLines = joinTextLines(light!, frame);

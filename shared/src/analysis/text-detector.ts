@@ -39,11 +39,11 @@ export interface TextDetectionScale {
 export const defaultDetectionScale: TextDetectionScale = { maxSide: 1280, minScale: 0.66 };
 
 /**
- * A light scan between full ones: the whole frame with its aspect kept, its longest side at 640 px
- * (a 1280x720 frame at half size, about a quarter of a full scan's work). Lines of 20 px glyphs and
- * more are found; small print waits for the next full scan.
+ * A light scan between full ones: the whole frame with its aspect kept, its longest side at 512 px
+ * (a 1280x720 frame at 0.4, the work the detector did per frame before it kept small print). Banner
+ * lines are found; small print waits for the next full scan.
  */
-export const LIGHT_SCAN_SCALE: TextDetectionScale = { maxSide: 640, minScale: 0.05 };
+export const LIGHT_SCAN_SCALE: TextDetectionScale = { maxSide: 512, minScale: 0.05 };
 
 /** Throws for a scale the planner cannot use. */
 function checkScale(id: string, scale: TextDetectionScale): void {

@@ -66,10 +66,10 @@ export const frameAnalysisSchema = z.object({
   /** The endoscope's picture found in this frame (see analysis/privacy/field-of-view.ts). */
   fieldOfView: fieldOfViewSchema.optional(),
   /**
-   * How this frame was searched for text: `full` at the resolution that keeps 10 px glyphs; `light`
-   * scaled down (finds large text only), between full scans on a live source (see text-scan-cadence.ts).
+   * How this frame was searched for text: `full` (10 px glyphs kept); `light` (at 512 px across: banner
+   * lines), between full scans on a live source (see analysis/scan-cadence.ts). Faces: always in full.
    */
-  textScan: z.enum(['full', 'light']).optional(),
+  scan: z.enum(['full', 'light']).optional(),
   /** Share of the picture the recording masks at this frame (layout, text, faces), set by the edge. */
   maskedInPicture: z.number().min(0).max(1).optional(),
   /** Clinical findings (e.g. polyps) from operator-supplied models. */
