@@ -3,8 +3,9 @@ import { statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { basename, join } from 'node:path';
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
-import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
+import { STILL_IMAGE_SIZE } from '@gic/shared/analysis/load-analyzer.js';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
+import { ThreadedAnalyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
@@ -40,6 +41,11 @@ import { RecordingsStore } from './upload/recordings-store.js';
 import { SegmentRecordings } from './upload/segment-recordings.js';
 import { UploadLoop } from './upload/upload-loop.js';
 
+/** Nice value of the still images' analysis thread: it runs on what the live video leaves. */
+const STILLS_NICE = 10;
+
+/** The frame size models are warmed up at: the most common tower output. */
+const WARM_UP_SIZE = { width: 1280, height: 720 };
 export const EDGE_VERSION = '0.1.0';
 /** How often free disk space is checked (ms): a filling disk must stop recording before it is full. */
 const DISK_CHECK_MS = 5000;
@@ -109,13 +115,28 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     segments.sweepOrphans(recordingsDir);
 
     const { layersOff, mode: privacyMode } = config.privacy;
-    const { analyzer, size } = await loadFrameAnalyzer(
-      config.modelsDir,
-      config.models,
-      log.child({ part: 'models' }),
-      analysisOptions(config.privacy, log),
-    );
-    parts.add('models', () => analyzer.close());
+    // Models run on threads of their own, so inference never holds up the event loop: one for the
+    // live video, one for still images posted to the realtime API at a lower priority, so photos
+    // neither queue ahead of the live frames nor take the CPU they need.
+    const size = STILL_IMAGE_SIZE;
+    const startAnalyzer = (part: string, nice: number) =>
+      ThreadedAnalyzer.start(
+        config.modelsDir,
+        config.models,
+        log.child({ part }),
+        analysisOptions(config.privacy, log),
+        nice,
+      );
+    const [analyzer, stills] = await Promise.all([
+      startAnalyzer('models', 0),
+      startAnalyzer('still-models', STILLS_NICE),
+    ]);
+    parts.add('models', async () => {
+      await Promise.all([analyzer.close(), stills.close()]);
+    });
+    // The first runs of each model are slow (seconds on a CPU): done now, not on a procedure's first frames.
+    const warmed = await Promise.all([analyzer.warmUp(WARM_UP_SIZE), stills.warmUp(size)]);
+    log.info({ ms: Math.max(...warmed) }, 'models warmed up');
 
     const metrics = createMetrics('gic_edge');
     const batchSeconds = metrics.histogram(
@@ -190,7 +211,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     const app = createEdgeApp({
       log,
       push,
-      realtime: { analyse: (frame) => analyzer.analyse(frame), size },
+      realtime: { analyse: (frame) => stills.analyse(frame), size },
       alerts: {
         acknowledge: (id, by) => liveSession.acknowledge(id, by),
         dismiss: (id, by) => liveSession.dismiss(id, by),

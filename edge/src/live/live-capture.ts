@@ -1,8 +1,8 @@
 import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
-import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
 import { LiveAnalysisLoop } from '@gic/shared/analysis/live-analysis-loop.js';
 import type { PrivacyMask, PrivacyMode } from '@gic/shared/analysis/privacy/privacy-mask.js';
 import { ScanCadence } from '@gic/shared/analysis/scan-cadence.js';
+import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
@@ -41,7 +41,7 @@ export interface LiveCaptureDeps {
   /** A full privacy scan at least this often (stream ms), light ones between (ScanCadence); 0: all full. */
   fullScanMs: number;
   recordingsDir: string;
-  analyzer: FrameAnalyzer;
+  analyzer: Analyzer;
   session: LiveSession;
   controller: ProcedureController;
   segments: SegmentRecordings;

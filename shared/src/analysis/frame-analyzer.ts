@@ -1,4 +1,4 @@
-import { checkRgbFrame, type RgbFrame } from '../media/frame.js';
+import { checkRgbFrame, type RgbFrame, rgbStride } from '../media/frame.js';
 import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events.js';
 import { growBox } from './box-geometry.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
@@ -227,6 +227,30 @@ export class FrameAnalyzer {
         ...(reading ? { recognised: reading.isText } : {}),
       };
     });
+  }
+
+  /**
+   * Runs every loaded model once on a blank frame of this size (a full and a light scan, a text line
+   * for the recogniser), so that onnxruntime's first runs (weights prepared, memory planned: seconds
+   * on a CPU) happen before the first frame of a procedure, not during it. Returns the time taken (ms).
+   */
+  async warmUp(size: { width: number; height: number }): Promise<number> {
+    const started = performance.now();
+    const { width, height } = size;
+    const stride = rgbStride(width);
+    const frame: RgbFrame = {
+      data: new Uint8Array(stride * height).fill(128),
+      width,
+      height,
+      stride,
+      index: 0,
+      ptsMs: 0,
+    };
+    await this.analyseBatch([frame], ['full']);
+    if (this.parts.lightTextScale) await this.analyseBatch([frame], ['light']);
+    await this.parts.textRecogniser?.read(frame, [{ x: 0.1, y: 0.1, w: 0.3, h: 0.04 }]);
+    await this.parts.polypDetector?.detect(frame);
+    return Math.round(performance.now() - started);
   }
 
   async close(): Promise<void> {

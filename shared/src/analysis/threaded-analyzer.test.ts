@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.js';
+import type { RgbFrame } from '../media/frame.js';
+import { sampleClipFrames } from '../testing/sample-frames.js';
+import { loadFrameAnalyzer } from './load-analyzer.js';
+import { ThreadedAnalyzer } from './threaded-analyzer.js';
+
+const models = join(import.meta.dirname, '..', '..', '..', 'models');
+const ids = ['pp-ocrv4-det', 'pp-ocrv4-rec', 'blazeface-front', 'no-such-model'];
+const log = createLogger('threaded-analyzer-test', 'silent');
+
+describe('ThreadedAnalyzer (the real models on a thread of their own)', () => {
+  let threaded: ThreadedAnalyzer;
+  let frames: RgbFrame[];
+
+  beforeAll(async () => {
+    [threaded, frames] = await Promise.all([
+      ThreadedAnalyzer.start(models, ids, log),
+      sampleClipFrames(2, { width: 1280, height: 720 }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await threaded?.close();
+  });
+
+  it('reports the models loaded and off, as the analyzer in this thread does', () => {
+    expect(threaded.models.map((m) => m.id)).toEqual(['pp-ocrv4-det', 'pp-ocrv4-rec', 'blazeface-front']);
+    expect(threaded.modelsOff).toHaveLength(1);
+    expect(threaded.modelsOff[0]!.id).toBe('no-such-model');
+  });
+
+  it('gives the same analyses as the analyzer in this thread, light and full scans alike', async () => {
+    const { analyzer: local } = await loadFrameAnalyzer(models, ids, log);
+    try {
+      const scans = ['full', 'light'] as const;
+      const [there, here] = [
+        await threaded.analyseBatch(frames, scans),
+        await local.analyseBatch(frames, scans),
+      ];
+      const strip = (a: (typeof here)[number]) => ({ ...a, latencyMs: 0 });
+      expect(there.map(strip)).toEqual(here.map(strip));
+      expect(there.map((a) => a.scan)).toEqual(['full', 'light']);
+      // The sample's identity band is found: the comparison is not of empty results.
+      expect(there[0]!.privacyRegions.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await local.close();
+    }
+  }, 60_000);
+
+  it('keeps this thread free while it analyses: timers run during a full scan', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    await threaded.analyseBatch([frames[0]!, frames[1]!], ['full', 'full']);
+    const ms = performance.now() - started;
+    clearInterval(timer);
+    // With inference on this thread no timer could fire until it ended; here they keep firing.
+    expect(ticks).toBeGreaterThanOrEqual(Math.min(10, Math.floor(ms / 20)));
+  }, 60_000);
+
+  it('refuses a frame whose buffer cannot hold its picture with the analyzer’s own error, and goes on', async () => {
+    const bad: RgbFrame = { ...frames[0]!, data: new Uint8Array(10) };
+    await expect(threaded.analyse(bad)).rejects.toMatchObject({ name: 'RangeError' });
+    expect((await threaded.analyse(frames[0]!)).width).toBe(1280);
+  }, 60_000);
+
+  it('refuses work once closed', async () => {
+    const other = await ThreadedAnalyzer.start(models, ['blazeface-front'], log, {}, 10);
+    expect((await other.analyse(frames[0]!)).models.map((m) => m.id)).toEqual(['blazeface-front']);
+    await other.close();
+    await expect(other.analyse(frames[0]!)).rejects.toThrow(/closed/);
+  }, 60_000);
+});

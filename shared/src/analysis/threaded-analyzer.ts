@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { pino } from 'pino';
+import type { Logger } from '../logging/logger.js';
+import type { RgbFrame } from '../media/frame.js';
+import type { FrameAnalysis } from '../messages/events.js';
+import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './analysis-worker.js';
+import type { FrameAnalyzer, Scan } from './frame-analyzer.js';
+import type { AnalyzerOptions } from './load-analyzer.js';
+
+/** What the edge asks of an analyzer, in this thread or another. */
+export type Analyzer = Pick<
+  FrameAnalyzer,
+  'models' | 'modelsOff' | 'analyse' | 'analyseBatch' | 'warmUp' | 'close'
+>;
+
+/**
+ * The built worker script. Run from the TypeScript sources (the tests), this module sits in src/ and
+ * the worker is taken from the package's dist/ (built by `tsc -b` before any test runs): a worker
+ * thread cannot load TypeScript.
+ */
+function workerScript(): URL {
+  const here = new URL('./analysis-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL(here.href.replace('/shared/src/analysis/', '/shared/dist/analysis/'));
+}
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
+
+/**
+ * A FrameAnalyzer on a thread of its own. onnxruntime-node runs each inference synchronously on the
+ * thread that calls it: a full text scan of a 1280x720 frame held the main thread for 0.25 s (seconds
+ * on a busy CPU), and with it the appsinks, HTTP, MQTT and the recorder's queue. Here frames are
+ * copied to the analysis thread (2.7 MB for 1280x720, about a millisecond) and analyses come back.
+ * Requests are served one at a time, in order. If the thread dies (a native fault in a model), every
+ * waiting request fails with the reason and the next request starts a new thread with the same models.
+ */
+export class ThreadedAnalyzer implements Analyzer {
+  private worker!: Worker;
+  private ready!: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing = false;
+  private dead: Error | undefined;
+  private loaded: { models: FrameAnalyzer['models']; modelsOff: FrameAnalyzer['modelsOff'] } = {
+    models: [],
+    modelsOff: [],
+  };
+
+  private constructor(
+    private readonly data: AnalysisWorkerData,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts the thread and waits for its models to load (errors per model are in `modelsOff`). */
+  static async start(
+    modelsDir: string,
+    modelIds: string[],
+    log: Logger,
+    options: AnalyzerOptions = {},
+    /** Nice value of the analysis thread (0: as the process; 10: yields to threads at 0). */
+    nice = 0,
+  ): Promise<ThreadedAnalyzer> {
+    const analyzer = new ThreadedAnalyzer({ modelsDir, modelIds, options, logLevel: log.level, nice }, log);
+    analyzer.spawn();
+    await analyzer.ready;
+    return analyzer;
+  }
+
+  private spawn(): void {
+    this.dead = undefined;
+    const worker = new Worker(workerScript(), { workerData: this.data });
+    this.worker = worker;
+    this.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (reply: AnalysisReply) => {
+        if (reply.kind === 'ready') {
+          this.loaded = { models: reply.models, modelsOff: reply.modelsOff };
+          resolve();
+        } else if (reply.kind === 'log') this.relog(reply.line);
+        else {
+          const p = this.pending.get(reply.id);
+          this.pending.delete(reply.id);
+          if (!p) return;
+          if (reply.kind === 'result') p.resolve(reply.value);
+          else p.reject(Object.assign(new Error(reply.message), { name: reply.name }));
+        }
+      });
+      worker.on('error', (err) => {
+        this.dead = err;
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        const reason = this.dead ?? new Error(`the analysis thread exited (code ${code})`);
+        this.dead = reason;
+        reject(reason);
+        for (const p of this.pending.values()) p.reject(reason);
+        this.pending.clear();
+        if (!this.closing)
+          this.log.error({ err: reason.message }, 'analysis thread died; the next frame starts a new one');
+      });
+    });
+    // A rejection here is reported through the requests that wait on it.
+    this.ready.catch(() => undefined);
+  }
+
+  private relog(line: string): void {
+    try {
+      const { level, msg, time: _t, service: _s, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      const label = pino.levels.labels[level as number] as pino.Level | undefined;
+      this.log[label ?? 'info'](rest, String(msg ?? ''));
+    } catch {
+      this.log.info({ line }, 'analysis thread');
+    }
+  }
+
+  private async request<T>(message: WithoutId<AnalysisRequest>): Promise<T> {
+    if (this.closing && message.kind !== 'close') throw new Error('the analyzer is closed');
+    if (this.dead) this.spawn();
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  get models(): FrameAnalyzer['models'] {
+    return this.loaded.models;
+  }
+
+  get modelsOff(): FrameAnalyzer['modelsOff'] {
+    return this.loaded.modelsOff;
+  }
+
+  async analyse(frame: RgbFrame): Promise<FrameAnalysis> {
+    return (await this.analyseBatch([frame]))[0]!;
+  }
+
+  analyseBatch(frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> {
+    // Plain copies: a frame's buffer may be a view into a larger one, and the caller keeps its frame.
+    const copies = frames.map((f) => ({ ...f, data: Uint8Array.from(f.data) }));
+    return this.request({ kind: 'analyse', frames: copies, ...(scans ? { scans: [...scans] } : {}) });
+  }
+
+  warmUp(size: { width: number; height: number }): Promise<number> {
+    return this.request({ kind: 'warm-up', size });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      if (!this.dead) await this.request({ kind: 'close' });
+    } catch {
+      // Closing a dead thread: nothing left to release.
+    }
+    await this.worker.terminate();
+  }
+}
