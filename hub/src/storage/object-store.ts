@@ -75,6 +75,18 @@ export class ObjectStore {
     );
   }
 
+  /**
+   * A URL a browser GETs the object from, valid for `expiresIn` seconds: S3 serves it (range requests
+   * included, so a video seeks), never proxied through the hub's memory.
+   */
+  presignGet(key: string, expiresIn = 900, contentType?: string): Promise<string> {
+    return getSignedUrl(
+      this.signer,
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentType: contentType }),
+      { expiresIn },
+    );
+  }
+
   async completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]) {
     await this.client.send(
       new CompleteMultipartUploadCommand({
