@@ -264,6 +264,10 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
       await expect.poll(() => page.textContent('#processing'), { timeout: 5_000 }).toContain('404');
       await expect.poll(() => page.textContent('#export'), { timeout: 5_000 }).toContain('404');
       expect(await page.isDisabled('#export-button')).toBe(true);
+
+      // The jobs page (admins): the same, plainly, until the jobs API is there.
+      await page.click('header a[href="#/jobs"]');
+      await expect.poll(() => page.textContent('#jobs-problem'), { timeout: 5_000 }).toContain('404');
     } finally {
       await context.close();
     }

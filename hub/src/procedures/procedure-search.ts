@@ -23,7 +23,7 @@ function decodeCursor(raw: string, ctx: z.RefinementCtx): z.infer<typeof cursorS
 
 /**
  * The list's query string. `device` is a device id, `room` part of a device's name (rooms are named
- * devices), `from`/`to` a date (whole days; `to` inclusive) or an instant, `status` live, ended or
+ * devices), `from`/`to` a date (whole UTC days; `to` inclusive) or an instant, `status` live, ended or
  * available (ended with its whole recording verified here), `hasFindings` true/false, `q` text looked
  * for in the operator, the source, the device's name, the end reason and the chat's messages.
  */

@@ -10,9 +10,20 @@ const PAGE_SIZE = 25;
 type Filters = Record<'device' | 'room' | 'from' | 'to' | 'status' | 'hasFindings' | 'q', string>;
 const NO_FILTERS: Filters = { device: '', room: '', from: '', to: '', status: '', hasFindings: '', q: '' };
 
+/** A date picked here is a day where the reviewer is (the hub takes a bare date as a UTC day). */
+function localDay(date: string, plusDays: number): string {
+  const d = new Date(`${date}T00:00`);
+  d.setDate(d.getDate() + plusDays);
+  return d.toISOString();
+}
+
 function query(filters: Filters, cursor: string | null): string {
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  for (const [k, v] of Object.entries(filters)) if (v.trim()) params.set(k, v.trim());
+  for (const [k, v] of Object.entries(filters)) {
+    if (!v.trim()) continue;
+    // `to` is inclusive: up to the start of the next day.
+    params.set(k, k === 'from' ? localDay(v, 0) : k === 'to' ? localDay(v, 1) : v.trim());
+  }
   if (cursor) params.set('cursor', cursor);
   return `/api/v1/procedures?${params}`;
 }
