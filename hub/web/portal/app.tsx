@@ -42,7 +42,8 @@ export function App() {
       <main>
         <SignIn hidden={session !== null} onSignedIn={change} />
         <section id="list" hidden={session === null || route.page !== 'list'}>
-          {session && route.page === 'list' && <ProcedureList session={session} />}
+          {/* Kept while another page shows, so its filters and page are there on the way back. */}
+          {session && <ProcedureList session={session} active={route.page === 'list'} />}
         </section>
         {session && route.page === 'procedure' && <ProcedurePage session={session} id={route.id} />}
         {session && route.page === 'jobs' && <JobsPage session={session} />}

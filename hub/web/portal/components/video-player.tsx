@@ -52,8 +52,13 @@ export function VideoPlayer({
   const pending = useRef<{ offsetMs: number; play: boolean } | null>(null);
   const starts = segmentStarts(segments);
 
-  // New URLs (they expire and are fetched again) keep the lengths already read.
+  // New URLs (they expire and are fetched again) keep the lengths already read, and the segment
+  // playing reloads from its new URL where it was (a range request on an expired URL would fail).
   useEffect(() => {
+    const v = video.current;
+    const now = playback.segments[current]?.url;
+    if (v?.currentSrc && now && now !== v.currentSrc)
+      pending.current = { offsetMs: v.currentTime * 1000, play: !v.paused };
     setSegments((old) =>
       playback.segments.map((s, i) => ({
         url: s.url,

@@ -32,7 +32,7 @@ function query(filters: Filters, cursor: string | null): string {
  * Procedures from every room, newest first: filters (device, room, dates, status, findings, text in
  * the notes and chat), pages by cursor, refreshed every few seconds; each row opens the procedure.
  */
-export function ProcedureList({ session }: { session: Session }) {
+export function ProcedureList({ session, active }: { session: Session; active: boolean }) {
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   // Cursors of the pages before this one (the first page has none).
@@ -52,10 +52,11 @@ export function ProcedureList({ session }: { session: Session }) {
     }
   }, [session, filters, cursor]);
   useEffect(() => {
+    if (!active) return;
     load();
     const t = setInterval(load, REFRESH_MS);
     return () => clearInterval(t);
-  }, [load]);
+  }, [load, active]);
 
   const apply = (e: Event) => {
     e.preventDefault();
