@@ -41,6 +41,13 @@ export function ProcedureList({ session, active }: { session: Session; active: b
   const [error, setError] = useState('');
   const [updated, setUpdated] = useState('');
   const cursor = cursors[cursors.length - 1] ?? null;
+  // The enrolled devices, offered as the device and room filters' suggestions.
+  const [devices, setDevices] = useState<{ id: string; name: string }[]>([]);
+  useEffect(() => {
+    api<{ items: { id: string; name: string }[] }>(session, '/api/v1/devices')
+      .then((body) => setDevices(body.items))
+      .catch(() => setDevices([]));
+  }, [session]);
 
   const load = useCallback(async () => {
     try {
@@ -81,11 +88,23 @@ export function ProcedureList({ session, active }: { session: Session; active: b
       <h2>Procedures</h2>
       <form id="filters" class="filters" onSubmit={apply} aria-label="filter procedures">
         <label>
-          Device <input {...field('device')} placeholder="edge-…" maxLength={200} />
+          Device <input {...field('device')} placeholder="edge-…" maxLength={200} list="device-ids" />
         </label>
         <label>
-          Room <input {...field('room')} maxLength={200} />
+          Room <input {...field('room')} maxLength={200} list="room-names" />
         </label>
+        <datalist id="device-ids">
+          {devices.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
+        </datalist>
+        <datalist id="room-names">
+          {devices.map((d) => (
+            <option key={d.id} value={d.name} />
+          ))}
+        </datalist>
         <label>
           From <input type="date" {...field('from')} />
         </label>
