@@ -2,9 +2,16 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { Timeline } from '../../../src/procedures/procedure-view-types.js';
 
+/** Each finding's best score at its frame (null elsewhere), on the quality series' x values. */
+function findingPoints(timeline: Timeline): (number | null)[] {
+  const best = new Map<number, number>();
+  for (const f of timeline.findings) best.set(f.tMs, Math.max(best.get(f.tMs) ?? 0, f.score));
+  return timeline.quality.map((q) => best.get(q.tMs) ?? null);
+}
+
 /**
- * Quality over time (uPlot): 0..1 per analysed frame, with the in-body share as a step line. A
- * click on the chart seeks the video to that time.
+ * Quality over time (uPlot): 0..1 per analysed frame, in/out of body as a step line, findings as
+ * points at their score. A click on the chart seeks the video to that time.
  */
 export function QualityChart({
   timeline,
@@ -37,11 +44,18 @@ export function QualityChart({
           {},
           { label: 'quality', stroke: '#1f6feb', width: 2, points: { show: false } },
           { label: 'in body', stroke: '#3fb950', width: 1, paths: uPlot.paths.stepped?.({ align: 1 }) },
+          // Findings as points at their score, on the frames where a model found something.
+          {
+            label: 'findings',
+            stroke: '#2e7d32',
+            paths: () => null,
+            points: { show: true, size: 8, fill: '#2e7d32' },
+          },
         ],
         cursor: { drag: { x: false, y: false } },
         legend: { show: true },
       },
-      [xs, timeline.quality.map((q) => q.score), inBody],
+      [xs, timeline.quality.map((q) => q.score), inBody, findingPoints(timeline)],
       el,
     );
     plot.current = chart;
