@@ -30,7 +30,7 @@ export async function playbackOf(
         segmentIndex: s.segmentIndex,
         startMs: null,
         durationMs: null,
-        url: await store.presignGet(recording.object_key, PLAYBACK_URL_SECONDS),
+        url: await store.presignGet(recording.object_key, { expiresIn: PLAYBACK_URL_SECONDS }),
         sizeBytes: Number(recording.size_bytes),
       });
     } else {

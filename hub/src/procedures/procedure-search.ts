@@ -27,7 +27,7 @@ function decodeCursor(raw: string, ctx: z.RefinementCtx): z.infer<typeof cursorS
  * available (ended with its whole recording verified here), `hasFindings` true/false, `q` text looked
  * for in the operator, the source, the device's name, the end reason and the chat's messages.
  */
-export const procedureFilterSchema = z
+export const procedureQuerySchema = z
   .object({
     device: z.string().trim().min(1).max(200).optional(),
     room: z.string().trim().min(1).max(200).optional(),
@@ -37,15 +37,16 @@ export const procedureFilterSchema = z
     hasFindings: z.enum(['true', 'false']).optional(),
     q: z.string().trim().min(1).max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z
-      .string()
-      .max(500)
-      .optional()
-      .transform((c, ctx) => (c ? decodeCursor(c, ctx) : undefined)),
+    /** The previous page's `nextCursor` (opaque). */
+    cursor: z.string().max(500).optional(),
   })
-  .strict()
-  .transform((f) => ({
+  .strict();
+
+/** The query parsed: dates as instants (a bare `to` date up to the next day's start), `from` before `to`. */
+export const procedureFilterSchema = procedureQuerySchema
+  .transform((f, ctx) => ({
     ...f,
+    cursor: f.cursor ? decodeCursor(f.cursor, ctx) : undefined,
     from: f.from === undefined ? undefined : new Date(f.from),
     // A date alone means the whole of that day.
     to:

@@ -75,18 +75,6 @@ export class ObjectStore {
     );
   }
 
-  /**
-   * A URL a browser GETs the object from, valid for `expiresIn` seconds: S3 serves it (range requests
-   * included, so a video seeks), never proxied through the hub's memory.
-   */
-  presignGet(key: string, expiresIn = 900, contentType?: string): Promise<string> {
-    return getSignedUrl(
-      this.signer,
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentType: contentType }),
-      { expiresIn },
-    );
-  }
-
   async completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]) {
     await this.client.send(
       new CompleteMultipartUploadCommand({
@@ -108,6 +96,29 @@ export class ObjectStore {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * A GET URL valid for `expiresIn` seconds (short-lived on purpose: it carries no credentials, so
+   * whoever holds it may read). `internal`: signed for the hub's own endpoint (GStreamer reading in
+   * a worker) rather than the public one (browsers).
+   */
+  presignGet(
+    key: string,
+    options: { expiresIn?: number; internal?: boolean; filename?: string; contentType?: string } = {},
+  ): Promise<string> {
+    return getSignedUrl(
+      options.internal ? this.client : this.signer,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ...(options.filename
+          ? { ResponseContentDisposition: `attachment; filename="${options.filename}"` }
+          : {}),
+        ...(options.contentType ? { ResponseContentType: options.contentType } : {}),
+      }),
+      { expiresIn: options.expiresIn ?? 300 },
+    );
   }
 
   /** Streams an object and returns its SHA-256 and size, computed here rather than trusted from the server. */
