@@ -9,6 +9,8 @@ import { type PlayerHandle, VideoPlayer } from '../components/video-player.js';
 import { api, describeError, type Session } from '../lib/api.js';
 import { clock, recordingLine, startedBy, withdrawal } from '../lib/format.js';
 import { timelineOffsetMs } from '../lib/playlist.js';
+import { timelineFromSummary } from '../lib/summary-timeline.js';
+import { type VideoSummary, videoPath } from '../lib/video-api.js';
 
 /** Presigned URLs are asked for again this long before they expire (s). */
 const RENEW_MARGIN_S = 60;
@@ -61,7 +63,21 @@ export function ProcedurePage({ session, id }: { session: Session; id: string })
     };
   }, [session, id]);
 
-  const offset = timeline ? timelineOffsetMs(totalVideoMs, timeline.durationMs) : 0;
+  // No room analyses (an uploaded video): the processing summary's timeline, on the video's own axis.
+  const [fromSummary, setFromSummary] = useState<Timeline | null>(null);
+  const roomless = timeline !== null && timeline.quality.length === 0;
+  useEffect(() => {
+    if (!roomless) return;
+    let live = true;
+    api<VideoSummary>(session, videoPath(id, '/summary'))
+      .then((s) => live && setFromSummary(timelineFromSummary(s)))
+      .catch(() => {}); // none yet: the summary panel says why
+    return () => {
+      live = false;
+    };
+  }, [session, id, roomless]);
+  const shown = roomless && fromSummary ? fromSummary : timeline;
+  const offset = timeline && !roomless ? timelineOffsetMs(totalVideoMs, timeline.durationMs) : 0;
   const seekVideo = useCallback((ms: number) => player.current?.seek(ms), []);
   const seekTimeline = useCallback((tMs: number) => player.current?.seek(tMs + offset), [offset]);
   const onTotal = useCallback((ms: number | null) => setTotalVideoMs(ms), []);
@@ -72,7 +88,7 @@ export function ProcedurePage({ session, id }: { session: Session; id: string })
         {`Procedure ${id}: ${error}`}
       </p>
     );
-  if (!procedure || !timeline) return <p class="muted">Loading…</p>;
+  if (!procedure || !timeline || !shown) return <p class="muted">Loading…</p>;
   return (
     <article id="procedure" data-procedure-id={procedure.id} data-offset-ms={String(Math.round(offset))}>
       <p>
@@ -103,8 +119,8 @@ export function ProcedurePage({ session, id }: { session: Session; id: string })
           {playback?.missing.map((m) => (
             <p key={m.segmentIndex} class="notice">{`Segment ${m.segmentIndex + 1}: ${m.reason}`}</p>
           ))}
-          <TimelineView timeline={timeline} positionMs={videoMs - offset} onSeek={seekTimeline} />
-          <QualityChart timeline={timeline} positionMs={videoMs - offset} onSeek={seekTimeline} />
+          <TimelineView timeline={shown} positionMs={videoMs - offset} onSeek={seekTimeline} />
+          <QualityChart timeline={shown} positionMs={videoMs - offset} onSeek={seekTimeline} />
           <KeyFrameStrip session={session} id={id} onSeek={seekVideo} />
         </div>
         <aside>
