@@ -206,6 +206,11 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
       await page.fill('#filters input[name=room]', ROOM);
       await page.click('#apply-filters');
       await row.waitFor({ timeout: 5_000 });
+      expect(await page.textContent('#page-info')).toBe('1-1 of 1');
+      await page.screenshot({
+        path: join(import.meta.dirname, 'artifacts', 'procedure-list.png'),
+        fullPage: true,
+      });
       await row.locator('a').click();
       await page.waitForSelector(`#procedure[data-procedure-id="${procedureId}"]`, { timeout: 10_000 });
 
