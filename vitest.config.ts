@@ -9,7 +9,11 @@ export default defineConfig({
     alias: [{ find: /^@gic\/(shared|provisioning|hub|edge)\/(.*)\.js$/, replacement: `${root}$1/src/$2.ts` }],
   },
   test: {
-    include: ['{shared,provisioning,hub,edge}/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      '{shared,provisioning,hub,edge}/src/**/*.test.ts',
+      '{hub,edge}/web/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

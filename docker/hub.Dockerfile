@@ -53,9 +53,15 @@ COPY hub/tsconfig.json hub/
 COPY hub/src hub/src
 COPY edge/tsconfig.json edge/
 COPY edge/src edge/src
+# The front ends (Preact components, bundled by esbuild into <workspace>/dist/web before the prune).
+COPY tsconfig.web.json ./
+COPY hub/web hub/web
+COPY edge/web edge/web
+COPY scripts/build-web.mjs scripts/build-web.mjs
 # npm hoists every dependency to the root node_modules today; should a workspace ever get its own
 # node_modules (a version conflict), the runtime stage would have to copy it too, so stop loudly.
 RUN npx --no-install tsc -b \
+ && node scripts/build-web.mjs \
  && npm prune --omit=dev --no-audit --no-fund \
  && for w in shared provisioning hub edge; do \
       if [ -d "$w/node_modules" ]; then echo "$w/node_modules exists: copy it in the runtime stage" >&2; exit 1; fi; \

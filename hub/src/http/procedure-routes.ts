@@ -2,21 +2,56 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
-import { listProcedures } from '../procedures/procedures-repo.js';
+import { playbackOf } from '../procedures/procedure-playback.js';
+import { procedureFilterSchema, searchProcedures } from '../procedures/procedure-search.js';
+import { loadTimeline } from '../procedures/procedure-timeline.js';
+import { getProcedure } from '../procedures/procedures-repo.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { requireUser } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
-const pageSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+const idSchema = z.uuid();
 
-/** `GET /` lists procedures for any signed-in user. */
-export function procedureRoutes(db: Queryable, secret: Uint8Array) {
-  return new Hono<HubEnv>().get('/', requireUser(secret), async (c) => {
-    const page = pageSchema.safeParse(c.req.query());
-    if (!page.success) throw new HTTPException(400, { message: 'limit must be 1..500 and offset 0 or more' });
-    const items = await listProcedures(db, page.data.limit, page.data.offset);
-    return c.json({ items, limit: page.data.limit, offset: page.data.offset });
-  });
+function procedureId(raw: string): string {
+  if (!idSchema.safeParse(raw).success)
+    throw new HTTPException(400, { message: 'procedure id must be a UUID' });
+  return raw;
+}
+
+const notFound = () => new HTTPException(404, { message: 'no such procedure' });
+
+/**
+ * Procedures, for any signed-in user:
+ * - `GET /` one page of the list, filtered (see procedureFilterSchema) -> `{items, nextCursor, total, limit}`;
+ * - `GET /{id}` the procedure with its recording's segments;
+ * - `GET /{id}/timeline` findings, alerts, landmarks, withdrawal, in/out of body, quality, chat on one axis;
+ * - `GET /{id}/playback` the verified segments as short-lived presigned URLs on the object store.
+ */
+export function procedureRoutes(db: Queryable, store: ObjectStore, secret: Uint8Array) {
+  return new Hono<HubEnv>()
+    .use('*', requireUser(secret))
+    .get('/', async (c) => {
+      const filter = procedureFilterSchema.safeParse(c.req.query());
+      if (!filter.success) {
+        const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
+        throw new HTTPException(400, { message: problems.join('; ') });
+      }
+      return c.json(await searchProcedures(db, filter.data));
+    })
+    .get('/:id', async (c) => {
+      const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+      if (!procedure) throw notFound();
+      return c.json(procedure);
+    })
+    .get('/:id/timeline', async (c) => {
+      const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
+      if (!timeline) throw notFound();
+      return c.json(timeline);
+    })
+    .get('/:id/playback', async (c) => {
+      const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+      if (!procedure) throw notFound();
+      c.header('cache-control', 'no-store');
+      return c.json(await playbackOf(db, store, procedure.segments));
+    });
 }

@@ -1,56 +1,10 @@
 import type { Queryable } from '../db/database.js';
 
-export type SyncState =
-  | 'live'
-  | 'syncing-analyses'
-  | 'awaiting-recording'
-  | 'uploading'
-  | 'verifying'
-  | 'available'
-  | 'corrupt'
-  | 'aborted'
-  | 'no-recording';
+import type { ProcedureSummary, RecordingSegment, SyncState } from './procedure-view-types.js';
 
-/** One segment of a procedure's recording: what the edge sealed, and what the hub holds of it. */
-export interface RecordingSegment {
-  segmentIndex: number;
-  /** The edge's seal: `failed` when the recorder wrote nothing usable. */
-  sealed: 'ready' | 'failed';
-  final: boolean;
-  sizeBytes: number | null;
-  /** The hub's recording of it (once an upload started), its state and the SHA-256 it verified. */
-  recordingId: string | null;
-  status: string | null;
-  sha256: string | null;
-  error: string | null;
-}
+export type { ProcedureSummary, RecordingSegment, SyncState };
 
-export interface ProcedureSummary {
-  id: string;
-  deviceId: string;
-  deviceName: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  endReason: string | null;
-  /** What started it (auto, finding, operator) and the endoscopist, when the edge said. */
-  startTrigger: string | null;
-  operator: string | null;
-  endedBy: string | null;
-  durationSeconds: number | null;
-  /** From reaching the cecum to the end (or now), when the cecum was marked. */
-  withdrawalSeconds: number | null;
-  analysedFrames: number;
-  findings: number;
-  privacyRegions: number;
-  /** Mean share of the picture the recording masked over in-body frames (0..1), when the edge said. */
-  maskedInPicture: number | null;
-  /** The recording as a whole: segments sealed, how many are verified here, their total size. */
-  recording: { segments: number; available: number; sizeBytes: number; complete: boolean } | null;
-  segments: RecordingSegment[];
-  syncState: SyncState;
-}
-
-interface Row {
+export interface ProcedureRow {
   id: string;
   device_id: string;
   device_name: string;
@@ -133,27 +87,47 @@ async function segmentsOf(db: Queryable, procedureIds: string[]): Promise<Map<st
   return byProcedure;
 }
 
+/** The columns every procedure listing selects (`p` procedures, `d` devices, `f` frame counts). */
+export const PROCEDURE_COLUMNS = `p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.end_reason,
+            p.start_trigger, p.operator, p.ended_by, p.device_frame_count, p.cecum_reached_at, p.masked_in_picture,
+            coalesce(f.frames, 0) AS analysed_frames,
+            (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
+            coalesce(f.privacy, 0) AS privacy_regions`;
+
+/** The tables PROCEDURE_COLUMNS reads from. */
+export const PROCEDURE_FROM = `procedures p
+       JOIN devices d ON d.id = p.device_id
+       LEFT JOIN LATERAL (
+         SELECT count(*) AS frames, sum(privacy_region_count) AS privacy
+           FROM frame_analyses WHERE procedure_id = p.id) f ON true`;
+
 /** Procedures, newest first, with their counts and recording state. */
 export async function listProcedures(
   db: Queryable,
   limit: number,
   offset: number,
 ): Promise<ProcedureSummary[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.end_reason, p.start_trigger,
-            p.operator, p.ended_by, p.device_frame_count, p.cecum_reached_at, p.masked_in_picture,
-            coalesce(f.frames, 0) AS analysed_frames,
-            (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
-            coalesce(f.privacy, 0) AS privacy_regions
-       FROM procedures p
-       JOIN devices d ON d.id = p.device_id
-       LEFT JOIN LATERAL (
-         SELECT count(*) AS frames, sum(privacy_region_count) AS privacy
-           FROM frame_analyses WHERE procedure_id = p.id) f ON true
+  const { rows } = await db.query<ProcedureRow>(
+    `SELECT ${PROCEDURE_COLUMNS}
+       FROM ${PROCEDURE_FROM}
       ORDER BY coalesce(p.started_at, p.created_at) DESC
       LIMIT $1 OFFSET $2`,
     [limit, offset],
   );
+  return summarise(db, rows);
+}
+
+/** One procedure by id, or undefined. */
+export async function getProcedure(db: Queryable, id: string): Promise<ProcedureSummary | undefined> {
+  const { rows } = await db.query<ProcedureRow>(
+    `SELECT ${PROCEDURE_COLUMNS} FROM ${PROCEDURE_FROM} WHERE p.id = $1`,
+    [id],
+  );
+  return (await summarise(db, rows))[0];
+}
+
+/** Rows selected with PROCEDURE_COLUMNS, with their segments and derived sync state. */
+export async function summarise(db: Queryable, rows: ProcedureRow[]): Promise<ProcedureSummary[]> {
   const segments = await segmentsOf(
     db,
     rows.map((r) => r.id),

@@ -98,6 +98,29 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * A GET URL valid for `expiresIn` seconds (short-lived on purpose: it carries no credentials, so
+   * whoever holds it may read). `internal`: signed for the hub's own endpoint (GStreamer reading in
+   * a worker) rather than the public one (browsers).
+   */
+  presignGet(
+    key: string,
+    options: { expiresIn?: number; internal?: boolean; filename?: string; contentType?: string } = {},
+  ): Promise<string> {
+    return getSignedUrl(
+      options.internal ? this.client : this.signer,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ...(options.filename
+          ? { ResponseContentDisposition: `attachment; filename="${options.filename}"` }
+          : {}),
+        ...(options.contentType ? { ResponseContentType: options.contentType } : {}),
+      }),
+      { expiresIn: options.expiresIn ?? 300 },
+    );
+  }
+
   /** Streams an object and returns its SHA-256 and size, computed here rather than trusted from the server. */
   async sha256(key: string): Promise<{ sha256: string; bytes: number }> {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));

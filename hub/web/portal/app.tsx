@@ -1,0 +1,53 @@
+import { useEffect, useState } from 'preact/hooks';
+import { loadSession, type Session, saveSession, whenUnauthorized } from './lib/api.js';
+import { useRoute } from './lib/route.js';
+import { JobsPage } from './pages/jobs-page.js';
+import { ProcedureList } from './pages/procedure-list.js';
+import { ProcedurePage } from './pages/procedure-page.js';
+import { SignIn } from './pages/sign-in.js';
+
+/**
+ * The hub's review portal: sign in, the procedures from every room (filtered, paged), a procedure's
+ * review page (video, timeline, summary, processing, export) and, for admins, the jobs page. Served
+ * whole by the hub (no CDN, no web font: a hospital network may have no internet).
+ */
+export function App() {
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const route = useRoute();
+  const change = (s: Session | null) => {
+    saveSession(s);
+    setSession(s);
+  };
+  useEffect(() => whenUnauthorized(() => change(null)), []);
+
+  return (
+    <>
+      <header>
+        <h1>
+          <a href="#/">GI Copilot</a>
+        </h1>
+        {session && (
+          <nav>
+            <a href="#/">Procedures</a>
+            {session.role === 'admin' && <a href="#/jobs">Jobs</a>}
+            <span id="who" class="muted">
+              {`${session.username} (${session.role})`}
+            </span>
+            <button type="button" id="signout" onClick={() => change(null)}>
+              Sign out
+            </button>
+          </nav>
+        )}
+      </header>
+      <main>
+        <SignIn hidden={session !== null} onSignedIn={change} />
+        <section id="list" hidden={session === null || route.page !== 'list'}>
+          {/* Kept while another page shows, so its filters and page are there on the way back. */}
+          {session && <ProcedureList session={session} active={route.page === 'list'} />}
+        </section>
+        {session && route.page === 'procedure' && <ProcedurePage session={session} id={route.id} />}
+        {session && route.page === 'jobs' && <JobsPage session={session} />}
+      </main>
+    </>
+  );
+}
