@@ -80,7 +80,8 @@ describe('the demo path, end to end on embedded defaults', () => {
       const { rows } = await hub.db.query(
         `SELECT r.*, p.started_at, p.ended_at, p.device_frame_count FROM recordings r JOIN procedures p ON p.id = r.procedure_id`,
       );
-      return rows[0]?.status === 'available' ? rows[0] : undefined;
+      // The end of the procedure and the verified recording arrive on separate paths: wait for both.
+      return rows[0]?.status === 'available' && rows[0].device_frame_count !== null ? rows[0] : undefined;
     });
 
     // SQLite on the edge: 4 s at 3 fps, every analysis kept, every event confirmed by the hub.
