@@ -66,13 +66,13 @@ RUN npx --no-install tsc -b \
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
-# The hub runs no GStreamer pipeline today, but node_modules holds the shared workspace's addon
-# (linked against libgstreamer, libgstapp, libgstvideo): these keep it loadable, and the plugin set
-# matches the edge's, so a hub-side job that decodes recordings would work unchanged.
+# The hub's workers decode uploads and recordings with GStreamer through the shared workspace's addon
+# (linked against libgstreamer, libgstapp, libgstvideo), with the edge's plugin set; souphttpsrc
+# (plugins-good) reads videos from the object store, gst-discoverer-1.0 (plugins-base-apps) probes uploads.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-plugins-base-apps \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid, so Kubernetes can check runAsNonRoot. The application files stay owned by

@@ -15,6 +15,7 @@ import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { uploadRoutes } from './upload-routes.js';
+import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
 
 export interface HubAppDeps {
   log: Logger;
@@ -23,7 +24,12 @@ export interface HubAppDeps {
   store: ObjectStore;
   secret: Uint8Array;
   /** Present when this process serves the API role. */
-  api?: { jobs: JobQueue; mqttPublicUrl: string; hubPublicUrl: string };
+  api?: {
+    jobs: JobQueue;
+    mqttPublicUrl: string;
+    hubPublicUrl: string;
+    videos: Omit<VideoRoutesOptions, 'db' | 'store' | 'secret'>;
+  };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
 }
@@ -35,9 +41,13 @@ export function createHubApp(deps: HubAppDeps) {
   app.use('*', requestContext(deps.log));
   app.use('*', deps.metrics.middleware);
   app.use('*', secureHeaders());
-  app.use(
-    '/api/*',
-    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+  const jsonLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: (c) => c.json({ error: 'body too large' }, 413),
+  });
+  // Video uploads stream (up to their own limit, counted as they arrive); every other body is small JSON.
+  app.use('/api/*', (c, next) =>
+    c.req.path.startsWith('/api/v1/videos/upload') && c.req.method !== 'GET' ? next() : jsonLimit(c, next),
   );
   installErrorHandler(app);
   app.route(
@@ -71,6 +81,7 @@ export function createHubApp(deps: HubAppDeps) {
     );
     app.route('/api/v1/procedures', procedureRoutes(db, secret));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
+    app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
     app.get('/', (c) => c.html(portalPage));
   }
   return app;
