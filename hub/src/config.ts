@@ -104,7 +104,7 @@ const schema = z.object({
   /** How long one attempt of a processing job may run before it counts as crashed and is retried (s). */
   GIC_JOB_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).default(3600),
   /** How often the queue looks for crashed (expired) jobs (s). */
-  GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(60),
+  GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(120),
   /** How long presigned key frame and export URLs stay valid (s): short, they carry no credentials. */
   GIC_URL_TTL_S: z.coerce.number().int().min(10).max(86_400).default(300),
   /** Name the device (room) in exports; off: a random label. */
@@ -176,7 +176,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
     jobs: {
       retryLimit: c.GIC_JOB_RETRIES,
       expireInSeconds: c.GIC_JOB_TIMEOUT_S,
-      superviseIntervalSeconds: c.GIC_JOB_SUPERVISE_S,
+      maintenanceIntervalSeconds: c.GIC_JOB_SUPERVISE_S,
     },
     urlTtlSeconds: c.GIC_URL_TTL_S,
     exportDeviceNames: c.GIC_EXPORT_DEVICE_NAMES,

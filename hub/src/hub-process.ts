@@ -107,7 +107,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     if (roles.has('api') || roles.has('worker')) {
       jobs = await startPart('the job queue', 'check the database', () =>
         JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error'), {
-          superviseIntervalSeconds: config.jobs.superviseIntervalSeconds,
+          maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
         }),
       );
       // Freed after the queue has drained (parts stop in reverse): a running job may still analyse.

@@ -29,7 +29,7 @@ const pull = (pipeline: GstPipeline, name: string) =>
  * Makes the de-identified copy of a video: every frame decoded from the object store, the mask of
  * its moment burned in with the shared engine's `burnMask`, re-encoded (H.264, fragmented MP4) and
  * streamed back to the store part by part. Nothing is ever whole in memory: a few frames and one
- * part. Returns the copy's size and SHA-256 as written.
+ * part. Returns the copy's size and SHA-256 as written, and the frames it holds.
  */
 export async function renderMaskedVideo(
   store: ObjectStore,
@@ -38,7 +38,7 @@ export async function renderMaskedVideo(
   facts: VideoFacts,
   timeline: MaskTimeline,
   progress: (share: number) => Promise<void>,
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<{ bytes: number; sha256: string; frames: number; fps: number }> {
   const fps = facts.fps > 0 ? facts.fps : 30;
   const rate = `${Math.round(fps * 1000)}/1000`;
   const { width, height } = facts;
@@ -72,10 +72,12 @@ export async function renderMaskedVideo(
         await writer.write(out);
       }
     })();
+    let frames = 0;
     for (let index = 0; ; index++) {
       const buf = await pull(reader, 'sink');
       if (readerState.error()) throw new Error(`cannot decode the upload: ${readerState.error()}`);
       if (!buf) break;
+      frames++;
       const tMs = (index * 1000) / fps;
       const masked = burnMask({ data: buf, width, height, stride, index, ptsMs: tMs }, timeline.maskAt(tMs));
       while (Number(src['current-level-bytes'] ?? 0) > ENCODER_QUEUE_BYTES) {
@@ -91,7 +93,7 @@ export async function renderMaskedVideo(
     encoder.sendEOS();
     await upload;
     if (encoderState.error()) throw new Error(`cannot encode the masked copy: ${encoderState.error()}`);
-    return await writer.close();
+    return { ...(await writer.close()), frames, fps };
   } catch (err) {
     await writer.abort();
     throw err;

@@ -63,15 +63,15 @@ export class JobQueue {
   static async start(
     connectionString: string,
     onError: (err: Error) => void,
-    options: { superviseIntervalSeconds?: number } = {},
+    options: { maintenanceIntervalSeconds?: number } = {},
   ): Promise<JobQueue> {
     const boss = new PgBoss({
       connectionString,
       schema: 'pgboss',
       max: 4,
-      // How often expired (crashed) jobs are found and retried (s).
-      ...(options.superviseIntervalSeconds
-        ? { superviseIntervalSeconds: options.superviseIntervalSeconds }
+      // How often expired (crashed) jobs are found and retried (s); pg-boss's default is 120.
+      ...(options.maintenanceIntervalSeconds
+        ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }
         : {}),
     });
     boss.on('error', onError);
