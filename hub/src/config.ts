@@ -107,6 +107,12 @@ const schema = z.object({
   GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(120),
   /** How long presigned key frame and export URLs stay valid (s): short, they carry no credentials. */
   GIC_URL_TTL_S: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** Retention: an upload's raw file is deleted this many days after upload (legal hold exempts). */
+  GIC_RETENTION_RAW_DAYS: z.coerce.number().min(0).max(36_500).default(30),
+  /** Retention: key frames are deleted this many days after the procedure's export is ready. */
+  GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(0),
+  /** Retention: export bundles are deleted this many days after they were ready. */
+  GIC_RETENTION_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(90),
   /** Name the device (room) in exports; off: a random label. */
   GIC_EXPORT_DEVICE_NAMES: boolFlag.default(false),
 });
@@ -179,6 +185,12 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       maintenanceIntervalSeconds: c.GIC_JOB_SUPERVISE_S,
     },
     urlTtlSeconds: c.GIC_URL_TTL_S,
+    retention: {
+      rawUploadDays: c.GIC_RETENTION_RAW_DAYS,
+      keyframesAfterExportDays: c.GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS,
+      exportDays: c.GIC_RETENTION_EXPORT_DAYS,
+      staleUploadHours: 24,
+    },
     exportDeviceNames: c.GIC_EXPORT_DEVICE_NAMES,
     dataDir,
     adminPassword: c.GIC_ADMIN_PASSWORD,

@@ -22,6 +22,7 @@ import { createHubApp } from './http/hub-app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { watchQueuePauses } from './jobs/queue-pauses.js';
+import { purgeExpired } from './retention/retention-purge.js';
 import { ObjectStore } from './storage/object-store.js';
 import { abortStaleUploads } from './uploads/abort-stale-uploads.js';
 import { verifyRecording } from './uploads/verify-recording.js';
@@ -166,6 +167,10 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         log: batchLog,
         options: { ...config.batch, keepRaw: config.uploads.keepRaw },
       });
+      await jobs.work('retention-purge', async () => {
+        await purgeExpired(db, store, config.retention, workerLog);
+      });
+      await jobs.schedule('retention-purge', '23 3 * * *', {}); // daily, at night
       const stopWatching = await watchQueuePauses(db, jobs, workerLog);
       parts.add('queue-pauses', async () => stopWatching());
     }

@@ -15,6 +15,7 @@ import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
+import { retentionRoutes } from './retention-routes.js';
 import { uploadRoutes } from './upload-routes.js';
 import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
 
@@ -84,6 +85,7 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
     app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
+    app.route('/api/v1/retention', retentionRoutes(db, secret));
     app.get('/', (c) => c.html(portalPage));
   }
   return app;
