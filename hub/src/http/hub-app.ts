@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import { openApiDocument } from '../openapi/hub-routes.js';
 import { portalPage } from '../portal/portal-page.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { authRoutes } from './auth-routes.js';
@@ -86,6 +87,8 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
     app.route('/api/v1/retention', retentionRoutes(db, secret));
+    const openApi = openApiDocument('v1');
+    app.get('/api/v1/openapi.json', (c) => c.json(openApi));
     app.get('/', (c) => c.html(portalPage));
   }
   return app;
