@@ -11,6 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, createReadStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { insertRun } from '@gic/hub/batch/processing-repo.js';
 import { framesOf, insertFrames, replaceKeyframes, saveAnalyses } from '@gic/hub/batch/results-repo.js';
@@ -118,6 +119,9 @@ try {
     return total;
   };
 
+  // The worker shares this process with the API, broker and ingest: how long its event loop stalls.
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
   const first = await report(
     'run 1: upload de-identified (analysis + masked re-encode)',
     await waitRun(uploaded.id),
@@ -128,6 +132,10 @@ try {
     await waitRun(uploaded.id),
   );
   void runId;
+  loop.disable();
+  console.log(
+    `\nevent loop delay during processing: p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`,
+  );
 
   // Decode only, in the same run, of the same objects from the same store (nothing else running now).
   const { rows } = await hub.db.query('SELECT raw_key, masked_key FROM videos WHERE procedure_id = $1', [
