@@ -101,10 +101,10 @@ const schema = z.object({
     .default(['pp-ocrv4-det', 'pp-ocrv4-rec', 'blazeface-front']),
   /** Retries of a failed processing or export job before it fails for good. */
   GIC_JOB_RETRIES: z.coerce.number().int().min(0).max(20).default(2),
-  /** How long one attempt of a processing job may run before it counts as crashed and is retried (s). */
-  GIC_JOB_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).default(3600),
-  /** How often the queue looks for crashed (expired) jobs (s). */
-  GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(120),
+  /** A running job silent this long (its worker's heartbeat, every 10 s, stopped: it died) is retried (s). */
+  GIC_JOB_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** How often each queue process looks for crashed jobs, whose heartbeat stopped (s). */
+  GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(30),
   /** How long presigned key frame and export URLs stay valid (s): short, they carry no credentials. */
   GIC_URL_TTL_S: z.coerce.number().int().min(10).max(86_400).default(300),
   /** Retention: an upload's raw file is deleted this many days after upload (legal hold exempts). */
@@ -181,7 +181,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
     },
     jobs: {
       retryLimit: c.GIC_JOB_RETRIES,
-      expireInSeconds: c.GIC_JOB_TIMEOUT_S,
+      deadAfterSeconds: c.GIC_JOB_TIMEOUT_S,
       maintenanceIntervalSeconds: c.GIC_JOB_SUPERVISE_S,
     },
     urlTtlSeconds: c.GIC_URL_TTL_S,

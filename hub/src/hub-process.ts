@@ -109,13 +109,15 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       jobs = await startPart('the job queue', 'check the database', () =>
         JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error'), {
           maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
+          heartbeatSeconds: Math.max(1, Math.min(10, Math.floor(config.jobs.deadAfterSeconds / 4))),
+          deadAfterSeconds: config.jobs.deadAfterSeconds,
         }),
       );
       // Freed after the queue has drained (parts stop in reverse): a running job may still analyse.
       parts.add('batch-engine', () => freeEngine());
       parts.add('job-queue', () => jobs!.stop());
     }
-    const jobOptions = { retryLimit: config.jobs.retryLimit, expireInSeconds: config.jobs.expireInSeconds };
+    const jobOptions = { retryLimit: config.jobs.retryLimit };
     const batchLog = log.child({ part: 'batch' });
     const processor = jobs && new BatchProcessor(db, jobs, batchLog, jobOptions);
     const exports =

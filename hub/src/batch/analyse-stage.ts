@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
 import { burnMask } from '@gic/shared/analysis/privacy/index.js';
 import { decodeImage } from '@gic/shared/media/decode-image.js';
 import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
@@ -10,6 +9,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { probeVideo } from '../videos/video-probe.js';
 import { markRawDeleted, recordMaskedCopy } from '../videos/videos-repo.js';
 import type { StageContext } from './batch-processor.js';
+import type { BatchEngine } from './engine-client.js';
 import type { BatchOptions } from './extract-stage.js';
 import { chooseKeyframes } from './keyframe-choice.js';
 import { MaskTimeline } from './mask-timeline.js';
@@ -28,7 +28,7 @@ export interface AnalyseDeps {
   store: ObjectStore;
   options: BatchOptions;
   /** The worker's engine, loaded once (the same `shared/` analysis the edge runs). */
-  analyzer: () => Promise<FrameAnalyzer>;
+  analyzer: () => Promise<BatchEngine>;
   /** Keep an upload's raw file once its masked copy is verified (retention deletes it later). */
   keepRaw: boolean;
 }

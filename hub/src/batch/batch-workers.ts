@@ -1,5 +1,3 @@
-import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
-import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { Database } from '../db/database.js';
 import type { ExportService } from '../exports/export-service.js';
@@ -7,6 +5,7 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { analyseStage } from './analyse-stage.js';
 import type { BatchProcessor } from './batch-processor.js';
+import { EngineThread } from './engine-client.js';
 import { type BatchOptions, extractStage } from './extract-stage.js';
 import { summaryStage } from './summary-stage.js';
 
@@ -22,17 +21,18 @@ export interface BatchWorkerDeps {
 
 /**
  * Takes this process's share of batch processing: one handler per stage queue. The engine (the
- * shared analysis the edge runs) loads on the first analysis, once. Returns a stop that frees it.
+ * shared analysis the edge runs) loads in its own thread on the first analysis. Returns a stop that
+ * ends that thread.
  */
 export async function startBatchWorkers(deps: BatchWorkerDeps): Promise<() => Promise<void>> {
   const { db, store, jobs, processor, exports, log, options } = deps;
-  let analyzer: Promise<FrameAnalyzer> | undefined;
-  const engine = () => {
-    analyzer ??= loadFrameAnalyzer(options.modelsDir, options.models, log.child({ part: 'models' })).then(
-      (loaded) => loaded.analyzer,
-    );
-    return analyzer;
-  };
+  // The engine runs in a thread of its own, started on the first analysis.
+  const thread = new EngineThread({
+    modelsDir: options.modelsDir,
+    models: options.models,
+    logLevel: log.level,
+  });
+  const engine = async () => thread;
   await jobs.work(
     'video-extract',
     processor.stageHandler('extract', (ctx) => extractStage(ctx, { db, store, options })),
@@ -58,7 +58,5 @@ export async function startBatchWorkers(deps: BatchWorkerDeps): Promise<() => Pr
     if (payload.runId) await inRun(payload, meta);
     else await exports.build(payload.exportId, async () => {}, meta.retryCount >= meta.retryLimit);
   });
-  return async () => {
-    if (analyzer) await (await analyzer.catch(() => undefined))?.close();
-  };
+  return () => thread.close();
 }

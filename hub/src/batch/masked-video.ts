@@ -50,7 +50,8 @@ export async function renderMaskedVideo(
     [
       `appsrc name=src format=time max-bytes=0 caps=${gstQuote(`video/x-raw,format=RGB,width=${width},height=${height},framerate=${rate}`)}`,
       'videoconvert',
-      `x264enc speed-preset=veryfast key-int-max=${Math.round(fps * 2)}`,
+      // As the edge recorder encodes: the same speed and bitrate for the same kind of picture (kbit/s).
+      `x264enc speed-preset=superfast bitrate=4000 key-int-max=${Math.round(fps * 2)}`,
       'h264parse',
       'mp4mux fragment-duration=1000 streamable=true',
       'appsink name=sink sync=false max-buffers=16',

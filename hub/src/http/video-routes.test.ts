@@ -144,6 +144,12 @@ describe('video upload API', () => {
     const status = await (await send('GET', `/api/v1/videos/${body.id}/status`, tokens.rita)).json();
     expect(status).toMatchObject({ state: 'waiting', stage: 'extract', progress: 0 });
     expect((await send('POST', `/api/v1/videos/${body.id}/process`, tokens.rita)).status).toBe(409);
+    // An operator may look but not process, cancel or export; nobody may without a token.
+    for (const action of ['process', 'cancel', 'export']) {
+      expect((await send('POST', `/api/v1/videos/${body.id}/${action}`, tokens.otto)).status).toBe(403);
+      expect((await send('POST', `/api/v1/videos/${body.id}/${action}`, undefined)).status).toBe(401);
+    }
+    expect((await send('GET', `/api/v1/videos/${body.id}/keyframes`, tokens.otto)).status).toBe(200);
     expect((await send('GET', `/api/v1/videos/${body.id}/summary`, tokens.rita)).status).toBe(404);
     expect(await (await send('GET', `/api/v1/videos/${body.id}/export`, tokens.rita)).json()).toMatchObject({
       state: 'none',

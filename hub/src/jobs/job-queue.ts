@@ -38,7 +38,10 @@ export interface JobMeta {
 
 export interface JobSendOptions {
   retryLimit?: number;
-  /** How long one attempt may run before the queue takes it as crashed and retries it (s). */
+  /**
+   * pg-boss's own limit on one attempt (s): past it, pg-boss gives the handler up (without stopping
+   * it) and retries the job. Crashed workers are found sooner, by their missing heartbeat.
+   */
   expireInSeconds?: number;
 }
 
@@ -51,6 +54,9 @@ export interface QueueStats {
   failedJobs: { id: string; error: string | null; failedAt: string | null; data: unknown }[];
 }
 
+/** pg-boss's limit on one attempt (s): 23 h, under its 24 h ceiling; dead workers are found by heartbeat. */
+const ATTEMPT_LIMIT_S = 23 * 3600;
+
 type Handler = (payload: never, meta: JobMeta) => Promise<void>;
 
 /** pg-boss on the hub's PostgreSQL: any number of worker processes share the queues. */
@@ -58,12 +64,27 @@ export class JobQueue {
   private readonly handlers = new Map<JobName, Handler>();
   private readonly paused = new Set<string>();
 
-  private constructor(private readonly boss: PgBoss) {}
+  private reaper: NodeJS.Timeout | undefined;
 
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly heartbeatMs: number,
+  ) {}
+
+  /**
+   * Heartbeats: while a handler runs, its job's `started_on` is moved on every `heartbeatSeconds`;
+   * every `maintenanceIntervalSeconds` each queue process fails (so pg-boss retries) the active jobs
+   * whose heartbeat is older than `deadAfterSeconds`: their worker died. pg-boss's own expiry can
+   * only count from the start, so long work would be taken as crashed; it is set far out instead.
+   */
   static async start(
     connectionString: string,
     onError: (err: Error) => void,
-    options: { maintenanceIntervalSeconds?: number } = {},
+    options: {
+      maintenanceIntervalSeconds?: number;
+      heartbeatSeconds?: number;
+      deadAfterSeconds?: number;
+    } = {},
   ): Promise<JobQueue> {
     const boss = new PgBoss({
       connectionString,
@@ -77,7 +98,26 @@ export class JobQueue {
     boss.on('error', onError);
     await boss.start();
     for (const name of JOB_NAMES) await boss.createQueue(name);
-    return new JobQueue(boss);
+    const queue = new JobQueue(boss, (options.heartbeatSeconds ?? 10) * 1000);
+    const deadAfter = options.deadAfterSeconds ?? 300;
+    queue.reaper = setInterval(
+      () => queue.failDead(deadAfter).catch(onError),
+      (options.maintenanceIntervalSeconds ?? 60) * 1000,
+    );
+    return queue;
+  }
+
+  /** Fails active jobs with no heartbeat for `deadAfter` seconds (pg-boss then retries them). */
+  private async failDead(deadAfter: number): Promise<void> {
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(
+        `SELECT id, name FROM pgboss.job WHERE state = 'active' AND started_on < now() - make_interval(secs => $1)`,
+        [deadAfter],
+      );
+    for (const r of rows as { id: string; name: string }[]) {
+      await this.boss.fail(r.name, r.id, { message: `no heartbeat for ${deadAfter} s: its worker stopped` });
+    }
   }
 
   /** Enqueues a job; retried (5 times by default) with backoff. Returns the job's id. */
@@ -90,7 +130,7 @@ export class JobQueue {
       retryLimit: options.retryLimit ?? 5,
       retryDelay: 5,
       retryBackoff: true,
-      expireInSeconds: options.expireInSeconds ?? 3600,
+      expireInSeconds: options.expireInSeconds ?? ATTEMPT_LIMIT_S,
     });
   }
 
@@ -110,11 +150,25 @@ export class JobQueue {
       { pollingIntervalSeconds: 0.5, includeMetadata: true },
       async (jobs) => {
         for (const job of jobs) {
-          await handler(job.data as never, {
-            id: job.id,
-            retryCount: job.retryCount,
-            retryLimit: job.retryLimit,
-          });
+          // pg-boss 10 has no heartbeat of its own: started_on, kept fresh, serves as one (see failDead).
+          const beat = setInterval(() => {
+            this.boss
+              .getDb()
+              .executeSql(
+                `UPDATE pgboss.job SET started_on = now() WHERE name = $1 AND id = $2 AND state = 'active'`,
+                [name, job.id],
+              )
+              .catch(() => {}); // a missed beat or two is harmless; many mean the worker is gone
+          }, this.heartbeatMs);
+          try {
+            await handler(job.data as never, {
+              id: job.id,
+              retryCount: job.retryCount,
+              retryLimit: job.retryLimit,
+            });
+          } finally {
+            clearInterval(beat);
+          }
         }
       },
     );
@@ -197,6 +251,7 @@ export class JobQueue {
 
   /** Stops taking jobs and waits for running ones (up to 30 s). */
   stop(): Promise<void> {
+    clearInterval(this.reaper);
     return this.boss.stop({ graceful: true, timeout: 30_000 });
   }
 }
