@@ -33,8 +33,9 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=better-sqlite3
 
 # Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
-# The hub runs no models, so no CUDA provider: package.json's allowScripts denies onnxruntime-node's
-# download, and ONNXRUNTIME_NODE_INSTALL=skip does the same under an npm that ignores allowScripts.
+# The hub's workers run the analysis models on the CPU (batch processing), so no CUDA provider:
+# package.json's allowScripts denies onnxruntime-node's download, and ONNXRUNTIME_NODE_INSTALL=skip does
+# the same under an npm that ignores allowScripts; the package's CPU binaries are all it uses.
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
 COPY provisioning/package.json provisioning/

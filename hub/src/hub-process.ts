@@ -202,7 +202,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         : {}),
       gpu: () => ({
         executionProvider: null,
-        note: 'this hub process runs no models',
+        note: roles.has('worker')
+          ? 'batch processing runs the models on the CPU, in a thread of its own'
+          : 'this hub process runs no models',
         availableExecutionProviders: availableExecutionProviders(),
       }),
     });
