@@ -33,8 +33,9 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=better-sqlite3
 
 # Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
-# The hub runs no models, so no CUDA provider: package.json's allowScripts denies onnxruntime-node's
-# download, and ONNXRUNTIME_NODE_INSTALL=skip does the same under an npm that ignores allowScripts.
+# The hub's workers run the analysis models on the CPU (batch processing), so no CUDA provider:
+# package.json's allowScripts denies onnxruntime-node's download, and ONNXRUNTIME_NODE_INSTALL=skip does
+# the same under an npm that ignores allowScripts; the package's CPU binaries are all it uses.
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
 COPY provisioning/package.json provisioning/
@@ -72,13 +73,13 @@ RUN npx --no-install tsc -b \
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
-# The hub runs no GStreamer pipeline today, but node_modules holds the shared workspace's addon
-# (linked against libgstreamer, libgstapp, libgstvideo): these keep it loadable, and the plugin set
-# matches the edge's, so a hub-side job that decodes recordings would work unchanged.
+# The hub's workers decode uploads and recordings with GStreamer through the shared workspace's addon
+# (linked against libgstreamer, libgstapp, libgstvideo), with the edge's plugin set; souphttpsrc
+# (plugins-good) reads videos from the object store, gst-discoverer-1.0 (plugins-base-apps) probes uploads.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-plugins-base-apps \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid, so Kubernetes can check runAsNonRoot. The application files stay owned by

@@ -13,15 +13,15 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   gstreamer1.0-x fonts-dejavu-core python3 make g++ curl jq
+  gstreamer1.0-plugins-base-apps # gst-discoverer-1.0: the hub probes uploaded videos with it
 )
 # Tests also need: a browser, Mosquitto, and a test RTSP camera (GStreamer's RTSP server from Python);
 # cjpeg + exiftool to make camera-like JPEG photos with EXIF; the privacy tests and bench an OCR
-# oracle (Tesseract), fonts to draw tower text in, and gst-discoverer-1.0 to read a recording's tags.
+# oracle (Tesseract) and fonts to draw tower text in.
 if [ "$purpose" = test ]; then
   packages+=(chromium mosquitto gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0)
   packages+=(libjpeg-turbo-progs libimage-exiftool-perl)
-  packages+=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-noto-mono
-    gstreamer1.0-plugins-base-apps)
+  packages+=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-noto-mono)
 fi
 
 missing=()

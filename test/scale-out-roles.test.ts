@@ -101,9 +101,13 @@ describe('hub roles in separate processes share one database, store and broker',
     expect(rows[0].n).toBe(
       (edge.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n,
     );
-    // The worker keeps its hourly clean-up of stale uploads as a schedule in PostgreSQL, shared by all workers.
-    const schedules = await api.db.query('SELECT name, cron FROM pgboss.schedule');
-    expect(schedules.rows).toEqual([{ name: 'abort-stale-uploads', cron: '17 * * * *' }]);
+    // The worker keeps its hourly clean-up of stale uploads and the daily retention purge as schedules in
+    // PostgreSQL, shared by all workers.
+    const schedules = await api.db.query('SELECT name, cron FROM pgboss.schedule ORDER BY name');
+    expect(schedules.rows).toEqual([
+      { name: 'abort-stale-uploads', cron: '17 * * * *' },
+      { name: 'retention-purge', cron: '23 3 * * *' },
+    ]);
     // The messaging process serves health and metrics but not the API.
     expect((await fetch(`${messaging.httpUrl}/health/ready`)).status).toBe(200);
     expect((await fetch(`${messaging.httpUrl}/api/v1/procedures`)).status).toBe(404);

@@ -14,6 +14,8 @@ const hostVar = z
     'must be a host name or an IP address, without scheme or port',
   );
 
+const boolFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
 const absolutePathVar = z.string().refine((p) => isAbsolute(p), 'must be an absolute path');
 
 const rolesVar = z
@@ -70,6 +72,49 @@ const schema = z.object({
   /** Bootstrap admin password; otherwise a random one is generated once and written to the data folder. */
   GIC_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   GIC_LOG_LEVEL: logLevelVar.default('info'),
+  /** Largest video a user may upload (MiB): the seed's 2 GB. */
+  GIC_UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(100_000).default(2048),
+  /** Bytes per stored part of an upload (MiB); resumable chunks are kept in whole parts. S3 wants 5 or more. */
+  GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
+  /** Keep an upload's raw file after its masked copy is verified (the retention purge deletes it later). */
+  GIC_UPLOAD_KEEP_RAW: boolFlag.default(false),
+  /** Batch processing: frames analysed per second of video while the view is still (uniform sampling). */
+  GIC_BATCH_SAMPLE_FPS: z.coerce.number().min(0.1).max(30).default(1),
+  /** Batch processing: most frames analysed per second under motion (the adaptive sampler's ceiling). */
+  GIC_BATCH_MAX_FPS: z.coerce.number().min(0.1).max(30).default(3),
+  /** Analysis frames are at most this wide (px), aspect kept. */
+  GIC_BATCH_MAX_WIDTH: z.coerce.number().int().min(64).max(3840).default(1280),
+  /** Frames given to the engine at once. */
+  GIC_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  /** One key frame (the best in-body view) per this many seconds, besides findings. */
+  GIC_BATCH_KEYFRAME_EVERY_S: z.coerce.number().min(1).max(3600).default(30),
+  /** Models the hub's workers run (manifest ids in GIC_HUB_MODELS_DIR), as the edge's GIC_MODELS. */
+  GIC_HUB_MODELS_DIR: z.string().min(1).default('models'),
+  GIC_HUB_MODELS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
+    .default(['pp-ocrv4-det', 'pp-ocrv4-rec', 'blazeface-front']),
+  /** Retries of a failed processing or export job before it fails for good. */
+  GIC_JOB_RETRIES: z.coerce.number().int().min(0).max(20).default(2),
+  /** A running job silent this long (its worker's heartbeat, every 10 s, stopped: it died) is retried (s). */
+  GIC_JOB_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** How often each queue process looks for crashed jobs, whose heartbeat stopped (s). */
+  GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How long presigned key frame and export URLs stay valid (s): short, they carry no credentials. */
+  GIC_URL_TTL_S: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** Retention: an upload's raw file is deleted this many days after upload (legal hold exempts). */
+  GIC_RETENTION_RAW_DAYS: z.coerce.number().min(0).max(36_500).default(30),
+  /** Retention: key frames are deleted this many days after the procedure's export is ready. */
+  GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(0),
+  /** Retention: export bundles are deleted this many days after they were ready. */
+  GIC_RETENTION_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(90),
+  /** Name the device (room) in exports; off: a random label. */
+  GIC_EXPORT_DEVICE_NAMES: boolFlag.default(false),
 });
 
 export type HubConfig = ReturnType<typeof loadHubConfig>;
@@ -120,6 +165,33 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       forcePathStyle: c.S3_FORCE_PATH_STYLE,
       ...(s3PublicEndpoint ? { publicEndpoint: s3PublicEndpoint } : {}),
     },
+    uploads: {
+      maxBytes: c.GIC_UPLOAD_MAX_MB * 1024 * 1024,
+      partBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
+      keepRaw: c.GIC_UPLOAD_KEEP_RAW,
+    },
+    batch: {
+      sampleFps: c.GIC_BATCH_SAMPLE_FPS,
+      maxFps: Math.max(c.GIC_BATCH_MAX_FPS, c.GIC_BATCH_SAMPLE_FPS),
+      maxWidth: c.GIC_BATCH_MAX_WIDTH,
+      batchSize: c.GIC_BATCH_SIZE,
+      keyframeEveryS: c.GIC_BATCH_KEYFRAME_EVERY_S,
+      modelsDir: resolve(c.GIC_HUB_MODELS_DIR),
+      models: c.GIC_HUB_MODELS,
+    },
+    jobs: {
+      retryLimit: c.GIC_JOB_RETRIES,
+      deadAfterSeconds: c.GIC_JOB_TIMEOUT_S,
+      maintenanceIntervalSeconds: c.GIC_JOB_SUPERVISE_S,
+    },
+    urlTtlSeconds: c.GIC_URL_TTL_S,
+    retention: {
+      rawUploadDays: c.GIC_RETENTION_RAW_DAYS,
+      keyframesAfterExportDays: c.GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS,
+      exportDays: c.GIC_RETENTION_EXPORT_DAYS,
+      staleUploadHours: 24,
+    },
+    exportDeviceNames: c.GIC_EXPORT_DEVICE_NAMES,
     dataDir,
     adminPassword: c.GIC_ADMIN_PASSWORD,
     logLevel: c.GIC_LOG_LEVEL,

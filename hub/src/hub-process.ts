@@ -9,18 +9,24 @@ import { startPart } from '@gic/shared/process/start-error.js';
 import { loopbackWarnings } from './advertised-urls.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
+import { BatchProcessor } from './batch/batch-processor.js';
+import { startBatchWorkers } from './batch/batch-workers.js';
 import { type BrokerHandle, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { type HubConfig, localHost, urlHost } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
 import { startEmbeddedS3 } from './embedded/embedded-s3.js';
+import { ExportService } from './exports/export-service.js';
 import { createHubApp } from './http/hub-app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { JobQueue } from './jobs/job-queue.js';
+import { watchQueuePauses } from './jobs/queue-pauses.js';
+import { purgeExpired } from './retention/retention-purge.js';
 import { ObjectStore } from './storage/object-store.js';
 import { abortStaleUploads } from './uploads/abort-stale-uploads.js';
 import { verifyRecording } from './uploads/verify-recording.js';
+import { VideoUploadService } from './videos/video-upload-service.js';
 
 /** What a started hub exposes to its caller (the CLI, the demo, tests). */
 export interface RunningHub {
@@ -98,12 +104,28 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     const metrics = createMetrics('gic_hub');
     const { roles } = config;
     let jobs: JobQueue | undefined;
+    let freeEngine = async () => {};
     if (roles.has('api') || roles.has('worker')) {
       jobs = await startPart('the job queue', 'check the database', () =>
-        JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error')),
+        JobQueue.start(databaseUrl, (err) => log.error({ err }, 'job queue error'), {
+          maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
+          heartbeatSeconds: Math.max(1, Math.min(10, Math.floor(config.jobs.deadAfterSeconds / 4))),
+          deadAfterSeconds: config.jobs.deadAfterSeconds,
+        }),
       );
+      // Freed after the queue has drained (parts stop in reverse): a running job may still analyse.
+      parts.add('batch-engine', () => freeEngine());
       parts.add('job-queue', () => jobs!.stop());
     }
+    const jobOptions = { retryLimit: config.jobs.retryLimit };
+    const batchLog = log.child({ part: 'batch' });
+    const processor = jobs && new BatchProcessor(db, jobs, batchLog, jobOptions);
+    const exports =
+      jobs &&
+      new ExportService(db, store, jobs, batchLog, {
+        deviceNames: config.exportDeviceNames,
+        job: jobOptions,
+      });
     let broker: BrokerHandle | undefined;
     if (roles.has('broker') && config.mqtt.embedded) {
       broker = await startPart(
@@ -138,6 +160,21 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await abortStaleUploads(db, store, workerLog);
       });
       await jobs.schedule('abort-stale-uploads', '17 * * * *', {});
+      freeEngine = await startBatchWorkers({
+        db,
+        store,
+        jobs,
+        processor: processor!,
+        exports: exports!,
+        log: batchLog,
+        options: { ...config.batch, keepRaw: config.uploads.keepRaw },
+      });
+      await jobs.work('retention-purge', async () => {
+        await purgeExpired(db, store, config.retention, workerLog);
+      });
+      await jobs.schedule('retention-purge', '23 3 * * *', {}); // daily, at night
+      const stopWatching = await watchQueuePauses(db, jobs, workerLog);
+      parts.add('queue-pauses', async () => stopWatching());
     }
     let admin: RunningHub['admin'];
     if (roles.has('api')) admin = await ensureBootstrapAdmin(db, config.dataDir, log, config.adminPassword);
@@ -149,11 +186,25 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       store,
       secret,
       ...(roles.has('api') && jobs
-        ? { api: { jobs, mqttPublicUrl: config.mqtt.publicUrl, hubPublicUrl: config.http.publicUrl } }
+        ? {
+            api: {
+              jobs,
+              mqttPublicUrl: config.mqtt.publicUrl,
+              hubPublicUrl: config.http.publicUrl,
+              videos: {
+                uploads: new VideoUploadService(db, store, log.child({ part: 'uploads' }), config.uploads),
+                processor: processor!,
+                exports: exports!,
+                urlTtlSeconds: config.urlTtlSeconds,
+              },
+            },
+          }
         : {}),
       gpu: () => ({
         executionProvider: null,
-        note: 'this hub process runs no models',
+        note: roles.has('worker')
+          ? 'batch processing runs the models on the CPU, in a thread of its own'
+          : 'this hub process runs no models',
         availableExecutionProviders: availableExecutionProviders(),
       }),
     });

@@ -103,7 +103,7 @@ export async function listDevices(db: Queryable) {
   }>(
     `SELECT id, name, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at,
             mask_layout, mask_layout_change, mask_layout_by, mask_layout_at
-       FROM devices ORDER BY enrolled_at`,
+       FROM devices WHERE status <> 'virtual' ORDER BY enrolled_at`,
   );
   return rows;
 }

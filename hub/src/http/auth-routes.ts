@@ -8,7 +8,7 @@ import { findUserByName } from '../auth/users-repo.js';
 import type { Queryable } from '../db/database.js';
 import type { HubEnv } from './hub-env.js';
 
-const loginSchema = z.object({
+export const loginSchema = z.object({
   username: z.string().min(1).max(100),
   password: z.string().min(1).max(1000),
 });

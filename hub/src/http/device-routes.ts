@@ -16,7 +16,7 @@ import {
 import { requireUser } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
-const tokenRequestSchema = z.object({
+export const tokenRequestSchema = z.object({
   /** How long the token stays valid (hours); one-time use either way. */
   ttlHours: z
     .number()

@@ -13,12 +13,15 @@ import { ensureBootstrapAdmin } from '../auth/bootstrap-admin.js';
 import { loadHubSecret } from '../auth/hub-secret.js';
 import { hashPassword } from '../auth/passwords.js';
 import { insertUserIfAbsent } from '../auth/users-repo.js';
+import { BatchProcessor } from '../batch/batch-processor.js';
 import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
+import { ExportService } from '../exports/export-service.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { ObjectStore } from '../storage/object-store.js';
 import { abortStaleUploads } from '../uploads/abort-stale-uploads.js';
 import { verifyRecording } from '../uploads/verify-recording.js';
+import { VideoUploadService } from '../videos/video-upload-service.js';
 import { createHubApp, type HubApp } from './hub-app.js';
 
 const log = createLogger('test', 'silent');
@@ -70,7 +73,17 @@ describe('hub HTTP API', () => {
       db,
       store,
       secret,
-      api: { jobs, mqttPublicUrl: 'mqtt://hub.example:1883', hubPublicUrl: 'http://hub.example:8080' },
+      api: {
+        jobs,
+        mqttPublicUrl: 'mqtt://hub.example:1883',
+        hubPublicUrl: 'http://hub.example:8080',
+        videos: {
+          uploads: new VideoUploadService(db, store, log, { maxBytes: 64 * MIB, partBytes: 5 * MIB }),
+          processor: new BatchProcessor(db, jobs, log, { retryLimit: 0 }),
+          exports: new ExportService(db, store, jobs, log, { deviceNames: false, job: { retryLimit: 0 } }),
+          urlTtlSeconds: 60,
+        },
+      },
       gpu: () => ({ executionProvider: null }),
     });
     adminToken = (await login('admin', 'admin-password-123')).body.accessToken!;

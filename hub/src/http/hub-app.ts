@@ -10,12 +10,16 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import { openApiDocument } from '../openapi/hub-routes.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { authRoutes } from './auth-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
+import { jobRoutes } from './job-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
+import { retentionRoutes } from './retention-routes.js';
 import { uploadRoutes } from './upload-routes.js';
+import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
 
 /** The review portal, bundled by scripts/build-web.mjs (hub/web/portal), from src/ or dist/ alike. */
 export const PORTAL_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -27,7 +31,12 @@ export interface HubAppDeps {
   store: ObjectStore;
   secret: Uint8Array;
   /** Present when this process serves the API role. */
-  api?: { jobs: JobQueue; mqttPublicUrl: string; hubPublicUrl: string };
+  api?: {
+    jobs: JobQueue;
+    mqttPublicUrl: string;
+    hubPublicUrl: string;
+    videos: Omit<VideoRoutesOptions, 'db' | 'store' | 'secret'>;
+  };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
 }
@@ -39,9 +48,13 @@ export function createHubApp(deps: HubAppDeps) {
   app.use('*', requestContext(deps.log));
   app.use('*', deps.metrics.middleware);
   app.use('*', secureHeaders());
-  app.use(
-    '/api/*',
-    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+  const jsonLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: (c) => c.json({ error: 'body too large' }, 413),
+  });
+  // Video uploads stream (up to their own limit, counted as they arrive); every other body is small JSON.
+  app.use('/api/*', (c, next) =>
+    c.req.path.startsWith('/api/v1/videos/upload') && c.req.method !== 'GET' ? next() : jsonLimit(c, next),
   );
   installErrorHandler(app);
   app.route(
@@ -75,6 +88,11 @@ export function createHubApp(deps: HubAppDeps) {
     );
     app.route('/api/v1/procedures', procedureRoutes(db, store, secret));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
+    app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
+    app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
+    app.route('/api/v1/retention', retentionRoutes(db, secret));
+    const openApi = openApiDocument('v1');
+    app.get('/api/v1/openapi.json', (c) => c.json(openApi));
     app.route('/', webAssetRoutes(PORTAL_WEB_DIR));
   }
   return app;

@@ -20,7 +20,7 @@ const MIB = 1024 * 1024;
 const MAX_PARTS = 10_000; // S3's limit
 const MAX_BYTES = 5 * 1024 * MIB * MAX_PARTS;
 
-const startSchema = z.object({
+export const startSchema = z.object({
   procedureId: z.uuid(),
   sizeBytes: z.number().int().positive().max(MAX_BYTES),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -33,10 +33,10 @@ const startSchema = z.object({
     .max(512 * MIB)
     .default(8 * MIB),
 });
-const partsSchema = z.object({
+export const partsSchema = z.object({
   partNumbers: z.array(z.number().int().min(1).max(MAX_PARTS)).min(1).max(100),
 });
-const completeSchema = z.object({
+export const completeSchema = z.object({
   parts: z
     .array(z.object({ partNumber: z.number().int().min(1).max(MAX_PARTS), etag: z.string().min(1).max(200) }))
     .min(1)

@@ -5,14 +5,30 @@ import { gst, gstQuote } from './gst.js';
  * Decodes a video file and yields frames as packed RGB at the given size and rate, as fast as the
  * consumer takes them (for batch analysis and for checking what a recording contains).
  */
-export async function* readFileFrames(
+export function readFileFrames(
   path: string,
   options: { width: number; height: number; fps: number },
 ): AsyncGenerator<RgbFrame> {
+  return readVideoFrames({ path }, options);
+}
+
+/**
+ * Decodes a video from a file or an HTTP(S) URL (a presigned object-store URL: GStreamer reads it
+ * with range requests, so the video is never whole in memory) and yields frames as packed RGB at the
+ * given size and rate, as fast as the consumer takes them. `ptsMs` counts from 0 at the given rate.
+ */
+export async function* readVideoFrames(
+  source: { path: string } | { url: string },
+  options: { width: number; height: number; fps: number },
+): AsyncGenerator<RgbFrame> {
   const { width, height, fps } = options;
+  // A presigned URL is a credential while it lasts: errors name the file only.
+  const label = 'path' in source ? source.path : 'the video from the object store';
   const pipeline = new (gst().Pipeline)(
     [
-      `filesrc location=${gstQuote(path)}`,
+      'path' in source
+        ? `filesrc location=${gstQuote(source.path)}`
+        : `souphttpsrc location=${gstQuote(source.url)}`,
       'decodebin',
       'videorate drop-only=true',
       'videoscale',
@@ -46,7 +62,7 @@ export async function* readFileFrames(
         };
         sink.pull((b) => done(b ?? null));
       });
-      if (failure) throw new Error(`cannot decode ${path}: ${failure}`);
+      if (failure) throw new Error(`cannot decode ${label}: ${failure}`);
       if (!buf) return;
       yield { data: buf, width, height, stride, index, ptsMs: Math.round((index * 1000) / fps) };
     }

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { burnMask } from '@gic/shared/analysis/privacy/index.js';
+import { decodeImage } from '@gic/shared/media/decode-image.js';
+import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
+import type { RgbFrame } from '@gic/shared/media/frame.js';
+import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+import { type Database, inTransaction } from '../db/database.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { probeVideo } from '../videos/video-probe.js';
+import { markRawDeleted, recordMaskedCopy } from '../videos/videos-repo.js';
+import type { StageContext } from './batch-processor.js';
+import type { BatchEngine } from './engine-client.js';
+import type { BatchOptions } from './extract-stage.js';
+import { chooseKeyframes } from './keyframe-choice.js';
+import { MaskTimeline } from './mask-timeline.js';
+import { renderMaskedVideo } from './masked-video.js';
+import {
+  type BatchFrameRow,
+  forgetFrameObjects,
+  framesOf,
+  replaceKeyframes,
+  saveAnalyses,
+} from './results-repo.js';
+import { analysisSize, videoSource } from './video-source.js';
+
+export interface AnalyseDeps {
+  db: Database;
+  store: ObjectStore;
+  options: BatchOptions;
+  /** The worker's engine, loaded once (the same `shared/` analysis the edge runs). */
+  analyzer: () => Promise<BatchEngine>;
+  /** Keep an upload's raw file once its masked copy is verified (retention deletes it later). */
+  keepRaw: boolean;
+}
+
+/** Key frames are stored this wide (px). */
+const KEYFRAME_WIDTH = 640;
+
+const readFrame = async (
+  store: ObjectStore,
+  row: BatchFrameRow,
+  size: { width: number; height: number },
+) => ({
+  ...(await decodeImage(await store.readAll(row.object_key!), size)),
+  index: row.frame_index,
+  ptsMs: row.t_ms,
+});
+
+/**
+ * Stage 2: the sampled frames analysed in batches by the shared engine (quality, in/out of body,
+ * privacy, the polyp model when installed), results to PostgreSQL; masked key frames to the object
+ * store; for an upload, the de-identified copy made, verified (read back: SHA-256 and a GStreamer
+ * probe) and only then the raw file deleted. Frames already analysed by a crashed attempt are kept.
+ */
+export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promise<void> {
+  const { db, store, options } = deps;
+  const source = await videoSource(db, store, ctx.procedureId);
+  const size = analysisSize(source.facts, options.maxWidth);
+  const rows = await framesOf(db, ctx.runId);
+  if (rows.length === 0) throw new Error('the extract stage left no frames');
+  const todo = rows.filter((r) => !r.analysis);
+  if (todo.some((r) => !r.object_key)) throw new Error('sampled frames are gone: run processing again');
+  const analyzer = await deps.analyzer();
+  const analysisShare = source.raw ? 0.5 : 0.9;
+  const done0 = rows.length - todo.length;
+  for (let i = 0; i < todo.length; i += options.batchSize) {
+    const batch = todo.slice(i, i + options.batchSize);
+    const frames: RgbFrame[] = await Promise.all(batch.map((r) => readFrame(store, r, size)));
+    await saveAnalyses(db, ctx.runId, await analyzer.analyseBatch(frames));
+    await ctx.progress(((done0 + i + batch.length) / rows.length) * analysisShare);
+  }
+  const analysed = (await framesOf(db, ctx.runId)).filter((r) => r.analysis);
+  const analyses = analysed.map((r) => r.analysis as FrameAnalysis);
+  const timeline = new MaskTimeline(analyses);
+
+  const keyframes = chooseKeyframes(analyses, options.keyframeEveryS * 1000);
+  const stored: { tMs: number; reason: string; key: string }[] = [];
+  for (const k of keyframes) {
+    const row = analysed.find((r) => r.t_ms === k.tMs)!;
+    const masked = burnMask(await readFrame(store, row, size), timeline.maskAt(k.tMs));
+    const key = `keyframes/${ctx.procedureId}/${ctx.runId}/${k.tMs}.jpg`;
+    await store.put(key, await encodeJpeg(masked, { quality: 85, width: KEYFRAME_WIDTH }), 'image/jpeg');
+    stored.push({ tMs: k.tMs, reason: k.reason, key });
+  }
+  await replaceKeyframes(db, ctx.runId, ctx.procedureId, stored);
+  await ctx.progress(analysisShare + 0.05);
+
+  if (source.raw) {
+    const to = `videos/${ctx.procedureId}/masked-${ctx.runId}.mp4`;
+    const written = await renderMaskedVideo(store, source.keys[0]!, to, source.facts, timeline, (share) =>
+      ctx.progress(analysisShare + 0.05 + share * (0.9 - analysisShare)),
+    );
+    const readBack = await store.sha256(to);
+    if (readBack.sha256 !== written.sha256 || readBack.bytes !== written.bytes)
+      throw new Error(
+        `the masked copy read back as ${readBack.bytes} bytes, ${readBack.sha256}; written ${written.bytes}`,
+      );
+    // Verified: stored byte for byte as encoded, decodable, and every frame of the upload in it. (A
+    // fragmented MP4 written as a stream declares no total duration, so the frames are counted instead.)
+    await probeVideo(await store.presignGet(to, { internal: true, expiresIn: 600 }));
+    const lastsMs = (written.frames * 1000) / written.fps;
+    const tolerance = Math.max(1500, source.facts.durationMs * 0.05);
+    if (Math.abs(lastsMs - source.facts.durationMs) > tolerance)
+      throw new Error(
+        `the masked copy holds ${lastsMs} ms of frames, the upload lasts ${source.facts.durationMs} ms`,
+      );
+    await inTransaction(db, (client) =>
+      recordMaskedCopy(client, {
+        procedureId: ctx.procedureId,
+        recordingId: randomUUID(),
+        key: to,
+        bytes: written.bytes,
+        sha256: written.sha256,
+      }),
+    );
+    ctx.log.info({ key: to, bytes: written.bytes, frames: written.frames }, 'masked copy verified');
+    if (!deps.keepRaw) {
+      await store.delete(source.keys[0]!);
+      await markRawDeleted(db, ctx.procedureId);
+      ctx.log.info('raw upload deleted');
+    }
+  }
+  for (const r of rows) if (r.object_key) await store.delete(r.object_key).catch(() => {});
+  await forgetFrameObjects(db, ctx.runId);
+}

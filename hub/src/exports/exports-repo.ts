@@ -1,0 +1,55 @@
+import type { Queryable } from '../db/database.js';
+
+export interface ExportRow {
+  id: string;
+  procedure_id: string;
+  state: 'waiting' | 'active' | 'ready' | 'failed';
+  object_key: string | null;
+  bytes: string | null;
+  sha256: string | null;
+  error: string | null;
+  requested_by: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+  deleted_at: Date | null;
+}
+
+export async function insertExport(
+  db: Queryable,
+  id: string,
+  procedureId: string,
+  by: string,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO video_exports (id, procedure_id, state, requested_by) VALUES ($1, $2, 'waiting', $3)`,
+    [id, procedureId, by],
+  );
+}
+
+export async function findExport(db: Queryable, id: string): Promise<ExportRow | undefined> {
+  const { rows } = await db.query<ExportRow>('SELECT * FROM video_exports WHERE id = $1', [id]);
+  return rows[0];
+}
+
+export async function latestExport(db: Queryable, procedureId: string): Promise<ExportRow | undefined> {
+  const { rows } = await db.query<ExportRow>(
+    'SELECT * FROM video_exports WHERE procedure_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1',
+    [procedureId],
+  );
+  return rows[0];
+}
+
+export async function setExportState(
+  db: Queryable,
+  id: string,
+  state: ExportRow['state'],
+  extra: { key?: string; bytes?: number; sha256?: string; error?: string } = {},
+): Promise<void> {
+  await db.query(
+    `UPDATE video_exports SET state = $2, object_key = coalesce($3, object_key), bytes = coalesce($4, bytes),
+            sha256 = coalesce($5, sha256), error = $6,
+            finished_at = CASE WHEN $2 IN ('ready', 'failed') THEN now() END
+      WHERE id = $1`,
+    [id, state, extra.key ?? null, extra.bytes ?? null, extra.sha256 ?? null, extra.error ?? null],
+  );
+}

@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Database } from '../db/database.js';
+import { JOB_NAMES, type JobName, type JobQueue } from '../jobs/job-queue.js';
+import { pausedQueues, pauseQueue, resumeQueue } from '../jobs/queue-pauses.js';
+import { jobIdSchema } from '../videos/video-schemas.js';
+import { requireUser } from './auth-middleware.js';
+import type { HubEnv } from './hub-env.js';
+
+function queueName(name: string): JobName {
+  if (!(JOB_NAMES as string[]).includes(name)) throw new HTTPException(404, { message: `no queue ${name}` });
+  return name as JobName;
+}
+
+/**
+ * The job queues for admins (`/api/v1/jobs`): each queue's active, waiting and failed jobs with the
+ * reasons; pause and resume a queue (every worker process stops taking its jobs within seconds);
+ * retry a failed job.
+ */
+export function jobRoutes(db: Database, jobs: JobQueue, secret: Uint8Array) {
+  return new Hono<HubEnv>()
+    .use('*', requireUser(secret, 'admin'))
+    .get('/', async (c) => c.json({ queues: await jobs.stats(await pausedQueues(db)) }))
+    .post('/:queue/pause', async (c) => {
+      const queue = queueName(c.req.param('queue'));
+      await pauseQueue(db, queue, c.get('user')!.username);
+      c.get('log').info({ queue, by: c.get('user')!.username }, 'queue paused');
+      return c.json({ queue, paused: true }, 202);
+    })
+    .post('/:queue/resume', async (c) => {
+      const queue = queueName(c.req.param('queue'));
+      await resumeQueue(db, queue);
+      c.get('log').info({ queue, by: c.get('user')!.username }, 'queue resumed');
+      return c.json({ queue, paused: false }, 202);
+    })
+    .post('/:queue/:jobId/retry', async (c) => {
+      const queue = queueName(c.req.param('queue'));
+      const id = jobIdSchema.safeParse(c.req.param('jobId'));
+      if (!id.success || !(await jobs.retry(queue, id.data)))
+        throw new HTTPException(404, { message: 'no such failed job in this queue' });
+      c.get('log').info({ queue, jobId: id.data, by: c.get('user')!.username }, 'job retried');
+      return c.json({ queue, jobId: id.data, retried: true }, 202);
+    });
+}

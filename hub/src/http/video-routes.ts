@@ -1,0 +1,196 @@
+import { readJson } from '@gic/shared/http/request-context.js';
+import { type Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { streamSSE } from 'hono/streaming';
+import type { BatchProcessor } from '../batch/batch-processor.js';
+import { latestRun } from '../batch/processing-repo.js';
+import { findSummary, latestKeyframes } from '../batch/results-repo.js';
+import type { Database } from '../db/database.js';
+import type { ExportService } from '../exports/export-service.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { uploadOffsetSchema, uploadSessionSchema, videoIdSchema } from '../videos/video-schemas.js';
+import { UploadRefused, type VideoUploadService } from '../videos/video-upload-service.js';
+import type { VideoUploadRow } from '../videos/video-uploads-repo.js';
+import { videoView } from '../videos/video-view.js';
+import { requireUser } from './auth-middleware.js';
+import type { HubEnv } from './hub-env.js';
+
+export interface VideoRoutesOptions {
+  db: Database;
+  store: ObjectStore;
+  secret: Uint8Array;
+  uploads: VideoUploadService;
+  processor: BatchProcessor;
+  exports: ExportService;
+  /** How long presigned key frame and export URLs stay valid (s). */
+  urlTtlSeconds: number;
+}
+
+/** How often the event stream looks for a changed status (ms). */
+const EVENT_POLL_MS = 1000;
+
+/** An UploadRefused as its HTTP answer; where the upload stands goes in `Upload-Offset`. */
+const refusedBy =
+  (c: Context<HubEnv>) =>
+  (err: unknown): never => {
+    if (err instanceof UploadRefused) {
+      if (err.offset !== undefined) c.header('upload-offset', String(err.offset));
+      throw new HTTPException(err.status, { message: err.message });
+    }
+    throw err;
+  };
+
+/** The request body as it arrives: never buffered whole. */
+function bodyStream(c: Context<HubEnv>): AsyncIterable<Uint8Array> {
+  const body = c.req.raw.body;
+  if (!body) return (async function* () {})();
+  return body as unknown as AsyncIterable<Uint8Array>;
+}
+
+const sessionView = (u: VideoUploadRow) => ({
+  uploadId: u.id,
+  status: u.status,
+  bytes: Number(u.bytes_total),
+  offset: Number(u.bytes_received),
+  partBytes: u.part_size,
+  procedureId: u.procedure_id,
+  error: u.error,
+});
+
+/**
+ * The video API (`/api/v1/videos`): upload (one request, or resumable in parts), the video, batch
+ * processing (start, status, live status as server-sent events, cancel), its summary, key frames and
+ * export. Reading needs any signed-in user; uploading, processing and exporting a reviewer or admin.
+ */
+export function videoRoutes(o: VideoRoutesOptions) {
+  const { db, store, secret, uploads, processor, exports } = o;
+  const anyUser = requireUser(secret);
+  const reviewer = requireUser(secret, 'admin', 'reviewer');
+
+  const known = async (id: string) => {
+    if (!videoIdSchema.safeParse(id).success) throw new HTTPException(404, { message: 'no such video' });
+    const video = await videoView(db, id);
+    if (!video) throw new HTTPException(404, { message: 'no such video' });
+    return video;
+  };
+  const session = async (c: Context<HubEnv>) => {
+    const id = c.req.param('uploadId') ?? '';
+    if (!videoIdSchema.safeParse(id).success) throw new HTTPException(404, { message: 'no such upload' });
+    const user = c.get('user')!;
+    return uploads.get(id, user.userId, user.role === 'admin').catch(refusedBy(c));
+  };
+  const startProcessing = async (procedureId: string, by: string) => {
+    const run = await latestRun(db, procedureId);
+    if (run && (run.state === 'waiting' || run.state === 'active'))
+      throw new HTTPException(409, { message: `processing is already ${run.state} (run ${run.id})` });
+    return processor.start(procedureId, by);
+  };
+  const finishUpload = async (c: Context<HubEnv>, row: VideoUploadRow) => {
+    const user = c.get('user')!;
+    const done = await uploads.complete(row, user.username).catch(refusedBy(c));
+    // Nothing of an upload is viewable before the hub has de-identified it: processing starts at once.
+    if (!(await latestRun(db, done.procedureId))) await processor.start(done.procedureId, user.username);
+    return c.json(done, 201);
+  };
+
+  return (
+    new Hono<HubEnv>()
+      /** One request: the body is the video (Content-Length required, at most the configured size). */
+      .post('/upload', reviewer, async (c) => {
+        const length = c.req.header('content-length');
+        if (!length)
+          throw new HTTPException(411, { message: 'Content-Length is required (or use upload sessions)' });
+        const bytes = Number(length);
+        const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
+        const offset = await uploads.append(row, 0, bodyStream(c)).catch(refusedBy(c));
+        if (offset !== bytes)
+          throw new HTTPException(400, { message: `the body had ${offset} of the ${bytes} bytes declared` });
+        return finishUpload(c, (await uploads.get(row.id, row.created_by, true))!);
+      })
+      /** A resumable upload: create, PATCH chunks at `Upload-Offset`, ask where it stands, complete. */
+      .post('/upload/sessions', reviewer, async (c) => {
+        const { bytes } = await readJson(c, uploadSessionSchema);
+        const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
+        return c.json(sessionView(row), 201);
+      })
+      .get('/upload/sessions/:uploadId', reviewer, async (c) => c.json(sessionView(await session(c))))
+      .patch('/upload/sessions/:uploadId', reviewer, async (c) => {
+        const row = await session(c);
+        const offset = uploadOffsetSchema.safeParse(c.req.header('upload-offset'));
+        if (!offset.success) throw new HTTPException(400, { message: 'Upload-Offset must be a byte offset' });
+        const at = await uploads.append(row, offset.data, bodyStream(c)).catch(refusedBy(c));
+        c.header('upload-offset', String(at));
+        return c.json({ ...sessionView(row), offset: at });
+      })
+      .post('/upload/sessions/:uploadId/complete', reviewer, async (c) => finishUpload(c, await session(c)))
+      .get('/:id', anyUser, async (c) => c.json(await known(c.req.param('id'))))
+      .post('/:id/process', reviewer, async (c) => {
+        const video = await known(c.req.param('id'));
+        const runId = await startProcessing(video.procedureId, c.get('user')!.username);
+        return c.json({ runId }, 202);
+      })
+      .get('/:id/status', anyUser, async (c) => {
+        const video = await known(c.req.param('id'));
+        return c.json(await processor.status(video.procedureId));
+      })
+      .get('/:id/events', anyUser, async (c) => {
+        const video = await known(c.req.param('id'));
+        return streamSSE(c, async (stream) => {
+          let last = '';
+          let closed = false;
+          stream.onAbort(() => {
+            closed = true;
+          });
+          while (!closed) {
+            const data = JSON.stringify(await processor.status(video.procedureId));
+            if (data !== last) {
+              last = data;
+              await stream.writeSSE({ event: 'status', data });
+            }
+            await stream.sleep(EVENT_POLL_MS);
+          }
+        });
+      })
+      .post('/:id/cancel', reviewer, async (c) => {
+        const video = await known(c.req.param('id'));
+        if (!(await processor.cancel(video.procedureId)))
+          throw new HTTPException(409, { message: 'no processing is waiting or running' });
+        return c.json({ cancelled: true }, 202);
+      })
+      .get('/:id/summary', anyUser, async (c) => {
+        const video = await known(c.req.param('id'));
+        const summary = await findSummary(db, video.procedureId);
+        if (!summary) throw new HTTPException(404, { message: 'no summary yet: process the video first' });
+        return c.json(summary);
+      })
+      .get('/:id/keyframes', anyUser, async (c) => {
+        const video = await known(c.req.param('id'));
+        const frames = await latestKeyframes(db, video.procedureId);
+        return c.json(
+          await Promise.all(
+            frames.map(async (f) => ({
+              tMs: f.t_ms,
+              reason: f.reason,
+              url: await store.presignGet(f.object_key, {
+                expiresIn: o.urlTtlSeconds,
+                contentType: 'image/jpeg',
+              }),
+            })),
+          ),
+        );
+      })
+      .post('/:id/export', reviewer, async (c) => {
+        const video = await known(c.req.param('id'));
+        const exportId = await exports
+          .request(video.procedureId, c.get('user')!.username)
+          .catch((err: Error) => {
+            throw new HTTPException(409, { message: err.message });
+          });
+        return c.json({ exportId }, 202);
+      })
+      .get('/:id/export', anyUser, async (c) => {
+        const video = await known(c.req.param('id'));
+        return c.json(await exports.view(video.procedureId, o.urlTtlSeconds));
+      })
+  );
+}

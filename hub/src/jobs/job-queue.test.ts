@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/test-database.js';
+import type { Database } from '../db/database.js';
+import { JobQueue } from './job-queue.js';
+
+describe('job queue heartbeat', () => {
+  let db: Database;
+  let jobs: JobQueue;
+
+  beforeAll(async () => {
+    let url: string;
+    ({ db, url } = await createTestDatabase());
+    // Dead jobs (no heartbeat for 3 s) are looked for every second; a running handler beats every second.
+    jobs = await JobQueue.start(url, () => {}, {
+      maintenanceIntervalSeconds: 1,
+      heartbeatSeconds: 1,
+      deadAfterSeconds: 3,
+    });
+  });
+  afterAll(async () => {
+    await jobs?.stop();
+    await db?.end();
+  });
+
+  it('keeps a long job from expiring while its handler runs, so no second attempt starts beside it', async () => {
+    const attempts: number[] = [];
+    let finished = false;
+    await jobs.work('retention-purge', async (_payload, meta) => {
+      attempts.push(meta.retryCount);
+      // Four times the silence that counts as a dead worker, and past pg-boss's retry delay (5 s): were
+      // it taken as dead, a second attempt would start beside this one.
+      await new Promise((r) => setTimeout(r, 12_000));
+      finished = true;
+    });
+    await jobs.send('retention-purge', {}, { retryLimit: 3 });
+    const end = Date.now() + 30_000;
+    while (!finished && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(finished).toBe(true);
+    expect(attempts).toEqual([0]);
+    const { rows } = await db.query<{ state: string }>(
+      "SELECT state::text FROM pgboss.job WHERE name = 'retention-purge'",
+    );
+    expect(rows.map((r) => r.state)).toEqual(['completed']);
+  }, 45_000);
+});

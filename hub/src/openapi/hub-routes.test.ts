@@ -1,0 +1,74 @@
+import { createMetrics } from '@gic/shared/http/metrics.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
+import { describe, expect, it } from 'vitest';
+import { createHubApp } from '../http/hub-app.js';
+import { HUB_ROUTES } from './hub-routes.js';
+
+/**
+ * The hub app with every part it serves. Only its route table is read here, so the parts behind the
+ * routes are never called: they stand in as empty objects.
+ */
+function routeTable() {
+  const none = {} as never;
+  return createHubApp({
+    log: createLogger('test', 'silent'),
+    metrics: createMetrics('gic_hub_openapi_test'),
+    db: none,
+    store: none,
+    secret: new Uint8Array(32),
+    api: {
+      jobs: none,
+      mqttPublicUrl: 'mqtt://hub.example:1883',
+      hubPublicUrl: 'http://hub.example:8080',
+      videos: { uploads: none, processor: none, exports: none, urlTtlSeconds: 60 },
+    },
+    gpu: () => ({}),
+    extraChecks: {},
+  });
+}
+
+describe('OpenAPI document', () => {
+  it('describes every route the hub serves, and no route it does not', () => {
+    const app = routeTable();
+    const served = new Set(
+      app.routes
+        .filter((r) => r.method !== 'ALL' && !r.path.endsWith('*'))
+        .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+    );
+    const documented = new Set(HUB_ROUTES.map((r) => `${r.method} ${r.path}`));
+    expect(
+      [...served].filter((r) => !documented.has(r)),
+      'routes missing from the OpenAPI document',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((r) => !served.has(r)),
+      'documented routes the hub does not serve',
+    ).toEqual([]);
+  });
+
+  it('is served at /api/v1/openapi.json with the request schemas that validate the bodies', async () => {
+    const res = await routeTable().request('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(
+      doc.paths['/api/v1/auth/login']!.post!.requestBody!.content['application/json']!.schema,
+    ).toMatchObject({
+      type: 'object',
+      properties: { username: { type: 'string' }, password: { type: 'string' } },
+      required: ['username', 'password'],
+    });
+    expect(
+      doc.paths['/api/v1/videos/upload/sessions']!.post!.requestBody!.content['application/json']!.schema,
+    ).toMatchObject({ properties: { bytes: { type: 'integer' } } });
+    expect(
+      doc.paths['/api/v1/videos/upload']!.post!.requestBody!.content['application/octet-stream'],
+    ).toBeDefined();
+  });
+});

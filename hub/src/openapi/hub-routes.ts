@@ -1,0 +1,347 @@
+import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
+import { z } from 'zod';
+import { loginSchema } from '../http/auth-routes.js';
+import { tokenRequestSchema } from '../http/device-routes.js';
+import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
+import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
+import { procedureQuerySchema } from '../procedures/procedure-search.js';
+import { uploadSessionSchema } from '../videos/video-schemas.js';
+
+/** Who may call a route: nobody in particular, a signed-in user (of a role), or an enrolled device. */
+export type RouteAuth = 'none' | 'user' | 'reviewer' | 'admin' | 'device' | 'enrolment-token';
+
+/** One hub route as the OpenAPI document describes it; bodies and queries are the validating schemas. */
+export interface RouteDoc {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI form: `/api/v1/videos/{id}`. */
+  path: string;
+  summary: string;
+  auth: RouteAuth;
+  body?: z.ZodType;
+  /** The body is bytes (a video), not JSON. */
+  binaryBody?: boolean;
+  query?: z.ZodObject;
+  responses: Record<string, string>;
+}
+
+const ok = { '200': 'OK' };
+const video = (path: string) => `/api/v1/videos/{id}${path}`;
+
+/**
+ * Every route the hub serves. `hub-routes.test.ts` compares this with the routes the app really has,
+ * so a route added without a line here fails the tests.
+ */
+export const HUB_ROUTES: RouteDoc[] = [
+  { method: 'get', path: '/health/live', summary: 'The process is up', auth: 'none', responses: ok },
+  { method: 'get', path: '/health/ready', summary: 'Every check passes', auth: 'none', responses: ok },
+  {
+    method: 'get',
+    path: '/health/gpu',
+    summary: 'ONNX Runtime execution providers',
+    auth: 'none',
+    responses: ok,
+  },
+  { method: 'get', path: '/health/db', summary: 'PostgreSQL answers', auth: 'none', responses: ok },
+  {
+    method: 'get',
+    path: '/health/storage',
+    summary: 'The object store answers',
+    auth: 'none',
+    responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/health/threadpool',
+    summary: "libuv's pool round trip",
+    auth: 'none',
+    responses: ok,
+  },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', responses: ok },
+  { method: 'get', path: '/', summary: 'The portal (HTML)', auth: 'none', responses: ok },
+  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', auth: 'none', responses: ok },
+  {
+    method: 'post',
+    path: '/api/v1/auth/login',
+    summary: 'Sign in',
+    auth: 'none',
+    body: loginSchema,
+    responses: { '200': '{accessToken}', '401': 'wrong username or password' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/devices/enrolment-tokens',
+    summary: 'A one-time enrolment token',
+    auth: 'admin',
+    body: tokenRequestSchema,
+    responses: { '201': '{token, expiresAt}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/devices/enrol',
+    summary: 'Enrol an edge box',
+    auth: 'enrolment-token',
+    body: enrolRequestSchema,
+    responses: { '201': 'the device id and broker URL' },
+  },
+  { method: 'get', path: '/api/v1/devices', summary: 'Devices with telemetry', auth: 'user', responses: ok },
+  {
+    method: 'get',
+    path: '/api/v1/procedures',
+    summary: 'Procedures, filtered, a page at a time (cursor)',
+    auth: 'user',
+    query: procedureQuerySchema,
+    responses: { ...ok, '400': 'a filter that is not valid, with the reason' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/procedures/{id}',
+    summary: 'A procedure with its recording segments',
+    auth: 'user',
+    responses: { ...ok, '404': 'no such procedure' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/procedures/{id}/timeline',
+    summary: 'Findings, alerts, landmarks, phases, in/out of body, quality and chat on one time axis',
+    auth: 'user',
+    responses: { ...ok, '404': 'no such procedure' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/procedures/{id}/playback',
+    summary: 'The verified segments as short-lived presigned URLs, to play as one',
+    auth: 'user',
+    responses: { ...ok, '404': 'no such procedure' },
+  },
+  {
+    method: 'get',
+    path: '/assets/{name}',
+    summary: 'The portal bundle (JS, CSS)',
+    auth: 'none',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/uploads',
+    summary: "Start (or resume) a recording's multipart upload",
+    auth: 'device',
+    body: startSchema,
+    responses: { '201': 'the upload', '200': 'the open upload' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/uploads/{id}/parts',
+    summary: 'Presigned URLs for parts',
+    auth: 'device',
+    body: partsSchema,
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/uploads/{id}/complete',
+    summary: 'Complete; the hub verifies the SHA-256',
+    auth: 'device',
+    body: completeSchema,
+    responses: { '202': 'verifying' },
+  },
+  { method: 'get', path: '/api/v1/uploads/{id}', summary: 'An upload', auth: 'device', responses: ok },
+  {
+    method: 'post',
+    path: '/api/v1/videos/upload',
+    summary: 'Upload a video in one streamed request (Content-Length required)',
+    auth: 'reviewer',
+    binaryBody: true,
+    responses: {
+      '201': '{id, procedureId, sha256, bytes, durationMs}',
+      '411': 'no Content-Length',
+      '413': 'over GIC_UPLOAD_MAX_MB',
+      '415': 'not a video GStreamer can decode',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/videos/upload/sessions',
+    summary: 'Start a resumable upload',
+    auth: 'reviewer',
+    body: uploadSessionSchema,
+    responses: { '201': '{uploadId, offset, partBytes, bytes, status}', '413': 'too large' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/videos/upload/sessions/{uploadId}',
+    summary: 'Where a resumable upload stands',
+    auth: 'reviewer',
+    responses: ok,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/videos/upload/sessions/{uploadId}',
+    summary: 'Append a chunk at Upload-Offset; the answer (and its Upload-Offset) says where to go on',
+    auth: 'reviewer',
+    binaryBody: true,
+    responses: { '200': '{offset}', '409': 'wrong offset (the right one in Upload-Offset)' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/videos/upload/sessions/{uploadId}/complete',
+    summary: 'Complete a resumable upload: probed, becomes a procedure',
+    auth: 'reviewer',
+    responses: { '201': '{id, procedureId, sha256, bytes, durationMs}', '415': 'not a video' },
+  },
+  {
+    method: 'get',
+    path: video(''),
+    summary: 'A video (its id is the procedure id)',
+    auth: 'user',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: video('/process'),
+    summary: 'Start batch processing',
+    auth: 'reviewer',
+    responses: { '202': '{runId}', '409': 'a run is going' },
+  },
+  {
+    method: 'get',
+    path: video('/status'),
+    summary: 'Processing status with stages and ETA',
+    auth: 'user',
+    responses: ok,
+  },
+  {
+    method: 'get',
+    path: video('/events'),
+    summary: 'Processing status as server-sent events (event: status)',
+    auth: 'user',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: video('/cancel'),
+    summary: 'Cancel processing',
+    auth: 'reviewer',
+    responses: { '202': 'cancelled', '409': 'nothing going' },
+  },
+  {
+    method: 'get',
+    path: video('/summary'),
+    summary: 'Findings, quality, withdrawal, phases, notes',
+    auth: 'user',
+    responses: { '200': 'OK', '404': 'not processed yet' },
+  },
+  {
+    method: 'get',
+    path: video('/keyframes'),
+    summary: 'Masked key frames (presigned URLs)',
+    auth: 'user',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: video('/export'),
+    summary: 'Build the export bundle',
+    auth: 'reviewer',
+    responses: { '202': '{exportId}', '409': 'not de-identified yet' },
+  },
+  {
+    method: 'get',
+    path: video('/export'),
+    summary: 'The export and its presigned URL',
+    auth: 'user',
+    responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs',
+    summary: 'Job queues, with failed jobs',
+    auth: 'admin',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/{queue}/pause',
+    summary: 'Pause a queue',
+    auth: 'admin',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/{queue}/resume',
+    summary: 'Resume a queue',
+    auth: 'admin',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/{queue}/{jobId}/retry',
+    summary: 'Retry a failed job',
+    auth: 'admin',
+    responses: { '202': 'retried', '404': 'no such failed job' },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/retention/holds/{procedureId}',
+    summary: 'Set or lift a legal hold',
+    auth: 'admin',
+    body: legalHoldSchema,
+    responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/retention/purges',
+    summary: 'What the retention purge deleted, and why',
+    auth: 'admin',
+    query: purgesQuerySchema,
+    responses: ok,
+  },
+];
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+
+/** The OpenAPI 3.1 document, built from HUB_ROUTES and their zod schemas. */
+export function openApiDocument(version: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of HUB_ROUTES) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const query = r.query
+      ? Object.entries(r.query.shape).map(([name, s]) => ({
+          name,
+          in: 'query',
+          required: false,
+          schema: schema(s as z.ZodType),
+        }))
+      : [];
+    paths[r.path] ??= {};
+    paths[r.path]![r.method] = {
+      summary: r.summary,
+      ...(r.auth === 'none' ? { security: [] } : { 'x-gic-auth': r.auth }),
+      ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body) } } } }
+        : r.binaryBody
+          ? {
+              requestBody: {
+                required: true,
+                content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+              },
+            }
+          : {}),
+      responses: Object.fromEntries(
+        Object.entries(r.responses).map(([code, description]) => [code, { description }]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'GI Copilot hub API', version },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
