@@ -119,9 +119,11 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     ]);
     expect(hubStops.map((s) => s.part)).toEqual([
       'http',
+      'queue-pauses',
       'ingest',
       'broker',
       'job-queue',
+      'batch-engine',
       'object-store',
       'embedded-s3',
       'database-pool',

@@ -264,15 +264,16 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
         .poll(() => page.$eval('#player', (v) => (v as HTMLVideoElement).currentTime), { timeout: 5_000 })
         .toBeCloseTo((first.tMs + offsetMs) / 1000, 1);
 
-      // Until the video API is on this hub, its panels say so plainly.
-      await expect.poll(() => page.textContent('#summary'), { timeout: 5_000 }).toContain('404');
-      await expect.poll(() => page.textContent('#processing'), { timeout: 5_000 }).toContain('404');
-      await expect.poll(() => page.textContent('#export'), { timeout: 5_000 }).toContain('404');
-      expect(await page.isDisabled('#export-button')).toBe(true);
+      // Not processed yet: no summary, processing not run, no export, each said plainly.
+      await expect.poll(() => page.textContent('#summary'), { timeout: 5_000 }).toContain('No summary yet');
+      await expect.poll(() => page.textContent('#processing'), { timeout: 5_000 }).toContain('none');
+      await expect.poll(() => page.textContent('#export-state'), { timeout: 5_000 }).not.toBe('');
+      expect(await page.textContent('#export')).not.toContain('answers 404');
 
-      // The jobs page (admins): the same, plainly, until the jobs API is there.
+      // The jobs page (admins): every queue with its counts and state.
       await page.click('header a[href="#/jobs"]');
-      await expect.poll(() => page.textContent('#jobs-problem'), { timeout: 5_000 }).toContain('404');
+      await page.waitForSelector('#jobs tr[data-queue="video-export"]', { timeout: 5_000 });
+      expect(await page.textContent('#jobs tr[data-queue="video-export"]')).toContain('running');
     } finally {
       await context.close();
     }
