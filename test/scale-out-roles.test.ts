@@ -97,13 +97,23 @@ describe('hub roles in separate processes share one database, store and broker',
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe('available');
-    const { rows } = await messaging.db.query('SELECT count(*)::int AS n FROM frame_analyses');
-    expect(rows[0].n).toBe(
-      (edge.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n,
-    );
+    // The analyses and the recording arrive on separate paths: wait for the analyses too.
+    const local = (edge.db.prepare('SELECT count(*) AS n FROM frame_analyses').get() as { n: number }).n;
+    let ingested = -1;
+    while (Date.now() < end) {
+      const { rows } = await messaging.db.query('SELECT count(*)::int AS n FROM frame_analyses');
+      ingested = rows[0].n;
+      if (ingested === local) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ingested).toBe(local);
     // The worker keeps its hourly clean-up of stale uploads and the daily retention purge as schedules in
-    // PostgreSQL, shared by all workers.
-    const schedules = await api.db.query('SELECT name, cron FROM pgboss.schedule ORDER BY name');
+    // PostgreSQL, shared by all workers (created as the worker starts: waited for).
+    let schedules = await api.db.query('SELECT name, cron FROM pgboss.schedule ORDER BY name');
+    while (schedules.rows.length < 2 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+      schedules = await api.db.query('SELECT name, cron FROM pgboss.schedule ORDER BY name');
+    }
     expect(schedules.rows).toEqual([
       { name: 'abort-stale-uploads', cron: '17 * * * *' },
       { name: 'retention-purge', cron: '23 3 * * *' },
