@@ -180,6 +180,22 @@ export const landmarkMarkedEvent = z.object({
 /** Longest chat message, in characters (a question or an answer, not a document). */
 export const CHAT_TEXT_MAX = 8000;
 
+/**
+ * A time a chat answer rests on: a point on the procedure's axis (ms from its first analysed frame),
+ * the wall clock there when known, what is there, and the alert there when there is one. The screen
+ * opens the frame at that time; the hub's page jumps the video to it.
+ */
+export const citationSchema = z.object({
+  tMs: z.number().nonnegative(),
+  at: isoTime.nullable(),
+  label: z.string().min(1).max(200),
+  alertId: z.uuid().optional(),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+/** How an assistant message was made: from the procedure's timeline, by the model, or not at all (why, in its text). */
+export const CHAT_SOURCES = ['timeline', 'model', 'unavailable'] as const;
+
 /** One message of the educational chat about a procedure, as the edge stored it. */
 export const chatMessageSchema = z.object({
   /** UUID made by the edge; with the device id, the hub's idempotency key for the message. */
@@ -191,6 +207,10 @@ export const chatMessageSchema = z.object({
   at: isoTime,
   /** Who typed it (a user message), when the room said. */
   by: z.string().min(1).max(100).optional(),
+  /** An answer's citations (absent from older edges and from questions). */
+  citations: z.array(citationSchema).max(50).optional(),
+  /** An answer's source (absent from older edges and from questions). */
+  source: z.enum(CHAT_SOURCES).optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 

@@ -1,0 +1,20 @@
+import { type VlmDone, type VlmEngine, VlmUnavailableError } from '../vlm/vlm-engine.js';
+
+/** Why the chat has no model when a process is given none. */
+export const NO_VLM_REASON =
+  'no vision-language model configured: MedGemma (or an OpenAI-compatible server) is operator-supplied';
+
+/**
+ * The engine a process runs with when no model is configured: status `off` with the reason, and
+ * every generation refused. The chat still answers from the timeline; other questions get the reason.
+ */
+export function offVlmEngine(reason: string = NO_VLM_REASON): VlmEngine {
+  return {
+    status: () => ({ state: 'off', reason }),
+    // biome-ignore lint/correctness/useYield: refuses before the first chunk
+    async *generate(): AsyncGenerator<never, VlmDone, void> {
+      throw new VlmUnavailableError(reason);
+    },
+    close: async () => {},
+  };
+}
