@@ -6,15 +6,17 @@ import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js'
 import { STILL_IMAGE_SIZE } from '@gic/shared/analysis/load-analyzer.js';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
 import { ThreadedAnalyzer } from '@gic/shared/analysis/threaded-analyzer.js';
+import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { startPart } from '@gic/shared/process/start-error.js';
+import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
-import { ChatLog } from './chat/chat-log.js';
+import { edgeChatService } from './chat/edge-chat.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { createEdgeApp } from './http/edge-app.js';
@@ -77,7 +79,19 @@ function sourceLabel(config: EdgeConfig): string {
  * enrolment and sync in the background. `stop()` reverses it: the recorder closes its file, the
  * procedure is ended, and everything unsent stays in the outbox for the next start.
  */
-export async function startEdge(config: EdgeConfig, log: Logger): Promise<RunningEdge> {
+export interface EdgeOptions {
+  /**
+   * The chat's vision-language model: the one place it is wired. Absent: an engine that is off with
+   * the reason, and the chat answers from the timeline only.
+   */
+  vlm?: VlmEngine;
+}
+
+export async function startEdge(
+  config: EdgeConfig,
+  log: Logger,
+  options: EdgeOptions = {},
+): Promise<RunningEdge> {
   const parts = new Lifecycle(log);
   const stop = () => parts.stop();
   try {
@@ -137,6 +151,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     // The first runs of each model are slow (seconds on a CPU): done now, not on a procedure's first frames.
     const warmed = await Promise.all([analyzer.warmUp(WARM_UP_SIZE), stills.warmUp(size)]);
     log.info({ ms: Math.max(...warmed) }, 'models warmed up');
+
+    const vlm = options.vlm ?? offVlmEngine();
+    parts.add('vlm', () => vlm.close());
+    log.info({ vlm: vlm.status() }, 'chat model');
 
     const metrics = createMetrics('gic_edge');
     const batchSeconds = metrics.histogram(
@@ -240,7 +258,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       },
       privacy: { ...config.privacy, configured: config.privacyMasks, layout: maskLayout },
       chat: {
-        messages: new ChatLog(db, outbox),
+        service: edgeChatService({
+          db,
+          outbox,
+          vlm,
+          onScreen: () => ({ procedureId: live.state.procedure?.id, jpeg: push.latestPreview }),
+        }),
         currentProcedureId: () => live.state.procedure?.id,
         recorded: () => publisher?.notify(),
       },

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { ChatStore, StoredChatMessage } from '@gic/shared/chat/chat-store.js';
 import type { ChatMessage } from '@gic/shared/messages/events.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 
-/** A chat message as the edge keeps it: the event's body and the procedure it is about. */
-export type StoredChatMessage = ChatMessage & { procedureId: string };
+export type { StoredChatMessage };
 
 /** Thrown when a message names a session that is about another procedure. */
 export class ChatSessionConflict extends Error {
@@ -25,6 +25,8 @@ interface Row {
   text: string;
   by: string | null;
   at: string;
+  citations: string | null;
+  source: ChatMessage['source'] | null;
 }
 
 const toMessage = (r: Row): StoredChatMessage => ({
@@ -35,6 +37,8 @@ const toMessage = (r: Row): StoredChatMessage => ({
   text: r.text,
   at: r.at,
   ...(r.by ? { by: r.by } : {}),
+  ...(r.citations ? { citations: JSON.parse(r.citations) } : {}),
+  ...(r.source ? { source: r.source } : {}),
 });
 
 /**
@@ -52,8 +56,8 @@ export class ChatLog {
     private readonly outbox: Outbox,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO chat_messages (id, session_id, procedure_id, role, text, by, at)
-       VALUES (@messageId, @sessionId, @procedureId, @role, @text, @by, @at)`,
+      `INSERT INTO chat_messages (id, session_id, procedure_id, role, text, by, at, citations, source)
+       VALUES (@messageId, @sessionId, @procedureId, @role, @text, @by, @at, @citations, @source)`,
     );
     this.sessionProcedure = db.prepare('SELECT procedure_id FROM chat_messages WHERE session_id = ? LIMIT 1');
     // rowid keeps the order messages were stored in, even within one millisecond.
@@ -69,7 +73,12 @@ export class ChatLog {
     this.db.transaction(() => {
       const owner = this.procedureOf(message.sessionId);
       if (owner && owner !== message.procedureId) throw new ChatSessionConflict(message.sessionId, owner);
-      this.insert.run({ ...message, by: message.by ?? null });
+      this.insert.run({
+        ...message,
+        by: message.by ?? null,
+        citations: message.citations ? JSON.stringify(message.citations) : null,
+        source: message.source ?? null,
+      });
       const { procedureId, ...body } = message;
       this.outbox.append({ type: 'chat.message', procedureId, body });
     })();
@@ -84,5 +93,14 @@ export class ChatLog {
   /** A session's messages in the order they were stored; empty for an unknown session. */
   history(sessionId: string): StoredChatMessage[] {
     return (this.session.all(sessionId) as Row[]).map(toMessage);
+  }
+
+  /** The log as the chat service's store. */
+  asStore(): ChatStore {
+    return {
+      procedureOf: async (sessionId) => this.procedureOf(sessionId),
+      history: async (sessionId) => this.history(sessionId),
+      record: async (message) => this.record(message),
+    };
   }
 }

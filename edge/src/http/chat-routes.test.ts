@@ -1,15 +1,34 @@
 import { randomUUID } from 'node:crypto';
+import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
+import type { FrameAnalysis } from '@gic/shared/messages/events.js';
+import { ScriptedVlmEngine } from '@gic/shared/testing/scripted-vlm.js';
+import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { ChatLog } from '../chat/chat-log.js';
+import { edgeChatService } from '../chat/edge-chat.js';
 import { ProcedureLog } from '../live/procedure-log.js';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import { openEdgeDatabase } from '../store/edge-database.js';
-import { chatRoutes, NO_CHAT_MODEL } from './chat-routes.js';
+import { chatRoutes } from './chat-routes.js';
 
-function setUp() {
+const frame = (frameIndex: number, polyp: boolean): FrameAnalysis => ({
+  frameIndex,
+  ptsMs: frameIndex * 500,
+  width: 512,
+  height: 288,
+  quality: { sharpness: 40, brightness: 0.4, blurred: false, exposure: 'ok', inBody: true },
+  privacyRegions: [],
+  detections: polyp
+    ? [{ label: 'polyp', score: 0.9, box: { x: 0.4, y: 0.4, w: 0.1, h: 0.1 }, modelId: 'tiny' }]
+    : [],
+  models: [],
+  modelsOff: [],
+  latencyMs: 5,
+});
+
+function setUp(vlm: VlmEngine = offVlmEngine('no model in this test')) {
   const db = openEdgeDatabase(':memory:');
   const outbox = new SqliteOutbox(db);
   const procedures = new ProcedureLog(db, outbox);
@@ -21,15 +40,20 @@ function setUp() {
   app.route(
     '/api/v1/chat',
     chatRoutes({
-      messages: new ChatLog(db, outbox),
+      service: edgeChatService({
+        db,
+        outbox,
+        vlm,
+        onScreen: () => ({ procedureId: screen.procedureId, jpeg: undefined }),
+      }),
       currentProcedureId: () => screen.procedureId,
       recorded: () => notified++,
     }),
   );
-  const post = (body: unknown) =>
+  const post = (body: unknown, accept = 'application/json') =>
     app.request('/api/v1/chat/message', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', accept },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const chatEvents = () =>
@@ -37,64 +61,116 @@ function setUp() {
       .due(100, new Date())
       .filter((e) => e.type === 'chat.message')
       .map((e) => JSON.parse(e.payload));
-  return { app, post, procedures, screen, chatEvents, notified: () => notified };
+  const start = () => {
+    const id = procedures.start({ kind: 'test' }, 'test pattern', { trigger: 'operator', operator: null }).id;
+    // 10 s of frames at 2 per second, a polyp seen from 2 s to 4 s.
+    for (let i = 0; i < 20; i++) procedures.recordFrame(id, frame(i, i >= 4 && i < 8));
+    screen.procedureId = id;
+    return id;
+  };
+  return { app, post, start, screen, chatEvents, notified: () => notified };
+}
+
+/** The events of a Server-Sent Events body. */
+async function sseEvents(res: Response) {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))!.slice(7);
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
+      return { event, data: JSON.parse(data) };
+    });
 }
 
 describe('edge chat routes', () => {
-  it('stores the message for the procedure on the screen and says plainly that no model answers', async () => {
-    const { app, post, procedures, screen, chatEvents, notified } = setUp();
-    screen.procedureId = procedures.start({ kind: 'test' }, 'test pattern', {
-      trigger: 'operator',
-      operator: null,
-    }).id;
-    const res = await post({ text: '  Is this a sessile polyp?  ', by: 'dr.jones' });
+  it('answers a timeline question with citations and stores both messages for the hub, with no model', async () => {
+    const { app, post, start, screen, chatEvents, notified } = setUp();
+    const first = start();
+    const res = await post({ text: '  How many polyps so far?  ', by: 'dr.jones' });
     expect(res.status).toBe(201);
-    const reply = (await res.json()) as { message: Record<string, string>; reply: unknown; reason: string };
-    expect(reply.reply).toBeNull();
-    expect(reply.reason).toBe(NO_CHAT_MODEL);
-    expect(reply.message).toMatchObject({
-      procedureId: screen.procedureId,
-      role: 'user',
-      text: 'Is this a sessile polyp?',
+    const body = (await res.json()) as {
+      message: { sessionId: string; text: string; by: string; procedureId: string };
+      reply: { text: string; source: string; citations: { tMs: number; label: string }[] };
+      model: { state: string; reason: string };
+      notice: string;
+    };
+    expect(body.message).toMatchObject({
+      procedureId: first,
+      text: 'How many polyps so far?',
       by: 'dr.jones',
     });
-    const { sessionId } = reply.message;
-    expect(chatEvents()).toEqual([
-      expect.objectContaining({
-        procedureId: screen.procedureId,
-        body: expect.objectContaining({ sessionId }),
-      }),
+    expect(body.reply.source).toBe('timeline');
+    expect(body.reply.text).toMatch(/the detector flagged 1 polyp sighting \(runs of frames\): at 0:02/);
+    expect(body.reply.citations).toEqual([expect.objectContaining({ tMs: 2000, label: 'polyp 0.90' })]);
+    expect(body.model).toEqual({ state: 'off', reason: 'no model in this test' });
+    expect(body.notice).toMatch(/not a diagnosis/);
+    const { sessionId } = body.message;
+    // Both go to the hub, the answer with its citations.
+    expect(chatEvents().map((e) => [e.body.role, e.body.source, e.body.citations?.length])).toEqual([
+      ['user', undefined, undefined],
+      ['assistant', 'timeline', 1],
     ]);
-    expect(notified()).toBe(1);
+    expect(notified()).toBe(2);
 
     // A follow-up in the same session stays with that procedure, even once the screen shows another.
-    const first = screen.procedureId;
-    screen.procedureId = procedures.start({ kind: 'test' }, 'test pattern', {
-      trigger: 'operator',
-      operator: null,
-    }).id;
-    expect((await post({ sessionId, text: 'And its size?' })).status).toBe(201);
+    start();
+    expect(screen.procedureId).not.toBe(first);
+    expect((await post({ sessionId, text: 'Is it an adenoma?' })).status).toBe(201);
     const history = await app.request(`/api/v1/chat/${sessionId}`);
     expect(history.status).toBe(200);
-    const body = (await history.json()) as { procedureId: string; messages: { text: string; by?: string }[] };
-    expect(body.procedureId).toBe(first);
-    expect(body.messages.map((m) => [m.text, m.by])).toEqual([
-      ['Is this a sessile polyp?', 'dr.jones'],
-      ['And its size?', undefined],
+    const h = (await history.json()) as {
+      procedureId: string;
+      messages: { role: string; text: string; source?: string; citations?: unknown[] }[];
+    };
+    expect(h.procedureId).toBe(first);
+    expect(h.messages.map((m) => [m.role, m.source])).toEqual([
+      ['user', undefined],
+      ['assistant', 'timeline'],
+      ['user', undefined],
+      ['assistant', 'unavailable'],
     ]);
+    expect(h.messages[1]!.citations).toHaveLength(1);
+    expect(h.messages[3]!.text).toContain('none is installed here (no model in this test)');
+  });
+
+  it('streams the answer as Server-Sent Events when asked to', async () => {
+    const engine = new ScriptedVlmEngine(() => 'The polyp at [0:03] looks small; the endoscopist decides.');
+    const { post, start } = setUp(engine);
+    start();
+    const res = await post({ text: 'Describe the polyp' }, 'text/event-stream');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = await sseEvents(res);
+    expect(events[0]).toMatchObject({ event: 'question', data: { message: { text: 'Describe the polyp' } } });
+    const deltas = events.filter((e) => e.event === 'delta');
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.map((d) => d.data.text).join('')).toBe(
+      'The polyp at [0:03] looks small; the endoscopist decides.',
+    );
+    expect(events.at(-1)).toMatchObject({
+      event: 'answer',
+      data: { message: { role: 'assistant', source: 'model', citations: [{ tMs: 3000 }] } },
+    });
+    // The model saw the procedure's record.
+    expect(engine.requests[0]!.messages.at(-1)!.content).toContain(
+      '{"t":"0:02","what":"polyp seen (score 0.90) from 0:02 to 0:04"}',
+    );
   });
 
   it('refuses bad requests with the reason, and a message before any procedure', async () => {
-    const { app, post, procedures, screen, chatEvents } = setUp();
+    const { app, post, start, chatEvents } = setUp();
     const error = async (res: Response) => [res.status, ((await res.json()) as { error: string }).error];
     expect(await error(await post({ text: 'hello' }))).toEqual([
       409,
       expect.stringMatching(/no procedure yet/),
     ]);
-    screen.procedureId = procedures.start({ kind: 'test' }, 'test pattern', {
-      trigger: 'operator',
-      operator: null,
-    }).id;
+    start();
     expect(await error(await post('{not json'))).toEqual([400, 'body must be JSON']);
     expect(await error(await post({ text: '   ' }))).toEqual([
       400,
@@ -108,13 +184,22 @@ describe('edge chat routes', () => {
       400,
       'invalid request: sessionId: must be a UUID',
     ]);
+    const unknown = randomUUID();
+    expect(await error(await post({ text: 'hi', procedureId: unknown }))).toEqual([
+      404,
+      `no procedure ${unknown}`,
+    ]);
     expect(await error(await post({}))).toEqual([400, expect.stringMatching(/^invalid request: text: /)]);
     expect(chatEvents()).toEqual([]);
     expect(await error(await app.request('/api/v1/chat/abc'))).toEqual([400, 'session id must be a UUID']);
-    const unknown = randomUUID();
     expect(await error(await app.request(`/api/v1/chat/${unknown}`))).toEqual([
       404,
       `no chat session ${unknown}`,
     ]);
+    const status = await app.request('/api/v1/chat/status');
+    expect(await status.json()).toEqual({
+      model: { state: 'off', reason: 'no model in this test' },
+      notice: expect.stringMatching(/not a diagnosis/),
+    });
   });
 });

@@ -39,7 +39,7 @@ export interface EdgeAppDeps {
   operators: OperatorActions;
   /** The privacy mode and the on-screen-display mask layout, checked and edited from the screen. */
   privacy: PrivacyActions;
-  /** The educational chat's messages (no chat model runs yet). */
+  /** The educational chat: the shared service over the edge's store, and the procedure on the screen. */
   chat: ChatDeps;
   /** Analysis of still images posted to the realtime API. */
   realtime: Pick<RealtimeDeps, 'analyse' | 'size'>;

@@ -37,7 +37,7 @@ export interface ChatServiceDeps {
   facts: (procedureId: string) => Promise<ProcedureFacts | undefined>;
   vlm: VlmEngine;
   /** The screen's current frame (the room); absent where there is no live picture (the hub). */
-  currentFrame?: (procedureId: string) => Promise<CurrentFrame | undefined>;
+  currentFrame?: (procedureId: string) => Promise<Omit<CurrentFrame, 'tMs'> | undefined>;
   /** Clock times are written in this zone (default: the process's). */
   timeZone?: string;
   /** Hard limit on one answer's generation (ms). */
@@ -138,8 +138,11 @@ export class ChatService {
       yield { type: 'delta', text };
       return { text, citations: [], source: 'unavailable' };
     }
-    const frame =
-      q.tMs === undefined ? await this.deps.currentFrame?.(q.procedureId) : { tMs: q.tMs, onScreenText: [] };
+    // The room's screen shows the latest frame; a question with a time (the hub's video) is about that time.
+    const frame: CurrentFrame = {
+      tMs: nowMs,
+      ...(q.tMs === undefined ? await this.deps.currentFrame?.(q.procedureId) : {}),
+    };
     const messages = buildChatMessages({
       facts,
       summary: this.summaries.get(facts),

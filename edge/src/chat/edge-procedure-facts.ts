@@ -1,0 +1,85 @@
+import { defaultQualityThresholds } from '@gic/shared/analysis/image-quality.js';
+import { factsFromFrames, type ProcedureFacts, qualityFigure } from '@gic/shared/chat/procedure-facts.js';
+import type { EdgeDatabase } from '../store/edge-database.js';
+
+interface FrameRow {
+  pts: number;
+  created_at: string;
+  in_body: number;
+  sharpness: number;
+  exposure: string;
+  detections: string;
+}
+
+/**
+ * The chat's facts of a procedure from the edge's SQLite store: its frames (only the parts the chat
+ * reads, taken out of each analysis's JSON by SQLite), alerts and cecum. Undefined for an unknown one.
+ */
+export function edgeProcedureFacts(
+  db: EdgeDatabase,
+): (procedureId: string) => Promise<ProcedureFacts | undefined> {
+  const procedure = db.prepare(
+    'SELECT started_at, ended_at, cecum_reached_at, source_label, operator FROM procedures WHERE id = ?',
+  );
+  const frames = db.prepare(
+    `SELECT json_extract(analysis, '$.ptsMs') AS pts, created_at,
+            json_extract(analysis, '$.quality.inBody') AS in_body,
+            json_extract(analysis, '$.quality.sharpness') AS sharpness,
+            json_extract(analysis, '$.quality.exposure') AS exposure,
+            json_extract(analysis, '$.detections') AS detections
+       FROM frame_analyses WHERE procedure_id = ? ORDER BY frame_index`,
+  );
+  const alerts = db.prepare(
+    `SELECT id, label, best_score, state, coalesce(dismissed_by, acknowledged_by) AS by, raised_at
+       FROM alerts WHERE procedure_id = ? ORDER BY raised_at`,
+  );
+  const { minSharpness } = defaultQualityThresholds;
+  return async (procedureId) => {
+    const p = procedure.get(procedureId) as
+      | {
+          started_at: string;
+          ended_at: string | null;
+          cecum_reached_at: string | null;
+          source_label: string;
+          operator: string | null;
+        }
+      | undefined;
+    if (!p) return undefined;
+    const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+    return factsFromFrames({
+      procedureId,
+      startedAtMs: ms(p.started_at),
+      endedAtMs: ms(p.ended_at),
+      cecumAtMs: ms(p.cecum_reached_at),
+      source: p.source_label,
+      operator: p.operator,
+      frames: (frames.all(procedureId) as FrameRow[]).map((f) => ({
+        ptsMs: f.pts,
+        atMs: Date.parse(f.created_at),
+        inBody: f.in_body === 1,
+        quality: qualityFigure({ sharpness: f.sharpness, exposure: f.exposure }, minSharpness),
+        detections: (JSON.parse(f.detections) as { label: string; score: number }[]).map((d) => ({
+          label: d.label,
+          score: d.score,
+        })),
+      })),
+      alerts: (
+        alerts.all(procedureId) as {
+          id: string;
+          label: string;
+          best_score: number;
+          state: string;
+          by: string | null;
+          raised_at: string;
+        }[]
+      ).map((a) => ({
+        id: a.id,
+        label: a.label,
+        score: a.best_score,
+        state: a.state,
+        by: a.by,
+        raisedAtMs: Date.parse(a.raised_at),
+      })),
+    });
+  };
+}
