@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
+import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { startPart } from '@gic/shared/process/start-error.js';
+import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { loopbackWarnings } from './advertised-urls.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
@@ -44,7 +46,19 @@ export interface RunningHub {
  * object store (embedded unless S3_ENDPOINT), job queue, broker, ingest, worker, HTTP; `stop()`
  * undoes them in reverse order, letting in-flight work finish.
  */
-export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
+export interface HubOptions {
+  /**
+   * The review chat's vision-language model: the one place it is wired. Absent: an engine that is off
+   * with the reason, and the chat answers from the timeline only.
+   */
+  vlm?: VlmEngine;
+}
+
+export async function startHub(
+  config: HubConfig,
+  log: Logger,
+  options: HubOptions = {},
+): Promise<RunningHub> {
   const parts = new Lifecycle(log);
   const stop = () => parts.stop();
   try {
@@ -179,6 +193,10 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     let admin: RunningHub['admin'];
     if (roles.has('api')) admin = await ensureBootstrapAdmin(db, config.dataDir, log, config.adminPassword);
 
+    const vlm = options.vlm ?? offVlmEngine();
+    parts.add('vlm', () => vlm.close());
+    if (roles.has('api')) log.info({ vlm: vlm.status() }, 'chat model');
+
     const app = createHubApp({
       log,
       metrics,
@@ -197,6 +215,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
                 exports: exports!,
                 urlTtlSeconds: config.urlTtlSeconds,
               },
+              vlm,
             },
           }
         : {}),

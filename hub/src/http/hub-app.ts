@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { type HealthCheck, healthRoutes } from '@gic/shared/http/health-routes.js';
 import type { Metrics } from '@gic/shared/http/metrics.js';
 import { installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import { webAssetRoutes } from '@gic/shared/http/web-assets.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool.js';
+import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
@@ -13,6 +15,7 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { authRoutes } from './auth-routes.js';
+import { hubChatRoutes } from './chat-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
@@ -36,6 +39,8 @@ export interface HubAppDeps {
     mqttPublicUrl: string;
     hubPublicUrl: string;
     videos: Omit<VideoRoutesOptions, 'db' | 'store' | 'secret'>;
+    /** The chat's model; absent: off, and the chat answers from the timeline only. */
+    vlm?: VlmEngine;
   };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
@@ -91,6 +96,7 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
     app.route('/api/v1/retention', retentionRoutes(db, secret));
+    app.route('/api/v1/chat', hubChatRoutes(db, secret, deps.api.vlm ?? offVlmEngine()));
     const openApi = openApiDocument('v1');
     app.get('/api/v1/openapi.json', (c) => c.json(openApi));
     app.route('/', webAssetRoutes(PORTAL_WEB_DIR));

@@ -42,9 +42,22 @@ export async function insertChatMessage(
 ): Promise<void> {
   const m = event.body;
   await db.query(
-    `INSERT INTO chat_messages (device_id, message_id, event_id, session_id, procedure_id, role, text, by, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (device_id, message_id) DO NOTHING`,
-    [deviceId, m.messageId, event.id, m.sessionId, event.procedureId, m.role, m.text, m.by ?? null, m.at],
+    `INSERT INTO chat_messages
+       (device_id, message_id, event_id, session_id, procedure_id, role, text, by, at, citations, source)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (device_id, message_id) DO NOTHING`,
+    [
+      deviceId,
+      m.messageId,
+      event.id,
+      m.sessionId,
+      event.procedureId,
+      m.role,
+      m.text,
+      m.by ?? null,
+      m.at,
+      m.citations ? JSON.stringify(m.citations) : null,
+      m.source ?? null,
+    ],
   );
 }
 

@@ -1,4 +1,5 @@
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
+import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
 import { z } from 'zod';
 import { loginSchema } from '../http/auth-routes.js';
 import { tokenRequestSchema } from '../http/device-routes.js';
@@ -294,6 +295,41 @@ export const HUB_ROUTES: RouteDoc[] = [
     auth: 'admin',
     query: purgesQuerySchema,
     responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/chat/status',
+    summary: "The chat model's state (ready, or off with the reason) and the not-a-diagnosis notice",
+    auth: 'user',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/chat/message',
+    summary:
+      'Ask about a whole procedure (review chat): answered from its timeline with cited times, or by the model; Server-Sent Events when the client accepts text/event-stream',
+    auth: 'user',
+    body: chatRequestSchema,
+    responses: {
+      '201': '{message, reply, model, notice} (JSON)',
+      '200': 'text/event-stream: question, delta..., answer (or error)',
+      '404': 'no such procedure',
+      '409': 'no procedure named, or the session is about another procedure or is a room conversation',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/chat/{sessionId}',
+    summary: "A chat session's messages (a review session, or a room's as its edge synced it)",
+    auth: 'user',
+    responses: { '200': '{sessionId, procedureId, messages, notice}', '404': 'no such session' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/chat/procedures/{procedureId}',
+    summary: "A procedure's conversations: the room's and the review chat's",
+    auth: 'user',
+    responses: { '200': '{procedureId, room, review}' },
   },
 ];
 
