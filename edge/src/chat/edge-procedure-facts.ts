@@ -1,8 +1,17 @@
 import { defaultQualityThresholds } from '@gic/shared/analysis/image-quality.js';
-import { factsFromFrames, type ProcedureFacts, qualityFigure } from '@gic/shared/chat/procedure-facts.js';
+import {
+  factsFromFrames,
+  type ProcedureFacts,
+  qualityFigure,
+  type RawFrame,
+} from '@gic/shared/chat/procedure-facts.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 
+/** Procedures whose frames are held in memory between questions (the one on the screen, and a few before). */
+const HELD_PROCEDURES = 4;
+
 interface FrameRow {
+  frame_index: number;
   pts: number;
   created_at: string;
   in_body: number;
@@ -14,6 +23,8 @@ interface FrameRow {
 /**
  * The chat's facts of a procedure from the edge's SQLite store: its frames (only the parts the chat
  * reads, taken out of each analysis's JSON by SQLite), alerts and cecum. Undefined for an unknown one.
+ * Frames are only ever added, so each question reads only those stored since the last one: an hour's
+ * 18 000 rows are read once, not at every question.
  */
 export function edgeProcedureFacts(
   db: EdgeDatabase,
@@ -22,18 +33,41 @@ export function edgeProcedureFacts(
     'SELECT started_at, ended_at, cecum_reached_at, source_label, operator FROM procedures WHERE id = ?',
   );
   const frames = db.prepare(
-    `SELECT json_extract(analysis, '$.ptsMs') AS pts, created_at,
+    `SELECT frame_index, json_extract(analysis, '$.ptsMs') AS pts, created_at,
             json_extract(analysis, '$.quality.inBody') AS in_body,
             json_extract(analysis, '$.quality.sharpness') AS sharpness,
             json_extract(analysis, '$.quality.exposure') AS exposure,
             json_extract(analysis, '$.detections') AS detections
-       FROM frame_analyses WHERE procedure_id = ? ORDER BY frame_index`,
+       FROM frame_analyses WHERE procedure_id = ? AND frame_index > ? ORDER BY frame_index`,
   );
   const alerts = db.prepare(
     `SELECT id, label, best_score, state, coalesce(dismissed_by, acknowledged_by) AS by, raised_at
        FROM alerts WHERE procedure_id = ? ORDER BY raised_at`,
   );
   const { minSharpness } = defaultQualityThresholds;
+  const held = new Map<string, { lastIndex: number; frames: RawFrame[] }>();
+  const framesOf = (procedureId: string): RawFrame[] => {
+    let h = held.get(procedureId);
+    if (!h) {
+      if (held.size >= HELD_PROCEDURES) held.delete(held.keys().next().value!);
+      h = { lastIndex: -1, frames: [] };
+      held.set(procedureId, h);
+    }
+    for (const f of frames.all(procedureId, h.lastIndex) as FrameRow[]) {
+      h.lastIndex = f.frame_index;
+      h.frames.push({
+        ptsMs: f.pts,
+        atMs: Date.parse(f.created_at),
+        inBody: f.in_body === 1,
+        quality: qualityFigure({ sharpness: f.sharpness, exposure: f.exposure }, minSharpness),
+        detections: (JSON.parse(f.detections) as { label: string; score: number }[]).map((d) => ({
+          label: d.label,
+          score: d.score,
+        })),
+      });
+    }
+    return h.frames;
+  };
   return async (procedureId) => {
     const p = procedure.get(procedureId) as
       | {
@@ -53,16 +87,7 @@ export function edgeProcedureFacts(
       cecumAtMs: ms(p.cecum_reached_at),
       source: p.source_label,
       operator: p.operator,
-      frames: (frames.all(procedureId) as FrameRow[]).map((f) => ({
-        ptsMs: f.pts,
-        atMs: Date.parse(f.created_at),
-        inBody: f.in_body === 1,
-        quality: qualityFigure({ sharpness: f.sharpness, exposure: f.exposure }, minSharpness),
-        detections: (JSON.parse(f.detections) as { label: string; score: number }[]).map((d) => ({
-          label: d.label,
-          score: d.score,
-        })),
-      })),
+      frames: framesOf(procedureId),
       alerts: (
         alerts.all(procedureId) as {
           id: string;

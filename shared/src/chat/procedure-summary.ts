@@ -9,8 +9,12 @@ export function summarise(facts: ProcedureFacts): string {
   const lines = [
     `${facts.ended ? 'Ended' : 'Ongoing'} procedure, ${lengthOf(facts.durationMs)} of analysed video, ${facts.frames.length} analysed frames.`,
   ];
-  const inBody = facts.frames.filter((f) => f.inBody).length;
-  const poor = facts.frames.filter((f) => f.quality < 0.5).length;
+  let inBody = 0;
+  let poor = 0;
+  for (const f of facts.frames) {
+    if (f.inBody) inBody++;
+    if (f.quality < 0.5) poor++;
+  }
   if (facts.frames.length)
     lines.push(
       `Scope in the body in ${Math.round((100 * inBody) / facts.frames.length)}% of frames; picture poor in ${Math.round((100 * poor) / facts.frames.length)}%.`,
