@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AlertList } from './components/alert-list.js';
+import { ChatPanel } from './components/chat-panel.js';
 import { FindingsList } from './components/findings-list.js';
 import { LiveStats } from './components/live-stats.js';
 import { LiveView } from './components/live-view.js';
@@ -12,7 +13,7 @@ import { useLiveState, useNow } from './use-live-state.js';
 /**
  * The in-room screen for a second monitor: large type readable across the room, the live analysis
  * (quality, masked text regions drawn over the picture, models on and off), alerts, procedure timer,
- * sync state and the privacy panel. Everything it loads comes from the box (the room may be offline).
+ * sync state, the educational chat and the privacy panel. Everything it loads comes from the box (the room may be offline).
  */
 export function App() {
   const live = useLiveState();
@@ -50,6 +51,7 @@ export function App() {
         <ProcedurePanel live={live} operator={operator} now={now} />
         <LiveStats live={live} />
       </section>
+      <ChatPanel procedureId={live?.procedure?.id ?? null} operator={operator} />
       <PrivacyPanel latest={live?.latest ?? null} operator={operator} />
     </>
   );

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Playback, ProcedureSummary, Timeline } from '../../../src/procedures/procedure-view-types.js';
+import { ChatPanel } from '../components/chat-panel.js';
 import { ExportPanel } from '../components/export-panel.js';
 import { ProcessingPanel } from '../components/processing-panel.js';
 import { QualityChart } from '../components/quality-chart.js';
@@ -17,7 +18,8 @@ const RENEW_MARGIN_S = 60;
 
 /**
  * One procedure for review: the video (all its segments as one), the timeline under it where every
- * mark seeks the video, the quality chart, key frames, summary, processing and export.
+ * mark seeks the video, the quality chart, key frames, the chat (the review's and the room's, whose
+ * cited times seek the video too), summary, processing and export.
  */
 export function ProcedurePage({ session, id }: { session: Session; id: string }) {
   const [procedure, setProcedure] = useState<ProcedureSummary | null>(null);
@@ -122,6 +124,7 @@ export function ProcedurePage({ session, id }: { session: Session; id: string })
           <TimelineView timeline={shown} positionMs={videoMs - offset} onSeek={seekTimeline} />
           <QualityChart timeline={shown} positionMs={videoMs - offset} onSeek={seekTimeline} />
           <KeyFrameStrip session={session} id={id} onSeek={seekVideo} />
+          <ChatPanel session={session} id={id} positionMs={videoMs - offset} onSeek={seekTimeline} />
         </div>
         <aside>
           <SummaryPanel session={session} id={id} />
