@@ -593,6 +593,40 @@ describe('the web pages in a browser', () => {
         body: JSON.stringify({ landmark: 'cecum', by: 'test' }),
       });
       expect(again.status).toBe(409);
+
+      // The chat, with no model installed: the notice and the model's state on screen, timeline
+      // answers streamed with cited times (an alert's opens its picture), and the reason for the rest.
+      expect(await text(page, '#chat-notice')).toContain('not a diagnosis');
+      expect(await text(page, '#chat-model')).toMatch(/^Model off: no vision-language model configured/);
+      const ask = async (question: string, source: string) => {
+        await page.fill('#chat-input', question);
+        await page.click('#chat-form button[type=submit]');
+        const item = page.locator(`#chat-log li.chat-assistant[data-source="${source}"]`).last();
+        await item.waitFor({ timeout: 10_000 });
+        return item;
+      };
+      const polyps = await ask('How many polyps so far?', 'timeline');
+      expect(await polyps.textContent()).toMatch(/polyp alert/);
+      await polyps.locator('.citation').first().click();
+      await page.waitForFunction(
+        () => {
+          const img = document.querySelector('#chat-frame img') as HTMLImageElement | null;
+          return Boolean(img?.complete && img.naturalWidth > 0);
+        },
+        undefined,
+        { timeout: 5_000 },
+      );
+      expect(await (await ask('How long was the withdrawal?', 'timeline')).textContent()).toMatch(
+        /The withdrawal began when the cecum was marked at/,
+      );
+      expect(await (await ask('Is this an adenoma?', 'unavailable')).textContent()).toContain(
+        'none is installed here',
+      );
+      await page.screenshot({ path: join(artifactsDir, 'in-room-chat.png'), fullPage: true });
+      const stored = third.db
+        .prepare("SELECT count(*) AS n FROM chat_messages WHERE procedure_id = ? AND role = 'assistant'")
+        .get(procedureId) as { n: number };
+      expect(stored.n).toBe(3);
     } finally {
       await context.close();
       await third.stop();

@@ -191,6 +191,21 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
 
   it('in Chromium: signs in, opens the procedure from the list, plays it, and a click on a finding seeks the video', async () => {
     const { body: timeline } = await get<Timeline>(`/api/v1/procedures/${procedureId}/timeline`);
+    // A question asked in the room (the box's chat, no model installed), synced to the hub with its answer.
+    const asked = await fetch(`${edge.httpUrl}/api/v1/chat/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'How many polyps so far?', by: 'dr.room' }),
+    });
+    expect(asked.status).toBe(201);
+    await until(
+      "the room's conversation at the hub",
+      async () => {
+        const { body } = await get<{ room: unknown[] }>(`/api/v1/chat/procedures/${procedureId}`);
+        return body.room.length === 2 || undefined;
+      },
+      15_000,
+    );
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
       const page = await context.newPage();
@@ -263,6 +278,41 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
       await expect
         .poll(() => page.$eval('#player', (v) => (v as HTMLVideoElement).currentTime), { timeout: 5_000 })
         .toBeCloseTo((first.tMs + offsetMs) / 1000, 1);
+
+      // The chat: the notice, the room's conversation beside the review chat, and cited times that seek.
+      expect(await page.textContent('#chat-notice')).toContain('not a diagnosis');
+      await page.waitForSelector('#room-chat li.chat-assistant[data-source="timeline"] .citation', {
+        timeout: 5_000,
+      });
+      await page.fill('#chat-input', 'How many polyps so far?');
+      await page.click('#chat-form button[type=submit]');
+      const answer = page.locator('#review-chat li.chat-assistant[data-source="timeline"]');
+      await answer.waitFor({ timeout: 10_000 });
+      expect(await answer.textContent()).toMatch(/polyp/);
+      const cited = answer.locator('.citation').first();
+      const citedMs = Number(await cited.getAttribute('data-t-ms'));
+      const citedAt = (citedMs + offsetMs) / 1000;
+      await page.$eval(
+        '#player',
+        (v, t) => ((v as HTMLVideoElement).currentTime = t),
+        citedAt > duration / 2 ? 0 : duration - 0.1,
+      );
+      await cited.click();
+      await expect
+        .poll(() => page.$eval('#player', (v) => (v as HTMLVideoElement).currentTime), { timeout: 5_000 })
+        .toBeCloseTo(citedAt, 1);
+      await page.fill('#chat-input', 'Is this an adenoma?');
+      await page.click('#chat-form button[type=submit]');
+      await page.waitForSelector('#review-chat li.chat-assistant[data-source="unavailable"]', {
+        timeout: 10_000,
+      });
+      expect(await page.textContent('#review-chat li.chat-assistant[data-source="unavailable"]')).toContain(
+        'none is installed here',
+      );
+      await page.screenshot({
+        path: join(import.meta.dirname, 'artifacts', 'procedure-chat.png'),
+        fullPage: true,
+      });
 
       // Not processed yet: no summary, processing not run, no export, each said plainly.
       await expect.poll(() => page.textContent('#summary'), { timeout: 5_000 }).toContain('No summary yet');
