@@ -284,7 +284,7 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
       await page.waitForSelector('#room-chat li.chat-assistant[data-source="timeline"] .citation', {
         timeout: 5_000,
       });
-      await page.fill('#chat-input', 'How many polyps so far?');
+      await page.fill('#chat-input', 'How many polyps were there?');
       await page.click('#chat-form button[type=submit]');
       const answer = page.locator('#review-chat li.chat-assistant[data-source="timeline"]');
       await answer.waitFor({ timeout: 10_000 });

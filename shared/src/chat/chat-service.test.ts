@@ -113,6 +113,14 @@ describe('ChatService from the timeline (no model installed)', () => {
     expect(history[1]!.citations).toHaveLength(3);
   });
 
+  it('counts up to the time asked about only when asked "so far"', async () => {
+    const { ask } = setUp();
+    const soFar = await ask('how many polyps so far?', { tMs: min(5) });
+    expect(soFar.text).toMatch(/^So far \(up to 5:00\), the detector raised 1 polyp alert: at 3:10/);
+    const all = await ask('how many polyps were there?', { tMs: min(5) });
+    expect(all.text).toMatch(/^In this procedure, the detector raised 2 polyp alerts/);
+  });
+
   it('keeps a session to its procedure', async () => {
     const { service, ask, sessionId } = setUp();
     await ask('how many polyps?');

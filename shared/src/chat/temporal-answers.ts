@@ -102,8 +102,10 @@ function dedupe(citations: Citation[]): Citation[] {
 }
 
 /** "how many polyps so far", "when were the polyps": the tracked alerts (one per lesion), else the findings. */
-function countFindings(q: TimelineQuestion, word: string): TimelineAnswer {
-  const { facts, nowMs } = q;
+function countFindings(q: TimelineQuestion, word: string, soFar: boolean): TimelineAnswer {
+  const { facts } = q;
+  // "So far" counts up to now (the video's position at the hub); otherwise the whole procedure.
+  const nowMs = soFar ? q.nowMs : Math.max(q.nowMs, facts.durationMs);
   const polyp = /polyp|lesion|adenoma/.test(word);
   const match = (label: string) => !polyp || /polyp|lesion|adenoma/i.test(label);
   const alerts = facts.alerts.filter((a) => match(a.label) && a.tMs <= nowMs + NEAR_MS);
@@ -199,9 +201,10 @@ function agoMs(text: string): number | undefined {
 export function answerFromTimeline(q: TimelineQuestion): TimelineAnswer | undefined {
   const text = q.question.toLowerCase().replace(/\s+/g, ' ');
   const count = text.match(/\bhow many (polyps?|lesions?|adenomas?|findings?|alerts?)\b/);
-  if (count) return countFindings(q, count[1]!);
-  if (/\bwhen\b.*\b(polyps?|lesions?)\b/.test(text) && !/\bcecum|caecum\b/.test(text))
-    return countFindings(q, 'polyp');
+  const soFar = /\b(so far|until now|up to now|yet)\b/.test(text);
+  if (count) return countFindings(q, count[1]!, soFar);
+  if (/\bwhen\b.*\b(polyps?|lesions?)\b/.test(text) && !/\b(cecum|caecum)\b/.test(text))
+    return countFindings(q, 'polyp', soFar);
   if (/\bwithdrawal\b/.test(text)) return withdrawal(q);
   if (/\b(cecum|caecum)\b/.test(text) && /\b(when|what time|reach|reached|time)\b/.test(text))
     return cecum(q);

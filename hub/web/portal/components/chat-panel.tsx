@@ -32,7 +32,7 @@ function Messages({ items, onSeek, id }: { items: ChatItem[]; onSeek: (tMs: numb
                   title="Jump the video here"
                   onClick={() => onSeek(c.tMs)}
                 >
-                  {`${clock(c.tMs)} ${c.label}`}
+                  {`${clock(Math.round(c.tMs / 1000) * 1000)} ${c.label}`}
                 </button>
               ))}
             </span>
