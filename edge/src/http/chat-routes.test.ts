@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
+import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 import { ScriptedVlmEngine } from '@gic/shared/testing/scripted-vlm.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
@@ -28,7 +29,7 @@ const frame = (frameIndex: number, polyp: boolean): FrameAnalysis => ({
   latencyMs: 5,
 });
 
-function setUp(vlm: VlmEngine = offVlmEngine('no model in this test')) {
+function setUp(vlm: VlmEngine = offVlmEngine('no model in this test'), jpeg?: Buffer) {
   const db = openEdgeDatabase(':memory:');
   const outbox = new SqliteOutbox(db);
   const procedures = new ProcedureLog(db, outbox);
@@ -44,7 +45,7 @@ function setUp(vlm: VlmEngine = offVlmEngine('no model in this test')) {
         db,
         outbox,
         vlm,
-        onScreen: () => ({ procedureId: screen.procedureId, jpeg: undefined }),
+        onScreen: () => ({ procedureId: screen.procedureId, jpeg }),
       }),
       currentProcedureId: () => screen.procedureId,
       recorded: () => notified++,
@@ -161,6 +162,26 @@ describe('edge chat routes', () => {
     expect(engine.requests[0]!.messages.at(-1)!.content).toContain(
       '{"t":"0:02","what":"polyp seen (score 0.90) from 0:02 to 0:04"}',
     );
+  });
+
+  it("gives the model the screen's current picture with a question about the procedure on it", async () => {
+    // A red 64x36 preview, as the live screen's latest JPEG.
+    const rgb = new Uint8Array(64 * 36 * 3).map((_, i) => (i % 3 === 0 ? 200 : 30));
+    const jpeg = await encodeJpeg(
+      { data: rgb, width: 64, height: 36, stride: 192, index: 0, ptsMs: 0 },
+      { quality: 90 },
+    );
+    const engine = new ScriptedVlmEngine(() => 'A reddish mucosa.');
+    const { post, start } = setUp(engine, jpeg);
+    start();
+    expect((await post({ text: 'What do we see?' })).status).toBe(201);
+    const image = engine.requests[0]!.messages.at(-1)!.image!;
+    expect([image.width, image.height, image.rgb.length]).toEqual([896, 896, 896 * 896 * 3]);
+    // Decoded and scaled with its aspect kept (black bands above and below), still red in the middle.
+    const middle = (448 * 896 + 448) * 3;
+    expect(image.rgb[middle]).toBeGreaterThan(150);
+    expect(image.rgb[middle + 1]).toBeLessThan(80);
+    expect(image.rgb[0]).toBeLessThan(20);
   });
 
   it('refuses bad requests with the reason, and a message before any procedure', async () => {
