@@ -1,4 +1,4 @@
-import type { ProcedureFacts } from '@gic/shared/chat/procedure-facts.js';
+import { analysisLine, type ProcedureFacts } from '@gic/shared/chat/procedure-facts.js';
 import type { Queryable } from '../db/database.js';
 import { loadTimeline } from '../procedures/procedure-timeline.js';
 import type { Timeline } from '../procedures/procedure-view-types.js';
@@ -41,7 +41,15 @@ export function factsFromTimeline(
     })),
     cecumMs: t.landmarks.find((l) => l.name === 'cecum')?.tMs ?? null,
     withdrawal: t.withdrawal,
-    analyses: [],
+    // The last 5 frames, with what the detector found there (the finding runs covering them).
+    analyses: frames.slice(-5).map((f) => ({
+      tMs: f.tMs,
+      text: analysisLine(
+        f.inBody,
+        f.quality,
+        t.findings.filter((x) => x.startMs <= f.tMs && f.tMs < x.endMs),
+      ),
+    })),
   };
 }
 

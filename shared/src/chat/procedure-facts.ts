@@ -23,7 +23,10 @@ export interface ProcedureFacts {
   cecumMs: number | null;
   /** From the cecum to the end (or to the last frame while the procedure goes on). */
   withdrawal: { startMs: number; endMs: number } | null;
-  /** The latest frame analyses, oldest first (at most 5): what a model said of a frame, as data. */
+  /**
+   * The latest frame analyses, oldest first (at most 5), as lines of data: the detector's by default,
+   * a vision-language model's where a store has them.
+   */
   analyses: { tMs: number; text: string }[];
 }
 
@@ -31,6 +34,16 @@ export interface ProcedureFacts {
 export function qualityFigure(q: { sharpness: number; exposure: string }, minSharpness: number): number {
   const sharp = Math.min(1, q.sharpness / (2 * minSharpness));
   return Math.round((q.exposure === 'ok' ? sharp : sharp / 2) * 1000) / 1000;
+}
+
+/** A detector's analysis of one frame as a line of the record. */
+export function analysisLine(
+  inBody: boolean,
+  quality: number,
+  detections: { label: string; score: number }[],
+): string {
+  const found = detections.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(', ');
+  return `${inBody ? 'in the body' : 'outside the body'}; quality ${quality.toFixed(2)}; ${found ? `detector: ${found}` : 'detector: nothing'}`;
 }
 
 /** One analysed frame as a store reads it. */
@@ -137,6 +150,11 @@ export function factsFromFrames(raw: RawProcedure): ProcedureFacts {
       cecumMs === null
         ? null
         : { startMs: cecumMs, endMs: raw.endedAtMs === null ? durationMs : axisOf(raw.endedAtMs) },
-    analyses: (raw.analyses ?? []).slice(-5).map((a) => ({ tMs: axisOf(a.atMs), text: a.text })),
+    analyses: raw.analyses
+      ? raw.analyses.slice(-5).map((a) => ({ tMs: axisOf(a.atMs), text: a.text }))
+      : frames.slice(-5).map((f, i, last) => ({
+          tMs: times[frames.length - last.length + i]!,
+          text: analysisLine(f.inBody, f.quality, f.detections),
+        })),
   };
 }
