@@ -197,10 +197,10 @@ describe('the broker process killed mid-procedure and started again', () => {
       'procedure.ended': procedures,
       'frame.analysed': frames,
       'recording.sealed': 2, // at the file's end, then again as final once the procedure ended
-      'chat.message': 2,
+      'chat.message': 4, // two questions and their answers
     });
-    expect(await hubCount('SELECT count(*)::int AS n FROM chat_messages')).toBe(2);
-    expect(chat).toBe(2);
+    expect(await hubCount('SELECT count(*)::int AS n FROM chat_messages')).toBe(4);
+    expect(chat).toBe(4);
     expect(
       await hubCount('SELECT count(DISTINCT (procedure_id, frame_index))::int AS n FROM frame_analyses'),
     ).toBe(frames);

@@ -74,7 +74,7 @@ export async function procedureConversations(
   const [room, review] = await Promise.all([
     db.query<Row>(
       `SELECT message_id, session_id, procedure_id, role, text, by, citations, source, at
-         FROM chat_messages WHERE procedure_id = $1 ORDER BY at, received_at, role DESC`,
+         FROM chat_messages WHERE procedure_id = $1 ORDER BY at, role DESC, received_at`,
       [procedureId],
     ),
     db.query<Row>(`SELECT ${COLUMNS} FROM review_chat_messages WHERE procedure_id = $1 ORDER BY seq`, [
@@ -88,7 +88,7 @@ export async function procedureConversations(
 export async function roomSession(db: Queryable, sessionId: string): Promise<StoredChatMessage[]> {
   const { rows } = await db.query<Row>(
     `SELECT message_id, session_id, procedure_id, role, text, by, citations, source, at
-       FROM chat_messages WHERE session_id = $1 ORDER BY at, received_at, role DESC`,
+       FROM chat_messages WHERE session_id = $1 ORDER BY at, role DESC, received_at`,
     [sessionId],
   );
   return rows.map(toMessage);

@@ -195,7 +195,7 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
       [procedureId],
     ),
     db.query<{ at: Date; role: 'user' | 'assistant'; text: string; by: string | null }>(
-      'SELECT at, role, text, by FROM chat_messages WHERE procedure_id = $1 ORDER BY at',
+      'SELECT at, role, text, by FROM chat_messages WHERE procedure_id = $1 ORDER BY at, role DESC',
       [procedureId],
     ),
   ]);
