@@ -14,6 +14,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A migrated database to clone per test file (see test/test-database.ts). */
     pgTemplateUrl: string;
+    /** A folder for generated test clips, shared by the run's test files (see test/privacy-run.ts). */
+    clipCacheDir: string;
   }
 }
 
@@ -21,9 +23,11 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   // The browser tests load the bundled front ends from each process's dist/web: bundled fresh here
   // (esbuild, well under a second), so a run from sources never tests a stale page.
-  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-web.mjs'), '--quiet'], {
-    stdio: 'inherit',
-  });
+  // (scripts/run-tests.mjs bundles them once for both of its processes and says so.)
+  if (process.env.GIC_TEST_WEB_BUILT !== '1')
+    execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-web.mjs'), '--quiet'], {
+      stdio: 'inherit',
+    });
   const dir = mkdtempSync(join(tmpdir(), 'gic-test-pg-'));
   chmodSync(dir, 0o711); // as root the server runs as postgres, which keeps its data here then
   const pg = await startEmbeddedPostgres(
@@ -38,8 +42,12 @@ export default async function setup(project: TestProject) {
   await migrate(template);
   await template.end();
   project.provide('pgTemplateUrl', templateUrl);
+  const clips = mkdtempSync(join(tmpdir(), 'gic-test-clips-'));
+  chmodSync(clips, 0o711);
+  project.provide('clipCacheDir', clips);
   return async () => {
     await pg.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(clips, { recursive: true, force: true });
   };
 }

@@ -2,7 +2,8 @@
  * Each layer of the de-identification is needed: with any one of points 1-4 switched off
  * (GIC_PRIVACY_MODE=off, GIC_PRIVACY_LAYERS_OFF=resolution|layout|recogniser), the same oracle as
  * privacy-tower.test.ts reads identifiers in the recording, or (the recogniser) highlights black out
- * more than 1% of the picture. This is what makes the passing tests there mean something.
+ * more than 1% of the picture. This is what makes the passing tests there mean something. (The oracle
+ * stops at the first identifier it reads: one is enough to show the leak.)
  */
 import { rmSync } from 'node:fs';
 import { privacyClips } from '@gic/shared/testing/privacy-clips.js';
@@ -23,15 +24,15 @@ let picturePath: string;
 
 describe('with a layer switched off, identifiers leak or the mucosa is hidden', () => {
   beforeAll(async () => {
-    bannerPath = await clipFile(dir, bannerClip, 0);
-    borderPath = await clipFile(dir, borderClip, 1);
-    picturePath = await clipFile(dir, pictureClip, 2);
+    bannerPath = await clipFile(bannerClip);
+    borderPath = await clipFile(borderClip);
+    picturePath = await clipFile(pictureClip);
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('1. without the field of view, small print the detector misses in the border is read', async () => {
     const run = await recordClip(dir, borderPath, { ...FULL, GIC_PRIVACY_MODE: 'off' });
-    const oracle = await readRecording(run, borderClip);
+    const oracle = await readRecording(run, borderClip, { stopAfter: 1 });
     console.info('field of view off:', oracle.characters, oracle.hits);
     expect(oracle.characters).toBeGreaterThan(0);
   }, 400_000);
@@ -51,7 +52,7 @@ describe('with a layer switched off, identifiers leak or the mucosa is hidden', 
       GIC_PRIVACY_MODE: 'text-only',
       GIC_PRIVACY_LAYERS_OFF: 'resolution',
     });
-    const oracle = await readRecording(run, bannerClip);
+    const oracle = await readRecording(run, bannerClip, { stopAfter: 1 });
     console.info('text-only, resolution off:', oracle.characters, oracle.hits);
     expect(oracle.characters).toBeGreaterThan(0);
   }, 800_000);
@@ -59,7 +60,7 @@ describe('with a layer switched off, identifiers leak or the mucosa is hidden', 
   // Point 3 matters for text the field of view does not cover: a banner over the picture.
   it('3. without the learned layout (text masked only while found), a blinking banner is read', async () => {
     const run = await recordClip(dir, picturePath, { ...FULL, GIC_PRIVACY_LAYERS_OFF: 'layout' });
-    const oracle = await readRecording(run, pictureClip);
+    const oracle = await readRecording(run, pictureClip, { stopAfter: 1 });
     console.info('layout off:', oracle.characters, oracle.hits);
     expect(oracle.characters).toBeGreaterThan(0);
   }, 400_000);

@@ -50,7 +50,7 @@ describe('the mask layout: learned, shown, edited in the room, synced to the hub
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
       }),
       (async () => startHub(loadHubConfig(await testHubEnv(dir, ADMIN_PASSWORD)), log))(),
-      clipFile(dir, clip, 0),
+      clipFile(clip),
     ]);
     browser = launched;
     hub = started;

@@ -3,7 +3,8 @@
  * and hands back what left the box: the recording, the frame analyses, and the procedure's figure for
  * the share of the picture masked. Then reads the recording with the OCR oracle.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEdgeConfig } from '@gic/edge/config.js';
@@ -15,6 +16,7 @@ import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 import { type OracleResult, readIdentifiers } from '@gic/shared/testing/ocr-oracle.js';
 import type { PrivacyClip } from '@gic/shared/testing/privacy-clips.js';
 import { writeTowerClip } from '@gic/shared/testing/tower-clip.js';
+import { inject } from 'vitest';
 import { freePort } from './ports.js';
 
 export const modelsDir = join(import.meta.dirname, '..', 'models');
@@ -33,10 +35,20 @@ export function workDir(name: string): string {
   return dir;
 }
 
-/** Writes the clip into `dir` once; returns its path. */
-export async function clipFile(dir: string, clip: PrivacyClip, index: number): Promise<string> {
-  const path = join(dir, `clip-${index}.mp4`);
-  await writeTowerClip(path, clip.options);
+/**
+ * The clip as a file, written once per test run: the privacy test files use the same clips, and
+ * writing one (drawn frame by frame, then encoded) takes seconds. Kept in the run's clip folder, by
+ * a hash of the clip's options (functions by their source).
+ */
+export async function clipFile(clip: PrivacyClip): Promise<string> {
+  const options = JSON.stringify(clip.options, (_k, v) => (typeof v === 'function' ? String(v) : v));
+  const key = createHash('sha256').update(clip.name).update(options).digest('hex').slice(0, 20);
+  const path = join(inject('clipCacheDir'), `${key}.mp4`);
+  if (!existsSync(path)) {
+    const partial = join(inject('clipCacheDir'), `${key}.${process.pid}.mp4`);
+    await writeTowerClip(partial, clip.options);
+    renameSync(partial, path);
+  }
   return path;
 }
 
@@ -108,11 +120,16 @@ export async function recordingFrames(
 }
 
 /** What the oracle reads of the clip's identifiers in the recording. */
-export async function readRecording(run: ClipRun, clip: PrivacyClip, fps = 2): Promise<OracleResult> {
+export async function readRecording(
+  run: ClipRun,
+  clip: PrivacyClip,
+  { fps = 2, stopAfter }: { fps?: number; stopAfter?: number } = {},
+): Promise<OracleResult> {
   return readIdentifiers(
     await recordingFrames(run.recording, fps, clip.watch),
     clip.identifiers,
     clip.patterns,
+    { stopAfter },
   );
 }
 

@@ -110,13 +110,21 @@ export function identifierCharacters(
 
 /**
  * Reads every frame three times (as it is, page segmentation 6 and 11; upscaled 2x, 11), `parallel`
- * at a time, and counts the identifier characters found. Black frames (no pixel brighter than luma 24) are skipped.
+ * at a time (or until `stopAfter` characters are read), and counts the identifier characters found. Black frames (no pixel brighter than luma 24) are skipped.
  */
 export async function readIdentifiers(
   frames: readonly RgbFrame[],
   identifiers: readonly string[],
   patterns: readonly RegExp[] = [],
-  parallel = 2,
+  {
+    parallel = 2,
+    stopAfter = Number.POSITIVE_INFINITY,
+  }: {
+    /** Frames read at once. */
+    parallel?: number;
+    /** Stop reading once this many identifier characters are read: for checks that something leaks. */
+    stopAfter?: number;
+  } = {},
 ): Promise<OracleResult> {
   const dir = mkdtempSync(join(tmpdir(), 'gic-ocr-'));
   const hits: OracleHit[] = [];
@@ -125,7 +133,8 @@ export async function readIdentifiers(
     const jobs = frames.filter((f) => maxLuma(f) >= 24);
     let next = 0;
     const worker = async () => {
-      while (next < jobs.length) {
+      const enough = () => hits.reduce((n, h) => n + h.characters, 0) >= stopAfter;
+      while (next < jobs.length && !enough()) {
         const frame = jobs[next++]!;
         const base = join(dir, `f${frame.index}-${frame.ptsMs}`);
         writeFileSync(`${base}.ppm`, ppm(frame));

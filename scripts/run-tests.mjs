@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * npm test's last step: the unit tests (each workspace's src/ and web/) and the end-to-end tests
+ * (test/) as two vitest processes side by side, each running its files one at a time. On two cores
+ * this keeps the end-to-end files, which start whole hubs and edges and time them, from ever running
+ * two at once, while the lighter unit files use the other core. Both write to this terminal, each
+ * line marked with its project; the exit status is the worse of the two.
+ *
+ * With arguments (file filters, vitest options) it is a plain `vitest run` with them.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
+const args = process.argv.slice(2);
+
+function run(vitestArgs, label) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [vitest, 'run', ...vitestArgs], {
+      stdio: label ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env: { ...process.env, ...(label ? { FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } : {}) },
+    });
+    if (label) {
+      for (const stream of [child.stdout, child.stderr]) {
+        const out = stream === child.stdout ? process.stdout : process.stderr;
+        createInterface({ input: stream }).on('line', (line) => out.write(`${label} ${line}\n`));
+      }
+    }
+    const stop = () => child.kill('SIGINT');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+if (args.length > 0) {
+  process.exit(await run(args, null));
+}
+// The front ends bundled once here, not by each process's global set-up at the same time.
+await new Promise((resolve, reject) =>
+  spawn(process.execPath, [fileURLToPath(new URL('build-web.mjs', import.meta.url)), '--quiet'], {
+    stdio: 'inherit',
+  })
+    .on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build-web.mjs exited ${code}`))))
+    .on('error', reject),
+);
+process.env.GIC_TEST_WEB_BUILT = '1';
+const started = Date.now();
+const [unit, e2e] = await Promise.all([
+  run(['--project', 'unit'], 'unit │'),
+  run(['--project', 'e2e'], 'e2e  │'),
+]);
+console.log(
+  `tests: unit ${unit === 0 ? 'passed' : 'FAILED'}, end-to-end ${e2e === 0 ? 'passed' : 'FAILED'}, in ${Math.round((Date.now() - started) / 1000)} s`,
+);
+process.exit(unit !== 0 ? unit : e2e);
