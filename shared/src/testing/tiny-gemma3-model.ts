@@ -48,8 +48,10 @@ export interface TinyGemma3Options {
   imageTokens?: number;
   /** Side of the square image the processor resizes to. */
   imageSize?: number;
-  /** 512x512 matrix products per decoder step (about 0.13 GFLOP each), to make a step slow. */
+  /** 512x512 matrix products per decoder step (about 0.27 GFLOP each), to make every step slow. */
   slowness?: number;
+  /** The same in the vision encoder: slow only for prompts with an image. */
+  visionSlowness?: number;
 }
 
 export const DEFAULT_TINY_ANSWERS: TinyGemma3Answers = {
@@ -78,6 +80,44 @@ const f32 = (name: string, values: readonly number[], dims = [values.length]): O
   values,
 });
 
+/**
+ * `slowness` 512x512 matrix products on a value computed from `input`, adding zero to `from` as `to`:
+ * work the runtime cannot fold away, to make a step slow (about 0.27 GFLOP per product).
+ */
+function uselessWork(
+  input: string,
+  from: string,
+  to: string,
+  slowness: number,
+): { nodes: OnnxNodeSpec[]; initializers: OnnxTensorSpec[] } {
+  if (slowness <= 0)
+    return { nodes: [{ opType: 'Identity', inputs: [from], outputs: [to] }], initializers: [] };
+  return {
+    nodes: [
+      { opType: 'ReduceMean', inputs: [input], outputs: ['level'], attributes: { keepdims: { int: 0 } } },
+      { opType: 'Mul', inputs: ['level', 'heavy'], outputs: ['work0'] },
+      ...Array.from({ length: slowness }, (_, i) => ({
+        opType: 'MatMul',
+        inputs: [`work${i}`, 'heavy'],
+        outputs: [`work${i + 1}`],
+      })),
+      {
+        opType: 'ReduceSum',
+        inputs: [`work${slowness}`, 'work_axes'],
+        outputs: ['worked'],
+        attributes: { keepdims: { int: 0 } },
+      },
+      { opType: 'Mul', inputs: ['worked', 'work_zero'], outputs: ['nothing'] },
+      { opType: 'Add', inputs: [from, 'nothing'], outputs: [to] },
+    ],
+    initializers: [
+      { name: 'heavy', dataType: 'float', dims: [512, 512], values: new Float32Array(512 * 512).fill(1e-3) },
+      i64('work_axes', [0, 1]),
+      f32('work_zero', [0], []),
+    ],
+  };
+}
+
 /** The embedding graph: [id, 0, 0, 0] per token. */
 export function buildEmbedTokens(): Uint8Array {
   return encodeModel({
@@ -100,7 +140,8 @@ export function buildEmbedTokens(): Uint8Array {
 }
 
 /** The vision graph: every image token carries [0, 1, mean(R - G), 0]. */
-export function buildVisionEncoder(imageTokens: number): Uint8Array {
+export function buildVisionEncoder(imageTokens: number, slowness = 0): Uint8Array {
+  const slow = uselessWork('pixel_values', 'features', 'image_features', slowness);
   return encodeModel({
     graphName: 'tiny-gemma3-vision',
     nodes: [
@@ -122,7 +163,8 @@ export function buildVisionEncoder(imageTokens: number): Uint8Array {
         attributes: { axis: { int: 1 } },
       },
       { opType: 'Unsqueeze', inputs: ['feature', 'axis1'], outputs: ['feature_u'] },
-      { opType: 'Expand', inputs: ['feature_u', 'features_shape'], outputs: ['image_features'] },
+      { opType: 'Expand', inputs: ['feature_u', 'features_shape'], outputs: ['features'] },
+      ...slow.nodes,
     ],
     initializers: [
       i64('c0', [0]),
@@ -132,6 +174,7 @@ export function buildVisionEncoder(imageTokens: number): Uint8Array {
       f32('zero', [0], []),
       f32('one', [1], []),
       i64('features_shape', [1, imageTokens, HIDDEN]),
+      ...slow.initializers,
     ],
     inputs: [{ name: 'pixel_values', elemType: 'float', shape: ['batch_size', 3, 'height', 'width'] }],
     outputs: [{ name: 'image_features', elemType: 'float', shape: ['batch_size', imageTokens, HIDDEN] }],
@@ -151,31 +194,7 @@ export function buildDecoder(script: readonly number[], length: number, slowness
     outputs: [out],
     attributes: { axes: { ints: [1, 2, 3] }, keepdims: { int: 0 } },
   });
-  const slow: OnnxNodeSpec[] =
-    slowness > 0
-      ? [
-          {
-            opType: 'ReduceMean',
-            inputs: ['rows'],
-            outputs: ['level'],
-            attributes: { keepdims: { int: 0 } },
-          },
-          { opType: 'Mul', inputs: ['level', 'heavy'], outputs: ['work0'] },
-          ...Array.from({ length: slowness }, (_, i) => ({
-            opType: 'MatMul',
-            inputs: [`work${i}`, 'heavy'],
-            outputs: [`work${i + 1}`],
-          })),
-          {
-            opType: 'ReduceSum',
-            inputs: [`work${slowness}`, 'all_axes'],
-            outputs: ['worked'],
-            attributes: { keepdims: { int: 0 } },
-          },
-          { opType: 'Mul', inputs: ['worked', 'zero'], outputs: ['nothing'] },
-          { opType: 'Add', inputs: ['logits_raw', 'nothing'], outputs: ['logits'] },
-        ]
-      : [{ opType: 'Identity', inputs: ['logits_raw'], outputs: ['logits'] }];
+  const slow = uselessWork('rows', 'logits_raw', 'logits', slowness);
   return encodeModel({
     graphName: 'tiny-gemma3-decoder',
     nodes: [
@@ -242,7 +261,7 @@ export function buildDecoder(script: readonly number[], length: number, slowness
         attributes: { axis: { int: -1 } },
       },
       { opType: 'Unsqueeze', inputs: ['scores', 'axis1'], outputs: ['logits_raw'] },
-      ...slow,
+      ...slow.nodes,
     ],
     initializers: [
       i64('two', [2], []),
@@ -250,7 +269,6 @@ export function buildDecoder(script: readonly number[], length: number, slowness
       i64('axis1', [1]),
       i64('axis3', [3]),
       i64('axes123', [1, 2, 3]),
-      i64('all_axes', [0, 1]),
       ...[0, 1, 2, 3, 4].map((c) => i64(`ch${c}`, [c])),
       f32('flag_channel', [0, 0, 0, 1]),
       f32('last_index', [length - 1], []),
@@ -261,16 +279,7 @@ export function buildDecoder(script: readonly number[], length: number, slowness
       i64('script', script),
       i64('vocab', [GEMMA3_VOCAB_SIZE], []),
       f32('onehot_values', [0, 30]),
-      ...(slowness > 0
-        ? [
-            {
-              name: 'heavy',
-              dataType: 'float' as const,
-              dims: [512, 512],
-              values: new Float32Array(512 * 512).fill(1e-3),
-            },
-          ]
-        : []),
+      ...slow.initializers,
     ],
     inputs: [
       { name: 'inputs_embeds', elemType: 'float', shape: ['batch_size', 'sequence_length', HIDDEN] },
@@ -299,16 +308,48 @@ export function buildDecoder(script: readonly number[], length: number, slowness
   });
 }
 
-let tokenizer: Promise<(text: string) => number[]> | undefined;
+let vocabulary: Map<string, number> | undefined;
 
-/** Token ids in the real Gemma 3 vocabulary, without special tokens (the tokenizer loads once). */
-function gemma3Encoder(): Promise<(text: string) => number[]> {
-  tokenizer ??= (async () => {
-    const { AutoTokenizer } = await import('@huggingface/transformers');
-    const t = await AutoTokenizer.from_pretrained(tokenizerDir(), { local_files_only: true });
-    return (text: string) => t.encode(text, { add_special_tokens: false });
-  })();
-  return tokenizer;
+/**
+ * Token ids that spell `text` in the real Gemma 3 vocabulary: greedy longest match over the
+ * tokenizer's own pieces (spaces as '▁', as its normaliser writes them), UTF-8 byte tokens for
+ * anything else. Not always the segmentation the BPE merges would pick, but it decodes to exactly
+ * `text` through the real tokenizer, which is what a scripted answer needs, and it costs one parse
+ * of tokenizer.json instead of building the whole tokenizer (seconds on a busy CPU).
+ */
+export function gemma3Spell(text: string): number[] {
+  vocabulary ??= new Map(
+    Object.entries(
+      (
+        JSON.parse(readFileSync(join(tokenizerDir(), 'tokenizer.json'), 'utf8')) as {
+          model: { vocab: Record<string, number> };
+        }
+      ).model.vocab,
+    ),
+  );
+  const vocab = vocabulary;
+  const normalised = text.replaceAll(' ', '\u2581');
+  const ids: number[] = [];
+  for (let at = 0; at < normalised.length; ) {
+    let taken = 0;
+    for (let len = Math.min(24, normalised.length - at); len > 0; len--) {
+      const id = vocab.get(normalised.slice(at, at + len));
+      if (id !== undefined) {
+        ids.push(id);
+        taken = len;
+        break;
+      }
+    }
+    if (taken === 0) {
+      const ch = String.fromCodePoint(normalised.codePointAt(at)!);
+      for (const byte of new TextEncoder().encode(ch)) {
+        ids.push(vocab.get(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`)!);
+      }
+      taken = ch.length;
+    }
+    at += taken;
+  }
+  return ids;
 }
 
 /**
@@ -323,8 +364,7 @@ export async function writeTinyGemma3Model(
   const answers = { ...DEFAULT_TINY_ANSWERS, ...options.answers };
   const imageTokens = options.imageTokens ?? 4;
   const imageSize = options.imageSize ?? 16;
-  const enc = await gemma3Encoder();
-  const rows = [answers.text, answers.redImage, answers.otherImage].map(enc);
+  const rows = [answers.text, answers.redImage, answers.otherImage].map(gemma3Spell);
   const length = Math.max(...rows.map((r) => r.length)) + 1;
   // Each row ends with <end_of_turn>, repeated to the common length.
   const script = rows.flatMap((r) => [...r, ...Array(length - r.length).fill(GEMMA3_END_OF_TURN_ID)]);
@@ -332,7 +372,7 @@ export async function writeTinyGemma3Model(
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const graphs = {
     embed_tokens: buildEmbedTokens(),
-    vision_encoder: buildVisionEncoder(imageTokens),
+    vision_encoder: buildVisionEncoder(imageTokens, options.visionSlowness ?? 0),
     decoder_model_merged: buildDecoder(script, length, options.slowness ?? 0),
   };
   for (const suffix of options.suffixes ?? ['']) {

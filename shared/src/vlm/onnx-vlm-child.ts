@@ -44,12 +44,13 @@ tf.env.allowLocalModels = true;
 let processor: Awaited<ReturnType<typeof tf.AutoProcessor.from_pretrained>>;
 let model: Awaited<ReturnType<typeof tf.Gemma3ForConditionalGeneration.from_pretrained>>;
 try {
-  processor = await tf.AutoProcessor.from_pretrained(config.modelDir, { local_files_only: true });
+  // The graphs first: a broken or missing graph fails in a second, before the tokenizer's few seconds.
   model = await tf.Gemma3ForConditionalGeneration.from_pretrained(config.modelDir, {
     local_files_only: true,
     dtype: config.dtype,
     device: config.device,
   });
+  processor = await tf.AutoProcessor.from_pretrained(config.modelDir, { local_files_only: true });
 } catch (err) {
   send({ kind: 'load-error', message: (err as Error).message });
   process.exit(1);

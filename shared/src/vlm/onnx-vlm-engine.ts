@@ -158,6 +158,7 @@ export class OnnxVlmEngine implements VlmEngine {
     ctl.soft.addEventListener('abort', onSoft, { once: true });
     try {
       await child.ready;
+      if (ctl.soft.aborted) return { reason: 'cancelled', tokens: 0 };
       this.post(child, {
         kind: 'generate',
         id,
