@@ -4,11 +4,31 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CONTRACT_QUESTION, drain, vlmContract } from '../../../test/vlm-contract.js';
 import { DEFAULT_TINY_ANSWERS, writeTinyGemma3Model } from '../testing/tiny-gemma3-model.js';
+import { FrameFindingsAnalyzer } from './frame-findings.js';
 import { OnnxVlmEngine, requiredModelFiles } from './onnx-vlm-engine.js';
 import { type VlmImage, VlmUnavailableError } from './vlm-engine.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gic-vlm-onnx-'));
 const modelDir = join(root, 'tiny-gemma3');
+/** The tiny model's answer to a red frame: findings JSON as the frame analysis asks for it. */
+const RED_FINDINGS = {
+  finding: 'red mucosa',
+  findingType: 'inflammation',
+  location: 'rectum',
+  sizeMm: null,
+  paris: null,
+  nice: null,
+  bowelPrep: 2,
+  imageQuality: { usable: true, remarks: [] },
+  scene: {
+    light: 'white-light',
+    dye: false,
+    instrument: 'none',
+    flushing: false,
+    occluded: false,
+    outsidePatient: false,
+  },
+};
 let engine: OnnxVlmEngine;
 
 const solid = (r: number, g: number, b: number): VlmImage => {
@@ -19,7 +39,10 @@ const solid = (r: number, g: number, b: number): VlmImage => {
 
 beforeAll(async () => {
   // Graphs written under the q4 names: the engine picks its files by the configured dtype.
-  await writeTinyGemma3Model(modelDir, { suffixes: ['_q4'] });
+  await writeTinyGemma3Model(modelDir, {
+    suffixes: ['_q4'],
+    answers: { redImage: JSON.stringify(RED_FINDINGS) },
+  });
   engine = new OnnxVlmEngine({ modelDir, dtype: 'q4', maxWaiting: 1 });
   expect(await engine.start()).toEqual({ state: 'ready', backend: 'onnx', model: 'tiny-gemma3' });
 });
@@ -46,8 +69,26 @@ describe('OnnxVlmEngine on the tiny Gemma 3 model (transformers.js generate, rea
           { role: 'user', content: 'What is in this frame?', image },
         ],
       });
-    expect((await drain(ask(solid(230, 20, 20)))).text).toBe(DEFAULT_TINY_ANSWERS.redImage);
+    expect(JSON.parse((await drain(ask(solid(230, 20, 20)))).text)).toEqual(RED_FINDINGS);
     expect((await drain(ask(solid(20, 200, 20)))).text).toBe(DEFAULT_TINY_ANSWERS.otherImage);
+  });
+
+  test('frame findings from the model: a red frame parses, prose fails after its one repair', async () => {
+    const analyzer = new FrameFindingsAnalyzer(engine, { timeoutMs: 15_000 });
+    const red = await analyzer.analyse(solid(230, 20, 20), 'flagged by the polyp detector');
+    expect(red.ok && red.outcome).toBe('parsed');
+    expect(red.ok && red.findings).toMatchObject({
+      findingType: 'inflammation',
+      location: 'rectum',
+      bowelPrep: 2,
+    });
+    const other = await analyzer.analyse(solid(20, 200, 20));
+    expect(other).toMatchObject({
+      ok: false,
+      outcome: 'unparseable',
+      answers: [DEFAULT_TINY_ANSWERS.otherImage, DEFAULT_TINY_ANSWERS.otherImage],
+    });
+    expect(analyzer.counter.parseRate).toBe(0.5);
   });
 
   test('a conversation with earlier turns and consecutive user messages is accepted', async () => {
