@@ -82,6 +82,8 @@ interface Run {
 interface Child {
   proc: ChildProcess;
   ready: Promise<void>;
+  /** The model has loaded. */
+  loaded: boolean;
   runs: Map<number, Run>;
 }
 
@@ -123,7 +125,7 @@ export class OnnxVlmEngine implements VlmEngine {
 
   /** Starts the child and loads the model now rather than at the first request; resolves with the status. */
   async start(): Promise<VlmStatus> {
-    if (this.offReason === null) await this.spawn().ready.catch(() => undefined);
+    if (this.offReason === null) await (this.child ?? this.spawn()).ready.catch(() => undefined);
     return this.status();
   }
 
@@ -152,12 +154,17 @@ export class OnnxVlmEngine implements VlmEngine {
     const ended = new Promise<{ reason: VlmDone['reason']; tokens: number }>((resolve, reject) => {
       child.runs.set(id, { emit, resolve, reject });
     });
-    const onHard = () => this.kill(child);
+    // Past the hard limit: kill a generation under way; a child still loading is left to load (killing
+    // it would only make the next request load again, and a load longer than the limit never end).
+    const onHard = () => {
+      if (child.loaded) this.kill(child);
+    };
     const onSoft = () => this.post(child, { kind: 'cancel', id });
     ctl.hard.addEventListener('abort', onHard, { once: true });
     ctl.soft.addEventListener('abort', onSoft, { once: true });
     try {
       await child.ready;
+      if (ctl.hard.aborted) throw ctl.hard.reason;
       if (ctl.soft.aborted) return { reason: 'cancelled', tokens: 0 };
       this.post(child, {
         kind: 'generate',
@@ -196,6 +203,7 @@ export class OnnxVlmEngine implements VlmEngine {
     });
     this.starts++;
     const runs = new Map<number, Run>();
+    const child: Child = { proc, ready: Promise.resolve(), loaded: false, runs };
     let stderr = '';
     proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderr = (stderr + d).slice(-2000);
@@ -204,6 +212,7 @@ export class OnnxVlmEngine implements VlmEngine {
     const ready = new Promise<void>((resolve, reject) => {
       proc.on('message', (reply: VlmChildReply) => {
         if (reply.kind === 'ready') {
+          child.loaded = true;
           this.lastLoadMs = reply.loadMs;
           resolve();
         } else if (reply.kind === 'load-error') {
@@ -228,7 +237,7 @@ export class OnnxVlmEngine implements VlmEngine {
       proc.on('error', (err) => reject(err));
     });
     ready.catch(() => undefined);
-    const child: Child = { proc, ready, runs };
+    child.ready = ready;
     this.child = child;
     return child;
   }

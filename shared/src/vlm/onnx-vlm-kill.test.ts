@@ -25,7 +25,6 @@ beforeAll(async () => {
   // limit below; text alone is fast.
   await writeTinyGemma3Model(slowDir, { visionSlowness: 1000 });
   slow = new OnnxVlmEngine({ modelDir: slowDir, dtype: 'fp32' });
-  expect((await slow.start()).state).toBe('ready');
 });
 
 afterAll(async () => {
@@ -35,6 +34,14 @@ afterAll(async () => {
 
 const ask = { messages: [{ role: 'user' as const, content: 'Describe the frame.' }] };
 const frame = { width: 8, height: 8, rgb: new Uint8Array(8 * 8 * 3).fill(128) };
+
+test('a hard limit reached while the model loads fails the request but lets the load finish', async () => {
+  await expect(drain(slow.generate({ ...ask, timeoutMs: 50 }))).rejects.toBeInstanceOf(VlmTimeoutError);
+  const pid = slow.childPid!;
+  expect((await slow.start()).state).toBe('ready');
+  expect(slow.childPid).toBe(pid);
+  expect(slow.starts).toBe(1);
+});
 
 test('the hard limit kills the child mid-step; the next request starts a fresh one', async () => {
   const pid = slow.childPid!;
