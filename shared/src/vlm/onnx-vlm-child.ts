@@ -6,6 +6,7 @@
  * stop a step that is under way.
  */
 
+import { getPriority, setPriority } from 'node:os';
 import { toGemmaTurns } from './gemma-prompt.js';
 import type { VlmImage, VlmMessage } from './vlm-engine.js';
 
@@ -20,6 +21,8 @@ export interface VlmChildConfig {
   modelDir: string;
   dtype: VlmDtypeSetting;
   device: 'cpu' | 'cuda';
+  /** Nice value of this process (threads started later inherit it), so generation yields the CPU to the live video. */
+  nice: number;
 }
 
 export type VlmChildRequest =
@@ -37,6 +40,15 @@ const send = (reply: VlmChildReply) => process.send?.(reply);
 const config = JSON.parse(process.argv[2] ?? '{}') as VlmChildConfig;
 if (!process.send) throw new Error('onnx-vlm-child.js runs as a child process of OnnxVlmEngine');
 
+if (config.nice) {
+  try {
+    // Before onnxruntime and libuv start their threads, so they inherit it (Linux keeps nice per thread).
+    // Only ever lower the priority: a caller already running nicer keeps its own value.
+    setPriority(0, Math.max(config.nice, getPriority(0)));
+  } catch {
+    // Not permitted here: the same priority as the caller.
+  }
+}
 const t0 = performance.now();
 const tf = await import('@huggingface/transformers');
 tf.env.allowRemoteModels = false;

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CONTRACT_QUESTION, drain, vlmContract } from '../../../test/vlm-contract.js';
@@ -59,6 +59,7 @@ describe('OnnxVlmEngine on the tiny Gemma 3 model (transformers.js generate, rea
     expect(engine.childPid).toBeTypeOf('number');
     expect(engine.childPid).not.toBe(process.pid);
     expect(engine.starts).toBe(1);
+    expect(getPriority(engine.childPid)).toBe(Math.max(10, getPriority())); // yields the CPU to the live video
   });
 
   test('the image reaches the model: its colour picks the answer', async () => {

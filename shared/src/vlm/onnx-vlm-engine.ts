@@ -31,6 +31,8 @@ export interface OnnxVlmOptions {
   device?: 'cpu' | 'cuda';
   /** Name reported in status(); the folder's name unless given. */
   model?: string;
+  /** Nice value of the child process (0..19): 10 by default, so the live video's threads come first. */
+  nice?: number;
   /** Requests allowed to wait behind the running one before VlmBusyError. Default 2. */
   maxWaiting?: number;
   /** Called with the child's stderr lines and lifecycle notes. */
@@ -195,6 +197,7 @@ export class OnnxVlmEngine implements VlmEngine {
       modelDir: this.opts.modelDir,
       dtype: this.opts.dtype,
       device: this.opts.device ?? 'cpu',
+      nice: this.opts.nice ?? 10,
     };
     const proc = fork(childScript(), [JSON.stringify(config)], {
       serialization: 'advanced',
