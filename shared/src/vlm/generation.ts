@@ -95,8 +95,9 @@ export class GenerationQueue {
 }
 
 /**
- * Runs `backend` for `req` as a VlmEngine stream. `isReady` is asked before queuing (a backend that is
- * off throws its reason as VlmUnavailableError).
+ * Runs `backend` for `req` as a VlmEngine stream. `offReason` is asked before queuing (a backend that
+ * is off throws its reason as VlmUnavailableError). Nothing starts until the stream's first `next()`.
+ * `firstTokenMs` is when the backend produced its first text, however fast the consumer reads.
  */
 export async function* queuedGeneration(
   queue: GenerationQueue,
@@ -136,28 +137,32 @@ export async function* queuedGeneration(
       wake = undefined;
     };
     let settled: { end: BackendEnd } | { error: unknown } | undefined;
+    let firstTokenMs: number | null = null;
     running = backend(req, { soft: soft.signal, hard: hard.signal }, (text) => {
       if (text.length === 0) return;
+      firstTokenMs ??= elapsed();
       pieces.push(text);
       nudge();
     });
     running.then(
       (end) => {
+        // Generation is over: the hard limit no longer applies, however slowly the rest is read.
+        clearTimeout(timer);
         settled = { end };
         nudge();
       },
       (error: unknown) => {
+        clearTimeout(timer);
         settled = { error };
         nudge();
       },
     );
     hard.signal.addEventListener('abort', nudge, { once: true });
-    let firstTokenMs: number | null = null;
     for (;;) {
-      if (hard.signal.aborted) throw hard.signal.reason;
+      // Past the hard limit (the timer is cleared once the backend has finished normally).
+      if (hard.signal.aborted && (!settled || 'error' in settled)) throw hard.signal.reason;
       const text = pieces.shift();
       if (text !== undefined) {
-        firstTokenMs ??= elapsed();
         yield { text };
         continue;
       }
