@@ -156,12 +156,16 @@ export class OnnxVlmEngine implements VlmEngine {
     const ended = new Promise<{ reason: VlmDone['reason']; tokens: number }>((resolve, reject) => {
       child.runs.set(id, { emit, resolve, reject });
     });
+    ended.catch(() => undefined); // awaited below unless the request ends before it is sent
+    let posted = false;
     // Past the hard limit: kill a generation under way; a child still loading is left to load (killing
     // it would only make the next request load again, and a load longer than the limit never end).
     const onHard = () => {
       if (child.loaded) this.kill(child);
     };
-    const onSoft = () => this.post(child, { kind: 'cancel', id });
+    const onSoft = () => {
+      if (posted) this.post(child, { kind: 'cancel', id });
+    };
     ctl.hard.addEventListener('abort', onHard, { once: true });
     ctl.soft.addEventListener('abort', onSoft, { once: true });
     try {
@@ -174,6 +178,7 @@ export class OnnxVlmEngine implements VlmEngine {
         messages: [...req.messages],
         maxNewTokens: req.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
       });
+      posted = true;
       if (ctl.soft.aborted) onSoft();
       return await ended;
     } finally {
