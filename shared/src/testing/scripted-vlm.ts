@@ -1,58 +1,81 @@
-import {
-  type VlmChunk,
-  type VlmDone,
-  type VlmEngine,
-  type VlmRequest,
-  type VlmStatus,
-  VlmUnavailableError,
-} from '../vlm/vlm-engine.js';
+/**
+ * A VlmEngine whose answers are scripted by a function of the request, for tests of what uses the
+ * engine (the chat, frame analysis). It keeps the same contract as the real backends (the same
+ * bounded queue, soft stop, hard limit, VlmDone timing; the shared contract test runs against it):
+ * the answer streams word by word, one "token" per word, `tokenDelayMs` apart.
+ */
+import { DEFAULT_MAX_NEW_TOKENS, GenerationQueue, queuedGeneration } from '../vlm/generation.js';
+import type { VlmChunk, VlmDone, VlmEngine, VlmRequest, VlmStatus } from '../vlm/vlm-engine.js';
 
+/** Options of ScriptedVlmEngine. */
 export interface ScriptedVlmOptions {
-  /** What status() says; default ready. */
-  status?: VlmStatus;
-  /** Characters per streamed chunk (default 8), so callers see more than one chunk. */
-  chunkChars?: number;
+  /** Pause before each token, ms. Default 0 (still one macrotask per token, so cancels land). */
+  tokenDelayMs?: number;
+  /** Requests allowed to wait behind the running one before VlmBusyError. Default 2. */
+  maxWaiting?: number;
+  /** Model name in status(). Default 'scripted'. */
+  model?: string;
+  /** Backend named in status(). Default 'onnx'. */
+  backend?: 'onnx' | 'openai';
+  /** Start 'off' with this reason. */
+  offReason?: string;
 }
 
-/**
- * A VLM engine whose answers a test scripts as a function of the request, for the chat's logic
- * tests: it records every request it receives, so a test can check what the model was shown.
- * (Minimal version; helper 12a's engine work brings the one that passes the engines' contract test.)
- */
+/** The answer split into tokens: words with the spaces that follow them. */
+export function scriptedTokens(answer: string): string[] {
+  return answer.match(/\S+\s*|\s+/g) ?? [];
+}
+
+/** A VlmEngine answering `answer(req)`, streamed word by word. */
 export class ScriptedVlmEngine implements VlmEngine {
-  /** Every request generate() received, in order. */
+  /** Every request, in the order generate() was called. */
   readonly requests: VlmRequest[] = [];
-  private readonly state: VlmStatus;
-  private readonly chunkChars: number;
+  private readonly queue: GenerationQueue;
+  private offReason: string | null;
+  private closed = false;
 
   constructor(
     private readonly answer: (req: VlmRequest) => string | Promise<string>,
-    opts: ScriptedVlmOptions = {},
+    private readonly opts: ScriptedVlmOptions = {},
   ) {
-    this.state = opts.status ?? { state: 'ready', backend: 'openai', model: 'scripted' };
-    this.chunkChars = opts.chunkChars ?? 8;
+    this.queue = new GenerationQueue(opts.maxWaiting ?? 2);
+    this.offReason = opts.offReason ?? null;
+  }
+
+  /** Turns the engine off (with the reason) or back on (null). */
+  setOff(reason: string | null): void {
+    this.offReason = reason;
   }
 
   status(): VlmStatus {
-    return this.state;
+    if (this.offReason !== null) return { state: 'off', reason: this.offReason };
+    return { state: 'ready', backend: this.opts.backend ?? 'onnx', model: this.opts.model ?? 'scripted' };
   }
 
-  async *generate(req: VlmRequest): AsyncGenerator<VlmChunk, VlmDone, void> {
-    if (this.state.state === 'off') throw new VlmUnavailableError(this.state.reason);
+  generate(req: VlmRequest): AsyncGenerator<VlmChunk, VlmDone, void> {
     this.requests.push(req);
-    const started = performance.now();
-    const text = await this.answer(req);
-    let firstTokenMs: number | null = null;
-    let tokens = 0;
-    for (let i = 0; i < text.length; i += this.chunkChars) {
-      if (req.signal?.aborted)
-        return { reason: 'cancelled', tokens, firstTokenMs, totalMs: performance.now() - started };
-      firstTokenMs ??= performance.now() - started;
-      tokens++;
-      yield { text: text.slice(i, i + this.chunkChars) };
-    }
-    return { reason: 'stop', tokens, firstTokenMs, totalMs: performance.now() - started };
+    return queuedGeneration(
+      this.queue,
+      req,
+      async (r, ctl, emit) => {
+        const tokens = scriptedTokens(await this.answer(r));
+        const max = r.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+        let n = 0;
+        for (const token of tokens) {
+          if (n >= max) return { reason: 'length', tokens: n };
+          await new Promise((resolve) => setTimeout(resolve, this.opts.tokenDelayMs ?? 0));
+          if (ctl.hard.aborted) throw ctl.hard.reason;
+          if (ctl.soft.aborted) return { reason: 'cancelled', tokens: n };
+          emit(token);
+          n++;
+        }
+        return { reason: 'stop', tokens: n };
+      },
+      () => (this.closed ? 'VLM engine closed' : this.offReason),
+    );
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
