@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 let failed = 0;
 for (const script of ['chat-context.mjs', 'chat-engine.mjs']) {
   console.log(`\n== ${script}`);
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed = r.status ?? 1;
 }
 process.exit(failed);

@@ -4,6 +4,7 @@ import { MAX_FULL_SCAN_INTERVAL_MS } from '@gic/shared/analysis/scan-cadence.js'
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { boxSchema } from '@gic/shared/messages/events.js';
+import { vlmConfigFromEnv } from '@gic/shared/vlm/vlm-config.js';
 import { z } from 'zod';
 import { alertSettingsSchema } from './alerts/alert-settings.js';
 import { readEdgeConfigFile } from './config-file.js';
@@ -204,6 +205,8 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     fullScanMs: c.GIC_FULL_SCAN_MS,
     modelsDir: resolve(c.GIC_MODELS_DIR),
     models: c.GIC_MODELS,
+    /** The chat's vision-language model (GIC_VLM_*): off with the reason when none is supplied. */
+    vlm: vlmConfigFromEnv(merged, resolve(c.GIC_MODELS_DIR)),
     privacyMasks: c.GIC_PRIVACY_MASKS,
     privacy: { mode: c.GIC_PRIVACY_MODE, layersOff: c.GIC_PRIVACY_LAYERS_OFF },
     analysisMaxSize: c.GIC_ANALYSIS_MAX_SIZE,

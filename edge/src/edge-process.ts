@@ -6,12 +6,12 @@ import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js'
 import { STILL_IMAGE_SIZE } from '@gic/shared/analysis/load-analyzer.js';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
 import { ThreadedAnalyzer } from '@gic/shared/analysis/threaded-analyzer.js';
-import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { startPart } from '@gic/shared/process/start-error.js';
+import { createVlmEngine } from '@gic/shared/vlm/vlm-config.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
@@ -152,7 +152,8 @@ export async function startEdge(
     const warmed = await Promise.all([analyzer.warmUp(WARM_UP_SIZE), stills.warmUp(size)]);
     log.info({ ms: Math.max(...warmed) }, 'models warmed up');
 
-    const vlm = options.vlm ?? offVlmEngine();
+    // The configured model (GIC_VLM_*): a missing one is off with the reason, at once.
+    const vlm = options.vlm ?? (await createVlmEngine(config.vlm, (line) => log.info({ part: 'vlm' }, line)));
     parts.add('vlm', () => vlm.close());
     log.info({ vlm: vlm.status() }, 'chat model');
 
@@ -262,6 +263,7 @@ export async function startEdge(
           db,
           outbox,
           vlm,
+          timeoutMs: config.vlm.timeoutMs,
           onScreen: () => ({ procedureId: live.state.procedure?.id, jpeg: push.latestPreview }),
         }),
         currentProcedureId: () => live.state.procedure?.id,

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { parseEnv } from '@gic/shared/config/parse-env.js';
+import { vlmConfigFromEnv } from '@gic/shared/vlm/vlm-config.js';
 import { z } from 'zod';
 
 export const HUB_ROLES = ['api', 'ingest', 'worker', 'broker'] as const;
@@ -170,6 +171,8 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       partBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
       keepRaw: c.GIC_UPLOAD_KEEP_RAW,
     },
+    /** The review chat's vision-language model (GIC_VLM_*), as the edge's. */
+    vlm: vlmConfigFromEnv(env, resolve(c.GIC_HUB_MODELS_DIR)),
     batch: {
       sampleFps: c.GIC_BATCH_SAMPLE_FPS,
       maxFps: Math.max(c.GIC_BATCH_MAX_FPS, c.GIC_BATCH_SAMPLE_FPS),

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
-import { offVlmEngine } from '@gic/shared/chat/off-engine.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { startPart } from '@gic/shared/process/start-error.js';
+import { createVlmEngine, OffVlmEngine } from '@gic/shared/vlm/vlm-config.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { loopbackWarnings } from './advertised-urls.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
@@ -193,7 +193,12 @@ export async function startHub(
     let admin: RunningHub['admin'];
     if (roles.has('api')) admin = await ensureBootstrapAdmin(db, config.dataDir, log, config.adminPassword);
 
-    const vlm = options.vlm ?? offVlmEngine();
+    // The configured model (GIC_VLM_*), loaded where the chat is served (the api role).
+    const vlm =
+      options.vlm ??
+      (roles.has('api')
+        ? await createVlmEngine(config.vlm, (line) => log.info({ part: 'vlm' }, line))
+        : new OffVlmEngine('the chat is served by the api role'));
     parts.add('vlm', () => vlm.close());
     if (roles.has('api')) log.info({ vlm: vlm.status() }, 'chat model');
 
@@ -216,6 +221,7 @@ export async function startHub(
                 urlTtlSeconds: config.urlTtlSeconds,
               },
               vlm,
+              vlmTimeoutMs: config.vlm.timeoutMs,
             },
           }
         : {}),

@@ -13,6 +13,8 @@ export interface EdgeChatDeps {
   db: EdgeDatabase;
   outbox: Outbox;
   vlm: VlmEngine;
+  /** Hard limit of one answer's generation (GIC_VLM_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** The procedure on the screen and its latest preview (JPEG): the current frame of a question about it. */
   onScreen: () => { procedureId: string | undefined; jpeg: Buffer | undefined };
 }
@@ -23,6 +25,7 @@ export function edgeChatService(deps: EdgeChatDeps): ChatService {
     store: new ChatLog(deps.db, deps.outbox).asStore(),
     facts: edgeProcedureFacts(deps.db),
     vlm: deps.vlm,
+    ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
     currentFrame: async (procedureId) => {
       const { procedureId: shown, jpeg } = deps.onScreen();
       if (shown !== procedureId || !jpeg) return undefined;

@@ -17,8 +17,13 @@ import type { HubEnv } from './hub-env.js';
  * the video's position), asked in the user's name; `GET /{sessionId}` reads a room's session too;
  * `GET /procedures/{procedureId}` the room's conversation and the review chat's, side by side.
  */
-export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine) {
-  const service = new ChatService({ store: reviewChatStore(db), facts: hubProcedureFacts(db), vlm });
+export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine, timeoutMs?: number) {
+  const service = new ChatService({
+    store: reviewChatStore(db),
+    facts: hubProcedureFacts(db),
+    vlm,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   return new Hono<HubEnv>()
     .use('*', requireUser(secret))
     .get('/procedures/:procedureId', async (c) => {

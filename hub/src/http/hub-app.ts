@@ -41,6 +41,8 @@ export interface HubAppDeps {
     videos: Omit<VideoRoutesOptions, 'db' | 'store' | 'secret'>;
     /** The chat's model; absent: off, and the chat answers from the timeline only. */
     vlm?: VlmEngine;
+    /** Hard limit of one answer's generation (GIC_VLM_TIMEOUT_MS). */
+    vlmTimeoutMs?: number;
   };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
@@ -96,7 +98,10 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
     app.route('/api/v1/retention', retentionRoutes(db, secret));
-    app.route('/api/v1/chat', hubChatRoutes(db, secret, deps.api.vlm ?? offVlmEngine()));
+    app.route(
+      '/api/v1/chat',
+      hubChatRoutes(db, secret, deps.api.vlm ?? offVlmEngine(), deps.api.vlmTimeoutMs),
+    );
     const openApi = openApiDocument('v1');
     app.get('/api/v1/openapi.json', (c) => c.json(openApi));
     app.route('/', webAssetRoutes(PORTAL_WEB_DIR));

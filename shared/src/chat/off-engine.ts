@@ -1,4 +1,5 @@
-import { type VlmDone, type VlmEngine, VlmUnavailableError } from '../vlm/vlm-engine.js';
+import { OffVlmEngine } from '../vlm/off-vlm-engine.js';
+import type { VlmEngine } from '../vlm/vlm-engine.js';
 
 /** Why the chat has no model when a process is given none. */
 export const NO_VLM_REASON =
@@ -9,12 +10,5 @@ export const NO_VLM_REASON =
  * every generation refused. The chat still answers from the timeline; other questions get the reason.
  */
 export function offVlmEngine(reason: string = NO_VLM_REASON): VlmEngine {
-  return {
-    status: () => ({ state: 'off', reason }),
-    // biome-ignore lint/correctness/useYield: refuses before the first chunk
-    async *generate(): AsyncGenerator<never, VlmDone, void> {
-      throw new VlmUnavailableError(reason);
-    },
-    close: async () => {},
-  };
+  return new OffVlmEngine(reason);
 }

@@ -5,9 +5,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '../config/parse-env.js';
+import { OffVlmEngine } from './off-vlm-engine.js';
 import { OnnxVlmEngine } from './onnx-vlm-engine.js';
 import { OpenAiVlmEngine } from './openai-vlm-engine.js';
-import { type VlmEngine, type VlmStatus, VlmUnavailableError } from './vlm-engine.js';
+import type { VlmEngine, VlmStatus } from './vlm-engine.js';
+
+export { OffVlmEngine };
 
 const dtype = z.enum(['q4', 'fp16', 'fp32', 'q4f16', 'q8']);
 
@@ -86,19 +89,6 @@ export function vlmConfigFromEnv(env: Record<string, string | undefined>, models
     device: e.GIC_VLM_DEVICE,
     ...common,
   };
-}
-
-/** An engine that is always off, with its reason. */
-export class OffVlmEngine implements VlmEngine {
-  constructor(private readonly reason: string) {}
-  status(): VlmStatus {
-    return { state: 'off', reason: this.reason };
-  }
-  // biome-ignore lint/correctness/useYield: it refuses before its first chunk
-  async *generate(): AsyncGenerator<never, never, void> {
-    throw new VlmUnavailableError(this.reason);
-  }
-  async close(): Promise<void> {}
 }
 
 /**
