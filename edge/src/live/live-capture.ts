@@ -156,7 +156,11 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         deps.onRunStarted?.();
       },
       onSegmentOpened: (_run, segment) => {
-        segments.opened(segment.path);
+        // A segment opens on the first access unit the recorder receives, which the recorder's
+        // queue held RECORDER_DELAY_MS of stream time behind the tee (the encoder adds a few ms at
+        // zero latency): for a live source, stream time is wall-clock time, so its first frame was
+        // captured that long ago. A file replayed at analysis pace has no such relation: unknown.
+        segments.opened(segment.path, live ? new Date(Date.now() - RECORDER_DELAY_MS) : undefined);
         deps.onRecorderState(null);
       },
       // Awaited by the supervisor before the run ends: every segment is sealed (or deleted) in order.

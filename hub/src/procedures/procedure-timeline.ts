@@ -8,6 +8,8 @@ export interface TimelineFrame {
   ptsMs: number;
   /** When the edge analysed it (its event's timestamp, epoch ms): maps wall-clock events onto the axis. */
   atMs: number;
+  /** How long its analysis took (ms): `atMs` less this is about when it was captured. */
+  latencyMs?: number;
   quality: FrameQuality;
   detections: { label: string; score: number; modelId: string }[];
 }
@@ -120,8 +122,10 @@ export function buildTimeline(input: TimelineInput): Timeline {
   findings.sort((a, b) => a.tMs - b.tMs);
 
   const cecum = input.cecumAtMs === null ? null : at(input.cecumAtMs);
+  const first = frames[0];
   return {
     durationMs,
+    startedAt: first ? new Date(Math.round(first.atMs - (first.latencyMs ?? 0))).toISOString() : null,
     findings,
     alerts: input.alerts.map((a) => {
       const i = byIndex.get(a.raisedFrameIndex);
@@ -166,10 +170,12 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
       pts_ms: number;
       at: Date | null;
       created_at: Date;
+      latency_ms: number | null;
       quality: FrameQuality;
       detections: TimelineFrame['detections'];
     }>(
-      `SELECT fa.frame_index, fa.pts_ms, e.event_ts AS at, fa.created_at, fa.analysis->'quality' AS quality,
+      `SELECT fa.frame_index, fa.pts_ms, e.event_ts AS at, fa.created_at, (fa.analysis->>'latencyMs')::float8 AS latency_ms,
+              fa.analysis->'quality' AS quality,
               coalesce(fa.analysis->'detections', '[]'::jsonb) AS detections
          FROM frame_analyses fa
          LEFT JOIN device_events e ON e.device_id = fa.device_id AND e.event_id = fa.event_id
@@ -204,6 +210,7 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
     frames: frames.rows.map((f) => ({
       ptsMs: f.pts_ms,
       atMs: (f.at ?? f.created_at).getTime(),
+      ...(f.latency_ms === null ? {} : { latencyMs: f.latency_ms }),
       quality: f.quality,
       detections: f.detections.map((d) => ({ label: d.label, score: d.score, modelId: d.modelId })),
     })),

@@ -167,6 +167,12 @@ export const recordingSealedEvent = z.object({
     segmentIndex: z.number().int().nonnegative().max(100_000).optional(),
     /** The procedure's last segment: with it, the hub knows how many to expect. Absent: true. */
     final: z.boolean().optional(),
+    /**
+     * Wall-clock time its first frame was captured, on the edge's clock (the clock of its events'
+     * timestamps): where the video lies against the procedure's timeline. Absent from older edges,
+     * and where the edge cannot tell (a file replayed faster than real time).
+     */
+    startedAt: isoTime.optional(),
   }),
 });
 
