@@ -24,6 +24,8 @@ export async function startEmbeddedS3(
   dir: string,
   at: number | { host: string; port: number },
   bucket: string,
+  /** Called if the server's thread ends when not asked to (the store then answers nothing). */
+  onDeath: (reason: string) => void = () => {},
 ): Promise<EmbeddedS3Handle> {
   const listen = typeof at === 'number' ? { host: '127.0.0.1', port: at } : at;
   const worker = new Worker(ENTRY, { workerData: { dir, bucket, ...listen } });
@@ -38,9 +40,18 @@ export async function startEmbeddedS3(
     worker.once('error', reject);
     void exited.then((code) => reject(new Error(`the embedded S3 server's thread ended (${code})`)));
   });
+  let stopping = false;
+  let failure = '';
+  worker.on('error', (err) => {
+    failure = err.message;
+  });
+  void exited.then((code) => {
+    if (!stopping) onDeath(failure || `its thread ended (${code})`);
+  });
   return {
     endpoint: `http://${urlHost(localHost(listen.host))}:${port}`,
     stop: async () => {
+      stopping = true;
       worker.postMessage('stop');
       const timer = setTimeout(() => void worker.terminate(), STOP_WAIT_MS);
       await exited;
