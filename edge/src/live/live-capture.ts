@@ -117,6 +117,9 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     maxLagMs: live ? MAX_LAG_MS : Number.POSITIVE_INFINITY,
     onResult: (frame, analysis) => {
       session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
+      // A live frame's capture time places the timeline on the recording (see recording.sealed).
+      const at = capturedAt.get(frame.index);
+      if (live && at !== undefined) analysis.capturedAt = new Date(at).toISOString();
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
       deps.onAnalysed?.();

@@ -106,13 +106,32 @@ describe('the procedure timeline', () => {
     });
   });
 
-  it("dates its zero at the first frame's capture: its event time less its analysis latency", () => {
+  it("dates its zero at the first frame's capture, from the frame that waited least for its analysis", () => {
     const at0 = Date.parse('2026-01-01T10:00:00Z');
+    // Captured every 250 ms from at0; analysed in 40 ms each, but the first two waited for the models
+    // to warm up (2 s, then 1.2 s): their event times alone would date the zero seconds late.
+    const waited = [2000, 1200, 0, 0];
     const t = buildTimeline({
+      frames: [0, 1, 2, 3].map((i) => ({
+        ptsMs: i * 250,
+        atMs: at0 + i * 250 + 40 + waited[i]!,
+        latencyMs: 40,
+        quality: q({}),
+        detections: [],
+      })),
+      frameIndexes: [0, 1, 2, 3],
+      endedAtMs: null,
+      cecumAtMs: null,
+      alerts: [],
+      chat: [],
+    });
+    expect(t.startedAt).toBe('2026-01-01T10:00:00.000Z');
+    // Where the edge said when the frames were captured (live sources), that is taken as it is.
+    const said = buildTimeline({
       frames: [0, 1].map((i) => ({
         ptsMs: i * 250,
-        atMs: at0 + i * 250,
-        latencyMs: 40,
+        atMs: at0 + 5000 + i * 250,
+        capturedAtMs: at0 + 120 + i * 250,
         quality: q({}),
         detections: [],
       })),
@@ -122,6 +141,6 @@ describe('the procedure timeline', () => {
       alerts: [],
       chat: [],
     });
-    expect(t.startedAt).toBe('2026-01-01T09:59:59.960Z');
+    expect(said.startedAt).toBe('2026-01-01T10:00:00.120Z');
   });
 });

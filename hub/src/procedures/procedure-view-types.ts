@@ -79,9 +79,10 @@ export interface Timeline {
   /** From the first analysed frame to one frame past the last. */
   durationMs: number;
   /**
-   * When the first analysed frame (the axis's zero) was captured, on the edge's clock: its event's
-   * time less its analysis latency. Null without analyses. With a segment's `startedAt` it places
-   * the video on the axis exactly.
+   * When the axis's zero (the first analysed frame) was captured, on the edge's clock, for a live
+   * source: its `capturedAt`, or from older edges an estimate from the event times (see
+   * `captureStart`). Null without analyses. With a segment's `startedAt` it places the video on
+   * the axis.
    */
   startedAt: string | null;
   /** Runs of consecutive frames in which a model found the same thing, at their best frame. */

@@ -78,6 +78,11 @@ export const frameAnalysisSchema = z.object({
   /** Models configured but not running, with the reason. */
   modelsOff: z.array(z.object({ id: z.string().max(100), reason: z.string().max(500) })).max(20),
   latencyMs: z.number().nonnegative(),
+  /**
+   * When the frame was captured (the edge's clock), for a live source: with a recording segment's
+   * `startedAt`, it places the procedure's timeline on its video. Absent from older edges and replays.
+   */
+  capturedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type FrameAnalysis = z.infer<typeof frameAnalysisSchema>;
 
