@@ -3,6 +3,18 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * End-to-end files that load both cores for long stretches (OCR, full-rate analysis) or judge the
+ * box's own timing under a load they make themselves (a niced stills analyser, live overlays): they
+ * run with nothing else beside them.
+ */
+const SOLO = [
+  'test/privacy-*.test.ts',
+  'test/edge-endurance.test.ts',
+  'test/edge-soak.test.ts',
+  'test/pages.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // Workspace packages export built files; tests run the TypeScript sources directly.
@@ -10,12 +22,13 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    // Real models, pipelines and servers: generous, so a loaded CI machine is slow, not red.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     // Native addons (GStreamer, onnxruntime, better-sqlite3) are safest in forked processes.
     pool: 'forks',
-    // `npm test` runs the two projects as two processes side by side (scripts/run-tests.mjs);
-    // `vitest run` alone runs them one after the other.
+    // `npm test` (scripts/run-tests.mjs) runs `unit` and `e2e` as two processes side by side, then
+    // `e2e-solo` alone; `vitest run` alone runs the three one after the other.
     projects: [
       {
         extends: true,
@@ -24,7 +37,8 @@ export default defineConfig({
           include: ['{shared,provisioning,hub,edge}/src/**/*.test.ts', '{hub,edge}/web/**/*.test.ts'],
         },
       },
-      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: SOLO } },
+      { extends: true, test: { name: 'e2e-solo', include: SOLO } },
     ],
   },
 });

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * npm test's last step: the unit tests (each workspace's src/ and web/) and the end-to-end tests
- * (test/) as two vitest processes side by side, each running its files one at a time. On two cores
- * this keeps the end-to-end files, which start whole hubs and edges and time them, from ever running
- * two at once, while the lighter unit files use the other core. Both write to this terminal, each
- * line marked with its project; the exit status is the worse of the two.
+ * npm test's last step, in two phases:
+ *  1. the unit tests (each workspace's src/ and web/) and the end-to-end tests (test/) as two vitest
+ *     processes side by side, each running its files one at a time: the end-to-end files, which
+ *     start whole hubs and edges, never run two at once, and the lighter unit files use the other core;
+ *  2. the `e2e-solo` files (vitest.config.ts: OCR, full-rate analysis, timing under their own load)
+ *     alone, as on a quiet machine.
+ * Every output line is marked with its project; the exit status is the first failure's.
  *
  * With arguments (file filters, vitest options) it is a plain `vitest run` with them.
  */
@@ -51,7 +53,10 @@ const [unit, e2e] = await Promise.all([
   run(['--project', 'unit'], 'unit │'),
   run(['--project', 'e2e'], 'e2e  │'),
 ]);
+const together = Math.round((Date.now() - started) / 1000);
+const solo = await run(['--project', 'e2e-solo'], 'solo │');
+const verdict = (code) => (code === 0 ? 'passed' : 'FAILED');
 console.log(
-  `tests: unit ${unit === 0 ? 'passed' : 'FAILED'}, end-to-end ${e2e === 0 ? 'passed' : 'FAILED'}, in ${Math.round((Date.now() - started) / 1000)} s`,
+  `tests: unit ${verdict(unit)}, end-to-end ${verdict(e2e)} (side by side, ${together} s), end-to-end alone ${verdict(solo)}, in ${Math.round((Date.now() - started) / 1000)} s`,
 );
-process.exit(unit !== 0 ? unit : e2e);
+process.exit([unit, e2e, solo].find((code) => code !== 0) ?? 0);
