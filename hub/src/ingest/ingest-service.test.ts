@@ -301,4 +301,81 @@ describe('IngestService.handle (against PostgreSQL)', () => {
     );
     expect(count[0].n).toBe(2); // this device's question and the other device's copy
   });
+
+  it("stores the VLM's frame findings once, with the failure reason when there are none", async () => {
+    const procedureId = randomUUID();
+    const findings = {
+      finding: 'sessile polyp',
+      findingType: 'polyp',
+      location: 'sigmoid',
+      sizeMm: 6,
+      paris: '0-Is',
+      nice: 1,
+      bowelPrep: 3,
+      imageQuality: { usable: true, remarks: ['bubbles'] },
+      scene: {
+        light: 'narrow-band',
+        dye: false,
+        instrument: 'snare',
+        flushing: false,
+        occluded: false,
+        outsidePatient: false,
+      },
+    };
+    const body = (extra: object) => ({
+      findingsId: randomUUID(),
+      at: new Date().toISOString(),
+      ptsMs: 61_000,
+      trigger: 'flagged',
+      outcome: 'parsed',
+      findings,
+      reason: null,
+      modelId: 'medgemma-4b-it',
+      attempts: 1,
+      ms: 1800,
+      ...extra,
+    });
+    const parsed = event('frame.findings', procedureId, body({}));
+    const failed = event(
+      'frame.findings',
+      procedureId,
+      body({ outcome: 'unparseable', findings: null, reason: 'no valid JSON after one repair', attempts: 2 }),
+    );
+    // Resent, and the same findings id in a second event: stored once.
+    const again = { ...parsed, id: randomUUID(), seq: ++seq };
+    for (const e of [parsed, failed, parsed, again]) await send(ingest, deviceId, e);
+    const { rows } = await db.query(
+      `SELECT trigger, outcome, findings, reason, model_id, attempts, pts_ms FROM frame_findings
+       WHERE procedure_id = $1 ORDER BY outcome`,
+      [procedureId],
+    );
+    expect(rows).toEqual([
+      {
+        trigger: 'flagged',
+        outcome: 'parsed',
+        findings,
+        reason: null,
+        model_id: 'medgemma-4b-it',
+        attempts: 1,
+        pts_ms: 61_000,
+      },
+      {
+        trigger: 'flagged',
+        outcome: 'unparseable',
+        findings: null,
+        reason: 'no valid JSON after one repair',
+        model_id: 'medgemma-4b-it',
+        attempts: 2,
+        pts_ms: 61_000,
+      },
+    ]);
+    // Findings that break the schema are dead-lettered, not stored.
+    const dead = ingest.stats.deadLettered;
+    await send(
+      ingest,
+      deviceId,
+      event('frame.findings', procedureId, body({ findings: { ...findings, nice: 4 } })),
+    );
+    expect(ingest.stats.deadLettered).toBe(dead + 1);
+  });
 });
