@@ -4,6 +4,7 @@ import { deviceEventSchema, type FrameAnalysis } from '@gic/shared/messages/even
 import { ScriptedVlmEngine } from '@gic/shared/testing/scripted-vlm.js';
 import type { VlmRequest } from '@gic/shared/vlm/vlm-engine.js';
 import { describe, expect, it } from 'vitest';
+import { edgeProcedureFacts } from '../chat/edge-procedure-facts.js';
 import { ProcedureLog } from '../live/procedure-log.js';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import { openEdgeDatabase } from '../store/edge-database.js';
@@ -150,6 +151,11 @@ describe('frame analysis by the VLM on the edge', () => {
       parseRate: 1,
       latest: { outcome: 'parsed', trigger: 'flagged' },
     });
+    // The chat's latest frame analyses are the model's readings once there are any.
+    const facts = await edgeProcedureFacts(db)(procedureId);
+    expect(facts!.analyses.map((a) => a.text)).toEqual([
+      'model: sessile polyp (polyp); location sigmoid; about 6 mm; Paris 0-Is; NICE 1; bowel preparation 3/3; image usable; white-light',
+    ]);
   });
 
   it('records the failure reason, counts repairs, and gives the parse rate', async () => {
