@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
+import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
 import type { Database } from '../db/database.js';
+import { loadTimeline } from '../procedures/procedure-timeline.js';
 import { listProcedures } from '../procedures/procedures-repo.js';
 import { IngestService } from './ingest-service.js';
 
@@ -339,7 +341,13 @@ describe('IngestService.handle (against PostgreSQL)', () => {
     const failed = event(
       'frame.findings',
       procedureId,
-      body({ outcome: 'unparseable', findings: null, reason: 'no valid JSON after one repair', attempts: 2 }),
+      body({
+        at: new Date(Date.now() + 5000).toISOString(),
+        outcome: 'unparseable',
+        findings: null,
+        reason: 'no valid JSON after one repair',
+        attempts: 2,
+      }),
     );
     // Resent, and the same findings id in a second event: stored once.
     const again = { ...parsed, id: randomUUID(), seq: ++seq };
@@ -369,6 +377,21 @@ describe('IngestService.handle (against PostgreSQL)', () => {
         pts_ms: 61_000,
       },
     ]);
+    // On the review page's timeline, and as the review chat's latest frame analyses.
+    const timeline = await loadTimeline(db, procedureId);
+    expect(timeline!.modelReadings).toEqual([
+      expect.objectContaining({
+        outcome: 'parsed',
+        text: 'model: sessile polyp (polyp); location sigmoid; about 6 mm; Paris 0-Is; NICE 1; bowel preparation 3/3; image usable (bubbles); narrow-band; snare in view',
+      }),
+      expect.objectContaining({
+        outcome: 'unparseable',
+        text: null,
+        reason: 'no valid JSON after one repair',
+      }),
+    ]);
+    const facts = await hubProcedureFacts(db)(procedureId);
+    expect(facts!.analyses.map((a) => a.text)).toEqual([timeline!.modelReadings![0]!.text]);
     // Findings that break the schema are dead-lettered, not stored.
     const dead = ingest.stats.deadLettered;
     await send(

@@ -72,7 +72,7 @@ export function findingsLine(f: FrameFindings): string {
     f.paris && `Paris ${f.paris}`,
     f.nice && `NICE ${f.nice}`,
     f.bowelPrep !== null && `bowel preparation ${f.bowelPrep}/3`,
-    `image ${f.imageQuality.usable ? 'usable' : 'not usable'}`,
+    `image ${f.imageQuality.usable ? 'usable' : 'not usable'}${f.imageQuality.remarks.length ? ` (${f.imageQuality.remarks.join(', ')})` : ''}`,
     `${f.scene.light}${f.scene.dye ? ', dye' : ''}`,
     f.scene.instrument !== 'none' && `${f.scene.instrument} in view`,
     f.scene.flushing && 'flushing',
