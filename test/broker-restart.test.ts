@@ -7,9 +7,11 @@ import { type RunningEdge, startEdge } from '@gic/edge/edge-process.js';
 import { loadHubConfig } from '@gic/hub/config.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '@gic/hub/embedded/embedded-s3.js';
 import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
+import { loadTimeline } from '@gic/hub/procedures/procedure-timeline.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timelineOffsetMs } from '../hub/web/portal/lib/playlist.js';
 import { enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnMain } from './processes.js';
@@ -206,5 +208,25 @@ describe('the broker process killed mid-procedure and started again', () => {
     ).toBe(frames);
     expect(await hubCount('SELECT count(*)::int AS n FROM frame_analyses')).toBe(frames);
     expect(recording.sha256_verified).toBe(edgeSha);
+
+    // A live source's seal says when the recording's first frame was captured, the final seal (which
+    // says nothing of it) kept it, and each live frame says when it was captured: the timeline sits on
+    // the video at the difference. The recording began with the clip, before the procedure's first
+    // analysed frame (the edge's frame count starts at the first frame it took, which on a busy CPU
+    // is not the clip's first): the timeline starts a little into the video.
+    const seal = (
+      await hub.db.query<{ procedure_id: string; started_at: Date | null }>(
+        'SELECT procedure_id, started_at FROM recording_seals',
+      )
+    ).rows[0]!;
+    expect(seal.started_at).not.toBeNull();
+    const timeline = (await loadTimeline(hub.db, seal.procedure_id))!;
+    const offsetMs = timelineOffsetMs(null, timeline.durationMs, {
+      videoStartedAt: seal.started_at!.toISOString(),
+      timelineStartedAt: timeline.startedAt,
+    });
+    console.log(`broker-restart: the timeline starts ${offsetMs} ms into the recording`);
+    expect(offsetMs).toBeGreaterThanOrEqual(-250); // the recorder's encoder may open a little late
+    expect(offsetMs).toBeLessThan(5_000);
   }, 120_000);
 });

@@ -3,8 +3,11 @@
  * polyp model (so its procedure has findings), the procedure syncs to a hub (analyses over MQTT, the
  * recording uploaded and verified), and then: the list's filters and paging, the timeline and
  * playback endpoints, and in headless Chromium a reviewer signs in, opens the procedure from the
- * list, plays the video (straight from the object store) and clicks a finding, which seeks it.
+ * list, plays the video (straight from the object store) and clicks a finding, which seeks it, then
+ * exports the procedure and downloads the bundle, checked file by file against its manifest.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEdgeConfig } from '@gic/edge/config.js';
@@ -30,6 +33,13 @@ import { testHubEnv } from './test-database.js';
 const log = createLogger('procedure-page', 'warn');
 const ADMIN_PASSWORD = 'procedure-page-admin';
 const ROOM = 'endoscopy-room-7';
+/** Lists a ZIP with Python's zipfile: the first bad member (CRC), each member's size and SHA-256, the manifest. */
+const ZIP_LISTING = `
+import hashlib, json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    files = {i.filename: {'bytes': i.file_size, 'sha256': hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist()}
+    print(json.dumps({'bad': z.testzip(), 'files': files, 'manifest': z.read('manifest.json').decode()}))
+`;
 
 describe('the procedure page: a synced procedure reviewed in the browser', () => {
   const dir = workDir('procedure-page');
@@ -189,7 +199,7 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
     await whole.body?.cancel();
   });
 
-  it('in Chromium: signs in, opens the procedure from the list, plays it, and a click on a finding seeks the video', async () => {
+  it('in Chromium: signs in, opens the procedure from the list, plays it, a click on a finding seeks the video, and the export downloads whole', async () => {
     const { body: timeline } = await get<Timeline>(`/api/v1/procedures/${procedureId}/timeline`);
     // A question asked in the room (the box's chat, no model installed), synced to the hub with its answer.
     const asked = await fetch(`${edge.httpUrl}/api/v1/chat/message`, {
@@ -319,6 +329,47 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
       await expect.poll(() => page.textContent('#processing'), { timeout: 5_000 }).toContain('none');
       await expect.poll(() => page.textContent('#export-state'), { timeout: 5_000 }).not.toBe('');
       expect(await page.textContent('#export')).not.toContain('answers 404');
+
+      // Export: the button queues the bundle, its state shows it built, and Download fetches the ZIP
+      // straight from the object store through a short-lived presigned URL.
+      await expect
+        .poll(() => page.textContent('#export-state'), { timeout: 5_000 })
+        .toBe('Not exported yet.');
+      await page.click('#export-button');
+      await expect
+        .poll(() => page.textContent('#export-state'), { timeout: 20_000 })
+        .toMatch(/^Ready: [\d.]+ MB, SHA-256 [0-9a-f]{12}/);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      const url = new URL(download.url());
+      expect(url.origin).not.toBe(new URL(hub.httpUrl).origin);
+      expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
+      expect(download.suggestedFilename()).toMatch(/^gic-export-[0-9a-f]{8}\.zip$/);
+      const zipPath = join(dir, 'export.zip');
+      await download.saveAs(zipPath);
+      const zipBytes = readFileSync(zipPath);
+      const shown = (await page.textContent('#export-state'))!.match(/SHA-256 ([0-9a-f]{12})/)![1];
+      expect(createHash('sha256').update(zipBytes).digest('hex').startsWith(shown!)).toBe(true);
+      // Opened by a reader we did not write (Python's zipfile): every member's CRC checks, and the
+      // manifest names every other file with its size and SHA-256.
+      const members = JSON.parse(
+        execFileSync('python3', ['-c', ZIP_LISTING, zipPath], { encoding: 'utf8' }),
+      ) as { bad: string | null; files: Record<string, { bytes: number; sha256: string }>; manifest: string };
+      expect(members.bad).toBeNull();
+      const manifest = JSON.parse(members.manifest) as {
+        algorithm: string;
+        files: { path: string; bytes: number; sha256: string }[];
+      };
+      expect(manifest.algorithm).toBe('sha256');
+      expect(manifest.files.map((f) => f.path).sort()).toEqual(
+        Object.keys(members.files)
+          .filter((name) => name !== 'manifest.json')
+          .sort(),
+      );
+      for (const f of manifest.files)
+        expect(members.files[f.path], f.path).toEqual({ bytes: f.bytes, sha256: f.sha256 });
+      expect(members.files['video/procedure.mp4']?.bytes).toBe(
+        (await get<Playback>(`/api/v1/procedures/${procedureId}/playback`)).body.segments[0]!.sizeBytes,
+      );
 
       // The jobs page (admins): every queue with its counts and state.
       await page.click('header a[href="#/jobs"]');

@@ -99,6 +99,7 @@ export async function startHub(
             join(config.dataDir, 's3'),
             { host: config.s3.embeddedHost, port: config.s3.embeddedPort },
             config.s3.bucket,
+            (reason) => log.error({ reason }, 'the embedded S3 server stopped: the object store is gone'),
           ),
       );
       parts.add('embedded-s3', s3.stop);

@@ -122,6 +122,9 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     maxLagMs: live ? MAX_LAG_MS : Number.POSITIVE_INFINITY,
     onResult: (frame, analysis) => {
       session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
+      // A live frame's capture time places the timeline on the recording (see recording.sealed).
+      const at = capturedAt.get(frame.index);
+      if (live && at !== undefined) analysis.capturedAt = new Date(at).toISOString();
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
       deps.onAnalysed?.();
@@ -162,7 +165,11 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         deps.onRunStarted?.();
       },
       onSegmentOpened: (_run, segment) => {
-        segments.opened(segment.path);
+        // A segment opens on the first access unit the recorder receives, which the recorder's
+        // queue held RECORDER_DELAY_MS of stream time behind the tee (the encoder adds a few ms at
+        // zero latency): for a live source, stream time is wall-clock time, so its first frame was
+        // captured that long ago. A file replayed at analysis pace has no such relation: unknown.
+        segments.opened(segment.path, live ? new Date(Date.now() - RECORDER_DELAY_MS) : undefined);
         deps.onRecorderState(null);
       },
       // Awaited by the supervisor before the run ends: every segment is sealed (or deleted) in order.

@@ -6,13 +6,15 @@ import type { RecordingsStore } from './recordings-store.js';
 /**
  * Seals a recording segment once the recorder has closed it: size and SHA-256 are measured here,
  * before any upload, and are what the hub must find in the object store. An empty or missing file
- * fails it. `final` says it is its procedure's last segment (the procedure has ended).
+ * fails it. `final` says it is its procedure's last segment (the procedure has ended); `startedAt`,
+ * when known, when its first frame was captured (see `recording.sealed`).
  */
 export async function finishRecording(
   store: RecordingsStore,
   id: string,
   outbox?: Outbox,
   final = true,
+  startedAt?: Date,
 ): Promise<boolean> {
   const recording = store.get(id);
   if (!recording) return false;
@@ -38,6 +40,7 @@ export async function finishRecording(
         error: sealed ? null : 'recorder wrote no data',
         segmentIndex: recording.segment_index,
         final,
+        ...(startedAt ? { startedAt: startedAt.toISOString() } : {}),
       },
     });
   });

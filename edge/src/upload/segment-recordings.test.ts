@@ -64,6 +64,22 @@ describe('SegmentRecordings', () => {
     );
   });
 
+  it("carries each segment's capture start in its seal, and keeps it out where the capture cannot tell", async () => {
+    start();
+    const startedAt = new Date('2026-01-01T10:00:00.000Z');
+    const a = file('a.mp4');
+    segments.opened(a, startedAt);
+    await segments.closed(a);
+    const b = file('b.mp4');
+    segments.opened(b); // a file replayed faster than real time: no wall-clock start
+    end();
+    await segments.closed(b);
+    expect(seals().map((s) => [s.segmentIndex, s.startedAt])).toEqual([
+      [0, '2026-01-01T10:00:00.000Z'],
+      [1, undefined],
+    ]);
+  });
+
   it('numbers the segments of a procedure, splits at its end, and seals the last one final', async () => {
     const id = start();
     const a = file('a.mp4');

@@ -15,6 +15,8 @@ export interface SegmentHooks {
 
 interface OpenSegment {
   path: string;
+  /** When its first frame was captured, where the capture can tell. */
+  startedAt?: Date;
   recordingId?: string;
   procedureId?: string;
 }
@@ -39,9 +41,9 @@ export class SegmentRecordings {
     private readonly currentProcedure: () => string | undefined,
   ) {}
 
-  /** The recorder opened a new segment file. */
-  opened(path: string): void {
-    const segment: OpenSegment = { path };
+  /** The recorder opened a new segment file, whose first frame was captured at `startedAt` if known. */
+  opened(path: string, startedAt?: Date): void {
+    const segment: OpenSegment = startedAt ? { path, startedAt } : { path };
     this.open.set(path, segment);
     const procedureId = this.currentProcedure();
     if (procedureId) this.attach(segment, procedureId);
@@ -103,7 +105,8 @@ export class SegmentRecordings {
       return;
     }
     const final = this.currentProcedure() !== segment.procedureId;
-    if (await finishRecording(this.store, segment.recordingId, this.outbox, final)) this.hooks.sealed();
+    if (await finishRecording(this.store, segment.recordingId, this.outbox, final, segment.startedAt))
+      this.hooks.sealed();
   }
 
   /** Deletes segment files no recording row points at (left by a crash before any procedure had them). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { burnMask } from '@gic/shared/analysis/privacy/index.js';
+import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import { decodeImage } from '@gic/shared/media/decode-image.js';
 import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
@@ -9,7 +10,6 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { probeVideo } from '../videos/video-probe.js';
 import { markRawDeleted, recordMaskedCopy } from '../videos/videos-repo.js';
 import type { StageContext } from './batch-processor.js';
-import type { BatchEngine } from './engine-client.js';
 import type { BatchOptions } from './extract-stage.js';
 import { chooseKeyframes } from './keyframe-choice.js';
 import { MaskTimeline } from './mask-timeline.js';
@@ -27,8 +27,8 @@ export interface AnalyseDeps {
   db: Database;
   store: ObjectStore;
   options: BatchOptions;
-  /** The worker's engine, loaded once (the same `shared/` analysis the edge runs). */
-  analyzer: () => Promise<BatchEngine>;
+  /** The worker's engine, loaded once (the same `shared/` analysis the edge runs, in its own thread). */
+  analyzer: () => Promise<Pick<Analyzer, 'analyseBatch'>>;
   /** Keep an upload's raw file once its masked copy is verified (retention deletes it later). */
   keepRaw: boolean;
 }
@@ -63,11 +63,22 @@ export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promis
   const analyzer = await deps.analyzer();
   const analysisShare = source.raw ? 0.5 : 0.9;
   const done0 = rows.length - todo.length;
+  // The next batch is read and decoded (object store, GStreamer) while the engine's thread analyses
+  // this one, so the engine never waits for its input: one batch of frames more in memory.
+  const load = (from: number): Promise<RgbFrame[]> | undefined => {
+    if (from >= todo.length) return undefined;
+    const reading = Promise.all(
+      todo.slice(from, from + options.batchSize).map((r) => readFrame(store, r, size)),
+    );
+    reading.catch(() => {}); // its failure is thrown where it is awaited, or not at all after a failed batch
+    return reading;
+  };
+  let next = load(0);
   for (let i = 0; i < todo.length; i += options.batchSize) {
-    const batch = todo.slice(i, i + options.batchSize);
-    const frames: RgbFrame[] = await Promise.all(batch.map((r) => readFrame(store, r, size)));
+    const frames = await next!;
+    next = load(i + options.batchSize);
     await saveAnalyses(db, ctx.runId, await analyzer.analyseBatch(frames));
-    await ctx.progress(((done0 + i + batch.length) / rows.length) * analysisShare);
+    await ctx.progress(((done0 + i + frames.length) / rows.length) * analysisShare);
   }
   const analysed = (await framesOf(db, ctx.runId)).filter((r) => r.analysis);
   const analyses = analysed.map((r) => r.analysis as FrameAnalysis);

@@ -1,3 +1,4 @@
+import { ThreadedAnalyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { Database } from '../db/database.js';
 import type { ExportService } from '../exports/export-service.js';
@@ -5,7 +6,6 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { analyseStage } from './analyse-stage.js';
 import type { BatchProcessor } from './batch-processor.js';
-import { EngineThread } from './engine-client.js';
 import { type BatchOptions, extractStage } from './extract-stage.js';
 import { summaryStage } from './summary-stage.js';
 
@@ -26,13 +26,17 @@ export interface BatchWorkerDeps {
  */
 export async function startBatchWorkers(deps: BatchWorkerDeps): Promise<() => Promise<void>> {
   const { db, store, jobs, processor, exports, log, options } = deps;
-  // The engine runs in a thread of its own, started on the first analysis.
-  const thread = new EngineThread({
-    modelsDir: options.modelsDir,
-    models: options.models,
-    logLevel: log.level,
-  });
-  const engine = async () => thread;
+  // The engine runs in a thread of its own (the edge's ThreadedAnalyzer: onnxruntime-node runs models
+  // synchronously on the calling thread, which would stall the API, broker and ingest), started on the
+  // first analysis; a start that failed is tried again by the next one.
+  let started: Promise<ThreadedAnalyzer> | undefined;
+  const engine = () => {
+    started ??= ThreadedAnalyzer.start(options.modelsDir, options.models, log).catch((err: Error) => {
+      started = undefined;
+      throw err;
+    });
+    return started;
+  };
   await jobs.work(
     'video-extract',
     processor.stageHandler('extract', (ctx) => extractStage(ctx, { db, store, options })),
@@ -58,5 +62,8 @@ export async function startBatchWorkers(deps: BatchWorkerDeps): Promise<() => Pr
     if (payload.runId) await inRun(payload, meta);
     else await exports.build(payload.exportId, async () => {}, meta.retryCount >= meta.retryLimit);
   });
-  return () => thread.close();
+  return async () => {
+    const analyzer = await started?.catch(() => undefined);
+    await analyzer?.close();
+  };
 }

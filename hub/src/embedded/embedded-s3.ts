@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import S3rver from 's3rver';
+import { Worker } from 'node:worker_threads';
 import { localHost, urlHost } from '../config.js';
 
 export interface EmbeddedS3Handle {
@@ -9,45 +7,55 @@ export interface EmbeddedS3Handle {
   stop(): Promise<void>;
 }
 
+/** The built thread entry: the same file from `src/` (tests) and `dist/`. */
+const ENTRY = new URL('../../dist/embedded/embedded-s3-thread.js', import.meta.url);
+/** How long a stop waits for the thread to close its connections (ms) before ending it. */
+const STOP_WAIT_MS = 5_000;
+
 /**
- * Starts s3rver on host:port (a bare port: loopback) with its objects under `dir`. It speaks enough of S3 for presigned
- * multipart uploads, but has no ListParts or AbortMultipartUpload and checks no checksums: the hub
- * therefore verifies every object's SHA-256 itself.
+ * Starts s3rver on host:port (a bare port: loopback) with its objects under `dir`. It speaks enough
+ * of S3 for presigned multipart uploads, but has no ListParts or AbortMultipartUpload and checks no
+ * checksums: the hub therefore verifies every object's SHA-256 itself. It runs in a thread of its
+ * own (embedded-s3-thread.ts): its MD5s, file writes and HTTP parsing (and the copy it makes of
+ * every object when a multipart upload completes) would otherwise share the hub's event loop with
+ * the exports and uploads that feed it, leaving the machine's other cores idle.
  */
 export async function startEmbeddedS3(
   dir: string,
   at: number | { host: string; port: number },
   bucket: string,
+  /** Called if the server's thread ends when not asked to (the store then answers nothing). */
+  onDeath: (reason: string) => void = () => {},
 ): Promise<EmbeddedS3Handle> {
   const listen = typeof at === 'number' ? { host: '127.0.0.1', port: at } : at;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const s3 = new S3rver({
-    directory: dir,
-    silent: true,
-    // Buckets in the path only: devices reach it by the hub's public host name, never <bucket>.<host>.
-    vhostBuckets: false,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-  await s3.configureBuckets();
-  // Served from our own server rather than s3rver's run(), whose listen leaves a bind error
-  // (address in use) as an unhandled 'error' event that would end the process.
-  const server = createServer(s3.callback());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      server.on('error', (err) => s3.emit('error', err));
-      resolve();
+  const worker = new Worker(ENTRY, { workerData: { dir, bucket, ...listen } });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (m: { port?: number; error?: Record<string, unknown> }) => {
+      if (m.port !== undefined) return resolve(m.port);
+      // The thread's error as a system error (code, address, port), for the start-up message.
+      reject(Object.assign(new Error(String(m.error?.message)), m.error));
+      void worker.terminate();
     });
+    worker.once('error', reject);
+    void exited.then((code) => reject(new Error(`the embedded S3 server's thread ended (${code})`)));
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : listen.port;
+  let stopping = false;
+  let failure = '';
+  worker.on('error', (err) => {
+    failure = err.message;
+  });
+  void exited.then((code) => {
+    if (!stopping) onDeath(failure || `its thread ended (${code})`);
+  });
   return {
     endpoint: `http://${urlHost(localHost(listen.host))}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: async () => {
+      stopping = true;
+      worker.postMessage('stop');
+      const timer = setTimeout(() => void worker.terminate(), STOP_WAIT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }

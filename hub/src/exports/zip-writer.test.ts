@@ -42,6 +42,55 @@ describe('streaming ZIP writer', () => {
     expect(zip.files.map((f) => f.path)).toEqual(Object.keys(read));
   });
 
+  it('writes ZIP64 records (forced on a small archive) that unzip and Python zipfile accept', async () => {
+    const chunks: Buffer[] = [];
+    const zip = new ZipWriter(
+      async (c) => {
+        chunks.push(Buffer.from(c));
+      },
+      new Date('2026-03-04T05:06:08Z'),
+      'always',
+    );
+    const video = randomBytes(200_000);
+    const record = await zip.add('video/procedure.mp4', video);
+    await zip.add('manifest.json', '{"files":[]}');
+    await zip.finish();
+    const archive = Buffer.concat(chunks);
+    expect(zip.written).toBe(archive.length);
+    // The 64-bit data descriptor after the video: CRC-32, then both sizes as 8 bytes.
+    const descriptorAt = 30 + 'video/procedure.mp4'.length + video.length;
+    expect(archive.readUInt32LE(descriptorAt)).toBe(0x08074b50);
+    expect(archive.readBigUInt64LE(descriptorAt + 8)).toBe(BigInt(video.length));
+    expect(archive.readBigUInt64LE(descriptorAt + 16)).toBe(BigInt(video.length));
+    // The end: ZIP64 end record (56 bytes), its locator (20) pointing at it, the plain end (22) marked.
+    const end = archive.length - 22;
+    const locator = end - 20;
+    expect(archive.readUInt32LE(end)).toBe(0x06054b50);
+    expect(archive.readUInt32LE(end + 16)).toBe(0xffff_ffff);
+    expect(archive.readUInt32LE(locator)).toBe(0x07064b50);
+    const record64 = Number(archive.readBigUInt64LE(locator + 8));
+    expect(record64).toBe(locator - 56);
+    expect(archive.readUInt32LE(record64)).toBe(0x06064b50);
+    expect(archive.readBigUInt64LE(record64 + 32)).toBe(2n); // entries
+
+    const path = join(mkdtempSync(join(tmpdir(), 'gic-zip64-')), 'a.zip');
+    writeFileSync(path, archive);
+    // Info-ZIP's unzip tests every entry's CRC; Python's zipfile reads the ZIP64 extra fields.
+    expect(execFileSync('unzip', ['-t', path]).toString()).toMatch(/No errors detected/);
+    const script = [
+      'import sys, zipfile, hashlib, json',
+      'z = zipfile.ZipFile(sys.argv[1])',
+      'assert z.testzip() is None',
+      'print(json.dumps([[i.filename, i.file_size, i.header_offset, i.extra[:2].hex(), i.extract_version,',
+      '  hashlib.sha256(z.read(i)).hexdigest()] for i in z.infolist()]))',
+    ].join('\n');
+    const read = JSON.parse(execFileSync('python3', ['-c', script, path]).toString());
+    expect(read).toEqual([
+      ['video/procedure.mp4', video.length, 0, '0100', 45, record.sha256],
+      ['manifest.json', 12, descriptorAt + 24, '0100', 45, zip.files[1]!.sha256],
+    ]);
+  });
+
   it('refuses the same path twice', async () => {
     const zip = new ZipWriter(async () => {});
     await zip.add('a.txt', 'x');

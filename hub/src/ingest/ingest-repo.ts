@@ -143,6 +143,7 @@ export async function upsertAlert(
 /**
  * Keeps what the edge says of each recording segment (latest seal wins). Events from edges that
  * predate segments carry neither index nor final flag: their one recording is segment 0, and final.
+ * A later seal without a start time (the edge re-seals a segment as final) keeps the one known.
  */
 export async function upsertRecordingSeal(
   db: Queryable,
@@ -152,10 +153,11 @@ export async function upsertRecordingSeal(
   const s = event.body;
   await db.query(
     `INSERT INTO recording_seals (device_id, recording_id, procedure_id, segment_index, status, final, size_bytes,
-       sha256, error, last_seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       sha256, error, last_seq, started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (device_id, recording_id) DO UPDATE SET status = excluded.status, final = excluded.final,
-       size_bytes = excluded.size_bytes, sha256 = excluded.sha256, error = excluded.error, last_seq = excluded.last_seq
+       size_bytes = excluded.size_bytes, sha256 = excluded.sha256, error = excluded.error, last_seq = excluded.last_seq,
+       started_at = coalesce(excluded.started_at, recording_seals.started_at)
      WHERE recording_seals.last_seq < excluded.last_seq`,
     [
       deviceId,
@@ -168,6 +170,7 @@ export async function upsertRecordingSeal(
       s.sha256,
       s.error,
       event.seq,
+      s.startedAt ?? null,
     ],
   );
 }

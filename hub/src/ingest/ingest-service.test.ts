@@ -166,7 +166,7 @@ describe('IngestService.handle (against PostgreSQL)', () => {
 
   it('keeps who started and ended a procedure, and waits for every segment up to the final one', async () => {
     const procedureId = randomUUID();
-    const seal = (segmentIndex: number, final: boolean, recordingId = randomUUID()) =>
+    const seal = (segmentIndex: number, final: boolean, recordingId = randomUUID(), startedAt?: string) =>
       event('recording.sealed', procedureId, {
         recordingId,
         status: 'ready',
@@ -175,6 +175,7 @@ describe('IngestService.handle (against PostgreSQL)', () => {
         error: null,
         segmentIndex,
         final,
+        ...(startedAt ? { startedAt } : {}),
       });
     await send(
       ingest,
@@ -201,7 +202,8 @@ describe('IngestService.handle (against PostgreSQL)', () => {
     const lastId = randomUUID();
     // Segment 1 is sealed as not final first; a later seal of the same segment marks it final.
     await send(ingest, deviceId, first);
-    await send(ingest, deviceId, seal(1, false, lastId));
+    // Segment 1 says when its first frame was captured (segment 0, like an older edge, does not).
+    await send(ingest, deviceId, seal(1, false, lastId, '2026-11-24T10:00:01.500Z'));
     expect(await summary()).toMatchObject({
       startTrigger: 'auto',
       operator: 'dr.who',
@@ -234,9 +236,10 @@ describe('IngestService.handle (against PostgreSQL)', () => {
     await db.query("UPDATE recordings SET status = 'available' WHERE procedure_id = $1", [procedureId]);
     const done = await summary();
     expect(done.syncState).toBe('available');
-    expect(done.segments.map((s) => [s.segmentIndex, s.final, s.status])).toEqual([
-      [0, false, 'available'],
-      [1, true, 'available'],
+    // The final seal came without a start time: the one the first seal gave is kept.
+    expect(done.segments.map((s) => [s.segmentIndex, s.final, s.status, s.startedAt])).toEqual([
+      [0, false, 'available', null],
+      [1, true, 'available', '2026-11-24T10:00:01.500Z'],
     ]);
   });
 

@@ -30,6 +30,7 @@ export async function playbackOf(
         segmentIndex: s.segmentIndex,
         startMs: null,
         durationMs: null,
+        startedAt: s.startedAt,
         url: await store.presignGet(recording.object_key, { expiresIn: PLAYBACK_URL_SECONDS }),
         sizeBytes: Number(recording.size_bytes),
       });

@@ -72,6 +72,7 @@ describe('the procedure timeline', () => {
       chat: [{ atMs: at0 + 1250, role: 'user', text: 'what is this?', by: 'Dr. A' }],
     });
     expect(t.durationMs).toBe(4000);
+    expect(t.startedAt).toBe('2026-01-01T10:00:00.000Z'); // the first frame's event time (no latency given)
     expect(t.findings).toEqual([
       { tMs: 1500, startMs: 1000, endMs: 2000, label: 'polyp', score: 0.9, modelId: 'tiny-polyp' },
       { tMs: 3000, startMs: 3000, endMs: 3500, label: 'polyp', score: 0.5, modelId: 'tiny-polyp' },
@@ -95,6 +96,51 @@ describe('the procedure timeline', () => {
       alerts: [],
       chat: [],
     });
-    expect(t).toMatchObject({ durationMs: 0, findings: [], inBody: [], quality: [], withdrawal: null });
+    expect(t).toMatchObject({
+      durationMs: 0,
+      startedAt: null,
+      findings: [],
+      inBody: [],
+      quality: [],
+      withdrawal: null,
+    });
+  });
+
+  it("dates its zero at the first frame's capture, from the frame that waited least for its analysis", () => {
+    const at0 = Date.parse('2026-01-01T10:00:00Z');
+    // Captured every 250 ms from at0; analysed in 40 ms each, but the first two waited for the models
+    // to warm up (2 s, then 1.2 s): their event times alone would date the zero seconds late.
+    const waited = [2000, 1200, 0, 0];
+    const t = buildTimeline({
+      frames: [0, 1, 2, 3].map((i) => ({
+        ptsMs: i * 250,
+        atMs: at0 + i * 250 + 40 + waited[i]!,
+        latencyMs: 40,
+        quality: q({}),
+        detections: [],
+      })),
+      frameIndexes: [0, 1, 2, 3],
+      endedAtMs: null,
+      cecumAtMs: null,
+      alerts: [],
+      chat: [],
+    });
+    expect(t.startedAt).toBe('2026-01-01T10:00:00.000Z');
+    // Where the edge said when the frames were captured (live sources), that is taken as it is.
+    const said = buildTimeline({
+      frames: [0, 1].map((i) => ({
+        ptsMs: i * 250,
+        atMs: at0 + 5000 + i * 250,
+        capturedAtMs: at0 + 120 + i * 250,
+        quality: q({}),
+        detections: [],
+      })),
+      frameIndexes: [0, 1],
+      endedAtMs: null,
+      cecumAtMs: null,
+      alerts: [],
+      chat: [],
+    });
+    expect(said.startedAt).toBe('2026-01-01T10:00:00.120Z');
   });
 });

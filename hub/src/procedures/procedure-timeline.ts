@@ -9,6 +9,10 @@ export interface TimelineFrame {
   ptsMs: number;
   /** When the edge analysed it (its event's timestamp, epoch ms): maps wall-clock events onto the axis. */
   atMs: number;
+  /** How long its analysis took (ms): `atMs` less this, and less its wait, is when it was captured. */
+  latencyMs?: number;
+  /** When it was captured (epoch ms), where the edge said (live sources). */
+  capturedAtMs?: number;
   quality: FrameQuality;
   detections: { label: string; score: number; modelId: string }[];
 }
@@ -53,6 +57,26 @@ export function wallToAxis(frames: Pick<TimelineFrame, 'atMs'>[], times: number[
     else hi = mid - 1;
   }
   return times[lo]! + (atMs - frames[lo]!.atMs);
+}
+
+/**
+ * When the axis's zero was captured (ISO, the edge's clock), for a live source: the first frame's
+ * capture time where the edge said it. Otherwise estimated, as a live source's stream time is
+ * wall-clock time: each frame says "zero was captured at my event time less my analysis latency,
+ * less my place on the axis, less however long I waited for the analysis"; the wait is unknown (the
+ * first frames wait for the models to warm up, seconds on a busy CPU), so the earliest claim, the
+ * frame that waited least, is taken (still late by that wait). Null without frames.
+ */
+export function captureStart(
+  frames: Pick<TimelineFrame, 'atMs' | 'latencyMs' | 'capturedAtMs'>[],
+  times: number[],
+): string | null {
+  const first = frames[0]?.capturedAtMs;
+  if (first !== undefined) return new Date(first - times[0]!).toISOString();
+  let earliest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < frames.length; i++)
+    earliest = Math.min(earliest, frames[i]!.atMs - (frames[i]!.latencyMs ?? 0) - times[i]!);
+  return frames.length ? new Date(Math.round(earliest)).toISOString() : null;
 }
 
 /** Runs of consecutive frames where `keep` holds, as [start, end) on the axis. */
@@ -125,6 +149,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
   const cecum = input.cecumAtMs === null ? null : at(input.cecumAtMs);
   return {
     durationMs,
+    startedAt: captureStart(frames, times),
     findings,
     alerts: input.alerts.map((a) => {
       const i = byIndex.get(a.raisedFrameIndex);
@@ -172,10 +197,14 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
       pts_ms: number;
       at: Date | null;
       created_at: Date;
+      latency_ms: number | null;
+      captured_at: string | null;
       quality: FrameQuality;
       detections: TimelineFrame['detections'];
     }>(
-      `SELECT fa.frame_index, fa.pts_ms, e.event_ts AS at, fa.created_at, fa.analysis->'quality' AS quality,
+      `SELECT fa.frame_index, fa.pts_ms, e.event_ts AS at, fa.created_at, (fa.analysis->>'latencyMs')::float8 AS latency_ms,
+              fa.analysis->>'capturedAt' AS captured_at,
+              fa.analysis->'quality' AS quality,
               coalesce(fa.analysis->'detections', '[]'::jsonb) AS detections
          FROM frame_analyses fa
          LEFT JOIN device_events e ON e.device_id = fa.device_id AND e.event_id = fa.event_id
@@ -221,6 +250,8 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
     frames: frames.rows.map((f) => ({
       ptsMs: f.pts_ms,
       atMs: (f.at ?? f.created_at).getTime(),
+      ...(f.latency_ms === null ? {} : { latencyMs: f.latency_ms }),
+      ...(f.captured_at === null ? {} : { capturedAtMs: Date.parse(f.captured_at) }),
       quality: f.quality,
       detections: f.detections.map((d) => ({ label: d.label, score: d.score, modelId: d.modelId })),
     })),

@@ -27,6 +27,8 @@ export interface RecordingSegment {
   status: string | null;
   sha256: string | null;
   error: string | null;
+  /** When its first frame was captured (the edge's clock), where the edge said. */
+  startedAt: string | null;
 }
 
 export interface ProcedureSummary {
@@ -76,6 +78,13 @@ export type ProcedureStatus = (typeof PROCEDURE_STATUSES)[number];
 export interface Timeline {
   /** From the first analysed frame to one frame past the last. */
   durationMs: number;
+  /**
+   * When the axis's zero (the first analysed frame) was captured, on the edge's clock, for a live
+   * source: its `capturedAt`, or from older edges an estimate from the event times (see
+   * `captureStart`). Null without analyses. With a segment's `startedAt` it places the video on
+   * the axis.
+   */
+  startedAt: string | null;
   /** Runs of consecutive frames in which a model found the same thing, at their best frame. */
   findings: { tMs: number; startMs: number; endMs: number; label: string; score: number; modelId: string }[];
   alerts: {
@@ -118,6 +127,8 @@ export interface Playback {
     startMs: number | null;
     /** Its length when known at the hub; null: the player reads it from the file. */
     durationMs: number | null;
+    /** When its first frame was captured (the edge's clock); null from older edges and fast replays. */
+    startedAt: string | null;
     url: string;
     sizeBytes: number;
   }[];

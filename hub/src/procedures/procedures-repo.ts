@@ -29,6 +29,7 @@ interface SegmentRow {
   final: boolean;
   size_bytes: string | null;
   error: string | null;
+  started_at: Date | null;
   recording_id: string | null;
   recording_status: string | null;
   sha256_verified: string | null;
@@ -58,7 +59,7 @@ export function deriveSyncState(
 /** Each procedure's segments, with the hub's recording of each (matched by the SHA-256 the edge sealed). */
 async function segmentsOf(db: Queryable, procedureIds: string[]): Promise<Map<string, RecordingSegment[]>> {
   const { rows } = await db.query<SegmentRow>(
-    `SELECT s.procedure_id, s.segment_index, s.status AS seal_status, s.final, s.size_bytes, s.error,
+    `SELECT s.procedure_id, s.segment_index, s.status AS seal_status, s.final, s.size_bytes, s.error, s.started_at,
             r.id AS recording_id, r.status AS recording_status, r.sha256_verified
        FROM recording_seals s
        LEFT JOIN LATERAL (
@@ -81,6 +82,7 @@ async function segmentsOf(db: Queryable, procedureIds: string[]): Promise<Map<st
       status: r.recording_status,
       sha256: r.sha256_verified,
       error: r.error,
+      startedAt: r.started_at?.toISOString() ?? null,
     });
     byProcedure.set(r.procedure_id, list);
   }

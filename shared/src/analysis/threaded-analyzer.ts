@@ -115,14 +115,15 @@ export class ThreadedAnalyzer implements Analyzer {
     }
   }
 
-  private async request<T>(message: WithoutId<AnalysisRequest>): Promise<T> {
+  /** Sends one request; `transfer`: buffers handed to the thread rather than copied (ours alone). */
+  private async request<T>(message: WithoutId<AnalysisRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.closing && message.kind !== 'close') throw new Error('the analyzer is closed');
     if (this.dead) this.spawn();
     await this.ready;
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...message, id });
+      this.worker.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -140,8 +141,12 @@ export class ThreadedAnalyzer implements Analyzer {
 
   analyseBatch(frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> {
     // Plain copies: a frame's buffer may be a view into a larger one, and the caller keeps its frame.
+    // The copies are ours alone, so they are transferred, not copied again on the way.
     const copies = frames.map((f) => ({ ...f, data: Uint8Array.from(f.data) }));
-    return this.request({ kind: 'analyse', frames: copies, ...(scans ? { scans: [...scans] } : {}) });
+    return this.request(
+      { kind: 'analyse', frames: copies, ...(scans ? { scans: [...scans] } : {}) },
+      copies.map((f) => f.data.buffer),
+    );
   }
 
   warmUp(size: { width: number; height: number }): Promise<number> {

@@ -41,6 +41,25 @@ describe('deviceEventSchema', () => {
     expect(bad.error?.issues[0]?.path).toEqual(['body', 'privacyRegions', 0, 'w']);
   });
 
+  it("accepts a recording seal with or without its first frame's capture time, and refuses a bad one", () => {
+    const seal = (body: Record<string, unknown>) => ({
+      ...base,
+      type: 'recording.sealed',
+      body: {
+        recordingId: '9a4e1c2b-5d6f-4a7b-8c9d-0e1f2a3b4c5d',
+        status: 'ready',
+        sizeBytes: 1000,
+        sha256: 'a'.repeat(64),
+        error: null,
+        ...body,
+      },
+    });
+    expect(deviceEventSchema.parse(seal({}))).toEqual(seal({})); // an older edge's seal
+    const dated = seal({ segmentIndex: 0, final: true, startedAt: '2026-11-24T09:59:58.500Z' });
+    expect(deviceEventSchema.parse(dated)).toEqual(dated);
+    expect(deviceEventSchema.safeParse(seal({ startedAt: 'yesterday' })).success).toBe(false);
+  });
+
   it('accepts a chat message and rejects an empty, oversized or unknown-role one', () => {
     const chat = (body: Record<string, unknown>) => ({
       ...base,

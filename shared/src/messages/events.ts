@@ -79,6 +79,11 @@ export const frameAnalysisSchema = z.object({
   /** Models configured but not running, with the reason. */
   modelsOff: z.array(z.object({ id: z.string().max(100), reason: z.string().max(500) })).max(20),
   latencyMs: z.number().nonnegative(),
+  /**
+   * When the frame was captured (the edge's clock), for a live source: with a recording segment's
+   * `startedAt`, it places the procedure's timeline on its video. Absent from older edges and replays.
+   */
+  capturedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type FrameAnalysis = z.infer<typeof frameAnalysisSchema>;
 
@@ -168,6 +173,12 @@ export const recordingSealedEvent = z.object({
     segmentIndex: z.number().int().nonnegative().max(100_000).optional(),
     /** The procedure's last segment: with it, the hub knows how many to expect. Absent: true. */
     final: z.boolean().optional(),
+    /**
+     * Wall-clock time its first frame was captured, on the edge's clock (the clock of its events'
+     * timestamps): where the video lies against the procedure's timeline. Absent from older edges,
+     * and where the edge cannot tell (a file replayed faster than real time).
+     */
+    startedAt: isoTime.optional(),
   }),
 });
 

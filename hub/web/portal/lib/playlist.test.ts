@@ -26,9 +26,38 @@ describe('the playlist of a recording in segments', () => {
     expect(locate(partial, 70_000)).toBeNull();
   });
 
-  it('aligns the timeline with the video at their ends', () => {
+  it('aligns the timeline with the video at their ends when the capture times are not known', () => {
     expect(timelineOffsetMs(6_000, 3_200)).toBe(2_800);
     expect(timelineOffsetMs(3_000, 3_200)).toBe(0);
     expect(timelineOffsetMs(null, 3_200)).toBe(0);
+    // An older edge's seal (no start), or a timeline without analyses: the same.
+    expect(
+      timelineOffsetMs(6_000, 3_200, { videoStartedAt: null, timelineStartedAt: '2026-01-01T10:00:00Z' }),
+    ).toBe(2_800);
+    expect(
+      timelineOffsetMs(6_000, 3_200, { videoStartedAt: '2026-01-01T10:00:00Z', timelineStartedAt: null }),
+    ).toBe(2_800);
+  });
+
+  it('places the timeline exactly from the capture times of the video and of the first analysed frame', () => {
+    // A live room: the recording's first frame 4.25 s before the first analysed one, and the video
+    // outlasting the procedure by 1.5 s (the recorder's delay) - aligning the ends would be 1.5 s off.
+    const times = {
+      videoStartedAt: '2026-01-01T10:00:00.000Z',
+      timelineStartedAt: '2026-01-01T10:00:04.250Z',
+    };
+    expect(timelineOffsetMs(60_000, 54_250, times)).toBe(4_250);
+    expect(timelineOffsetMs(null, 54_250, times)).toBe(4_250); // known before the file's length is
+    // The recording began after the first analysed frame (recording was off): the offset is negative.
+    expect(
+      timelineOffsetMs(10_000, 12_000, {
+        videoStartedAt: '2026-01-01T10:00:02.000Z',
+        timelineStartedAt: '2026-01-01T10:00:00.000Z',
+      }),
+    ).toBe(-2_000);
+    // Across a segment boundary: a finding 75 s into the timeline lies 79.25 s into the video, in
+    // the second of two 60 s segments.
+    const offset = timelineOffsetMs(null, 120_000, times);
+    expect(locate(segments, 75_000 + offset)).toEqual({ index: 1, offsetMs: 19_250 });
   });
 });

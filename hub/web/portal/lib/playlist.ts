@@ -34,13 +34,23 @@ export function locate(segments: PlaylistSegment[], ms: number): { index: number
   return null;
 }
 
+/** When the video's first frame and the timeline's zero were captured (ISO times, the edge's clock). */
+export interface CaptureTimes {
+  videoStartedAt: string | null | undefined;
+  timelineStartedAt: string | null | undefined;
+}
+
 /**
- * Where the timeline's zero (the procedure's first analysed frame) lies in the video. The recording
- * can begin before the procedure (a segment opened before an automatic start belongs to it) and ends
- * when the procedure does, so the two are aligned at their ends: the video's surplus lies before the
- * first frame. The hub knows no segment's start time yet (the edge's seal carries none), so this is
- * the best it can say; where the video is shorter the two start together.
+ * Where the timeline's zero (the procedure's first analysed frame) lies in the video, in ms (negative:
+ * the video begins after it). Exact where the edge said when the first segment's first frame and
+ * the first analysed frame were captured (both on its clock). Otherwise (older edges, files replayed
+ * faster than real time) aligned at their ends: the recording can begin before the procedure (a
+ * segment opened before an automatic start belongs to it) and ends when the procedure does, so the
+ * video's surplus lies before the first frame; where the video is shorter the two start together.
  */
-export function timelineOffsetMs(videoMs: number | null, timelineMs: number): number {
+export function timelineOffsetMs(videoMs: number | null, timelineMs: number, times?: CaptureTimes): number {
+  const video = times?.videoStartedAt ? Date.parse(times.videoStartedAt) : Number.NaN;
+  const timeline = times?.timelineStartedAt ? Date.parse(times.timelineStartedAt) : Number.NaN;
+  if (Number.isFinite(video) && Number.isFinite(timeline)) return timeline - video;
   return videoMs === null ? 0 : Math.max(0, videoMs - timelineMs);
 }

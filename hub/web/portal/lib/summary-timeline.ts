@@ -14,6 +14,7 @@ export function timelineFromSummary(s: VideoSummary): Timeline {
   const withdrawal = s.phases.find((p) => p.name === 'withdrawal');
   return {
     durationMs: ends.length ? Math.max(...ends) : 0,
+    startedAt: null, // on the video's own axis already
     findings: s.findings.map((f) => ({
       tMs: f.tMs,
       startMs: f.tMs,

@@ -79,7 +79,13 @@ export function ProcedurePage({ session, id }: { session: Session; id: string })
     };
   }, [session, id, roomless]);
   const shown = roomless && fromSummary ? fromSummary : timeline;
-  const offset = timeline && !roomless ? timelineOffsetMs(totalVideoMs, timeline.durationMs) : 0;
+  const offset =
+    timeline && !roomless
+      ? timelineOffsetMs(totalVideoMs, timeline.durationMs, {
+          videoStartedAt: playback?.segments[0]?.startedAt,
+          timelineStartedAt: timeline.startedAt,
+        })
+      : 0;
   const seekVideo = useCallback((ms: number) => player.current?.seek(ms), []);
   const seekTimeline = useCallback((tMs: number) => player.current?.seek(tMs + offset), [offset]);
   const onTotal = useCallback((ms: number | null) => setTotalVideoMs(ms), []);

@@ -1,0 +1,52 @@
+/**
+ * The embedded S3 server's thread (a worker_threads entry, see embedded-s3.ts): s3rver and its HTTP
+ * server. Posts `{ port }` once listening, or `{ error }` (with the system error's code, address and
+ * port) when it cannot; ends when told `stop`, after closing every connection.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import S3rver from 's3rver';
+
+const { dir, host, port, bucket } = workerData as { dir: string; host: string; port: number; bucket: string };
+
+interface SystemError extends Error {
+  code?: string;
+  syscall?: string;
+  address?: string;
+  port?: number;
+}
+const plain = (err: SystemError) => ({
+  message: err.message,
+  code: err.code,
+  syscall: err.syscall,
+  address: err.address,
+  port: err.port,
+});
+
+try {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const s3 = new S3rver({
+    directory: dir,
+    silent: true,
+    // Buckets in the path only: devices reach it by the hub's public host name, never <bucket>.<host>.
+    vhostBuckets: false,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
+  await s3.configureBuckets();
+  // Served from our own server rather than s3rver's run(), whose listen leaves a bind error
+  // (address in use) as an unhandled 'error' event.
+  const server = createServer(s3.callback());
+  server.once('error', (err) => parentPort!.postMessage({ error: plain(err) }));
+  server.listen(port, host, () => {
+    const address = server.address();
+    parentPort!.postMessage({ port: typeof address === 'object' && address ? address.port : port });
+  });
+  parentPort!.on('message', (m: string) => {
+    if (m !== 'stop') return;
+    server.close(() => parentPort!.close());
+    server.closeAllConnections();
+  });
+} catch (err) {
+  parentPort!.postMessage({ error: plain(err as SystemError) });
+}
