@@ -65,6 +65,7 @@ export interface FrameFindingsStatus {
 
 interface LatestFrame {
   frame: RgbFrame;
+  at: string;
   mask: () => PrivacyMask;
   procedureId: string;
 }
@@ -97,11 +98,13 @@ export class EdgeFrameFindings {
     const procedureId = this.deps.procedureId();
     if (!procedureId) return;
     const inBody = analysis.quality.inBody;
-    if (inBody) this.lastInBody = { frame, mask, procedureId };
+    // The frame's time: when it was captured (a live source), else now (a replayed file).
+    const at = analysis.capturedAt ?? new Date().toISOString();
+    if (inBody) this.lastInBody = { frame, at, mask, procedureId };
     const taken = this.scheduler.offer({
       image: () => maskedImage(frame, mask()),
       streamMs: frame.ptsMs,
-      at: new Date().toISOString(),
+      at,
       inBody,
       flagged: analysis.detections.length > 0,
     });
@@ -123,14 +126,10 @@ export class EdgeFrameFindings {
     const last = this.lastInBody;
     if (!last || this.deps.procedureId() !== last.procedureId)
       return { ok: false, status: 409, error: 'no frame from inside the body in this procedure yet' };
-    const { frame, mask } = last;
+    const { frame, mask, at } = last;
     this.procedureOf.set(frame.ptsMs, last.procedureId);
     this.scheduler
-      .request({
-        image: () => maskedImage(frame, mask()),
-        streamMs: frame.ptsMs,
-        at: new Date().toISOString(),
-      })
+      .request({ image: () => maskedImage(frame, mask()), streamMs: frame.ptsMs, at })
       .catch(() => {}); // closed while waiting: nothing to store
     return { ok: true, ptsMs: frame.ptsMs };
   }
