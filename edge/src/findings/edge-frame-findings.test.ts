@@ -58,7 +58,7 @@ const analysis = (f: RgbFrame, opts: { inBody?: boolean; flagged?: boolean } = {
 /** The left third of the frame (a text box) burned out. */
 const MASK: PrivacyMask = { full: false, boxes: [{ x: 0, y: 0, w: 0.3, h: 1 }] };
 
-function setup(answer: (req: VlmRequest) => string, intervalMs = 30_000) {
+function setup(answer: (req: VlmRequest) => string, intervalMs = 30_000, offReason?: string) {
   const db = openEdgeDatabase(':memory:');
   const outbox = new SqliteOutbox(db);
   const procedures = new ProcedureLog(db, outbox);
@@ -66,7 +66,7 @@ function setup(answer: (req: VlmRequest) => string, intervalMs = 30_000) {
     trigger: 'operator',
     operator: null,
   });
-  const engine = new ScriptedVlmEngine(answer, { model: 'tiny-gemma3' });
+  const engine = new ScriptedVlmEngine(answer, { model: 'tiny-gemma3', ...(offReason ? { offReason } : {}) });
   let current: string | undefined = procedureId;
   const stored: string[] = [];
   const findings = new EdgeFrameFindings({
@@ -204,22 +204,20 @@ describe('frame analysis by the VLM on the edge', () => {
     endProcedure();
     expect(findings.request()).toMatchObject({ ok: false, status: 409 });
 
-    const off = new EdgeFrameFindings({
-      engine: new ScriptedVlmEngine(() => VALID, { offReason: 'no model in models/medgemma-4b-it' }),
-      log: undefined as never, // never reached: an engine that is off takes no frame
-      procedureId: () => 'p',
-      intervalMs: 1000,
-    });
-    off.offer(inside, analysis(inside, { flagged: true }), () => MASK);
-    expect(off.request()).toEqual({
+    // An engine that is off takes no frame; once it is back (a server that came up), it does.
+    const reason = 'no model in models/medgemma-4b-it';
+    const off = setup(() => VALID, 1000, reason);
+    off.findings.offer(inside, analysis(inside, { flagged: true }), () => MASK);
+    expect(off.findings.request()).toEqual({
       ok: false,
       status: 503,
-      error: 'no vision-language model: no model in models/medgemma-4b-it',
+      error: `no vision-language model: ${reason}`,
     });
-    expect(off.status()).toMatchObject({
-      state: 'off',
-      reason: 'no model in models/medgemma-4b-it',
-      parseRate: null,
-    });
+    expect(off.findings.status()).toMatchObject({ state: 'off', reason, parseRate: null });
+    expect(off.engine.requests).toHaveLength(0);
+    off.engine.setOff(null);
+    off.findings.offer(inside, analysis(inside, { flagged: true }), () => MASK);
+    await off.settled(1);
+    expect(off.events()[0]).toMatchObject({ body: { trigger: 'flagged', outcome: 'parsed' } });
   });
 });

@@ -73,14 +73,13 @@ interface LatestFrame {
 /** The edge's frame analysis by the VLM (see the file's comment). */
 export class EdgeFrameFindings {
   readonly counter = new ParseRateCounter();
-  private readonly scheduler: FrameFindingsScheduler | undefined;
+  private readonly scheduler: FrameFindingsScheduler;
   /** The procedure of each frame taken, by stream time, until its result is stored. */
   private readonly procedureOf = new Map<number, string>();
   private lastInBody: LatestFrame | undefined;
   private latestStored: StoredFindings | null = null;
 
   constructor(private readonly deps: EdgeFrameFindingsDeps) {
-    if (deps.engine.status().state === 'off') return;
     const analyzer = new FrameFindingsAnalyzer(deps.engine, {
       counter: this.counter,
       ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
@@ -94,7 +93,8 @@ export class EdgeFrameFindings {
 
   /** From the live path, for every analysed frame: never waits; masks and copies only a frame it takes. */
   offer(frame: RgbFrame, analysis: FrameAnalysis, mask: () => PrivacyMask): void {
-    if (!this.scheduler) return;
+    // An engine that is off (no model, a server not reachable yet) takes no frame until it is back.
+    if (this.deps.engine.status().state === 'off') return;
     const procedureId = this.deps.procedureId();
     if (!procedureId) return;
     const inBody = analysis.quality.inBody;
@@ -117,12 +117,8 @@ export class EdgeFrameFindings {
    */
   request(): { ok: true; ptsMs: number } | { ok: false; status: 409 | 503; error: string } {
     const status = this.deps.engine.status();
-    if (!this.scheduler || status.state === 'off')
-      return {
-        ok: false,
-        status: 503,
-        error: `no vision-language model: ${status.state === 'off' ? status.reason : 'off'}`,
-      };
+    if (status.state === 'off')
+      return { ok: false, status: 503, error: `no vision-language model: ${status.reason}` };
     const last = this.lastInBody;
     if (!last || this.deps.procedureId() !== last.procedureId)
       return { ok: false, status: 409, error: 'no frame from inside the body in this procedure yet' };
@@ -141,8 +137,8 @@ export class EdgeFrameFindings {
         ? { state: 'ready' as const, model: s.model }
         : { state: 'off' as const, reason: s.reason }),
       notice: FINDINGS_NOTICE,
-      busy: this.scheduler?.busy ?? false,
-      skipped: this.scheduler?.skipped ?? 0,
+      busy: this.scheduler.busy,
+      skipped: this.scheduler.skipped,
       counts: { ...this.counter.counts },
       parseRate: this.counter.parseRate,
       firstTryRate: this.counter.firstTryRate,
@@ -152,7 +148,7 @@ export class EdgeFrameFindings {
 
   /** Takes no more frames; a running analysis finishes (and is stored if the store is still open). */
   close(): void {
-    this.scheduler?.close();
+    this.scheduler.close();
   }
 
   private stored(r: ScheduledFindings): void {
