@@ -114,6 +114,8 @@ const schema = z.object({
   GIC_FULL_SCAN_MS: z.coerce.number().int().min(0).max(MAX_FULL_SCAN_INTERVAL_MS).default(1000),
   /** Analysis frames keep the source's size (square pixels) up to this, aspect kept: small print needs its pixels. */
   GIC_ANALYSIS_MAX_SIZE: sizeVar.default({ width: 1920, height: 1200 }),
+  /** Seconds of video between routine frame analyses by the VLM while in the body; 0: only flagged and asked-for frames. */
+  GIC_VLM_FRAME_EVERY_S: z.coerce.number().min(0).max(3600).default(30),
   GIC_MODELS_DIR: z.string().min(1).default('models'),
   /** Manifest ids to load, comma separated. */
   GIC_MODELS: z
@@ -207,6 +209,8 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     models: c.GIC_MODELS,
     /** The chat's vision-language model (GIC_VLM_*): off with the reason when none is supplied. */
     vlm: vlmConfigFromEnv(merged, resolve(c.GIC_MODELS_DIR)),
+    /** Stream time between routine frame analyses by the VLM in the body, ms; 0: none. */
+    vlmFrameEveryMs: c.GIC_VLM_FRAME_EVERY_S * 1000,
     privacyMasks: c.GIC_PRIVACY_MASKS,
     privacy: { mode: c.GIC_PRIVACY_MODE, layersOff: c.GIC_PRIVACY_LAYERS_OFF },
     analysisMaxSize: c.GIC_ANALYSIS_MAX_SIZE,

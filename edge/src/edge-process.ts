@@ -19,6 +19,8 @@ import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { edgeChatService } from './chat/edge-chat.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
+import { EdgeFrameFindings } from './findings/edge-frame-findings.js';
+import { FrameFindingsLog } from './findings/frame-findings-log.js';
 import { createEdgeApp } from './http/edge-app.js';
 import { LivePush } from './http/live-push.js';
 import { AnalysisWatchdog } from './live/analysis-watchdog.js';
@@ -172,6 +174,11 @@ export async function startEdge(
       'frames_dropped_total',
       'Sampled frames dropped because analysis fell behind the live video',
     );
+    const framesByOutcome = metrics.counter(
+      'frame_findings_total',
+      'Frames analysed by the vision-language model, by outcome (parsed, repaired, unparseable, engine-error)',
+      ['outcome'],
+    );
     const live = new LiveStateHolder(config.source.kind, sourceLabel(config));
     let publisher: OutboxPublisher | undefined;
     let uploader: RecordingUploader | undefined;
@@ -182,8 +189,24 @@ export async function startEdge(
     const alertsStore = new AlertsStore(db, outbox);
     const operators = new OperatorsStore(db, config.alerts);
     const push = new LivePush();
+    // Frame analysis by the VLM: flagged, routine and asked-for frames, masked, one at a time, off the live path.
+    const frameFindings = new EdgeFrameFindings({
+      engine: vlm,
+      log: new FrameFindingsLog(db, outbox),
+      procedureId: () => controller.current?.id,
+      intervalMs: config.vlmFrameEveryMs,
+      timeoutMs: config.vlm.timeoutMs,
+      stored: (s) => {
+        framesByOutcome.inc({ outcome: s.outcome });
+        publisher?.notify();
+        broadcast();
+      },
+      warn: (message) => log.warn({ part: 'vlm' }, message),
+    });
+    parts.add('frame-findings', () => frameFindings.close());
     const snapshot = () => ({
       ...live.state,
+      frameFindings: frameFindings.status(),
       recorded: live.state.procedure?.endedAt ? recordings.summary(live.state.procedure.id) : null,
       sync: {
         ...(publisher?.state() ?? {
@@ -269,6 +292,7 @@ export async function startEdge(
         currentProcedureId: () => live.state.procedure?.id,
         recorded: () => publisher?.notify(),
       },
+      frameFindings,
       metrics,
       db,
       live: () => live.state,
@@ -454,6 +478,7 @@ export async function startEdge(
       },
       onPreview: (jpeg) => push.preview(jpeg),
       onAnalysed: () => watchdog.frameAnalysed(),
+      onFrameForModel: (frame, analysis, mask) => frameFindings.offer(frame, analysis, mask),
       onRunStarted: () => watchdog.sourceStarted(),
       onSourceState: (state, message) => {
         live.state.source.state = state;

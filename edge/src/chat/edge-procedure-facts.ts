@@ -5,6 +5,7 @@ import {
   qualityFigure,
   type RawFrame,
 } from '@gic/shared/chat/procedure-facts.js';
+import { type FrameFindings, findingsLine } from '@gic/shared/vlm/frame-findings.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 
 /** Procedures whose frames are held in memory between questions (the one on the screen, and a few before). */
@@ -44,6 +45,12 @@ export function edgeProcedureFacts(
     `SELECT id, label, best_score, state, coalesce(dismissed_by, acknowledged_by) AS by, raised_at
        FROM alerts WHERE procedure_id = ? ORDER BY raised_at`,
   );
+  // The model's latest readings of frames (edge/src/findings): the chat's "latest frame analyses"
+  // where there are any; the detector's otherwise.
+  const vlmFindings = db.prepare(
+    `SELECT at, findings FROM frame_findings WHERE procedure_id = ? AND findings IS NOT NULL
+       ORDER BY at DESC LIMIT 5`,
+  );
   const { minSharpness } = defaultQualityThresholds;
   const held = new Map<string, { lastIndex: number; frames: RawFrame[] }>();
   const framesOf = (procedureId: string): RawFrame[] => {
@@ -80,7 +87,16 @@ export function edgeProcedureFacts(
       | undefined;
     if (!p) return undefined;
     const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+    const readings = (vlmFindings.all(procedureId) as { at: string; findings: string }[]).reverse();
     return factsFromFrames({
+      ...(readings.length
+        ? {
+            analyses: readings.map((r) => ({
+              atMs: Date.parse(r.at),
+              text: findingsLine(JSON.parse(r.findings) as FrameFindings),
+            })),
+          }
+        : {}),
       procedureId,
       startedAtMs: ms(p.started_at),
       endedAtMs: ms(p.ended_at),

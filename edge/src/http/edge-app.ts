@@ -7,6 +7,7 @@ import { webAssetRoutes } from '@gic/shared/http/web-assets.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool.js';
 import { Hono } from 'hono';
+import type { EdgeFrameFindings } from '../findings/edge-frame-findings.js';
 import type { AnalysisHealth } from '../live/analysis-watchdog.js';
 import type { LiveState } from '../live/live-state.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
@@ -43,6 +44,8 @@ export interface EdgeAppDeps {
   chat: ChatDeps;
   /** Analysis of still images posted to the realtime API. */
   realtime: Pick<RealtimeDeps, 'analyse' | 'size'>;
+  /** Frame analysis by the VLM: its status (parse rate, latest findings) and the screen's requests. */
+  frameFindings: Pick<EdgeFrameFindings, 'status' | 'request'>;
 }
 
 /** The edge's local HTTP surface: in-room page, realtime analysis, health, metrics. Works with no network. */
@@ -78,8 +81,19 @@ export function createEdgeApp(deps: EdgeAppDeps) {
   );
   app.route(
     '/api/v1/realtime',
-    realtimeRoutes({ ...deps.realtime, live: () => ({ ...deps.live(), sync: deps.sync() }) }),
+    realtimeRoutes({
+      ...deps.realtime,
+      live: () => ({ ...deps.live(), sync: deps.sync(), frameFindings: deps.frameFindings.status() }),
+    }),
   );
+  // Frame analysis by the VLM: its status, and "analyse the frame on screen now" (answered at once;
+  // the result arrives in the status and the live push, as every analysis does).
+  app.get('/api/v1/realtime/vlm-analysis', (c) => c.json(deps.frameFindings.status()));
+  app.post('/api/v1/realtime/vlm-analysis', (c) => {
+    const r = deps.frameFindings.request();
+    if (!r.ok) return c.json({ error: r.error }, r.status);
+    return c.json({ trigger: 'request', ptsMs: r.ptsMs }, 202);
+  });
   app.get('/api/v1/realtime/preview.jpg', (c) => {
     const jpeg = deps.push.latestPreview;
     if (!jpeg) return c.json({ error: 'no preview yet: no video from the source' }, 503);

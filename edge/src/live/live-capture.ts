@@ -61,6 +61,11 @@ export interface LiveCaptureDeps {
   onRaised(alert: Alert, frame: RgbFrame, analysis: FrameAnalysis, mask: PrivacyMask): void;
   /** A frame was analysed (the watchdog's sign of progress). */
   onAnalysed?(): void;
+  /**
+   * Every analysed frame, for the VLM's frame analysis: must return at once (it runs on the live
+   * path). `mask` gives the frame's privacy mask, for the few frames the model will see.
+   */
+  onFrameForModel?(frame: RgbFrame, analysis: FrameAnalysis, mask: () => PrivacyMask): void;
   /** A run of the source started delivering video. */
   onRunStarted?(): void;
 }
@@ -132,6 +137,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       }
       for (const alert of session.analysed(analysis))
         deps.onRaised(alert, frame, analysis, recorderMask.frameMask(analysis));
+      deps.onFrameForModel?.(frame, analysis, () => recorderMask.frameMask(analysis));
     },
     onDrop: (frames) => {
       for (const f of frames) capturedAt.delete(f.index);

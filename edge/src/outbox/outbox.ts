@@ -26,6 +26,8 @@ const PRIORITY: Record<DeviceEventType, 0 | 1> = {
   'chat.message': 0,
   // The device's mask layout: small and rare, part of the device's record at the hub.
   'device.mask-layout': 0,
+  // The model's reading of a frame: educational, a few a minute; after the clinical record.
+  'frame.findings': 1,
   'frame.analysed': 1,
 };
 

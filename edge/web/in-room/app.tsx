@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { AlertList } from './components/alert-list.js';
 import { ChatPanel } from './components/chat-panel.js';
 import { FindingsList } from './components/findings-list.js';
+import { FrameFindingsPanel } from './components/frame-findings-panel.js';
 import { LiveStats } from './components/live-stats.js';
 import { LiveView } from './components/live-view.js';
 import { OperatorPanel } from './components/operator-panel.js';
@@ -51,6 +52,7 @@ export function App() {
         <ProcedurePanel live={live} operator={operator} now={now} />
         <LiveStats live={live} />
       </section>
+      <FrameFindingsPanel state={live?.frameFindings} />
       <ChatPanel procedureId={live?.procedure?.id ?? null} operator={operator} />
       <PrivacyPanel latest={live?.latest ?? null} operator={operator} />
     </>

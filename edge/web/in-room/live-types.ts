@@ -46,6 +46,46 @@ export interface LiveProcedure {
   operator?: string | null;
 }
 
+/** The structured findings the VLM gave for one frame (shared/vlm/frame-findings.ts). */
+export interface VlmFindings {
+  finding: string | null;
+  findingType: string;
+  location: string;
+  sizeMm: number | null;
+  paris: string | null;
+  nice: number | null;
+  bowelPrep: number | null;
+  imageQuality: { usable: boolean; remarks: string[] };
+  scene: {
+    light: string;
+    dye: boolean;
+    instrument: string;
+    flushing: boolean;
+    occluded: boolean;
+    outsidePatient: boolean;
+  };
+}
+
+/** Frame analysis by the VLM (edge/src/findings/edge-frame-findings.ts). */
+export interface FrameFindingsState {
+  state: 'ready' | 'off';
+  reason?: string;
+  model?: string;
+  notice: string;
+  busy: boolean;
+  counts: { parsed: number; repaired: number; unparseable: number; 'engine-error': number };
+  parseRate: number | null;
+  latest: {
+    at: string;
+    trigger: 'request' | 'flagged' | 'interval';
+    outcome: 'parsed' | 'repaired' | 'unparseable' | 'engine-error';
+    findings: VlmFindings | null;
+    reason: string | null;
+    modelId: string;
+    ms: number;
+  } | null;
+}
+
 export interface LiveState {
   source: { kind: string; label: string; state: string; message?: string };
   procedure: LiveProcedure | null;
@@ -60,6 +100,7 @@ export interface LiveState {
   recorder?: { recording: boolean; error?: string };
   analysis?: { state: string; message?: string; restarts: number };
   recorded?: { segments: number; bytes: number; state: RecordingState } | null;
+  frameFindings?: FrameFindingsState;
   sync: {
     connected: boolean;
     pendingEvents: number;

@@ -16,6 +16,7 @@ export function factsFromTimeline(
     const r = t.inBody[run];
     return { tMs: q.tMs, quality: q.score, inBody: r !== undefined && r.startMs <= q.tMs };
   });
+  const readings = (t.modelReadings ?? []).filter((r) => r.text !== null);
   return {
     procedureId,
     startMs: p.startedAtMs,
@@ -41,15 +42,18 @@ export function factsFromTimeline(
     })),
     cecumMs: t.landmarks.find((l) => l.name === 'cecum')?.tMs ?? null,
     withdrawal: t.withdrawal,
-    // The last 5 frames, with what the detector found there (the finding runs covering them).
-    analyses: frames.slice(-5).map((f) => ({
-      tMs: f.tMs,
-      text: analysisLine(
-        f.inBody,
-        f.quality,
-        t.findings.filter((x) => x.startMs <= f.tMs && f.tMs < x.endMs),
-      ),
-    })),
+    // The VLM's last 5 readings where there are any; else the last 5 frames, with what the detector
+    // found there (the finding runs covering them).
+    analyses: readings.length
+      ? readings.slice(-5).map((r) => ({ tMs: r.tMs, text: r.text! }))
+      : frames.slice(-5).map((f) => ({
+          tMs: f.tMs,
+          text: analysisLine(
+            f.inBody,
+            f.quality,
+            t.findings.filter((x) => x.startMs <= f.tMs && f.tMs < x.endMs),
+          ),
+        })),
   };
 }
 

@@ -5,6 +5,7 @@ import { ensureProcedure, markProcedureEnded, markProcedureStarted } from '../pr
 import {
   insertChatMessage,
   insertFrameAnalysis,
+  insertFrameFindings,
   recordEvent,
   upsertAlert,
   upsertRecordingSeal,
@@ -46,6 +47,9 @@ export async function applyEvent(tx: Queryable, deviceId: string, event: DeviceE
       break;
     case 'chat.message':
       await insertChatMessage(tx, deviceId, event);
+      break;
+    case 'frame.findings':
+      await insertFrameFindings(tx, deviceId, event);
       break;
     default: {
       // Every event type is handled: adding one to the schema without a case here fails to compile.

@@ -61,6 +61,35 @@ export async function insertChatMessage(
   );
 }
 
+/** Stores the VLM's analysis of a frame once per device and findings id. */
+export async function insertFrameFindings(
+  db: Queryable,
+  deviceId: string,
+  event: Extract<DeviceEvent, { type: 'frame.findings' }>,
+): Promise<void> {
+  const f = event.body;
+  await db.query(
+    `INSERT INTO frame_findings (device_id, findings_id, event_id, procedure_id, at, pts_ms, trigger, outcome,
+       findings, reason, model_id, attempts, ms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (device_id, findings_id) DO NOTHING`,
+    [
+      deviceId,
+      f.findingsId,
+      event.id,
+      event.procedureId,
+      f.at,
+      f.ptsMs,
+      f.trigger,
+      f.outcome,
+      f.findings ? JSON.stringify(f.findings) : null,
+      f.reason,
+      f.modelId,
+      f.attempts,
+      f.ms,
+    ],
+  );
+}
+
 export async function insertDeadLetter(
   db: Queryable,
   entry: { deviceId: string | null; topic: string; payload: string; reason: string },

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
+import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
 import type { Database } from '../db/database.js';
+import { loadTimeline } from '../procedures/procedure-timeline.js';
 import { listProcedures } from '../procedures/procedures-repo.js';
 import { IngestService } from './ingest-service.js';
 
@@ -303,5 +305,103 @@ describe('IngestService.handle (against PostgreSQL)', () => {
       [sessionId],
     );
     expect(count[0].n).toBe(2); // this device's question and the other device's copy
+  });
+
+  it("stores the VLM's frame findings once, with the failure reason when there are none", async () => {
+    const procedureId = randomUUID();
+    const findings = {
+      finding: 'sessile polyp',
+      findingType: 'polyp',
+      location: 'sigmoid',
+      sizeMm: 6,
+      paris: '0-Is',
+      nice: 1,
+      bowelPrep: 3,
+      imageQuality: { usable: true, remarks: ['bubbles'] },
+      scene: {
+        light: 'narrow-band',
+        dye: false,
+        instrument: 'snare',
+        flushing: false,
+        occluded: false,
+        outsidePatient: false,
+      },
+    };
+    const body = (extra: object) => ({
+      findingsId: randomUUID(),
+      at: new Date().toISOString(),
+      ptsMs: 61_000,
+      trigger: 'flagged',
+      outcome: 'parsed',
+      findings,
+      reason: null,
+      modelId: 'medgemma-4b-it',
+      attempts: 1,
+      ms: 1800,
+      ...extra,
+    });
+    const parsed = event('frame.findings', procedureId, body({}));
+    const failed = event(
+      'frame.findings',
+      procedureId,
+      body({
+        at: new Date(Date.now() + 5000).toISOString(),
+        outcome: 'unparseable',
+        findings: null,
+        reason: 'no valid JSON after one repair',
+        attempts: 2,
+      }),
+    );
+    // Resent, and the same findings id in a second event: stored once.
+    const again = { ...parsed, id: randomUUID(), seq: ++seq };
+    for (const e of [parsed, failed, parsed, again]) await send(ingest, deviceId, e);
+    const { rows } = await db.query(
+      `SELECT trigger, outcome, findings, reason, model_id, attempts, pts_ms FROM frame_findings
+       WHERE procedure_id = $1 ORDER BY outcome`,
+      [procedureId],
+    );
+    expect(rows).toEqual([
+      {
+        trigger: 'flagged',
+        outcome: 'parsed',
+        findings,
+        reason: null,
+        model_id: 'medgemma-4b-it',
+        attempts: 1,
+        pts_ms: 61_000,
+      },
+      {
+        trigger: 'flagged',
+        outcome: 'unparseable',
+        findings: null,
+        reason: 'no valid JSON after one repair',
+        model_id: 'medgemma-4b-it',
+        attempts: 2,
+        pts_ms: 61_000,
+      },
+    ]);
+    // On the review page's timeline, and as the review chat's latest frame analyses.
+    const timeline = await loadTimeline(db, procedureId);
+    expect(timeline!.modelReadings).toEqual([
+      expect.objectContaining({
+        outcome: 'parsed',
+        text: 'model: sessile polyp (polyp); location sigmoid; about 6 mm; Paris 0-Is; NICE 1; bowel preparation 3/3; image usable (bubbles); narrow-band; snare in view',
+      }),
+      expect.objectContaining({
+        outcome: 'unparseable',
+        text: null,
+        reason: 'no valid JSON after one repair',
+      }),
+    ]);
+    const facts = await hubProcedureFacts(db)(procedureId);
+    expect(facts!.analyses.map((a) => a.text)).toEqual([timeline!.modelReadings![0]!.text]);
+    // Findings that break the schema are dead-lettered, not stored.
+    const dead = ingest.stats.deadLettered;
+    await send(
+      ingest,
+      deviceId,
+      event('frame.findings', procedureId, body({ findings: { ...findings, nice: 4 } })),
+    );
+    expect(ingest.stats.deadLettered).toBe(dead + 1);
   });
 });

@@ -1,5 +1,6 @@
 import { defaultQualityThresholds } from '@gic/shared/analysis/image-quality.js';
 import type { FrameQuality } from '@gic/shared/messages/events.js';
+import { type FrameFindings, findingsLine } from '@gic/shared/vlm/frame-findings.js';
 import type { Queryable } from '../db/database.js';
 import type { Timeline } from './procedure-view-types.js';
 
@@ -110,6 +111,8 @@ export interface TimelineInput {
   /** frame_index of each frame, to place an alert at the frame that raised it. */
   frameIndexes: number[];
   chat: { atMs: number; role: 'user' | 'assistant'; text: string; by: string | null }[];
+  /** The VLM's readings of frames, by their frames' wall clocks. */
+  modelReadings?: (Omit<NonNullable<Timeline['modelReadings']>[number], 'tMs'> & { atMs: number })[];
 }
 
 /** Builds the timeline from what the hub stored of a procedure (pure: see procedure-timeline.test.ts). */
@@ -173,6 +176,9 @@ export function buildTimeline(input: TimelineInput): Timeline {
     })),
     quality: frames.map((f, i) => ({ tMs: times[i]!, score: qualityScore(f.quality) })),
     chat: input.chat.map((m) => ({ tMs: at(m.atMs), role: m.role, text: m.text, by: m.by })),
+    ...(input.modelReadings
+      ? { modelReadings: input.modelReadings.map(({ atMs, ...r }) => ({ tMs: at(atMs), ...r })) }
+      : {}),
   };
 }
 
@@ -184,7 +190,7 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
   );
   const p = procedure.rows[0];
   if (!p) return undefined;
-  const [frames, alerts, chat] = await Promise.all([
+  const [frames, alerts, chat, readings] = await Promise.all([
     // Only the parts of each analysis the timeline draws (not its privacy regions or outline).
     db.query<{
       frame_index: number;
@@ -227,6 +233,17 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
       'SELECT at, role, text, by FROM chat_messages WHERE procedure_id = $1 ORDER BY at, role DESC',
       [procedureId],
     ),
+    db.query<{
+      at: Date;
+      trigger: 'request' | 'flagged' | 'interval';
+      outcome: 'parsed' | 'repaired' | 'unparseable' | 'engine-error';
+      findings: FrameFindings | null;
+      reason: string | null;
+      model_id: string;
+    }>(
+      'SELECT at, trigger, outcome, findings, reason, model_id FROM frame_findings WHERE procedure_id = $1 ORDER BY at',
+      [procedureId],
+    ),
   ]);
   const ms = (d: Date | null) => (d === null ? null : d.getTime());
   return buildTimeline({
@@ -254,5 +271,13 @@ export async function loadTimeline(db: Queryable, procedureId: string): Promise<
       dismissedAtMs: ms(a.dismissed_at),
     })),
     chat: chat.rows.map((m) => ({ atMs: m.at.getTime(), role: m.role, text: m.text, by: m.by })),
+    modelReadings: readings.rows.map((r) => ({
+      atMs: r.at.getTime(),
+      trigger: r.trigger,
+      outcome: r.outcome,
+      text: r.findings ? findingsLine(r.findings) : null,
+      reason: r.reason,
+      modelId: r.model_id,
+    })),
   });
 }

@@ -105,6 +105,18 @@ export interface Timeline {
   /** Sharpness-based quality per analysed frame, 0 (blurred) .. 1 (sharp, well exposed). */
   quality: { tMs: number; score: number }[];
   chat: { tMs: number; role: 'user' | 'assistant'; text: string; by: string | null }[];
+  /**
+   * The edge's VLM readings of frames (AI-generated, educational, not a diagnosis): the findings as a
+   * line, or why there are none. Absent from timelines built without them.
+   */
+  modelReadings?: {
+    tMs: number;
+    trigger: 'request' | 'flagged' | 'interval';
+    outcome: 'parsed' | 'repaired' | 'unparseable' | 'engine-error';
+    text: string | null;
+    reason: string | null;
+    modelId: string;
+  }[];
 }
 
 /** `GET /api/v1/procedures/{id}/playback`: the verified segments in order, each a short-lived URL. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { frameFindingsSchema } from '../vlm/frame-findings.js';
 
 /** A region in normalised image coordinates (0..1 of width and height). */
 export const boxSchema = z.object({
@@ -231,6 +232,37 @@ export const chatMessageEvent = z.object({
   body: chatMessageSchema,
 });
 
+/**
+ * What the vision-language model made of one frame (shared/vlm/frame-findings.ts): the validated
+ * findings, or why there are none. AI-generated and educational, never a diagnosis. The frame is
+ * not sent: it was the de-identified (masked) frame, and only its time is kept.
+ */
+export const frameFindingsEvent = z.object({
+  ...eventBase,
+  type: z.literal('frame.findings'),
+  body: z.object({
+    /** UUID made by the edge; with the device id, the hub's idempotency key. */
+    findingsId: z.uuid(),
+    /** Wall-clock time of the frame. */
+    at: isoTime,
+    /** Stream time of the frame, ms. */
+    ptsMs: z.number().nonnegative(),
+    /** Why it was analysed: asked for on the screen, flagged by the polyp detector, or routine. */
+    trigger: z.enum(['request', 'flagged', 'interval']),
+    outcome: z.enum(['parsed', 'repaired', 'unparseable', 'engine-error']),
+    /** The findings, when the answer parsed (first try or after the one repair). */
+    findings: frameFindingsSchema.nullable(),
+    /** Why there are none, when it did not. */
+    reason: z.string().max(2000).nullable(),
+    modelId: z.string().min(1).max(200),
+    /** Answers the model gave: 1 (parsed), 2 (repair asked), 0 (the engine failed first). */
+    attempts: z.number().int().min(0).max(2),
+    /** Time the analysis took, ms. */
+    ms: z.number().nonnegative(),
+  }),
+});
+export type FrameFindingsEvent = z.infer<typeof frameFindingsEvent>;
+
 /** One region of a device's on-screen-display mask layout: learned from the video, or drawn by a person. */
 export const layoutBoxSchema = boxSchema.extend({ origin: z.enum(['learned', 'manual']) });
 export type LayoutBox = z.infer<typeof layoutBoxSchema>;
@@ -266,6 +298,7 @@ export const deviceEventSchema = z.discriminatedUnion('type', [
   landmarkMarkedEvent,
   chatMessageEvent,
   maskLayoutEvent,
+  frameFindingsEvent,
 ]);
 export type DeviceEvent = z.infer<typeof deviceEventSchema>;
 export type DeviceEventType = DeviceEvent['type'];

@@ -32,14 +32,15 @@ function setup(tokenDelayMs = 0, intervalMs = 5000) {
   return { engine, results, scheduler };
 }
 
-const frame = (streamMs: number, extra: Partial<OfferedFrame> = {}): OfferedFrame => ({
-  image: { width: 2, height: 2, rgb: new Uint8Array(12).fill(streamMs % 251) },
-  streamMs,
-  at: new Date(1_800_000_000_000 + streamMs).toISOString(),
-  inBody: true,
-  flagged: false,
-  ...extra,
-});
+const frame = (streamMs: number, extra: Partial<Omit<OfferedFrame, 'image'>> = {}) =>
+  ({
+    image: { width: 2, height: 2, rgb: new Uint8Array(12).fill(streamMs % 251) },
+    streamMs,
+    at: new Date(1_800_000_000_000 + streamMs).toISOString(),
+    inBody: true,
+    flagged: false,
+    ...extra,
+  }) satisfies OfferedFrame;
 
 const idle = async (s: FrameFindingsScheduler) => {
   await expect.poll(() => s.busy, { timeout: 5000, interval: 5 }).toBe(false);
@@ -101,5 +102,19 @@ describe('frame analysis scheduling', () => {
     g.image.rgb.fill(99);
     await idle(scheduler);
     expect(engine.requests[1]!.messages[1]!.image!.rgb[0]).toBe(1000 % 251); // as offered, not 99;
+  });
+
+  test('a frame given as a function is made only when taken, and not copied again', async () => {
+    const { engine, scheduler } = setup(0, 1000);
+    let made = 0;
+    const image = { width: 2, height: 2, rgb: new Uint8Array(12).fill(7) };
+    const lazy = () => {
+      made++;
+      return image;
+    };
+    for (let ms = 0; ms < 1000; ms += 100) scheduler.offer({ ...frame(ms), image: lazy });
+    await idle(scheduler);
+    expect(made).toBe(1);
+    expect(engine.requests[0]!.messages[1]!.image!.rgb).toBe(image.rgb);
   });
 });

@@ -15,7 +15,12 @@ const RANK: Record<FindingsTrigger, number> = { request: 3, flagged: 2, interval
 
 /** A frame as the live path offers it. */
 export interface OfferedFrame {
-  image: VlmImage;
+  /**
+   * The frame, or a function that makes it: called only when the frame is taken, so the live path
+   * pays for masking and copying a frame only for the few the model will see. A function's image is
+   * the scheduler's own (not copied again); a plain image is copied, as the live buffer is reused.
+   */
+  image: VlmImage | (() => VlmImage);
   /** Stream time of the frame, ms (the clock for intervals and cooldowns). */
   streamMs: number;
   /** Wall-clock time of the frame, ISO 8601, stored with the result. */
@@ -45,7 +50,7 @@ export interface FindingsSchedulerOptions {
 
 interface Job {
   trigger: FindingsTrigger;
-  frame: OfferedFrame;
+  frame: OfferedFrame & { image: VlmImage };
   done?: (r: ScheduledFindings) => void;
 }
 
@@ -86,14 +91,14 @@ export class FrameFindingsScheduler {
       trigger = 'interval';
     }
     if (!trigger) return null;
-    return this.enqueue({ trigger, frame }) ? trigger : null;
+    return this.enqueue(trigger, frame) ? trigger : null;
   }
 
   /** Analyses `frame` as soon as the running analysis (if any) ends, ahead of any other frame. */
   request(frame: Omit<OfferedFrame, 'inBody' | 'flagged'>): Promise<ScheduledFindings> {
     if (this.closed) return Promise.reject(new Error('frame analysis scheduler closed'));
     return new Promise((resolve) => {
-      this.enqueue({ trigger: 'request', frame: { ...frame, inBody: true, flagged: false }, done: resolve });
+      this.enqueue('request', { ...frame, inBody: true, flagged: false }, resolve);
     });
   }
 
@@ -102,8 +107,12 @@ export class FrameFindingsScheduler {
     this.closed = true;
   }
 
-  private enqueue(job: Job): boolean {
-    if (this.pending && RANK[this.pending.trigger] > RANK[job.trigger]) {
+  private enqueue(
+    trigger: FindingsTrigger,
+    frame: OfferedFrame,
+    done?: (r: ScheduledFindings) => void,
+  ): boolean {
+    if (this.pending && RANK[this.pending.trigger] > RANK[trigger]) {
       this.skipped++;
       return false;
     }
@@ -111,20 +120,21 @@ export class FrameFindingsScheduler {
       this.skipped++;
       // A replaced request still gets its answer: it runs with the frame that replaced it.
       const replaced = this.pending.done;
-      if (replaced && job.done) {
-        const mine = job.done;
-        job.done = (r) => {
+      if (replaced && done) {
+        const mine = done;
+        done = (r) => {
           replaced(r);
           mine(r);
         };
-      } else if (replaced) job.done = replaced;
+      } else if (replaced) done = replaced;
     }
     // The live buffer is reused by the pipeline: keep a copy of the frame we take.
-    const image = { ...job.frame.image, rgb: job.frame.image.rgb.slice() };
-    this.pending = { ...job, frame: { ...job.frame, image } };
+    const image =
+      typeof frame.image === 'function' ? frame.image() : { ...frame.image, rgb: frame.image.rgb.slice() };
+    this.pending = { trigger, frame: { ...frame, image }, ...(done ? { done } : {}) };
     // Times count from when a frame is taken, so a busy model does not make every frame due.
-    this.lastStartMs = job.frame.streamMs;
-    if (job.trigger === 'flagged') this.lastFlaggedMs = job.frame.streamMs;
+    this.lastStartMs = frame.streamMs;
+    if (trigger === 'flagged') this.lastFlaggedMs = frame.streamMs;
     void this.pump();
     return true;
   }

@@ -62,6 +62,26 @@ export const frameFindingsSchema = z.object({
 });
 export type FrameFindings = z.infer<typeof frameFindingsSchema>;
 
+/** A frame's findings as one line of the record (the chat's "latest frame analyses"). */
+export function findingsLine(f: FrameFindings): string {
+  const what = f.finding ?? (f.findingType === 'none' ? 'no finding' : f.findingType);
+  const parts = [
+    `model: ${what} (${f.findingType})`,
+    f.location !== 'unknown' && `location ${f.location}`,
+    f.sizeMm !== null && `about ${f.sizeMm} mm`,
+    f.paris && `Paris ${f.paris}`,
+    f.nice && `NICE ${f.nice}`,
+    f.bowelPrep !== null && `bowel preparation ${f.bowelPrep}/3`,
+    `image ${f.imageQuality.usable ? 'usable' : 'not usable'}${f.imageQuality.remarks.length ? ` (${f.imageQuality.remarks.join(', ')})` : ''}`,
+    `${f.scene.light}${f.scene.dye ? ', dye' : ''}`,
+    f.scene.instrument !== 'none' && `${f.scene.instrument} in view`,
+    f.scene.flushing && 'flushing',
+    f.scene.occluded && 'view occluded',
+    f.scene.outsidePatient && 'scope outside the patient',
+  ];
+  return parts.filter(Boolean).join('; ');
+}
+
 /** The instructions; the user's or the screen's text never reaches this message. */
 export const FRAME_FINDINGS_SYSTEM = [
   'You look at one frame of a colonoscopy video for an educational assistant. You do not diagnose.',

@@ -86,6 +86,22 @@ export function TimelineView({
           )}
         </div>
       </div>
+      {timeline.modelReadings && timeline.modelReadings.length > 0 && (
+        <div class="track" data-track="model">
+          <span class="track-label">Model (AI)</span>
+          <div class="lane">
+            {timeline.modelReadings.map((r, i) =>
+              mark(
+                `m${i}`,
+                r.tMs,
+                `model ${r.outcome}`,
+                `AI-generated, educational, not a diagnosis: ${r.text ?? `no usable answer (${r.reason ?? r.outcome})`}`,
+                'M',
+              ),
+            )}
+          </div>
+        </div>
+      )}
       <div class="axis">
         <span>0:00</span>
         <div class="playhead" id="playhead" style={{ left: at(positionMs, total) }} />
