@@ -597,7 +597,9 @@ describe('the web pages in a browser', () => {
       // The chat, with no model installed: the notice and the model's state on screen, timeline
       // answers streamed with cited times (an alert's opens its picture), and the reason for the rest.
       expect(await text(page, '#chat-notice')).toContain('not a diagnosis');
-      expect(await text(page, '#chat-model')).toMatch(/^Model off: VLM model not installed: .*medgemma-4b-it lacks /);
+      expect(await text(page, '#chat-model')).toMatch(
+        /^Model off: VLM model not installed: .*medgemma-4b-it lacks /,
+      );
       const ask = async (question: string, source: string) => {
         await page.fill('#chat-input', question);
         await page.click('#chat-form button[type=submit]');
