@@ -114,11 +114,14 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       'disk-check',
       'http',
       'procedure-timer',
+      'frame-findings',
+      'vlm',
       'models',
       'sqlite',
     ]);
     expect(hubStops.map((s) => s.part)).toEqual([
       'http',
+      'vlm',
       'queue-pauses',
       'ingest',
       'broker',
