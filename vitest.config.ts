@@ -9,11 +9,18 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  * run with nothing else beside them.
  */
 const SOLO = [
-  'test/privacy-*.test.ts',
+  'test/privacy-tower.test.ts',
+  'test/privacy-layers.test.ts',
+  'test/privacy-live.test.ts',
+  'test/privacy-layout.test.ts',
   'test/edge-endurance.test.ts',
-  'test/edge-soak.test.ts',
   'test/pages.test.ts',
 ];
+/**
+ * End-to-end files that judge no timing (pixels read back, descriptors and memory counted) and run
+ * beside the end-to-end project in the unit project's process, which has time to spare.
+ */
+const BESIDE = ['test/privacy-out-of-body.test.ts', 'test/edge-soak.test.ts'];
 
 export default defineConfig({
   resolve: {
@@ -34,10 +41,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{shared,provisioning,hub,edge}/src/**/*.test.ts', '{hub,edge}/web/**/*.test.ts'],
+          include: [
+            '{shared,provisioning,hub,edge}/src/**/*.test.ts',
+            '{hub,edge}/web/**/*.test.ts',
+            ...BESIDE,
+          ],
         },
       },
-      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: SOLO } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...SOLO, ...BESIDE] } },
       { extends: true, test: { name: 'e2e-solo', include: SOLO } },
     ],
   },

@@ -4,6 +4,7 @@
  *  1. the unit tests (each workspace's src/ and web/) and the end-to-end tests (test/) as two vitest
  *     processes side by side, each running its files one at a time: the end-to-end files, which
  *     start whole hubs and edges, never run two at once, and the lighter unit files use the other core;
+ *     (two end-to-end files that judge no timing run in the unit process);
  *  2. the `e2e-solo` files (vitest.config.ts: OCR, full-rate analysis, timing under their own load)
  *     alone, as on a quiet machine.
  * Every output line is marked with its project; the exit status is the first failure's.
