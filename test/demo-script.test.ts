@@ -59,7 +59,9 @@ describe('npm run demo (scripts/demo.mjs)', () => {
   beforeAll(async () => {
     if (!existsSync(join(root, 'hub/dist/main.js'))) throw new Error('build first: npx tsc -b');
     const clip = join(dir, 'clip.mp4');
-    await generateSampleVideo(clip, { seconds: 3 });
+    // 6 s: a procedure started 1 s into the body still outlasts the recorder's 1.5 s delay, so it has a
+    // recording (one shorter than that delay has none).
+    await generateSampleVideo(clip, { seconds: 6 });
     const [hub, mqtt, edge, pg, s3] = await Promise.all([
       freePort(),
       freePort(),
@@ -75,7 +77,7 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       GIC_EDGE_PORT: String(edge),
       GIC_EMBEDDED_PG_PORT: String(pg),
       GIC_EMBEDDED_S3_PORT: String(s3),
-      // A 3 s clip: start its procedure after 1 s in the body, not the default 3 s.
+      // A short clip: start its procedure after 1 s in the body, not the default 3 s.
       GIC_PROCEDURE_AUTO_START_S: '1',
       // A fixed 3 fps, so the frame count below does not depend on how much the clip moves.
       GIC_ANALYSIS_FPS: '3',
@@ -91,13 +93,13 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     expect(out).toMatch(new RegExp(`In-room screen: +http://127.0.0.1:${env.GIC_EDGE_PORT}/`));
     const password = readFileSync(join(dir, 'demo/hub/initial-admin-password'), 'utf8').trim();
     expect(out).toContain(`Admin login:     admin / ${password}`);
-    // 3 s at 3 fps, live-paced: at most 10 frames; a busy machine drops stale ones, so how many is
+    // 6 s at 3 fps, live-paced: at most 19 frames; a busy machine drops stale ones, so how many is
     // not asserted here (e2e-demo-path.test.ts counts them exactly, unpaced).
     const done = out.match(
       /procedure done: (\d+) frames analysed, (\d+) text regions masked, recording available/,
     );
     expect(Number(done?.[1])).toBeGreaterThan(0);
-    expect(Number(done?.[1])).toBeLessThanOrEqual(10);
+    expect(Number(done?.[1])).toBeLessThanOrEqual(19);
     expect(Number(done?.[2])).toBeGreaterThanOrEqual(Number(done?.[1]));
 
     run.child.kill('SIGINT');
