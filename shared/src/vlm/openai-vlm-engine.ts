@@ -5,7 +5,7 @@
  * Jetson, where onnxruntime-node has no CUDA build). An unreachable server is 'off' with the reason;
  * the engine probes it again (GET /v1/models) before a request and every `reprobeMs` while off.
  */
-import sharp from 'sharp';
+import { encodeJpeg } from '../media/encode-jpeg.js';
 import { type Backend, DEFAULT_MAX_NEW_TOKENS, GenerationQueue, queuedGeneration } from './generation.js';
 import {
   type VlmChunk,
@@ -48,16 +48,13 @@ export function apiRoot(baseUrl: string): string {
   return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
 }
 
-/** An RGB frame as a JPEG data URL. */
+/** An RGB frame as a JPEG data URL (the project's GStreamer JPEG encoder). */
 export async function imageDataUrl(image: VlmImage, quality = 90): Promise<string> {
-  const jpeg = await sharp(
-    Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.width * image.height * 3),
-    {
-      raw: { width: image.width, height: image.height, channels: 3 },
-    },
-  )
-    .jpeg({ quality })
-    .toBuffer();
+  const { width, height, rgb } = image;
+  const jpeg = await encodeJpeg(
+    { data: rgb, width, height, stride: width * 3, index: 0, ptsMs: 0 },
+    { quality },
+  );
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 
