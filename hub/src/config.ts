@@ -116,7 +116,38 @@ const schema = z.object({
   GIC_RETENTION_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(90),
   /** Name the device (room) in exports; off: a random label. */
   GIC_EXPORT_DEVICE_NAMES: boolFlag.default(false),
+  /** A session ends when its refresh token goes unused this long (minutes): the idle timeout. */
+  GIC_SESSION_IDLE_MIN: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
+  /** A session ends this long after sign-in however often it is refreshed (hours). */
+  GIC_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(7 * 24)
+    .default(12),
+  /** Failed sign-ins per account in GIC_LOGIN_WINDOW_MIN before the account is locked for the rest of it. */
+  GIC_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failed sign-ins from one address in GIC_LOGIN_WINDOW_MIN before the address is refused. */
+  GIC_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(20),
+  GIC_LOGIN_WINDOW_MIN: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  /** API requests per user and minute (0: unlimited), shared by every API process. */
+  GIC_RATE_API_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  /** Video uploads a user may start per day (0: unlimited). */
+  GIC_RATE_UPLOADS_PER_DAY: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** Exports a user may request per hour (0: unlimited). */
+  GIC_RATE_EXPORTS_PER_HOUR: z.coerce.number().int().min(0).max(100_000).default(5),
 });
+
+const rule = (limit: number, windowSeconds: number) => (limit > 0 ? { limit, windowSeconds } : null);
 
 export type HubConfig = ReturnType<typeof loadHubConfig>;
 
@@ -195,6 +226,21 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       staleUploadHours: 24,
     },
     exportDeviceNames: c.GIC_EXPORT_DEVICE_NAMES,
+    people: {
+      sessions: { idleSeconds: c.GIC_SESSION_IDLE_MIN * 60, maxSeconds: c.GIC_SESSION_MAX_HOURS * 3600 },
+      login: {
+        perAccount: { limit: c.GIC_LOGIN_MAX_FAILURES, windowSeconds: c.GIC_LOGIN_WINDOW_MIN * 60 },
+        perAddress: {
+          limit: c.GIC_LOGIN_MAX_FAILURES_PER_ADDRESS,
+          windowSeconds: c.GIC_LOGIN_WINDOW_MIN * 60,
+        },
+      },
+      rates: {
+        api: rule(c.GIC_RATE_API_PER_MINUTE, 60),
+        uploads: rule(c.GIC_RATE_UPLOADS_PER_DAY, 86_400),
+        exports: rule(c.GIC_RATE_EXPORTS_PER_HOUR, 3600),
+      },
+    },
     dataDir,
     adminPassword: c.GIC_ADMIN_PASSWORD,
     logLevel: c.GIC_LOG_LEVEL,

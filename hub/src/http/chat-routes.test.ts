@@ -6,9 +6,9 @@ import type { VlmRequest } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
-import { signUserToken } from '../auth/session-tokens.js';
 import type { Database } from '../db/database.js';
 import { IngestService } from '../ingest/ingest-service.js';
+import { signedInUser } from '../testing/signed-in-user.js';
 import { hubChatRoutes } from './chat-routes.js';
 
 /** A scripted answer that keeps each request the model was given. */
@@ -102,8 +102,8 @@ describe('hub chat routes (against PostgreSQL)', () => {
     app = new Hono<AppEnv>();
     app.use('*', requestContext(createLogger('test', 'silent')));
     installErrorHandler(app);
-    app.route('/api/v1/chat', hubChatRoutes(db, secret, engine));
-    token = await signUserToken(secret, { userId: randomUUID(), username: 'reviewer1', role: 'reviewer' });
+    app.route('/api/v1/chat', hubChatRoutes(db, { db, secret, apiRate: null }, engine));
+    token = (await signedInUser(db, secret, 'reviewer1', 'reviewer')).token;
   });
   afterAll(() => db.end());
 

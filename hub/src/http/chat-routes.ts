@@ -8,16 +8,16 @@ import type { UserClaims } from '../auth/session-tokens.js';
 import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
 import { procedureConversations, reviewChatStore, roomSession } from '../chat/review-chat-store.js';
 import type { Queryable } from '../db/database.js';
-import { requireUser } from './auth-middleware.js';
+import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
 /**
- * The chat at the hub, for any signed-in user: the seed's routes (shared/src/chat/chat-routes.ts)
+ * The chat at the hub, for those who may read procedures (chat.use): the seed's routes (shared/src/chat/chat-routes.ts)
  * over the review chat's own sessions, each about a whole procedure (`procedureId` names it, `tMs`
  * the video's position), asked in the user's name; `GET /{sessionId}` reads a room's session too;
  * `GET /procedures/{procedureId}` the room's conversation and the review chat's, side by side.
  */
-export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine, timeoutMs?: number) {
+export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, timeoutMs?: number) {
   const service = new ChatService({
     store: reviewChatStore(db),
     facts: hubProcedureFacts(db),
@@ -25,7 +25,7 @@ export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine,
     ...(timeoutMs ? { timeoutMs } : {}),
   });
   return new Hono<HubEnv>()
-    .use('*', requireUser(secret))
+    .use('*', allow(auth, 'chat.use'))
     .get('/procedures/:procedureId', async (c) => {
       const procedureId = c.req.param('procedureId');
       if (!z.uuid().safeParse(procedureId).success)

@@ -13,7 +13,7 @@ import {
   insertEnrolmentToken,
   listDevices,
 } from '../devices/devices-repo.js';
-import { requireUser } from './auth-middleware.js';
+import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
 export const tokenRequestSchema = z.object({
@@ -27,15 +27,15 @@ export const tokenRequestSchema = z.object({
 
 export interface DeviceRoutesOptions {
   db: Database;
-  secret: Uint8Array;
+  auth: UserAuth;
   mqttPublicUrl: string;
   hubPublicUrl: string;
 }
 
 /** Enrolment tokens (admin), device enrolment (token holder) and the device list. */
-export function deviceRoutes({ db, secret, mqttPublicUrl, hubPublicUrl }: DeviceRoutesOptions) {
+export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRoutesOptions) {
   return new Hono<HubEnv>()
-    .post('/enrolment-tokens', requireUser(secret, 'admin'), async (c) => {
+    .post('/enrolment-tokens', allow(auth, 'devices.enrol'), async (c) => {
       const { ttlHours } = await readJson(c, tokenRequestSchema);
       const { token, tokenHash } = createEnrolmentToken();
       const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
@@ -70,5 +70,5 @@ export function deviceRoutes({ db, secret, mqttPublicUrl, hubPublicUrl }: Device
         201,
       );
     })
-    .get('/', requireUser(secret), async (c) => c.json({ items: await listDevices(db) }));
+    .get('/', allow(auth, 'devices.read'), async (c) => c.json({ items: await listDevices(db) }));
 }

@@ -10,11 +10,14 @@ import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-service.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import type { RateRule } from '../limits/rate-counters.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { authRoutes } from './auth-routes.js';
+import type { UserAuth } from './auth-middleware.js';
+import { authRoutes, type LoginLimits } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
@@ -22,6 +25,7 @@ import { jobRoutes } from './job-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { retentionRoutes } from './retention-routes.js';
 import { uploadRoutes } from './upload-routes.js';
+import { userRoutes } from './user-routes.js';
 import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
 
 /** The review portal, bundled by scripts/build-web.mjs (hub/web/portal), from src/ or dist/ alike. */
@@ -38,7 +42,9 @@ export interface HubAppDeps {
     jobs: JobQueue;
     mqttPublicUrl: string;
     hubPublicUrl: string;
-    videos: Omit<VideoRoutesOptions, 'db' | 'store' | 'secret'>;
+    videos: Omit<VideoRoutesOptions, 'db' | 'store' | 'auth'>;
+    /** Sessions, sign-in throttling and the API's rate (HubConfig.people); absent: the defaults. */
+    people?: PeoplePolicy;
     /** The chat's model; absent: off, and the chat answers from the timeline only. */
     vlm?: VlmEngine;
     /** Hard limit of one answer's generation (GIC_VLM_TIMEOUT_MS). */
@@ -47,6 +53,27 @@ export interface HubAppDeps {
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
 }
+
+/** People's sessions and limits (the `people` part of HubConfig). */
+export interface PeoplePolicy {
+  sessions: SessionPolicy;
+  login: LoginLimits;
+  rates: { api: RateRule | null; uploads: RateRule | null; exports: RateRule | null };
+}
+
+/** The defaults of GIC_SESSION_*, GIC_LOGIN_* and GIC_RATE_* (config.ts), for apps built without a config. */
+export const DEFAULT_PEOPLE_POLICY: PeoplePolicy = {
+  sessions: DEFAULT_SESSION_POLICY,
+  login: {
+    perAccount: { limit: 5, windowSeconds: 900 },
+    perAddress: { limit: 20, windowSeconds: 900 },
+  },
+  rates: {
+    api: { limit: 100, windowSeconds: 60 },
+    uploads: { limit: 10, windowSeconds: 86_400 },
+    exports: { limit: 5, windowSeconds: 3600 },
+  },
+};
 
 /** The hub's HTTP app: health and metrics in every process, the API and portal with the api role. */
 export function createHubApp(deps: HubAppDeps) {
@@ -83,25 +110,25 @@ export function createHubApp(deps: HubAppDeps) {
     c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
   );
   if (deps.api) {
-    app.route('/api/v1/auth', authRoutes(db, secret));
+    const people = deps.api.people ?? DEFAULT_PEOPLE_POLICY;
+    const auth: UserAuth = { db, secret, apiRate: people.rates.api };
+    app.route('/api/v1/auth', authRoutes({ db, auth, sessions: people.sessions, login: people.login }));
+    app.route('/api/v1/users', userRoutes(db, auth, people.login));
     app.route(
       '/api/v1/devices',
       deviceRoutes({
         db,
-        secret,
+        auth,
         mqttPublicUrl: deps.api.mqttPublicUrl,
         hubPublicUrl: deps.api.hubPublicUrl,
       }),
     );
-    app.route('/api/v1/procedures', procedureRoutes(db, store, secret));
+    app.route('/api/v1/procedures', procedureRoutes(db, store, auth));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
-    app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
-    app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
-    app.route('/api/v1/retention', retentionRoutes(db, secret));
-    app.route(
-      '/api/v1/chat',
-      hubChatRoutes(db, secret, deps.api.vlm ?? offVlmEngine(), deps.api.vlmTimeoutMs),
-    );
+    app.route('/api/v1/videos', videoRoutes({ db, store, auth, ...deps.api.videos }));
+    app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, auth));
+    app.route('/api/v1/retention', retentionRoutes(db, auth));
+    app.route('/api/v1/chat', hubChatRoutes(db, auth, deps.api.vlm ?? offVlmEngine(), deps.api.vlmTimeoutMs));
     const openApi = openApiDocument('v1');
     app.get('/api/v1/openapi.json', (c) => c.json(openApi));
     app.route('/', webAssetRoutes(PORTAL_WEB_DIR));

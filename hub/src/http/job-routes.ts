@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { JOB_NAMES, type JobName, type JobQueue } from '../jobs/job-queue.js';
 import { pausedQueues, pauseQueue, resumeQueue } from '../jobs/queue-pauses.js';
 import { jobIdSchema } from '../videos/video-schemas.js';
-import { requireUser } from './auth-middleware.js';
+import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
 function queueName(name: string): JobName {
@@ -17,9 +17,9 @@ function queueName(name: string): JobName {
  * reasons; pause and resume a queue (every worker process stops taking its jobs within seconds);
  * retry a failed job.
  */
-export function jobRoutes(db: Database, jobs: JobQueue, secret: Uint8Array) {
+export function jobRoutes(db: Database, jobs: JobQueue, auth: UserAuth) {
   return new Hono<HubEnv>()
-    .use('*', requireUser(secret, 'admin'))
+    .use('*', allow(auth, 'jobs.manage'))
     .get('/', async (c) => c.json({ queues: await jobs.stats(await pausedQueues(db)) }))
     .post('/:queue/pause', async (c) => {
       const queue = queueName(c.req.param('queue'));

@@ -7,7 +7,7 @@ import { procedureFilterSchema, searchProcedures } from '../procedures/procedure
 import { loadTimeline } from '../procedures/procedure-timeline.js';
 import { getProcedure } from '../procedures/procedures-repo.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { requireUser } from './auth-middleware.js';
+import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
 const idSchema = z.uuid();
@@ -27,9 +27,9 @@ const notFound = () => new HTTPException(404, { message: 'no such procedure' });
  * - `GET /{id}/timeline` findings, alerts, landmarks, withdrawal, in/out of body, quality, chat on one axis;
  * - `GET /{id}/playback` the verified segments as short-lived presigned URLs on the object store.
  */
-export function procedureRoutes(db: Queryable, store: ObjectStore, secret: Uint8Array) {
+export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAuth) {
   return new Hono<HubEnv>()
-    .use('*', requireUser(secret))
+    .use('*', allow(auth, 'procedures.read'))
     .get('/', async (c) => {
       const filter = procedureFilterSchema.safeParse(c.req.query());
       if (!filter.success) {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { recentPurges, setLegalHold } from '../retention/retention-purge.js';
 import { videoIdSchema } from '../videos/video-schemas.js';
-import { requireUser } from './auth-middleware.js';
+import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 
 /** `PUT /api/v1/retention/holds/{procedureId}`. */
@@ -14,9 +14,9 @@ export const legalHoldSchema = z.object({ hold: z.boolean(), reason: z.string().
 export const purgesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** Retention for admins: legal holds, and what the daily purge deleted and why. */
-export function retentionRoutes(db: Database, secret: Uint8Array) {
+export function retentionRoutes(db: Database, auth: UserAuth) {
   return new Hono<HubEnv>()
-    .use('*', requireUser(secret, 'admin'))
+    .use('*', allow(auth, 'retention.manage'))
     .put('/holds/:procedureId', async (c) => {
       const id = c.req.param('procedureId');
       const { hold, reason } = await readJson(c, legalHoldSchema);

@@ -67,7 +67,7 @@ describe('video upload API', () => {
     const secret = await loadHubSecret(db);
     await ensureBootstrapAdmin(db, dir, log, 'admin-password-123');
     await insertUserIfAbsent(db, 'rita', await hashPassword('reviewer-password'), 'reviewer');
-    await insertUserIfAbsent(db, 'otto', await hashPassword('operator-password'), 'operator');
+    await insertUserIfAbsent(db, 'otto', await hashPassword('operator-password'), 'trainee');
     build = (uploads) =>
       createHubApp({
         log,
@@ -144,7 +144,7 @@ describe('video upload API', () => {
     const status = await (await send('GET', `/api/v1/videos/${body.id}/status`, tokens.rita)).json();
     expect(status).toMatchObject({ state: 'waiting', stage: 'extract', progress: 0 });
     expect((await send('POST', `/api/v1/videos/${body.id}/process`, tokens.rita)).status).toBe(409);
-    // An operator may look but not process, cancel or export; nobody may without a token.
+    // A trainee may look but not process, cancel or export; nobody may without a token.
     for (const action of ['process', 'cancel', 'export']) {
       expect((await send('POST', `/api/v1/videos/${body.id}/${action}`, tokens.otto)).status).toBe(403);
       expect((await send('POST', `/api/v1/videos/${body.id}/${action}`, undefined)).status).toBe(401);

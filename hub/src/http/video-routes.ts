@@ -7,23 +7,27 @@ import { latestRun } from '../batch/processing-repo.js';
 import { findSummary, latestKeyframes } from '../batch/results-repo.js';
 import type { Database } from '../db/database.js';
 import type { ExportService } from '../exports/export-service.js';
+import type { RateRule } from '../limits/rate-counters.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { uploadOffsetSchema, uploadSessionSchema, videoIdSchema } from '../videos/video-schemas.js';
 import { UploadRefused, type VideoUploadService } from '../videos/video-upload-service.js';
 import type { VideoUploadRow } from '../videos/video-uploads-repo.js';
 import { videoView } from '../videos/video-view.js';
-import { requireUser } from './auth-middleware.js';
+import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+import { perUserLimit } from './rate-limit.js';
 
 export interface VideoRoutesOptions {
   db: Database;
   store: ObjectStore;
-  secret: Uint8Array;
+  auth: UserAuth;
   uploads: VideoUploadService;
   processor: BatchProcessor;
   exports: ExportService;
   /** How long presigned key frame and export URLs stay valid (s). */
   urlTtlSeconds: number;
+  /** Per user: uploads started (GIC_RATE_UPLOADS_PER_DAY) and exports requested (GIC_RATE_EXPORTS_PER_HOUR). */
+  limits?: { uploads: RateRule | null; exports: RateRule | null };
 }
 
 /** How often the event stream looks for a changed status (ms). */
@@ -60,12 +64,17 @@ const sessionView = (u: VideoUploadRow) => ({
 /**
  * The video API (`/api/v1/videos`): upload (one request, or resumable in parts), the video, batch
  * processing (start, status, live status as server-sent events, cancel), its summary, key frames and
- * export. Reading needs any signed-in user; uploading, processing and exporting a reviewer or admin.
+ * export. Each route declares its permission (auth/permissions.ts).
  */
 export function videoRoutes(o: VideoRoutesOptions) {
-  const { db, store, secret, uploads, processor, exports } = o;
-  const anyUser = requireUser(secret);
-  const reviewer = requireUser(secret, 'admin', 'reviewer');
+  const { db, store, auth, uploads, processor, exports } = o;
+  const read = allow(auth, 'procedures.read');
+  const upload = allow(auth, 'videos.upload');
+  const process = allow(auth, 'procedures.process');
+  const exportCreate = allow(auth, 'exports.create');
+  const exportRead = allow(auth, 'exports.read');
+  const uploadLimit = perUserLimit(db, 'uploads', o.limits?.uploads ?? null);
+  const exportLimit = perUserLimit(db, 'exports', o.limits?.exports ?? null);
 
   const known = async (id: string) => {
     if (!videoIdSchema.safeParse(id).success) throw new HTTPException(404, { message: 'no such video' });
@@ -96,7 +105,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
   return (
     new Hono<HubEnv>()
       /** One request: the body is the video (Content-Length required, at most the configured size). */
-      .post('/upload', reviewer, async (c) => {
+      .post('/upload', upload, uploadLimit, async (c) => {
         const length = c.req.header('content-length');
         if (!length)
           throw new HTTPException(411, { message: 'Content-Length is required (or use upload sessions)' });
@@ -108,13 +117,13 @@ export function videoRoutes(o: VideoRoutesOptions) {
         return finishUpload(c, (await uploads.get(row.id, row.created_by, true))!);
       })
       /** A resumable upload: create, PATCH chunks at `Upload-Offset`, ask where it stands, complete. */
-      .post('/upload/sessions', reviewer, async (c) => {
+      .post('/upload/sessions', upload, uploadLimit, async (c) => {
         const { bytes } = await readJson(c, uploadSessionSchema);
         const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
         return c.json(sessionView(row), 201);
       })
-      .get('/upload/sessions/:uploadId', reviewer, async (c) => c.json(sessionView(await session(c))))
-      .patch('/upload/sessions/:uploadId', reviewer, async (c) => {
+      .get('/upload/sessions/:uploadId', upload, async (c) => c.json(sessionView(await session(c))))
+      .patch('/upload/sessions/:uploadId', upload, async (c) => {
         const row = await session(c);
         const offset = uploadOffsetSchema.safeParse(c.req.header('upload-offset'));
         if (!offset.success) throw new HTTPException(400, { message: 'Upload-Offset must be a byte offset' });
@@ -122,18 +131,18 @@ export function videoRoutes(o: VideoRoutesOptions) {
         c.header('upload-offset', String(at));
         return c.json({ ...sessionView(row), offset: at });
       })
-      .post('/upload/sessions/:uploadId/complete', reviewer, async (c) => finishUpload(c, await session(c)))
-      .get('/:id', anyUser, async (c) => c.json(await known(c.req.param('id'))))
-      .post('/:id/process', reviewer, async (c) => {
+      .post('/upload/sessions/:uploadId/complete', upload, async (c) => finishUpload(c, await session(c)))
+      .get('/:id', read, async (c) => c.json(await known(c.req.param('id'))))
+      .post('/:id/process', process, async (c) => {
         const video = await known(c.req.param('id'));
         const runId = await startProcessing(video.procedureId, c.get('user')!.username);
         return c.json({ runId }, 202);
       })
-      .get('/:id/status', anyUser, async (c) => {
+      .get('/:id/status', read, async (c) => {
         const video = await known(c.req.param('id'));
         return c.json(await processor.status(video.procedureId));
       })
-      .get('/:id/events', anyUser, async (c) => {
+      .get('/:id/events', read, async (c) => {
         const video = await known(c.req.param('id'));
         return streamSSE(c, async (stream) => {
           let last = '';
@@ -151,19 +160,19 @@ export function videoRoutes(o: VideoRoutesOptions) {
           }
         });
       })
-      .post('/:id/cancel', reviewer, async (c) => {
+      .post('/:id/cancel', process, async (c) => {
         const video = await known(c.req.param('id'));
         if (!(await processor.cancel(video.procedureId)))
           throw new HTTPException(409, { message: 'no processing is waiting or running' });
         return c.json({ cancelled: true }, 202);
       })
-      .get('/:id/summary', anyUser, async (c) => {
+      .get('/:id/summary', read, async (c) => {
         const video = await known(c.req.param('id'));
         const summary = await findSummary(db, video.procedureId);
         if (!summary) throw new HTTPException(404, { message: 'no summary yet: process the video first' });
         return c.json(summary);
       })
-      .get('/:id/keyframes', anyUser, async (c) => {
+      .get('/:id/keyframes', read, async (c) => {
         const video = await known(c.req.param('id'));
         const frames = await latestKeyframes(db, video.procedureId);
         return c.json(
@@ -179,7 +188,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
           ),
         );
       })
-      .post('/:id/export', reviewer, async (c) => {
+      .post('/:id/export', exportCreate, exportLimit, async (c) => {
         const video = await known(c.req.param('id'));
         const exportId = await exports
           .request(video.procedureId, c.get('user')!.username)
@@ -188,7 +197,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
           });
         return c.json({ exportId }, 202);
       })
-      .get('/:id/export', anyUser, async (c) => {
+      .get('/:id/export', exportRead, async (c) => {
         const video = await known(c.req.param('id'));
         return c.json(await exports.view(video.procedureId, o.urlTtlSeconds));
       })

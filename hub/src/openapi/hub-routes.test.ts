@@ -1,6 +1,8 @@
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { describe, expect, it } from 'vitest';
+import { isPermission } from '../auth/permissions.js';
+import { guardPermission } from '../http/auth-middleware.js';
 import { createHubApp } from '../http/hub-app.js';
 import { HUB_ROUTES } from './hub-routes.js';
 
@@ -44,6 +46,30 @@ describe('OpenAPI document', () => {
       [...documented].filter((r) => !served.has(r)),
       'documented routes the hub does not serve',
     ).toEqual([]);
+  });
+
+  it("guards every person's route with the permission it declares, and no other route", () => {
+    const routes = routeTable().routes;
+    const pattern = (path: string) =>
+      new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\/\*$/, '(/.*)?').replace(/:\w+/g, '[^/]+')}$`);
+    const mismatches: string[] = [];
+    for (const doc of HUB_ROUTES) {
+      const path = doc.path.replace(/\{(\w+)\}/g, ':$1');
+      const guards = routes
+        .filter(
+          (r) =>
+            (r.method === 'ALL' || r.method.toLowerCase() === doc.method) &&
+            (r.path === path || (r.path.endsWith('*') && pattern(r.path).test(path))),
+        )
+        .map((r) => guardPermission.get(r.handler as never))
+        .filter((p) => p !== undefined);
+      const declared = isPermission(doc.auth) ? [doc.auth] : [];
+      if (JSON.stringify(guards) !== JSON.stringify(declared))
+        mismatches.push(`${doc.method} ${doc.path}: declares ${doc.auth}, guarded by [${guards.join(', ')}]`);
+    }
+    expect(mismatches).toEqual([]);
+    const guarded = HUB_ROUTES.filter((r) => isPermission(r.auth)).length;
+    console.info(`${guarded} of ${HUB_ROUTES.length} routes need a person's permission; each guard matches`);
   });
 
   it('is served at /api/v1/openapi.json with the request schemas that validate the bodies', async () => {

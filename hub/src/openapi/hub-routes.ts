@@ -1,15 +1,20 @@
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
 import { z } from 'zod';
-import { loginSchema } from '../http/auth-routes.js';
+import type { Permission } from '../auth/permissions.js';
+import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
 import { tokenRequestSchema } from '../http/device-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
 import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
+import { createUserSchema, updateUserSchema } from '../http/user-routes.js';
 import { procedureQuerySchema } from '../procedures/procedure-search.js';
 import { uploadSessionSchema } from '../videos/video-schemas.js';
 
-/** Who may call a route: nobody in particular, a signed-in user (of a role), or an enrolled device. */
-export type RouteAuth = 'none' | 'user' | 'reviewer' | 'admin' | 'device' | 'enrolment-token';
+/**
+ * Who may call a route: anybody, an enrolled device, an enrolment token's holder, a refresh token's
+ * holder, or a signed-in person whose role holds the permission (auth/permissions.ts).
+ */
+export type RouteAuth = 'none' | 'device' | 'enrolment-token' | 'refresh-token' | Permission;
 
 /** One hub route as the OpenAPI document describes it; bodies and queries are the validating schemas. */
 export interface RouteDoc {
@@ -66,13 +71,86 @@ export const HUB_ROUTES: RouteDoc[] = [
     summary: 'Sign in',
     auth: 'none',
     body: loginSchema,
-    responses: { '200': '{accessToken}', '401': 'wrong username or password' },
+    responses: {
+      '200': '{accessToken, refreshToken, expiresIn, refreshExpiresIn, role, mustChangePassword}',
+      '401': 'wrong username or password',
+      '403': 'the account is disabled',
+      '429': 'too many failed sign-ins for the account or the address (Retry-After)',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/refresh',
+    summary: 'New tokens for a refresh token, which is used up (a second use ends the session)',
+    auth: 'refresh-token',
+    body: refreshSchema,
+    responses: { '200': 'new tokens, as sign-in answers them', '401': 'session ended' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/logout',
+    summary: 'Sign out: ends the session and every token of it',
+    auth: 'session.own',
+    responses: { '204': 'signed out' },
+  },
+  { method: 'get', path: '/api/v1/auth/me', summary: 'Who is signed in', auth: 'session.own', responses: ok },
+  {
+    method: 'post',
+    path: '/api/v1/auth/password',
+    summary: "Change one's password (ends every session; answers a new one)",
+    auth: 'session.own',
+    body: changePasswordSchema,
+    responses: { '200': 'new tokens', '400': 'wrong current password or a weak new one' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/users',
+    summary: 'People, with locks and sessions',
+    auth: 'users.manage',
+    responses: ok,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users',
+    summary: 'Create a person (they must change the first password)',
+    auth: 'users.manage',
+    body: createUserSchema,
+    responses: { '201': '{user, temporaryPassword?}', '409': 'the name is taken' },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/users/{id}',
+    summary: 'Change role, disable or enable (disabling ends the sessions)',
+    auth: 'users.manage',
+    body: updateUserSchema,
+    responses: { ...ok, '409': 'the last enabled admin' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users/{id}/password-reset',
+    summary: 'A temporary password the user must change; ends their sessions',
+    auth: 'users.manage',
+    responses: { '200': '{temporaryPassword, endedSessions}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users/{id}/sessions/revoke',
+    summary: "End all of a user's sessions",
+    auth: 'users.manage',
+    responses: { '200': '{endedSessions}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users/{id}/unlock',
+    summary: 'Lift a sign-in lock',
+    auth: 'users.manage',
+    responses: { '204': 'unlocked' },
   },
   {
     method: 'post',
     path: '/api/v1/devices/enrolment-tokens',
     summary: 'A one-time enrolment token',
-    auth: 'admin',
+    auth: 'devices.enrol',
     body: tokenRequestSchema,
     responses: { '201': '{token, expiresAt}' },
   },
@@ -84,12 +162,18 @@ export const HUB_ROUTES: RouteDoc[] = [
     body: enrolRequestSchema,
     responses: { '201': 'the device id and broker URL' },
   },
-  { method: 'get', path: '/api/v1/devices', summary: 'Devices with telemetry', auth: 'user', responses: ok },
+  {
+    method: 'get',
+    path: '/api/v1/devices',
+    summary: 'Devices with telemetry',
+    auth: 'devices.read',
+    responses: ok,
+  },
   {
     method: 'get',
     path: '/api/v1/procedures',
     summary: 'Procedures, filtered, a page at a time (cursor)',
-    auth: 'user',
+    auth: 'procedures.read',
     query: procedureQuerySchema,
     responses: { ...ok, '400': 'a filter that is not valid, with the reason' },
   },
@@ -97,21 +181,21 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/procedures/{id}',
     summary: 'A procedure with its recording segments',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: { ...ok, '404': 'no such procedure' },
   },
   {
     method: 'get',
     path: '/api/v1/procedures/{id}/timeline',
     summary: 'Findings, alerts, landmarks, phases, in/out of body, quality and chat on one time axis',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: { ...ok, '404': 'no such procedure' },
   },
   {
     method: 'get',
     path: '/api/v1/procedures/{id}/playback',
     summary: 'The verified segments as short-lived presigned URLs, to play as one',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: { ...ok, '404': 'no such procedure' },
   },
   {
@@ -150,7 +234,7 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/api/v1/videos/upload',
     summary: 'Upload a video in one streamed request (Content-Length required)',
-    auth: 'reviewer',
+    auth: 'videos.upload',
     binaryBody: true,
     responses: {
       '201': '{id, procedureId, sha256, bytes, durationMs}',
@@ -163,7 +247,7 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/api/v1/videos/upload/sessions',
     summary: 'Start a resumable upload',
-    auth: 'reviewer',
+    auth: 'videos.upload',
     body: uploadSessionSchema,
     responses: { '201': '{uploadId, offset, partBytes, bytes, status}', '413': 'too large' },
   },
@@ -171,14 +255,14 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/videos/upload/sessions/{uploadId}',
     summary: 'Where a resumable upload stands',
-    auth: 'reviewer',
+    auth: 'videos.upload',
     responses: ok,
   },
   {
     method: 'patch',
     path: '/api/v1/videos/upload/sessions/{uploadId}',
     summary: 'Append a chunk at Upload-Offset; the answer (and its Upload-Offset) says where to go on',
-    auth: 'reviewer',
+    auth: 'videos.upload',
     binaryBody: true,
     responses: { '200': '{offset}', '409': 'wrong offset (the right one in Upload-Offset)' },
   },
@@ -186,105 +270,105 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/api/v1/videos/upload/sessions/{uploadId}/complete',
     summary: 'Complete a resumable upload: probed, becomes a procedure',
-    auth: 'reviewer',
+    auth: 'videos.upload',
     responses: { '201': '{id, procedureId, sha256, bytes, durationMs}', '415': 'not a video' },
   },
   {
     method: 'get',
     path: video(''),
     summary: 'A video (its id is the procedure id)',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: ok,
   },
   {
     method: 'post',
     path: video('/process'),
     summary: 'Start batch processing',
-    auth: 'reviewer',
+    auth: 'procedures.process',
     responses: { '202': '{runId}', '409': 'a run is going' },
   },
   {
     method: 'get',
     path: video('/status'),
     summary: 'Processing status with stages and ETA',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: ok,
   },
   {
     method: 'get',
     path: video('/events'),
     summary: 'Processing status as server-sent events (event: status)',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: ok,
   },
   {
     method: 'post',
     path: video('/cancel'),
     summary: 'Cancel processing',
-    auth: 'reviewer',
+    auth: 'procedures.process',
     responses: { '202': 'cancelled', '409': 'nothing going' },
   },
   {
     method: 'get',
     path: video('/summary'),
     summary: 'Findings, quality, withdrawal, phases, notes',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: { '200': 'OK', '404': 'not processed yet' },
   },
   {
     method: 'get',
     path: video('/keyframes'),
     summary: 'Masked key frames (presigned URLs)',
-    auth: 'user',
+    auth: 'procedures.read',
     responses: ok,
   },
   {
     method: 'post',
     path: video('/export'),
     summary: 'Build the export bundle',
-    auth: 'reviewer',
+    auth: 'exports.create',
     responses: { '202': '{exportId}', '409': 'not de-identified yet' },
   },
   {
     method: 'get',
     path: video('/export'),
     summary: 'The export and its presigned URL',
-    auth: 'user',
+    auth: 'exports.read',
     responses: ok,
   },
   {
     method: 'get',
     path: '/api/v1/jobs',
     summary: 'Job queues, with failed jobs',
-    auth: 'admin',
+    auth: 'jobs.manage',
     responses: ok,
   },
   {
     method: 'post',
     path: '/api/v1/jobs/{queue}/pause',
     summary: 'Pause a queue',
-    auth: 'admin',
+    auth: 'jobs.manage',
     responses: ok,
   },
   {
     method: 'post',
     path: '/api/v1/jobs/{queue}/resume',
     summary: 'Resume a queue',
-    auth: 'admin',
+    auth: 'jobs.manage',
     responses: ok,
   },
   {
     method: 'post',
     path: '/api/v1/jobs/{queue}/{jobId}/retry',
     summary: 'Retry a failed job',
-    auth: 'admin',
+    auth: 'jobs.manage',
     responses: { '202': 'retried', '404': 'no such failed job' },
   },
   {
     method: 'put',
     path: '/api/v1/retention/holds/{procedureId}',
     summary: 'Set or lift a legal hold',
-    auth: 'admin',
+    auth: 'retention.manage',
     body: legalHoldSchema,
     responses: ok,
   },
@@ -292,7 +376,7 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/retention/purges',
     summary: 'What the retention purge deleted, and why',
-    auth: 'admin',
+    auth: 'retention.manage',
     query: purgesQuerySchema,
     responses: ok,
   },
@@ -300,7 +384,7 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/chat/status',
     summary: "The chat model's state (ready, or off with the reason) and the not-a-diagnosis notice",
-    auth: 'user',
+    auth: 'chat.use',
     responses: ok,
   },
   {
@@ -308,7 +392,7 @@ export const HUB_ROUTES: RouteDoc[] = [
     path: '/api/v1/chat/message',
     summary:
       'Ask about a whole procedure (review chat): answered from its timeline with cited times, or by the model; Server-Sent Events when the client accepts text/event-stream',
-    auth: 'user',
+    auth: 'chat.use',
     body: chatRequestSchema,
     responses: {
       '201': '{message, reply, model, notice} (JSON)',
@@ -321,14 +405,14 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/chat/{sessionId}',
     summary: "A chat session's messages (a review session, or a room's as its edge synced it)",
-    auth: 'user',
+    auth: 'chat.use',
     responses: { '200': '{sessionId, procedureId, messages, notice}', '404': 'no such session' },
   },
   {
     method: 'get',
     path: '/api/v1/chat/procedures/{procedureId}',
     summary: "A procedure's conversations: the room's and the review chat's",
-    auth: 'user',
+    auth: 'chat.use',
     responses: { '200': '{procedureId, room, review}' },
   },
 ];

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/ports.js';
 import { createTestDatabase } from '../../../test/test-database.js';
 import { loadHubSecret } from '../auth/hub-secret.js';
-import { signUserToken } from '../auth/session-tokens.js';
 import { insertRun } from '../batch/processing-repo.js';
 import { replaceKeyframes } from '../batch/results-repo.js';
 import type { Database } from '../db/database.js';
@@ -18,6 +17,7 @@ import { insertExport, setExportState } from '../exports/exports-repo.js';
 import type { HubEnv } from '../http/hub-env.js';
 import { retentionRoutes } from '../http/retention-routes.js';
 import { ObjectStore } from '../storage/object-store.js';
+import { signedInUser } from '../testing/signed-in-user.js';
 import { insertUploadedVideo } from '../videos/videos-repo.js';
 import { defaultRetention, purgeExpired } from './retention-purge.js';
 
@@ -89,13 +89,9 @@ describe('retention purge', () => {
     const app = new Hono<HubEnv>();
     app.use('*', requestContext(log));
     installErrorHandler(app);
-    app.route('/api/v1/retention', retentionRoutes(db, secret));
-    const admin = await signUserToken(secret, { userId: randomUUID(), username: 'admin', role: 'admin' });
-    const reviewer = await signUserToken(secret, {
-      userId: randomUUID(),
-      username: 'rita',
-      role: 'reviewer',
-    });
+    app.route('/api/v1/retention', retentionRoutes(db, { db, secret, apiRate: null }));
+    const admin = (await signedInUser(db, secret, 'admin', 'admin')).token;
+    const reviewer = (await signedInUser(db, secret, 'rita', 'reviewer')).token;
     const hold = (id: string, token: string, body: unknown = { hold: true, reason: 'complaint 42' }) =>
       app.request(`/api/v1/retention/holds/${id}`, {
         method: 'PUT',

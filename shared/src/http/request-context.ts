@@ -40,7 +40,12 @@ export function installErrorHandler(app: Hono<AppEnv>): void {
   app.onError((err, c: Context<AppEnv>) => {
     const requestId = c.get('requestId');
     if (err instanceof HTTPException) {
-      return c.json({ error: err.message, requestId }, err.status);
+      // Headers a refusal carries (`Retry-After` of a 429, say) go with the JSON answer.
+      const headers: Record<string, string> = {};
+      err.res?.headers.forEach((value, name) => {
+        if (name !== 'content-type' && name !== 'content-length') headers[name] = value;
+      });
+      return c.json({ error: err.message, requestId }, err.status, headers);
     }
     (c.get('log') ?? console).error({ err }, 'unhandled error');
     return c.json({ error: 'internal error', requestId }, 500);

@@ -1,0 +1,113 @@
+import { readJson } from '@gic/shared/http/request-context.js';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import { passwordProblem } from '../auth/password-policy.js';
+import { hashPassword, randomPassword } from '../auth/passwords.js';
+import { ROLE_DESCRIPTIONS, ROLES } from '../auth/permissions.js';
+import { endUserSessions } from '../auth/session-service.js';
+import {
+  findUserById,
+  insertUserIfAbsent,
+  listUsers,
+  otherEnabledAdmins,
+  setUserPassword,
+  updateUser,
+} from '../auth/users-repo.js';
+import type { Database } from '../db/database.js';
+import { peekRate, resetRate } from '../limits/rate-counters.js';
+import { allow, type UserAuth } from './auth-middleware.js';
+import type { LoginLimits } from './auth-routes.js';
+import type { HubEnv } from './hub-env.js';
+
+export const createUserSchema = z.object({
+  username: z
+    .string()
+    .min(2)
+    .max(100)
+    .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only'),
+  role: z.enum(ROLES),
+  /** A first password; absent: a random one is made and answered once. Either way it must be changed. */
+  password: z.string().min(1).max(1000).optional(),
+});
+export const updateUserSchema = z
+  .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
+  .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role or disabled');
+
+const idParam = z.string().uuid();
+
+/**
+ * People, for admins: list (with locks and open sessions), create, change role, disable, reset a
+ * password (the user must then choose their own), end all sessions, lift a sign-in lock.
+ */
+export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
+  const manage = allow(auth, 'users.manage');
+  const target = async (id: string) => {
+    if (!idParam.safeParse(id).success) throw new HTTPException(404, { message: 'no such user' });
+    const user = await findUserById(db, id);
+    if (!user) throw new HTTPException(404, { message: 'no such user' });
+    return user;
+  };
+  return new Hono<HubEnv>()
+    .get('/', manage, async (c) => {
+      const users = await listUsers(db);
+      const items = await Promise.all(
+        users.map(async (u) => {
+          const lock = await peekRate(db, `login:account:${u.username.toLowerCase()}`, login.perAccount);
+          return {
+            ...u,
+            lockedForSeconds: lock.allowed ? null : lock.retryAfterSeconds,
+            failedSignIns: lock.count,
+          };
+        }),
+      );
+      return c.json({ items, roles: ROLE_DESCRIPTIONS });
+    })
+    .post('/', manage, async (c) => {
+      const body = await readJson(c, createUserSchema);
+      const password = body.password ?? randomPassword();
+      const problem = passwordProblem(password, body.username);
+      if (problem) throw new HTTPException(400, { message: `password ${problem}` });
+      const by = c.get('user')!;
+      const created = await insertUserIfAbsent(db, body.username, await hashPassword(password), body.role, {
+        mustChangePassword: true,
+        createdBy: by.userId,
+      });
+      if (!created) throw new HTTPException(409, { message: 'a user of that name exists' });
+      c.get('log').info({ username: body.username, role: body.role, by: by.username }, 'user created');
+      const user = (await listUsers(db)).find((u) => u.username === body.username)!;
+      return c.json({ user, ...(body.password ? {} : { temporaryPassword: password }) }, 201);
+    })
+    .patch('/:id', manage, async (c) => {
+      const change = await readJson(c, updateUserSchema);
+      const user = await target(c.req.param('id'));
+      const losesAdmin =
+        user.role === 'admin' && (change.disabled || (change.role && change.role !== 'admin'));
+      if (losesAdmin && (await otherEnabledAdmins(db, user.id)) === 0)
+        throw new HTTPException(409, { message: 'the last enabled admin cannot be demoted or disabled' });
+      await updateUser(db, user.id, change);
+      if (change.disabled) await endUserSessions(db, user.id, 'user disabled');
+      c.get('log').info({ username: user.username, ...change, by: c.get('user')!.username }, 'user changed');
+      return c.json((await listUsers(db)).find((u) => u.id === user.id));
+    })
+    .post('/:id/password-reset', manage, async (c) => {
+      const user = await target(c.req.param('id'));
+      const temporaryPassword = randomPassword();
+      await setUserPassword(db, user.username, await hashPassword(temporaryPassword), true);
+      const ended = await endUserSessions(db, user.id, 'password reset by an admin');
+      c.get('log').info({ username: user.username, by: c.get('user')!.username }, 'password reset');
+      return c.json({ temporaryPassword, endedSessions: ended });
+    })
+    .post('/:id/sessions/revoke', manage, async (c) => {
+      const user = await target(c.req.param('id'));
+      const ended = await endUserSessions(db, user.id, `ended by admin ${c.get('user')!.username}`);
+      c.get('log').info({ username: user.username, ended, by: c.get('user')!.username }, 'sessions ended');
+      return c.json({ endedSessions: ended });
+    })
+    .post('/:id/unlock', manage, async (c) => {
+      const user = await target(c.req.param('id'));
+      await resetRate(db, `login:account:${user.username.toLowerCase()}`);
+      c.get('log').info({ username: user.username, by: c.get('user')!.username }, 'sign-in lock lifted');
+      return c.body(null, 204);
+    });
+}
