@@ -48,4 +48,71 @@ describe('loadHubConfig', () => {
         expect(text).toContain(name);
     }
   });
+
+  it('limits MQTT packets and publish rates, with defaults above what an edge sends', () => {
+    const c = loadHubConfig({});
+    expect(c.mqtt.limits).toEqual({
+      maxPacketBytes: 256 * 1024,
+      messagesPerSecond: 5000,
+      messageBurst: 50_000,
+      bytesPerSecond: 16 * 1024 * 1024,
+      byteBurst: 64 * 1024 * 1024,
+    });
+    const set = loadHubConfig({
+      GIC_MQTT_MAX_PACKET_BYTES: '1048576',
+      GIC_MQTT_RATE_MSGS_PER_S: '100',
+      GIC_MQTT_RATE_MSGS_BURST: '500',
+      GIC_MQTT_RATE_KIB_PER_S: '64',
+      GIC_MQTT_RATE_KIB_BURST: '256',
+    });
+    // The byte burst is never below the largest packet, which it would otherwise always refuse.
+    expect(set.mqtt.limits).toEqual({
+      maxPacketBytes: 1048576,
+      messagesPerSecond: 100,
+      messageBurst: 500,
+      bytesPerSecond: 64 * 1024,
+      byteBurst: 1048576,
+    });
+    expect(() => loadHubConfig({ GIC_MQTT_MAX_PACKET_BYTES: '10' })).toThrow(/GIC_MQTT_MAX_PACKET_BYTES/);
+    expect(() => loadHubConfig({ GIC_MQTT_RATE_MSGS_PER_S: 'lots' })).toThrow(/GIC_MQTT_RATE_MSGS_PER_S/);
+  });
+
+  it('serves plain HTTP and MQTT without a certificate, HTTPS and MQTTS with one', () => {
+    const plain = loadHubConfig({});
+    expect(plain.tls).toBeUndefined();
+    expect(plain.http.publicUrl).toBe('http://127.0.0.1:8080');
+    const c = loadHubConfig({
+      GIC_TLS_CERT_FILE: '/etc/gic/hub.crt',
+      GIC_TLS_KEY_FILE: '/etc/gic/hub.key',
+      GIC_HUB_PUBLIC_HOST: 'hub.example.org',
+    });
+    expect(c.tls).toEqual({
+      certFile: '/etc/gic/hub.crt',
+      keyFile: '/etc/gic/hub.key',
+      minVersion: 'TLSv1.3',
+    });
+    expect(c.http.publicUrl).toBe('https://hub.example.org:8080');
+    expect(c.mqtt.publicUrl).toBe('mqtts://hub.example.org:1883');
+    // The hub's own services reach the broker by the certificate's name too.
+    expect(c.mqtt.url).toBe('mqtts://hub.example.org:1883');
+    expect(
+      loadHubConfig({ GIC_TLS_CERT_FILE: '/c', GIC_TLS_KEY_FILE: '/k', GIC_TLS_MIN_VERSION: '1.2' }).tls
+        ?.minVersion,
+    ).toBe('TLSv1.2');
+    expect(() => loadHubConfig({ GIC_TLS_CERT_FILE: '/c' })).toThrow(/GIC_TLS_KEY_FILE/);
+    expect(() =>
+      loadHubConfig({ GIC_TLS_CERT_FILE: '/c', GIC_TLS_KEY_FILE: '/k', GIC_TLS_MIN_VERSION: '1.0' }),
+    ).toThrow(/GIC_TLS_MIN_VERSION/);
+  });
+
+  it('allows no cross-origin caller unless origins are listed', () => {
+    expect(loadHubConfig({}).corsOrigins).toEqual([]);
+    expect(
+      loadHubConfig({ GIC_HTTP_CORS_ORIGINS: 'https://a.example, http://b.example:3000' }).corsOrigins,
+    ).toEqual(['https://a.example', 'http://b.example:3000']);
+    expect(() => loadHubConfig({ GIC_HTTP_CORS_ORIGINS: 'https://a.example/path' })).toThrow(
+      /GIC_HTTP_CORS_ORIGINS/,
+    );
+    expect(() => loadHubConfig({ GIC_HTTP_CORS_ORIGINS: '*' })).toThrow(/GIC_HTTP_CORS_ORIGINS/);
+  });
 });

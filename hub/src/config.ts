@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
-import { parseEnv } from '@gic/shared/config/parse-env.js';
+import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { vlmConfigFromEnv } from '@gic/shared/vlm/vlm-config.js';
 import { z } from 'zod';
 
@@ -19,15 +19,28 @@ const boolFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const absolutePathVar = z.string().refine((p) => isAbsolute(p), 'must be an absolute path');
 
-const rolesVar = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((r) => r.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.enum(HUB_ROLES)).min(1, 'name at least one role'));
+const listVar = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
+);
+
+/** Browser origins (scheme, host and port, nothing else) the API answers cross-origin requests from. */
+const originsVar = listVar.pipe(
+  z.array(
+    z.string().refine((o) => {
+      try {
+        const u = new URL(o);
+        return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+      } catch {
+        return false;
+      }
+    }, 'each must be an origin such as https://portal.example.org (no path, no trailing slash)'),
+  ),
+);
+
+const rolesVar = listVar.pipe(z.array(z.enum(HUB_ROLES)).min(1, 'name at least one role'));
 
 const schema = z.object({
   /** Which parts this process runs; several processes may share one database, store and broker. */
@@ -45,6 +58,35 @@ const schema = z.object({
   MQTT_URL: urlVar('mqtt:', 'mqtts:').optional(),
   /** URL devices are told to use for MQTT (defaults to MQTT_URL or the embedded broker's address). */
   GIC_MQTT_PUBLIC_URL: urlVar('mqtt:', 'mqtts:').optional(),
+  /** Largest MQTT packet the embedded broker accepts (bytes); a larger one closes the connection. */
+  GIC_MQTT_MAX_PACKET_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(268_435_455)
+    .default(256 * 1024),
+  /** A device's PUBLISH rate on the embedded broker: messages per second on average, and at once. */
+  GIC_MQTT_RATE_MSGS_PER_S: z.coerce.number().min(1).max(1_000_000).default(5000),
+  GIC_MQTT_RATE_MSGS_BURST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  /** A device's PUBLISH volume on the embedded broker: KiB per second on average, and at once. */
+  GIC_MQTT_RATE_KIB_PER_S: z.coerce
+    .number()
+    .min(1)
+    .max(10_000_000)
+    .default(16 * 1024),
+  GIC_MQTT_RATE_KIB_BURST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000_000)
+    .default(64 * 1024),
+  /** Certificate chain and private key (PEM files) for HTTPS and MQTTS; both or neither. */
+  GIC_TLS_CERT_FILE: z.string().min(1).optional(),
+  GIC_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Oldest TLS version accepted: 1.3, or 1.2 for old clients. */
+  GIC_TLS_MIN_VERSION: z.enum(['1.2', '1.3']).default('1.3'),
+  /** Origins allowed to call the API from a browser on another origin (comma-separated); none by default. */
+  GIC_HTTP_CORS_ORIGINS: originsVar.default([]),
   /** External PostgreSQL; when unset an embedded PostgreSQL runs in the data folder. */
   DATABASE_URL: urlVar('postgres:', 'postgresql:').optional(),
   GIC_EMBEDDED_PG_PORT: portVar.default(54329),
@@ -154,20 +196,39 @@ export type HubConfig = ReturnType<typeof loadHubConfig>;
 /** Reads and validates the hub's settings from the environment, reporting every bad one at once. */
 export function loadHubConfig(env: Record<string, string | undefined> = process.env) {
   const c = parseEnv(schema, env);
+  if (!c.GIC_TLS_CERT_FILE !== !c.GIC_TLS_KEY_FILE)
+    throw new ConfigError([
+      `${c.GIC_TLS_CERT_FILE ? 'GIC_TLS_KEY_FILE' : 'GIC_TLS_CERT_FILE'}: set both GIC_TLS_CERT_FILE and GIC_TLS_KEY_FILE, or neither`,
+    ]);
+  const tls =
+    c.GIC_TLS_CERT_FILE && c.GIC_TLS_KEY_FILE
+      ? {
+          certFile: resolve(c.GIC_TLS_CERT_FILE),
+          keyFile: resolve(c.GIC_TLS_KEY_FILE),
+          minVersion: `TLSv${c.GIC_TLS_MIN_VERSION}` as 'TLSv1.2' | 'TLSv1.3',
+        }
+      : undefined;
+  const httpScheme = tls ? 'https' : 'http';
+  const mqttScheme = tls ? 'mqtts' : 'mqtt';
   const dataDir = resolve(c.GIC_HUB_DATA_DIR);
   const mqttHost = c.GIC_MQTT_HOST ?? c.GIC_HUB_HOST;
   const s3Host = c.GIC_EMBEDDED_S3_HOST ?? c.GIC_HUB_HOST;
   // Devices are told one name for every part; a hub listening on every address cannot guess it.
   const publicHost = c.GIC_HUB_PUBLIC_HOST ?? (isWildcard(c.GIC_HUB_HOST) ? '127.0.0.1' : c.GIC_HUB_HOST);
-  const publicUrl = c.GIC_HUB_PUBLIC_URL ?? `http://${urlHost(publicHost)}:${c.GIC_HUB_PORT}`;
-  const mqttUrl = c.MQTT_URL ?? `mqtt://${urlHost(localHost(mqttHost))}:${c.GIC_MQTT_PORT}`;
+  const publicUrl = c.GIC_HUB_PUBLIC_URL ?? `${httpScheme}://${urlHost(publicHost)}:${c.GIC_HUB_PORT}`;
+  // Over TLS this process reaches its own broker by the name its certificate is for, as devices do.
+  const mqttUrl =
+    c.MQTT_URL ??
+    (tls
+      ? `mqtts://${urlHost(publicHost)}:${c.GIC_MQTT_PORT}`
+      : `mqtt://${urlHost(localHost(mqttHost))}:${c.GIC_MQTT_PORT}`);
   const embeddedS3 = !c.S3_ENDPOINT;
   const s3PublicEndpoint =
     c.S3_PUBLIC_ENDPOINT ??
     (embeddedS3 ? `http://${urlHost(publicHost)}:${c.GIC_EMBEDDED_S3_PORT}` : undefined);
   return {
     roles: new Set<HubRole>(c.GIC_HUB_ROLES),
-    http: { host: c.GIC_HUB_HOST, port: c.GIC_HUB_PORT, publicUrl },
+    http: { host: c.GIC_HUB_HOST, port: c.GIC_HUB_PORT, publicUrl, scheme: httpScheme },
     mqtt: {
       /** Run the embedded broker in this process (only with the broker role and no external MQTT_URL). */
       embedded: !c.MQTT_URL,
@@ -176,8 +237,22 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       /** Where this process reaches the broker. */
       url: mqttUrl,
       /** Where devices are told to reach it. */
-      publicUrl: c.GIC_MQTT_PUBLIC_URL ?? c.MQTT_URL ?? `mqtt://${urlHost(publicHost)}:${c.GIC_MQTT_PORT}`,
+      publicUrl:
+        c.GIC_MQTT_PUBLIC_URL ?? c.MQTT_URL ?? `${mqttScheme}://${urlHost(publicHost)}:${c.GIC_MQTT_PORT}`,
+      /** What the embedded broker lets one connection send. */
+      limits: {
+        maxPacketBytes: c.GIC_MQTT_MAX_PACKET_BYTES,
+        messagesPerSecond: c.GIC_MQTT_RATE_MSGS_PER_S,
+        messageBurst: c.GIC_MQTT_RATE_MSGS_BURST,
+        bytesPerSecond: c.GIC_MQTT_RATE_KIB_PER_S * 1024,
+        // A burst smaller than the largest packet would refuse every large packet.
+        byteBurst: Math.max(c.GIC_MQTT_RATE_KIB_BURST * 1024, c.GIC_MQTT_MAX_PACKET_BYTES),
+      },
     },
+    /** HTTPS and MQTTS with this certificate; absent: plain HTTP and MQTT. */
+    tls,
+    /** Browser origins allowed cross-origin to the API; empty: none (no CORS headers at all). */
+    corsOrigins: c.GIC_HTTP_CORS_ORIGINS,
     database: {
       url: c.DATABASE_URL,
       embeddedPort: c.GIC_EMBEDDED_PG_PORT,

@@ -26,6 +26,7 @@ import { JobQueue } from './jobs/job-queue.js';
 import { watchQueuePauses } from './jobs/queue-pauses.js';
 import { purgeExpired } from './retention/retention-purge.js';
 import { ObjectStore } from './storage/object-store.js';
+import { loadTlsMaterial, type TlsMaterial } from './tls-material.js';
 import { abortStaleUploads } from './uploads/abort-stale-uploads.js';
 import { verifyRecording } from './uploads/verify-recording.js';
 import { VideoUploadService } from './videos/video-upload-service.js';
@@ -64,6 +65,8 @@ export async function startHub(
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     for (const warning of loopbackWarnings(config)) log.warn(warning);
+    // Read first: a bad certificate stops the hub before anything else starts.
+    const tls: TlsMaterial | undefined = config.tls && loadTlsMaterial(config.tls);
     let databaseUrl = config.database.url;
     if (!databaseUrl) {
       const pg = await startEmbeddedPostgres(
@@ -143,12 +146,25 @@ export async function startHub(
       });
     let broker: BrokerHandle | undefined;
     if (roles.has('broker') && config.mqtt.embedded) {
+      const refusedConnections = metrics.counter(
+        'mqtt_refused_connections_total',
+        'MQTT connections the embedded broker closed: oversize (a packet over the size limit) or flood (over the publish rate)',
+        ['reason'],
+      );
       broker = await startPart(
         'the embedded MQTT broker',
         'stop what uses it, or set GIC_MQTT_PORT (and GIC_MQTT_HOST) to a free address',
         () =>
           startEmbeddedBroker(
-            { host: config.mqtt.host, port: config.mqtt.port, db, secret },
+            {
+              host: config.mqtt.host,
+              port: config.mqtt.port,
+              db,
+              secret,
+              limits: config.mqtt.limits,
+              ...(tls ? { tls } : {}),
+              onRefused: (reason) => refusedConnections.inc({ reason }),
+            },
             log.child({ part: 'broker' }),
           ),
       );
@@ -228,6 +244,12 @@ export async function startHub(
             },
           }
         : {}),
+      security: {
+        tls: Boolean(tls),
+        // The portal's key frames and videos come by URLs this endpoint signs.
+        mediaOrigins: [new URL(config.s3.publicEndpoint ?? s3Endpoint).origin],
+        corsOrigins: config.corsOrigins,
+      },
       gpu: () => ({
         executionProvider: null,
         note: roles.has('worker')
@@ -243,11 +265,12 @@ export async function startHub(
         port: config.http.port,
         hostSetting: 'GIC_HUB_HOST',
         portSetting: 'GIC_HUB_PORT',
+        ...(tls ? { tls } : {}),
       },
       log,
     );
     parts.add('http', () => http.close());
-    const httpUrl = `http://${urlHost(localHost(config.http.host))}:${http.port}`;
+    const httpUrl = `${config.http.scheme}://${urlHost(localHost(config.http.host))}:${http.port}`;
     log.info({ url: httpUrl, devicesUse: config.http.publicUrl, roles: [...roles] }, 'hub started');
     return { db, databaseUrl, store, httpUrl, mqttUrl: config.mqtt.url, ...(admin ? { admin } : {}), stop };
   } catch (err) {

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { BROKER_AUDIENCE } from '@gic/provisioning/device-token.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { isValidDeviceId } from '@gic/shared/messages/topics.js';
@@ -6,7 +7,34 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyServiceToken } from '../auth/session-tokens.js';
 import type { Database } from '../db/database.js';
 import { authenticateDevice } from '../devices/device-auth.js';
+import type { TlsMaterial } from '../tls-material.js';
 import { mayPublish, maySubscribe, type Principal, SERVICE_CLIENT_PREFIX } from './broker-policy.js';
+import { guardConnection } from './guarded-connection.js';
+import { MQTT_PUBLISH } from './mqtt-frame-scanner.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** What the broker lets one connection send. */
+export interface BrokerLimits {
+  /** Largest packet accepted (bytes on the wire); a larger one closes the connection. */
+  maxPacketBytes: number;
+  /** PUBLISH packets per second a device may send on average, and at once. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** PUBLISH bytes per second a device may send on average, and at once. */
+  bytesPerSecond: number;
+  byteBurst: number;
+}
+
+/** Why the broker closed a connection: an oversized packet, or a device over its rate. */
+export type BrokerRefusal = 'oversize' | 'flood';
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxPacketBytes: 256 * 1024,
+  messagesPerSecond: 5000,
+  messageBurst: 50_000,
+  bytesPerSecond: 16 * 1024 * 1024,
+  byteBurst: 64 * 1024 * 1024,
+};
 
 export interface BrokerHandle {
   close(): Promise<void>;
@@ -21,15 +49,29 @@ function refused(message: string): AuthenticateError {
 const principals = new WeakMap<Client, Principal>();
 
 /**
- * The embedded aedes broker on TCP. Every client authenticates: a device with client id = username =
- * its device id and a short-lived JWT it signed as password; a hub service with a hub-signed token.
- * Broker policy hooks then keep each device inside its own topic tree.
+ * The embedded aedes broker on TCP (TLS when given a certificate). Every client authenticates: a
+ * device with client id = username = its device id and a short-lived JWT it signed as password; a
+ * hub service with a hub-signed token.
+ * Broker policy hooks then keep each device inside its own topic tree. Each connection's packets are
+ * checked as their headers arrive: one over `limits.maxPacketBytes`, or a device's PUBLISH beyond its
+ * token buckets (hub services are not rate-limited), closes the connection, logged and reported to
+ * `onRefused` (metrics). The buckets belong to the connection: a device cut off starts afresh only
+ * after authenticating again.
  */
 export async function startEmbeddedBroker(
-  options: { host: string; port: number; db: Database; secret: Uint8Array },
+  options: {
+    host: string;
+    port: number;
+    db: Database;
+    secret: Uint8Array;
+    limits?: BrokerLimits;
+    tls?: TlsMaterial;
+    onRefused?: (reason: BrokerRefusal) => void;
+  },
   log: Logger,
 ): Promise<BrokerHandle> {
   const { db, secret } = options;
+  const limits = options.limits ?? DEFAULT_BROKER_LIMITS;
   const broker = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       const token = password?.toString('utf8') ?? '';
@@ -79,7 +121,48 @@ export async function startEmbeddedBroker(
     log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
   );
 
-  const server: Server = createServer(broker.handle);
+  const accept = (socket: Socket) => {
+    let client: Client | undefined;
+    const messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    const bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst);
+    const refuse = (reason: BrokerRefusal, detail: Record<string, unknown>, message: string) => {
+      log.warn({ clientId: client?.id ?? null, remoteAddress: socket.remoteAddress, ...detail }, message);
+      options.onRefused?.(reason);
+      return false;
+    };
+    const conn = guardConnection(socket, (header) => {
+      if (header.bytes > limits.maxPacketBytes)
+        return refuse(
+          'oversize',
+          { packetBytes: header.bytes, limit: limits.maxPacketBytes },
+          'mqtt packet over the size limit: connection closed',
+        );
+      if (header.type !== MQTT_PUBLISH) return true;
+      if (client && principals.get(client)?.kind === 'service') return true;
+      if (messages.take(1) && bytes.take(header.bytes)) return true;
+      return refuse(
+        'flood',
+        {
+          messagesPerSecond: limits.messagesPerSecond,
+          messageBurst: limits.messageBurst,
+          bytesPerSecond: limits.bytesPerSecond,
+          byteBurst: limits.byteBurst,
+        },
+        'mqtt client over its publish rate: connection closed',
+      );
+    });
+    client = broker.handle(conn);
+  };
+  const server: Server = options.tls
+    ? createTlsServer(
+        { key: options.tls.key, cert: options.tls.cert, minVersion: options.tls.minVersion },
+        accept,
+      )
+    : createServer(accept);
+  // A TLS handshake that fails (an old protocol, a client that does not trust us) is only logged.
+  server.on('tlsClientError', (err: Error, socket: Socket) =>
+    log.debug({ err: err.message, remoteAddress: socket.remoteAddress }, 'mqtt TLS handshake failed'),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -88,7 +171,10 @@ export async function startEmbeddedBroker(
       resolve();
     });
   });
-  log.info({ host: options.host, port: options.port }, 'embedded MQTT broker listening');
+  log.info(
+    { host: options.host, port: options.port, tls: options.tls ? options.tls.minVersion : false, limits },
+    'embedded MQTT broker listening',
+  );
   return {
     clientCount: () => broker.connectedClients,
     close: () =>

@@ -9,7 +9,6 @@ import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-service.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
@@ -24,6 +23,7 @@ import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { retentionRoutes } from './retention-routes.js';
+import { type SecurityHeaderOptions, securityHeaders } from './security-headers.js';
 import { uploadRoutes } from './upload-routes.js';
 import { userRoutes } from './user-routes.js';
 import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
@@ -52,6 +52,8 @@ export interface HubAppDeps {
   };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
+  /** TLS, the object store's origin and the CORS allow-list; absent: plain HTTP, same origin only. */
+  security?: SecurityHeaderOptions;
 }
 
 /** People's sessions and limits (the `people` part of HubConfig). */
@@ -81,7 +83,7 @@ export function createHubApp(deps: HubAppDeps) {
   const app = new Hono<HubEnv>();
   app.use('*', requestContext(deps.log));
   app.use('*', deps.metrics.middleware);
-  app.use('*', secureHeaders());
+  app.use('*', securityHeaders(deps.security ?? { tls: false, mediaOrigins: [], corsOrigins: [] }));
   const jsonLimit = bodyLimit({
     maxSize: 1024 * 1024,
     onError: (c) => c.json({ error: 'body too large' }, 413),
