@@ -1,6 +1,7 @@
 import { jwtVerify, SignJWT } from 'jose';
 
-export type UserRole = 'admin' | 'reviewer' | 'operator';
+export type UserRole = 'admin' | 'reviewer' | 'trainee' | 'operator' | 'auditor';
+const USER_ROLES: readonly string[] = ['admin', 'reviewer', 'trainee', 'operator', 'auditor'];
 export interface UserClaims {
   userId: string;
   username: string;
@@ -34,8 +35,8 @@ export async function verifyUserToken(secret: Uint8Array, token: string): Promis
   const role = payload.role;
   if (typeof payload.sub !== 'string' || typeof payload.username !== 'string')
     throw new Error('malformed token');
-  if (role !== 'admin' && role !== 'reviewer' && role !== 'operator') throw new Error('malformed token');
-  return { userId: payload.sub, username: payload.username, role };
+  if (typeof role !== 'string' || !USER_ROLES.includes(role)) throw new Error('malformed token');
+  return { userId: payload.sub, username: payload.username, role: role as UserRole };
 }
 
 /** A token for the hub's own processes (ingest) to connect to the broker. */

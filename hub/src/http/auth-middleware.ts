@@ -21,10 +21,10 @@ export function requireUser(secret: Uint8Array, ...roles: UserRole[]): Middlewar
     } catch {
       throw new HTTPException(401, { message: 'invalid or expired token' });
     }
+    c.set('user', user); // before the role check: the audit log names who was refused
     if (roles.length > 0 && !roles.includes(user.role)) {
       throw new HTTPException(403, { message: `requires role ${roles.join(' or ')}` });
     }
-    c.set('user', user);
     await next();
   };
 }

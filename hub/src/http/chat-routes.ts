@@ -4,6 +4,7 @@ import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit } from '../audit/audit-log.js';
 import type { UserClaims } from '../auth/session-tokens.js';
 import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
 import { procedureConversations, reviewChatStore, roomSession } from '../chat/review-chat-store.js';
@@ -24,14 +25,17 @@ export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine,
     vlm,
     ...(timeoutMs ? { timeoutMs } : {}),
   });
+  const chatRead = audit('chat.read', 'chat_session', 'sessionId');
   return new Hono<HubEnv>()
     .use('*', requireUser(secret))
-    .get('/procedures/:procedureId', async (c) => {
+    .get('/procedures/:procedureId', audit('chat.read', 'procedure', 'procedureId'), async (c) => {
       const procedureId = c.req.param('procedureId');
       if (!z.uuid().safeParse(procedureId).success)
         throw new HTTPException(400, { message: 'procedure id must be a UUID' });
       return c.json({ procedureId, ...(await procedureConversations(db, procedureId)) });
     })
+    .post('/message', audit('chat.ask', 'chat'))
+    .get('/:sessionId', (c, next) => (c.req.param('sessionId') === 'status' ? next() : chatRead(c, next)))
     .route(
       '/',
       chatRoutes({

@@ -10,10 +10,12 @@ import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { type AuditOptions, auditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { auditRoutes } from './audit-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
 import { deviceRoutes } from './device-routes.js';
@@ -33,6 +35,8 @@ export interface HubAppDeps {
   db: Database;
   store: ObjectStore;
   secret: Uint8Array;
+  /** The audit log's settings (GIC_TRUST_PROXY); records go to `db`. */
+  audit?: AuditOptions;
   /** Present when this process serves the API role. */
   api?: {
     jobs: JobQueue;
@@ -64,6 +68,7 @@ export function createHubApp(deps: HubAppDeps) {
     c.req.path.startsWith('/api/v1/videos/upload') && c.req.method !== 'GET' ? next() : jsonLimit(c, next),
   );
   installErrorHandler(app);
+  app.use('*', auditLog(db, deps.audit ?? { trustProxy: false }));
   app.route(
     '/health',
     healthRoutes({
@@ -98,6 +103,7 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/videos', videoRoutes({ db, store, secret, ...deps.api.videos }));
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, secret));
     app.route('/api/v1/retention', retentionRoutes(db, secret));
+    app.route('/api/v1', auditRoutes(db, secret));
     app.route(
       '/api/v1/chat',
       hubChatRoutes(db, secret, deps.api.vlm ?? offVlmEngine(), deps.api.vlmTimeoutMs),

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit } from '../audit/audit-log.js';
 import type { Queryable } from '../db/database.js';
 import { playbackOf } from '../procedures/procedure-playback.js';
 import { procedureFilterSchema, searchProcedures } from '../procedures/procedure-search.js';
@@ -30,7 +31,7 @@ const notFound = () => new HTTPException(404, { message: 'no such procedure' });
 export function procedureRoutes(db: Queryable, store: ObjectStore, secret: Uint8Array) {
   return new Hono<HubEnv>()
     .use('*', requireUser(secret))
-    .get('/', async (c) => {
+    .get('/', audit('procedure.list'), async (c) => {
       const filter = procedureFilterSchema.safeParse(c.req.query());
       if (!filter.success) {
         const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
@@ -38,17 +39,17 @@ export function procedureRoutes(db: Queryable, store: ObjectStore, secret: Uint8
       }
       return c.json(await searchProcedures(db, filter.data));
     })
-    .get('/:id', async (c) => {
+    .get('/:id', audit('procedure.read', 'procedure', 'id'), async (c) => {
       const procedure = await getProcedure(db, procedureId(c.req.param('id')));
       if (!procedure) throw notFound();
       return c.json(procedure);
     })
-    .get('/:id/timeline', async (c) => {
+    .get('/:id/timeline', audit('procedure.timeline', 'procedure', 'id'), async (c) => {
       const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
       if (!timeline) throw notFound();
       return c.json(timeline);
     })
-    .get('/:id/playback', async (c) => {
+    .get('/:id/playback', audit('video.play', 'procedure', 'id'), async (c) => {
       const procedure = await getProcedure(db, procedureId(c.req.param('id')));
       if (!procedure) throw notFound();
       c.header('cache-control', 'no-store');

@@ -2,6 +2,7 @@ import { readJson } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { recentPurges, setLegalHold } from '../retention/retention-purge.js';
 import { videoIdSchema } from '../videos/video-schemas.js';
@@ -17,7 +18,7 @@ export const purgesQuerySchema = z.object({ limit: z.coerce.number().int().min(1
 export function retentionRoutes(db: Database, secret: Uint8Array) {
   return new Hono<HubEnv>()
     .use('*', requireUser(secret, 'admin'))
-    .put('/holds/:procedureId', async (c) => {
+    .put('/holds/:procedureId', audit('procedure.legal-hold', 'procedure', 'procedureId'), async (c) => {
       const id = c.req.param('procedureId');
       const { hold, reason } = await readJson(c, legalHoldSchema);
       const known = videoIdSchema.safeParse(id).success

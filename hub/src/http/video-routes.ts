@@ -2,6 +2,7 @@ import { readJson } from '@gic/shared/http/request-context.js';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
+import { audit } from '../audit/audit-log.js';
 import type { BatchProcessor } from '../batch/batch-processor.js';
 import { latestRun } from '../batch/processing-repo.js';
 import { findSummary, latestKeyframes } from '../batch/results-repo.js';
@@ -96,7 +97,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
   return (
     new Hono<HubEnv>()
       /** One request: the body is the video (Content-Length required, at most the configured size). */
-      .post('/upload', reviewer, async (c) => {
+      .post('/upload', audit('video.upload', 'video'), reviewer, async (c) => {
         const length = c.req.header('content-length');
         if (!length)
           throw new HTTPException(411, { message: 'Content-Length is required (or use upload sessions)' });
@@ -108,7 +109,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
         return finishUpload(c, (await uploads.get(row.id, row.created_by, true))!);
       })
       /** A resumable upload: create, PATCH chunks at `Upload-Offset`, ask where it stands, complete. */
-      .post('/upload/sessions', reviewer, async (c) => {
+      .post('/upload/sessions', audit('video.upload-start', 'upload'), reviewer, async (c) => {
         const { bytes } = await readJson(c, uploadSessionSchema);
         const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
         return c.json(sessionView(row), 201);
@@ -122,18 +123,25 @@ export function videoRoutes(o: VideoRoutesOptions) {
         c.header('upload-offset', String(at));
         return c.json({ ...sessionView(row), offset: at });
       })
-      .post('/upload/sessions/:uploadId/complete', reviewer, async (c) => finishUpload(c, await session(c)))
-      .get('/:id', anyUser, async (c) => c.json(await known(c.req.param('id'))))
-      .post('/:id/process', reviewer, async (c) => {
+      .post(
+        '/upload/sessions/:uploadId/complete',
+        audit('video.upload', 'upload', 'uploadId'),
+        reviewer,
+        async (c) => finishUpload(c, await session(c)),
+      )
+      .get('/:id', audit('video.read', 'video', 'id'), anyUser, async (c) =>
+        c.json(await known(c.req.param('id'))),
+      )
+      .post('/:id/process', audit('video.process', 'video', 'id'), reviewer, async (c) => {
         const video = await known(c.req.param('id'));
         const runId = await startProcessing(video.procedureId, c.get('user')!.username);
         return c.json({ runId }, 202);
       })
-      .get('/:id/status', anyUser, async (c) => {
+      .get('/:id/status', audit('video.status', 'video', 'id'), anyUser, async (c) => {
         const video = await known(c.req.param('id'));
         return c.json(await processor.status(video.procedureId));
       })
-      .get('/:id/events', anyUser, async (c) => {
+      .get('/:id/events', audit('video.status', 'video', 'id'), anyUser, async (c) => {
         const video = await known(c.req.param('id'));
         return streamSSE(c, async (stream) => {
           let last = '';
@@ -151,19 +159,19 @@ export function videoRoutes(o: VideoRoutesOptions) {
           }
         });
       })
-      .post('/:id/cancel', reviewer, async (c) => {
+      .post('/:id/cancel', audit('video.cancel', 'video', 'id'), reviewer, async (c) => {
         const video = await known(c.req.param('id'));
         if (!(await processor.cancel(video.procedureId)))
           throw new HTTPException(409, { message: 'no processing is waiting or running' });
         return c.json({ cancelled: true }, 202);
       })
-      .get('/:id/summary', anyUser, async (c) => {
+      .get('/:id/summary', audit('video.summary', 'video', 'id'), anyUser, async (c) => {
         const video = await known(c.req.param('id'));
         const summary = await findSummary(db, video.procedureId);
         if (!summary) throw new HTTPException(404, { message: 'no summary yet: process the video first' });
         return c.json(summary);
       })
-      .get('/:id/keyframes', anyUser, async (c) => {
+      .get('/:id/keyframes', audit('frame.read', 'video', 'id'), anyUser, async (c) => {
         const video = await known(c.req.param('id'));
         const frames = await latestKeyframes(db, video.procedureId);
         return c.json(
@@ -179,7 +187,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
           ),
         );
       })
-      .post('/:id/export', reviewer, async (c) => {
+      .post('/:id/export', audit('export.create', 'video', 'id'), reviewer, async (c) => {
         const video = await known(c.req.param('id'));
         const exportId = await exports
           .request(video.procedureId, c.get('user')!.username)
@@ -188,7 +196,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
           });
         return c.json({ exportId }, 202);
       })
-      .get('/:id/export', anyUser, async (c) => {
+      .get('/:id/export', audit('export.download', 'video', 'id'), anyUser, async (c) => {
         const video = await known(c.req.param('id'));
         return c.json(await exports.view(video.procedureId, o.urlTtlSeconds));
       })

@@ -1,6 +1,7 @@
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
 import { z } from 'zod';
+import { auditFilterSchema } from '../audit/audit-query.js';
 import { loginSchema } from '../http/auth-routes.js';
 import { tokenRequestSchema } from '../http/device-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
@@ -9,7 +10,7 @@ import { procedureQuerySchema } from '../procedures/procedure-search.js';
 import { uploadSessionSchema } from '../videos/video-schemas.js';
 
 /** Who may call a route: nobody in particular, a signed-in user (of a role), or an enrolled device. */
-export type RouteAuth = 'none' | 'user' | 'reviewer' | 'admin' | 'device' | 'enrolment-token';
+export type RouteAuth = 'none' | 'user' | 'reviewer' | 'admin' | 'auditor' | 'device' | 'enrolment-token';
 
 /** One hub route as the OpenAPI document describes it; bodies and queries are the validating schemas. */
 export interface RouteDoc {
@@ -295,6 +296,22 @@ export const HUB_ROUTES: RouteDoc[] = [
     auth: 'admin',
     query: purgesQuerySchema,
     responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit',
+    summary: 'Audit records, newest first (auditors and admins)',
+    auth: 'auditor',
+    query: auditFilterSchema,
+    responses: { '200': 'a page and the next cursor', '400': 'bad filter' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit.csv',
+    summary: 'Every matching audit record as CSV, streamed (auditors and admins)',
+    auth: 'auditor',
+    query: auditFilterSchema,
+    responses: { '200': 'text/csv', '400': 'bad filter' },
   },
   {
     method: 'get',
