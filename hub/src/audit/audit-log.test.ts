@@ -11,7 +11,7 @@ import { createDatabase, type Database } from '../db/database.js';
 import { auditRoutes } from '../http/audit-routes.js';
 import { requireUser } from '../http/auth-middleware.js';
 import type { HubEnv } from '../http/hub-env.js';
-import { audit, auditLog, outcomeOf, writeAudit } from './audit-log.js';
+import { audit, auditLog, auditObject, outcomeOf, writeAudit } from './audit-log.js';
 import { purgeAuditLog } from './audit-retention.js';
 
 const log = createLogger('test', 'silent');
@@ -45,6 +45,15 @@ describe('audit log', () => {
       if (id === 'missing') throw new HTTPException(404, { message: 'no such thing' });
       if (id === 'broken') throw new Error('boom');
       return c.json({ id });
+    });
+    http.get(
+      '/nested/:id',
+      audit('nest.outer', 'nest', 'id', (c) => c.req.param('id') !== 'skip'),
+      (_c, next) => next(),
+    );
+    http.get('/nested/:id', audit('nest.inner', 'nest', 'id'), (c) => {
+      auditObject(c, `made-${c.req.param('id')}`, { extra: 1 });
+      return c.json({});
     });
     http.route('/api/v1', auditRoutes(app, secret));
   });
@@ -106,6 +115,18 @@ describe('audit log', () => {
         outcome: 'refused',
         status: '401',
       }),
+    ]);
+  });
+
+  it('records once however many declarations a request meets; a handler may name the object', async () => {
+    expect((await get('/nested/n1')).status).toBe(200);
+    expect((await get('/nested/skip')).status).toBe(200);
+    const { rows } = await owner.query(
+      "SELECT action, object_id, detail->>'extra' AS extra FROM audit_log WHERE object_type = 'nest' ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { action: 'nest.outer', object_id: 'made-n1', extra: '1' },
+      { action: 'nest.inner', object_id: 'made-skip', extra: '1' },
     ]);
   });
 

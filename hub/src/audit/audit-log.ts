@@ -107,11 +107,17 @@ export function auditObject(c: Context<HubEnv>, objectId: string, detail?: Recor
  * its outcome from the status (see `outcomeOf`). Put it before the route's auth middleware so that
  * refusals are recorded too. `idParam` names the path parameter holding the object's id.
  */
-export function audit(action: string, objectType?: string, idParam?: string): MiddlewareHandler<HubEnv> {
-  return async (c, next) => {
+export function audit(
+  action: string,
+  objectType?: string,
+  idParam?: string,
+  /** Records only the requests this accepts (a pattern that also matches a path of another route). */
+  when?: (c: Context<HubEnv>) => boolean,
+): MiddlewareHandler<HubEnv> {
+  const declared: MiddlewareHandler<HubEnv> = async (c, next) => {
     const sink = c.get('auditSink');
     // Only the outermost declaration of a request records (one record per request).
-    if (!sink || c.get('auditPending')) return next();
+    if (!sink || c.get('auditPending') || (when && !when(c))) return next();
     const pending: { objectId?: string; detail?: Record<string, unknown> } = {};
     if (idParam) {
       const id = c.req.param(idParam);
@@ -138,4 +144,12 @@ export function audit(action: string, objectType?: string, idParam?: string): Mi
       }
     }
   };
+  return Object.assign(declared, { [AUDITS]: action });
+}
+
+const AUDITS = Symbol('audits');
+
+/** The action a route handler declares (`audit(...)`), for tests that walk the route table. */
+export function auditedAction(handler: unknown): string | undefined {
+  return (handler as { [AUDITS]?: string } | null)?.[AUDITS];
 }

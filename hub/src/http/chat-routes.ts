@@ -25,7 +25,6 @@ export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine,
     vlm,
     ...(timeoutMs ? { timeoutMs } : {}),
   });
-  const chatRead = audit('chat.read', 'chat_session', 'sessionId');
   return new Hono<HubEnv>()
     .use('*', requireUser(secret))
     .get('/procedures/:procedureId', audit('chat.read', 'procedure', 'procedureId'), async (c) => {
@@ -35,7 +34,10 @@ export function hubChatRoutes(db: Queryable, secret: Uint8Array, vlm: VlmEngine,
       return c.json({ procedureId, ...(await procedureConversations(db, procedureId)) });
     })
     .post('/message', audit('chat.ask', 'chat'))
-    .get('/:sessionId', (c, next) => (c.req.param('sessionId') === 'status' ? next() : chatRead(c, next)))
+    .get(
+      '/:sessionId',
+      audit('chat.read', 'chat_session', 'sessionId', (c) => c.req.param('sessionId') !== 'status'),
+    )
     .route(
       '/',
       chatRoutes({
