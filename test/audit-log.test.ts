@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { purgeAuditLog } from '@gic/hub/audit/audit-retention.js';
 import { loadHubConfig } from '@gic/hub/config.js';
 import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
@@ -13,7 +14,7 @@ const PASSWORD = 'audit-admin-password';
 
 /**
  * A hub on its embedded PostgreSQL: migrations as the owner, the running hub as gic_app, which
- * cannot change the audit log; a patient-data request leaves one record that an admin reads back.
+ * cannot change the audit log (the broker and ingest too); a patient-data request leaves one record that an admin reads back.
  */
 describe('the audit log of a hub on its embedded PostgreSQL', () => {
   let dir: string;
@@ -24,9 +25,11 @@ describe('the audit log of a hub on its embedded PostgreSQL', () => {
     chmodSync(dir, 0o711);
     hub = await startHub(
       loadHubConfig({
-        GIC_HUB_ROLES: 'api',
+        // Not the worker (it loads models): its retention job's purge is called below as it would run it.
+        GIC_HUB_ROLES: 'api,broker,ingest',
         GIC_HUB_DATA_DIR: join(dir, 'hub'),
         GIC_HUB_PORT: String(await freePort()),
+        GIC_MQTT_PORT: String(await freePort()),
         GIC_EMBEDDED_S3_PORT: String(await freePort()),
         GIC_EMBEDDED_PG_PORT: String(await freePort()),
         GIC_EMBEDDED_PG_SYSTEM_DIR: TEST_PG_SYSTEM_DIR,
@@ -50,6 +53,7 @@ describe('the audit log of a hub on its embedded PostgreSQL', () => {
     expect(ready).toMatchObject({ ok: true, role: 'gic_app', appendOnly: true });
     expect(statSync(join(dir, 'hub', 'postgres-app-password')).mode & 0o777).toBe(0o600);
     await expect(hub.db.query('DELETE FROM audit_log')).rejects.toMatchObject({ code: '42501' });
+    expect(await purgeAuditLog(hub.db, 2200)).toBe(0); // what the nightly retention job runs
 
     const auth = { authorization: `Bearer ${await adminToken(hub.httpUrl, PASSWORD)}` };
     const id = '3f1e2d3c-4b5a-4968-8776-655443322110';
