@@ -228,6 +228,20 @@ describe('audit log', () => {
   it("cannot be changed or deleted through the hub's connection; the trigger refuses the owner too", async () => {
     expect(await checkAuditLogGuard(app)).toEqual({ role: 'gic_app', appendOnly: true });
     expect((await checkAuditLogGuard(owner)).appendOnly).toBe(false);
+    const stranger = `gic_stranger_${randomBytes(4).toString('hex')}`;
+    await owner.query(`CREATE ROLE ${stranger}`);
+    try {
+      const client = await owner.connect();
+      try {
+        await client.query(`SET ROLE ${stranger}`);
+        await expect(checkAuditLogGuard(client)).rejects.toThrow(/lacks gic_app's privileges/);
+      } finally {
+        await client.query('RESET ROLE');
+        client.release();
+      }
+    } finally {
+      await owner.query(`DROP ROLE ${stranger}`);
+    }
     const n = await count();
     for (const sql of [
       "UPDATE audit_log SET outcome = 'ok'",

@@ -41,15 +41,24 @@ export interface AuditLogGuard {
   note?: string;
 }
 
-/** Checks, with has_table_privilege, that this connection's role cannot change the audit log. */
+/**
+ * Checks, with has_table_privilege, that this connection's role cannot change the audit log; throws
+ * when it cannot even write it (a role not granted gic_app).
+ */
 export async function checkAuditLogGuard(db: Queryable): Promise<AuditLogGuard> {
-  const { rows } = await db.query<{ role: string; u: boolean; d: boolean; t: boolean }>(
+  const { rows } = await db.query<{ role: string; w: boolean; u: boolean; d: boolean; t: boolean }>(
     `SELECT current_user AS role,
+            has_table_privilege('audit_log', 'SELECT') AND has_column_privilege('audit_log', 'action', 'INSERT')
+              AND has_table_privilege('users', 'SELECT') AND has_table_privilege('users', 'UPDATE') AS w,
             has_table_privilege('audit_log', 'UPDATE') AS u,
             has_table_privilege('audit_log', 'DELETE') AS d,
             has_table_privilege('audit_log', 'TRUNCATE') AS t`,
   );
   const r = rows[0]!;
+  if (!r.w)
+    throw new Error(
+      `the hub's database role ${r.role} lacks gic_app's privileges (it cannot write the audit log or the users table)`,
+    );
   const can = [r.u && 'UPDATE', r.d && 'DELETE', r.t && 'TRUNCATE'].filter(Boolean);
   if (!can.length) return { role: r.role, appendOnly: true };
   return {
