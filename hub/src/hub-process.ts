@@ -231,7 +231,6 @@ export async function startHub(
       store,
       secret,
       audit: { trustProxy: config.audit.trustProxy },
-      extraChecks: { auditLog: async () => ({ ...auditGuard }) },
       ...(roles.has('api') && jobs
         ? {
             api: {

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { type AuditOptions, auditLog } from '../audit/audit-log.js';
+import { checkAuditLogGuard } from '../db/app-role.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
@@ -79,6 +80,8 @@ export function createHubApp(deps: HubAppDeps) {
         },
         storage: () => store.check(),
         threadpool: async () => ({ ...threadPoolSize(), probeMs: await probeThreadPool() }),
+        // Whether this process's database role could change the audit log (it should not).
+        auditLog: async () => ({ ...(await checkAuditLogGuard(db)) }),
         ...deps.extraChecks,
       },
       gpu: deps.gpu,

@@ -58,6 +58,13 @@ export const HUB_ROUTES: RouteDoc[] = [
     auth: 'none',
     responses: ok,
   },
+  {
+    method: 'get',
+    path: '/health/auditLog',
+    summary: "The hub's database role cannot change the audit log ({role, appendOnly, note})",
+    auth: 'none',
+    responses: ok,
+  },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', responses: ok },
   { method: 'get', path: '/', summary: 'The portal (HTML)', auth: 'none', responses: ok },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', auth: 'none', responses: ok },
