@@ -89,6 +89,11 @@ const schema = z.object({
   GIC_HTTP_CORS_ORIGINS: originsVar.default([]),
   /** External PostgreSQL; when unset an embedded PostgreSQL runs in the data folder. */
   DATABASE_URL: urlVar('postgres:', 'postgresql:').optional(),
+  /**
+   * With DATABASE_URL: the role the running hub connects as, granted gic_app's privileges (no UPDATE,
+   * DELETE or TRUNCATE on audit_log); DATABASE_URL (the tables' owner) then only runs migrations and the job queue.
+   */
+  DATABASE_APP_URL: urlVar('postgres:', 'postgresql:').optional(),
   GIC_EMBEDDED_PG_PORT: portVar.default(54329),
   /** PostgreSQL binaries (a folder with initdb and postgres) to run instead of the npm package's. */
   GIC_EMBEDDED_PG_BIN_DIR: absolutePathVar.optional(),
@@ -156,6 +161,10 @@ const schema = z.object({
   GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(0),
   /** Retention: export bundles are deleted this many days after they were ready. */
   GIC_RETENTION_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(90),
+  /** Audit records are kept this many days (at least a year; default six years and a bit). */
+  GIC_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(365).max(36_500).default(2200),
+  /** The hub is behind a reverse proxy: the audit log takes the client's address from X-Forwarded-For. */
+  GIC_TRUST_PROXY: boolFlag.default(false),
   /** Name the device (room) in exports; off: a random label. */
   GIC_EXPORT_DEVICE_NAMES: boolFlag.default(false),
   /** A session ends when its refresh token goes unused this long (minutes): the idle timeout. */
@@ -255,6 +264,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
     corsOrigins: c.GIC_HTTP_CORS_ORIGINS,
     database: {
       url: c.DATABASE_URL,
+      appUrl: c.DATABASE_APP_URL,
       embeddedPort: c.GIC_EMBEDDED_PG_PORT,
       ...(c.GIC_EMBEDDED_PG_BIN_DIR ? { binDir: c.GIC_EMBEDDED_PG_BIN_DIR } : {}),
       systemDir: c.GIC_EMBEDDED_PG_SYSTEM_DIR,
@@ -300,6 +310,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       exportDays: c.GIC_RETENTION_EXPORT_DAYS,
       staleUploadHours: 24,
     },
+    audit: { retentionDays: c.GIC_AUDIT_RETENTION_DAYS, trustProxy: c.GIC_TRUST_PROXY },
     exportDeviceNames: c.GIC_EXPORT_DEVICE_NAMES,
     people: {
       sessions: { idleSeconds: c.GIC_SESSION_IDLE_MIN * 60, maxSeconds: c.GIC_SESSION_MAX_HOURS * 3600 },

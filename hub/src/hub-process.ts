@@ -9,12 +9,14 @@ import { startPart } from '@gic/shared/process/start-error.js';
 import { createVlmEngine, OffVlmEngine } from '@gic/shared/vlm/vlm-config.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { loopbackWarnings } from './advertised-urls.js';
+import { purgeAuditLog } from './audit/audit-retention.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
 import { BatchProcessor } from './batch/batch-processor.js';
 import { startBatchWorkers } from './batch/batch-workers.js';
 import { type BrokerHandle, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { type HubConfig, localHost, urlHost } from './config.js';
+import { appRolePassword, checkAuditLogGuard, enableAppLogin } from './db/app-role.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
@@ -82,14 +84,32 @@ export async function startHub(
       databaseUrl = pg.url;
       log.info({ port: config.database.embeddedPort, dataDir: pg.dataDir }, 'embedded PostgreSQL started');
     }
-    const db = createDatabase(databaseUrl);
+    // Migrations run as the tables' owner; the running hub connects as the application role (gic_app).
+    const owner = createDatabase(databaseUrl, 2);
+    let appUrl = config.database.url ? config.database.appUrl : undefined;
+    try {
+      const applied = await startPart(
+        'the database',
+        config.database.url ? 'check DATABASE_URL and that its PostgreSQL runs' : 'see the log above',
+        () => migrate(owner),
+      );
+      if (applied.length) log.info({ applied }, 'migrations applied');
+      if (!config.database.url) {
+        const password = appRolePassword(join(config.dataDir, 'postgres-app-password'));
+        appUrl = await enableAppLogin(owner, databaseUrl, password);
+      }
+    } finally {
+      await owner.end();
+    }
+    const db = createDatabase(appUrl ?? databaseUrl);
     parts.add('database-pool', () => db.end());
-    const applied = await startPart(
+    const auditGuard = await startPart(
       'the database',
-      config.database.url ? 'check DATABASE_URL and that its PostgreSQL runs' : 'see the log above',
-      () => migrate(db),
+      'check DATABASE_APP_URL: its role must be granted gic_app (see README, Audit log)',
+      () => checkAuditLogGuard(db),
     );
-    if (applied.length) log.info({ applied }, 'migrations applied');
+    if (auditGuard.appendOnly) log.info({ role: auditGuard.role }, 'audit log append-only for the hub');
+    else log.warn({ role: auditGuard.role }, auditGuard.note!);
     const secret = await loadHubSecret(db);
 
     let s3Endpoint = config.s3.endpoint;
@@ -202,6 +222,7 @@ export async function startHub(
       });
       await jobs.work('retention-purge', async () => {
         await purgeExpired(db, store, config.retention, workerLog);
+        await purgeAuditLog(db, config.audit.retentionDays, workerLog);
       });
       await jobs.schedule('retention-purge', '23 3 * * *', {}); // daily, at night
       const stopWatching = await watchQueuePauses(db, jobs, workerLog);
@@ -225,6 +246,7 @@ export async function startHub(
       db,
       store,
       secret,
+      audit: { trustProxy: config.audit.trustProxy },
       ...(roles.has('api') && jobs
         ? {
             api: {

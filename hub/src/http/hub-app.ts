@@ -9,12 +9,15 @@ import { probeThreadPool, threadPoolSize } from '@gic/shared/process/thread-pool
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { type AuditOptions, auditLog } from '../audit/audit-log.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-service.js';
+import { checkAuditLogGuard } from '../db/app-role.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { RateRule } from '../limits/rate-counters.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { auditRoutes } from './audit-routes.js';
 import type { UserAuth } from './auth-middleware.js';
 import { authRoutes, type LoginLimits } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
@@ -37,6 +40,8 @@ export interface HubAppDeps {
   db: Database;
   store: ObjectStore;
   secret: Uint8Array;
+  /** The audit log's settings (GIC_TRUST_PROXY); records go to `db`. */
+  audit?: AuditOptions;
   /** Present when this process serves the API role. */
   api?: {
     jobs: JobQueue;
@@ -93,6 +98,7 @@ export function createHubApp(deps: HubAppDeps) {
     c.req.path.startsWith('/api/v1/videos/upload') && c.req.method !== 'GET' ? next() : jsonLimit(c, next),
   );
   installErrorHandler(app);
+  app.use('*', auditLog(db, deps.audit ?? { trustProxy: false }));
   app.route(
     '/health',
     healthRoutes({
@@ -103,6 +109,8 @@ export function createHubApp(deps: HubAppDeps) {
         },
         storage: () => store.check(),
         threadpool: async () => ({ ...threadPoolSize(), probeMs: await probeThreadPool() }),
+        // Whether this process's database role could change the audit log (it should not).
+        auditLog: async () => ({ ...(await checkAuditLogGuard(db)) }),
         ...deps.extraChecks,
       },
       gpu: deps.gpu,
@@ -130,6 +138,7 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/videos', videoRoutes({ db, store, auth, ...deps.api.videos }));
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, auth));
     app.route('/api/v1/retention', retentionRoutes(db, auth));
+    app.route('/api/v1', auditRoutes(db, auth));
     app.route('/api/v1/chat', hubChatRoutes(db, auth, deps.api.vlm ?? offVlmEngine(), deps.api.vlmTimeoutMs));
     const openApi = openApiDocument('v1');
     app.get('/api/v1/openapi.json', (c) => c.json(openApi));

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit } from '../audit/audit-log.js';
 import type { Queryable } from '../db/database.js';
 import { playbackOf } from '../procedures/procedure-playback.js';
 import { procedureFilterSchema, searchProcedures } from '../procedures/procedure-search.js';
@@ -28,30 +29,37 @@ const notFound = () => new HTTPException(404, { message: 'no such procedure' });
  * - `GET /{id}/playback` the verified segments as short-lived presigned URLs on the object store.
  */
 export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAuth) {
-  return new Hono<HubEnv>()
-    .use('*', allow(auth, 'procedures.read'))
-    .get('/', async (c) => {
-      const filter = procedureFilterSchema.safeParse(c.req.query());
-      if (!filter.success) {
-        const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
-        throw new HTTPException(400, { message: problems.join('; ') });
-      }
-      return c.json(await searchProcedures(db, filter.data));
-    })
-    .get('/:id', async (c) => {
-      const procedure = await getProcedure(db, procedureId(c.req.param('id')));
-      if (!procedure) throw notFound();
-      return c.json(procedure);
-    })
-    .get('/:id/timeline', async (c) => {
-      const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
-      if (!timeline) throw notFound();
-      return c.json(timeline);
-    })
-    .get('/:id/playback', async (c) => {
-      const procedure = await getProcedure(db, procedureId(c.req.param('id')));
-      if (!procedure) throw notFound();
-      c.header('cache-control', 'no-store');
-      return c.json(await playbackOf(db, store, procedure.segments));
-    });
+  return (
+    new Hono<HubEnv>()
+      // Each request's audit record is declared before the permission check, so refusals are recorded.
+      .get('/', audit('procedure.list'))
+      .get('/:id', audit('procedure.read', 'procedure', 'id'))
+      .get('/:id/timeline', audit('procedure.timeline', 'procedure', 'id'))
+      .get('/:id/playback', audit('video.play', 'procedure', 'id'))
+      .use('*', allow(auth, 'procedures.read'))
+      .get('/', async (c) => {
+        const filter = procedureFilterSchema.safeParse(c.req.query());
+        if (!filter.success) {
+          const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
+          throw new HTTPException(400, { message: problems.join('; ') });
+        }
+        return c.json(await searchProcedures(db, filter.data));
+      })
+      .get('/:id', async (c) => {
+        const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+        if (!procedure) throw notFound();
+        return c.json(procedure);
+      })
+      .get('/:id/timeline', async (c) => {
+        const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
+        if (!timeline) throw notFound();
+        return c.json(timeline);
+      })
+      .get('/:id/playback', async (c) => {
+        const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+        if (!procedure) throw notFound();
+        c.header('cache-control', 'no-store');
+        return c.json(await playbackOf(db, store, procedure.segments));
+      })
+  );
 }

@@ -2,6 +2,7 @@ import { readJson } from '@gic/shared/http/request-context.js';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
+import { audit } from '../audit/audit-log.js';
 import type { BatchProcessor } from '../batch/batch-processor.js';
 import { latestRun } from '../batch/processing-repo.js';
 import { findSummary, latestKeyframes } from '../batch/results-repo.js';
@@ -105,7 +106,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
   return (
     new Hono<HubEnv>()
       /** One request: the body is the video (Content-Length required, at most the configured size). */
-      .post('/upload', upload, uploadLimit, async (c) => {
+      .post('/upload', audit('video.upload', 'video'), upload, uploadLimit, async (c) => {
         const length = c.req.header('content-length');
         if (!length)
           throw new HTTPException(411, { message: 'Content-Length is required (or use upload sessions)' });
@@ -117,7 +118,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
         return finishUpload(c, (await uploads.get(row.id, row.created_by, true))!);
       })
       /** A resumable upload: create, PATCH chunks at `Upload-Offset`, ask where it stands, complete. */
-      .post('/upload/sessions', upload, uploadLimit, async (c) => {
+      .post('/upload/sessions', audit('video.upload-start', 'upload'), upload, uploadLimit, async (c) => {
         const { bytes } = await readJson(c, uploadSessionSchema);
         const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
         return c.json(sessionView(row), 201);
@@ -131,18 +132,25 @@ export function videoRoutes(o: VideoRoutesOptions) {
         c.header('upload-offset', String(at));
         return c.json({ ...sessionView(row), offset: at });
       })
-      .post('/upload/sessions/:uploadId/complete', upload, async (c) => finishUpload(c, await session(c)))
-      .get('/:id', read, async (c) => c.json(await known(c.req.param('id'))))
-      .post('/:id/process', process, async (c) => {
+      .post(
+        '/upload/sessions/:uploadId/complete',
+        audit('video.upload', 'upload', 'uploadId'),
+        upload,
+        async (c) => finishUpload(c, await session(c)),
+      )
+      .get('/:id', audit('video.read', 'video', 'id'), read, async (c) =>
+        c.json(await known(c.req.param('id'))),
+      )
+      .post('/:id/process', audit('video.process', 'video', 'id'), process, async (c) => {
         const video = await known(c.req.param('id'));
         const runId = await startProcessing(video.procedureId, c.get('user')!.username);
         return c.json({ runId }, 202);
       })
-      .get('/:id/status', read, async (c) => {
+      .get('/:id/status', audit('video.status', 'video', 'id'), read, async (c) => {
         const video = await known(c.req.param('id'));
         return c.json(await processor.status(video.procedureId));
       })
-      .get('/:id/events', read, async (c) => {
+      .get('/:id/events', audit('video.status', 'video', 'id'), read, async (c) => {
         const video = await known(c.req.param('id'));
         return streamSSE(c, async (stream) => {
           let last = '';
@@ -160,19 +168,19 @@ export function videoRoutes(o: VideoRoutesOptions) {
           }
         });
       })
-      .post('/:id/cancel', process, async (c) => {
+      .post('/:id/cancel', audit('video.cancel', 'video', 'id'), process, async (c) => {
         const video = await known(c.req.param('id'));
         if (!(await processor.cancel(video.procedureId)))
           throw new HTTPException(409, { message: 'no processing is waiting or running' });
         return c.json({ cancelled: true }, 202);
       })
-      .get('/:id/summary', read, async (c) => {
+      .get('/:id/summary', audit('video.summary', 'video', 'id'), read, async (c) => {
         const video = await known(c.req.param('id'));
         const summary = await findSummary(db, video.procedureId);
         if (!summary) throw new HTTPException(404, { message: 'no summary yet: process the video first' });
         return c.json(summary);
       })
-      .get('/:id/keyframes', read, async (c) => {
+      .get('/:id/keyframes', audit('frame.read', 'video', 'id'), read, async (c) => {
         const video = await known(c.req.param('id'));
         const frames = await latestKeyframes(db, video.procedureId);
         return c.json(
@@ -188,7 +196,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
           ),
         );
       })
-      .post('/:id/export', exportCreate, exportLimit, async (c) => {
+      .post('/:id/export', audit('export.create', 'video', 'id'), exportCreate, exportLimit, async (c) => {
         const video = await known(c.req.param('id'));
         const exportId = await exports
           .request(video.procedureId, c.get('user')!.username)
@@ -197,7 +205,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
           });
         return c.json({ exportId }, 202);
       })
-      .get('/:id/export', exportRead, async (c) => {
+      .get('/:id/export', audit('export.download', 'video', 'id'), exportRead, async (c) => {
         const video = await known(c.req.param('id'));
         return c.json(await exports.view(video.procedureId, o.urlTtlSeconds));
       })

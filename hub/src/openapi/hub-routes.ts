@@ -1,6 +1,7 @@
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
 import { z } from 'zod';
+import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
 import { tokenRequestSchema } from '../http/device-routes.js';
@@ -59,6 +60,13 @@ export const HUB_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/health/threadpool',
     summary: "libuv's pool round trip",
+    auth: 'none',
+    responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/health/auditLog',
+    summary: "The hub's database role cannot change the audit log ({role, appendOnly, note})",
     auth: 'none',
     responses: ok,
   },
@@ -379,6 +387,22 @@ export const HUB_ROUTES: RouteDoc[] = [
     auth: 'retention.manage',
     query: purgesQuerySchema,
     responses: ok,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit',
+    summary: 'Audit records, newest first (auditors)',
+    auth: 'audit.read',
+    query: auditFilterSchema,
+    responses: { '200': 'a page and the next cursor', '400': 'bad filter' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit.csv',
+    summary: 'Every matching audit record as CSV, streamed (auditors)',
+    auth: 'audit.read',
+    query: auditFilterSchema,
+    responses: { '200': 'text/csv', '400': 'bad filter' },
   },
   {
     method: 'get',
