@@ -89,7 +89,8 @@ async function waitFor(what, check, timeoutMs = 120_000) {
       if (value) return value;
     } catch {}
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    // Once a second: the hub's API allows each user 100 requests a minute.
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

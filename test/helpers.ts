@@ -1,15 +1,23 @@
-/** Polls `check` every 100 ms until it returns something other than undefined. */
+/** How often a test polls the hub's API (ms). */
+export const HUB_API_POLL_MS = 1000;
+
+/**
+ * Polls `check` every `intervalMs` until it returns something other than undefined. A check that asks
+ * the hub's API polls once a second (HUB_API_POLL_MS), as a well-behaved client does: the API allows
+ * each user 100 requests a minute.
+ */
 export async function until<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 60_000,
+  intervalMs = 100,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -13,7 +13,7 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { privacyClips } from '@gic/shared/testing/privacy-clips.js';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, enrolmentToken, until } from './helpers.js';
+import { adminToken, enrolmentToken, HUB_API_POLL_MS, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { clipFile, modelsDir, workDir } from './privacy-run.js';
 import { testHubEnv } from './test-database.js';
@@ -91,10 +91,15 @@ describe('the mask layout: learned, shown, edited in the room, synced to the hub
         (b) => b.x <= 20 / 1280 && b.y <= 14 / 1024 && b.x + b.w >= 500 / 1280 && b.y + b.h >= 75 / 1024,
       ),
     ).toBe(true);
-    const atHub = await until('the layout at the hub', async () => {
-      const device = await hubLayout();
-      return device?.mask_layout?.length === learned.length ? device : undefined;
-    });
+    const atHub = await until(
+      'the layout at the hub',
+      async () => {
+        const device = await hubLayout();
+        return device?.mask_layout?.length === learned.length ? device : undefined;
+      },
+      60_000,
+      HUB_API_POLL_MS,
+    );
     expect(atHub.mask_layout).toEqual(learned);
     expect(atHub.mask_layout_change).toBe('learned');
   }, 60_000);
@@ -142,10 +147,15 @@ describe('the mask layout: learned, shown, edited in the room, synced to the hub
     expect(after).toHaveLength(before.length);
     expect(after).toContainEqual({ x: 0.8, y: 0.01, w: 0.19, h: 0.04, origin: 'manual' });
     expect(after).not.toContainEqual(before[0]);
-    const atHub = await until('the edited layout at the hub', async () => {
-      const device = await hubLayout();
-      return device?.mask_layout_change === 'edited' ? device : undefined;
-    });
+    const atHub = await until(
+      'the edited layout at the hub',
+      async () => {
+        const device = await hubLayout();
+        return device?.mask_layout_change === 'edited' ? device : undefined;
+      },
+      60_000,
+      HUB_API_POLL_MS,
+    );
     expect(atHub.mask_layout).toEqual(after);
   }, 60_000);
 });

@@ -25,7 +25,7 @@ import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { installTinyPolypModel } from '@gic/shared/testing/tiny-polyp-model.js';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, enrolmentToken, until } from './helpers.js';
+import { adminToken, enrolmentToken, HUB_API_POLL_MS, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { modelsDir, workDir } from './privacy-run.js';
 import { testHubEnv } from './test-database.js';
@@ -108,6 +108,7 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
         return body.items.find((p) => p.syncState === 'available');
       },
       90_000,
+      HUB_API_POLL_MS,
     );
     procedureId = synced.id;
   }, 180_000);
@@ -215,6 +216,7 @@ describe('the procedure page: a synced procedure reviewed in the browser', () =>
         return body.room.length === 2 || undefined;
       },
       15_000,
+      HUB_API_POLL_MS,
     );
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {

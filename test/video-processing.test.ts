@@ -8,7 +8,7 @@ import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { installTinyPolypModel } from '@gic/shared/testing/tiny-polyp-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, until } from './helpers.js';
+import { adminToken, HUB_API_POLL_MS, until } from './helpers.js';
 import { kill, ready, spawnAsUser, type UserProcess } from './processes.js';
 import { testHubEnv } from './test-database.js';
 
@@ -124,6 +124,7 @@ describe('an uploaded video processed by the hub process: de-identified, analyse
         return s.state === 'active' && s.stage ? s : undefined;
       },
       60_000,
+      HUB_API_POLL_MS,
     );
     expect(running.progress).toBeGreaterThanOrEqual(0);
     await kill(hub.child, 'SIGKILL');
@@ -136,6 +137,7 @@ describe('an uploaded video processed by the hub process: de-identified, analyse
         return s.state === 'completed' ? s : undefined;
       },
       300_000,
+      HUB_API_POLL_MS,
     );
     expect(done.progress).toBe(100);
     expect(done.stages.map((s) => [s.name, s.state])).toEqual([

@@ -187,11 +187,15 @@ describe('audit log', () => {
     const refusedBy = await owner.query(
       "SELECT actor_role FROM audit_log WHERE action = 'audit.read' AND outcome = 'refused' ORDER BY id",
     );
-    expect(refusedBy.rows).toEqual([{ actor_role: 'reviewer' }, { actor_role: null }]);
+    expect(refusedBy.rows).toEqual([
+      { actor_role: 'reviewer' },
+      { actor_role: 'admin' },
+      { actor_role: null },
+    ]);
     expect(reads.rows).toEqual([
       { outcome: 'failed', n: 6 },
       { outcome: 'ok', n: 4 },
-      { outcome: 'refused', n: 2 },
+      { outcome: 'refused', n: 3 },
     ]);
   });
 

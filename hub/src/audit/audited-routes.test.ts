@@ -4,8 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createHubApp } from '../http/hub-app.js';
 import { auditedAction } from './audit-log.js';
 
-/** Routes that touch patient data or act on it; each declares exactly one audit record. */
-const PATIENT_DATA = /^\/api\/v1\/(procedures|videos|chat|audit|retention\/holds)/;
+/**
+ * Routes that touch patient data or act on it, and every admin, fleet and sign-in action; each
+ * declares exactly one audit record.
+ */
+const PATIENT_DATA =
+  /^\/api\/v1\/(procedures|videos|chat|audit|retention|users|jobs|devices\/enrol|auth\/(login|logout|password))/;
 /** Patient-data routes left unrecorded, and why. */
 const UNRECORDED: Record<string, string> = {
   'GET /api/v1/videos/upload/sessions/:uploadId': 'where a resumable upload stands (its own, no content)',

@@ -2,6 +2,7 @@ import { readJson } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit, auditObject } from '../audit/audit-log.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import {
@@ -54,8 +55,9 @@ const addressKey = (address: string) => `login:address:${address}`;
 export function authRoutes({ db, auth, sessions, login }: AuthRoutesOptions) {
   const own = allow(auth, 'session.own');
   return new Hono<HubEnv>()
-    .post('/login', async (c) => {
+    .post('/login', audit('auth.login', 'user'), async (c) => {
       const { username, password } = await readJson(c, loginSchema);
+      auditObject(c, username.slice(0, 100));
       const address = clientAddress(c);
       const log = c.get('log');
       for (const [key, rule, what] of [
@@ -106,7 +108,7 @@ export function authRoutes({ db, auth, sessions, login }: AuthRoutesOptions) {
         throw new HTTPException(401, { message: 'session ended: sign in again' });
       }
     })
-    .post('/logout', own, async (c) => {
+    .post('/logout', audit('auth.logout', 'session'), own, async (c) => {
       const user = c.get('user')!;
       await endSession(db, user.sessionId);
       c.get('log').info({ username: user.username, sessionId: user.sessionId }, 'signed out');
@@ -116,7 +118,7 @@ export function authRoutes({ db, auth, sessions, login }: AuthRoutesOptions) {
       const { username, role, mustChangePassword, sessionId } = c.get('user')!;
       return c.json({ username, role, mustChangePassword: mustChangePassword ?? false, sessionId });
     })
-    .post('/password', own, async (c) => {
+    .post('/password', audit('auth.password-change', 'user'), own, async (c) => {
       const { currentPassword, newPassword } = await readJson(c, changePasswordSchema);
       const claims = c.get('user')!;
       const user = await findUserById(db, claims.userId);

@@ -1,14 +1,11 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
+import { clientAddress as auditedAddress } from '../audit/audit-log.js';
+import type { HubEnv } from './hub-env.js';
 
 /**
- * The address a request came from: the TCP peer (a proxy's `X-Forwarded-For` is not trusted, since
- * anyone can send it). 'unknown' where there is no socket (an in-process request in a test).
+ * The address a request came from, as the audit log records it: the TCP peer, or behind a trusted
+ * proxy (GIC_TRUST_PROXY) the last `X-Forwarded-For` hop. 'unknown' where there is no socket.
  */
-export function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+export function clientAddress(c: Context<HubEnv>): string {
+  return auditedAddress(c, c.get('auditSink')?.trustProxy ?? false) ?? 'unknown';
 }

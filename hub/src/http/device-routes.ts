@@ -6,6 +6,7 @@ import { readJson } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit, auditObject } from '../audit/audit-log.js';
 import { type Database, inTransaction } from '../db/database.js';
 import {
   consumeEnrolmentToken,
@@ -35,15 +36,20 @@ export interface DeviceRoutesOptions {
 /** Enrolment tokens (admin), device enrolment (token holder) and the device list. */
 export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRoutesOptions) {
   return new Hono<HubEnv>()
-    .post('/enrolment-tokens', allow(auth, 'devices.enrol'), async (c) => {
-      const { ttlHours } = await readJson(c, tokenRequestSchema);
-      const { token, tokenHash } = createEnrolmentToken();
-      const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
-      await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt);
-      c.get('log').info({ expiresAt }, 'enrolment token created');
-      return c.json({ token, expiresAt: expiresAt.toISOString() }, 201);
-    })
-    .post('/enrol', async (c) => {
+    .post(
+      '/enrolment-tokens',
+      audit('device.enrolment-token', 'enrolment_token'),
+      allow(auth, 'devices.enrol'),
+      async (c) => {
+        const { ttlHours } = await readJson(c, tokenRequestSchema);
+        const { token, tokenHash } = createEnrolmentToken();
+        const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
+        await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt);
+        c.get('log').info({ expiresAt }, 'enrolment token created');
+        return c.json({ token, expiresAt: expiresAt.toISOString() }, 201);
+      },
+    )
+    .post('/enrol', audit('device.enrol', 'device'), async (c) => {
       const request = await readJson(c, enrolRequestSchema);
       const deviceId = `edge-${randomBytes(6).toString('hex')}`;
       const enrolledAt = await inTransaction(db, async (tx) => {
@@ -57,6 +63,7 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
           ...(request.softwareVersion ? { softwareVersion: request.softwareVersion } : {}),
         });
       });
+      auditObject(c, deviceId, { name: request.name });
       c.get('log').info({ deviceId, name: request.name }, 'device enrolled');
       return c.json(
         {

@@ -20,6 +20,7 @@ export function retentionRoutes(db: Database, auth: UserAuth) {
     new Hono<HubEnv>()
       // The audit record is declared before the permission check, so refusals are recorded.
       .put('/holds/:procedureId', audit('procedure.legal-hold', 'procedure', 'procedureId'))
+      .get('/purges', audit('retention.purges'))
       .use('*', allow(auth, 'retention.manage'))
       .put('/holds/:procedureId', async (c) => {
         const id = c.req.param('procedureId');

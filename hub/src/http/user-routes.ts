@@ -2,6 +2,7 @@ import { readJson } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { audit, auditObject } from '../audit/audit-log.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { hashPassword, randomPassword } from '../auth/passwords.js';
 import { ROLE_DESCRIPTIONS, ROLES } from '../auth/permissions.js';
@@ -49,7 +50,7 @@ export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
     return user;
   };
   return new Hono<HubEnv>()
-    .get('/', manage, async (c) => {
+    .get('/', audit('user.list'), manage, async (c) => {
       const users = await listUsers(db);
       const items = await Promise.all(
         users.map(async (u) => {
@@ -63,7 +64,7 @@ export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
       );
       return c.json({ items, roles: ROLE_DESCRIPTIONS });
     })
-    .post('/', manage, async (c) => {
+    .post('/', audit('user.create', 'user'), manage, async (c) => {
       const body = await readJson(c, createUserSchema);
       const password = body.password ?? randomPassword();
       const problem = passwordProblem(password, body.username);
@@ -74,23 +75,25 @@ export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
         createdBy: by.userId,
       });
       if (!created) throw new HTTPException(409, { message: 'a user of that name exists' });
+      auditObject(c, body.username, { role: body.role });
       c.get('log').info({ username: body.username, role: body.role, by: by.username }, 'user created');
       const user = (await listUsers(db)).find((u) => u.username === body.username)!;
       return c.json({ user, ...(body.password ? {} : { temporaryPassword: password }) }, 201);
     })
-    .patch('/:id', manage, async (c) => {
+    .patch('/:id', audit('user.change', 'user', 'id'), manage, async (c) => {
       const change = await readJson(c, updateUserSchema);
       const user = await target(c.req.param('id'));
       const losesAdmin =
         user.role === 'admin' && (change.disabled || (change.role && change.role !== 'admin'));
       if (losesAdmin && (await otherEnabledAdmins(db, user.id)) === 0)
         throw new HTTPException(409, { message: 'the last enabled admin cannot be demoted or disabled' });
+      auditObject(c, user.id, { username: user.username, ...change });
       await updateUser(db, user.id, change);
       if (change.disabled) await endUserSessions(db, user.id, 'user disabled');
       c.get('log').info({ username: user.username, ...change, by: c.get('user')!.username }, 'user changed');
       return c.json((await listUsers(db)).find((u) => u.id === user.id));
     })
-    .post('/:id/password-reset', manage, async (c) => {
+    .post('/:id/password-reset', audit('user.password-reset', 'user', 'id'), manage, async (c) => {
       const user = await target(c.req.param('id'));
       const temporaryPassword = randomPassword();
       await setUserPassword(db, user.username, await hashPassword(temporaryPassword), true);
@@ -98,13 +101,13 @@ export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
       c.get('log').info({ username: user.username, by: c.get('user')!.username }, 'password reset');
       return c.json({ temporaryPassword, endedSessions: ended });
     })
-    .post('/:id/sessions/revoke', manage, async (c) => {
+    .post('/:id/sessions/revoke', audit('user.sessions-end', 'user', 'id'), manage, async (c) => {
       const user = await target(c.req.param('id'));
       const ended = await endUserSessions(db, user.id, `ended by admin ${c.get('user')!.username}`);
       c.get('log').info({ username: user.username, ended, by: c.get('user')!.username }, 'sessions ended');
       return c.json({ endedSessions: ended });
     })
-    .post('/:id/unlock', manage, async (c) => {
+    .post('/:id/unlock', audit('user.unlock', 'user', 'id'), manage, async (c) => {
       const user = await target(c.req.param('id'));
       await resetRate(db, `login:account:${user.username.toLowerCase()}`);
       c.get('log').info({ username: user.username, by: c.get('user')!.username }, 'sign-in lock lifted');

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { loadSession, type Session, saveSession, whenUnauthorized } from './lib/api.js';
+import { loadSession, type Session, saveSession, signOut, whenUnauthorized } from './lib/api.js';
 import { useRoute } from './lib/route.js';
+import { ChangePassword } from './pages/change-password.js';
 import { JobsPage } from './pages/jobs-page.js';
 import { ProcedureList } from './pages/procedure-list.js';
 import { ProcedurePage } from './pages/procedure-page.js';
@@ -13,6 +14,8 @@ import { SignIn } from './pages/sign-in.js';
  */
 export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
+  // Until an admin-set password is changed, the portal shows nothing else.
+  const ready = session !== null && !session.mustChangePassword;
   const route = useRoute();
   const change = (s: Session | null) => {
     saveSession(s);
@@ -33,7 +36,14 @@ export function App() {
             <span id="who" class="muted">
               {`${session.username} (${session.role})`}
             </span>
-            <button type="button" id="signout" onClick={() => change(null)}>
+            <button
+              type="button"
+              id="signout"
+              onClick={async () => {
+                await signOut(session);
+                change(null);
+              }}
+            >
               Sign out
             </button>
           </nav>
@@ -41,12 +51,13 @@ export function App() {
       </header>
       <main>
         <SignIn hidden={session !== null} onSignedIn={change} />
-        <section id="list" hidden={session === null || route.page !== 'list'}>
+        {session?.mustChangePassword && <ChangePassword session={session} onChanged={change} />}
+        <section id="list" hidden={!ready || route.page !== 'list'}>
           {/* Kept while another page shows, so its filters and page are there on the way back. */}
-          {session && <ProcedureList session={session} active={route.page === 'list'} />}
+          {ready && <ProcedureList session={session} active={route.page === 'list'} />}
         </section>
-        {session && route.page === 'procedure' && <ProcedurePage session={session} id={route.id} />}
-        {session && route.page === 'jobs' && <JobsPage session={session} />}
+        {ready && route.page === 'procedure' && <ProcedurePage session={session} id={route.id} />}
+        {ready && route.page === 'jobs' && <JobsPage session={session} />}
       </main>
     </>
   );
