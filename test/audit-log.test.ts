@@ -6,7 +6,7 @@ import { loadHubConfig } from '@gic/hub/config.js';
 import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken } from './helpers.js';
+import { adminToken, personToken } from './helpers.js';
 import { freePort } from './ports.js';
 import { TEST_PG_SYSTEM_DIR } from './test-database.js';
 
@@ -14,7 +14,7 @@ const PASSWORD = 'audit-admin-password';
 
 /**
  * A hub on its embedded PostgreSQL: migrations as the owner, the running hub as gic_app, which
- * cannot change the audit log (the broker and ingest too); a patient-data request leaves one record that an admin reads back.
+ * cannot change the audit log (the broker and ingest too); a patient-data request leaves one record that an auditor reads back.
  */
 describe('the audit log of a hub on its embedded PostgreSQL', () => {
   let dir: string;
@@ -59,8 +59,12 @@ describe('the audit log of a hub on its embedded PostgreSQL', () => {
     const id = '3f1e2d3c-4b5a-4968-8776-655443322110';
     const res = await fetch(`${hub.httpUrl}/api/v1/procedures/${id}`, { headers: auth });
     expect(res.status).toBe(404);
+    // The auditor reads it (not the admin: separation of duties).
+    const auditor = await personToken(hub.httpUrl, auth.authorization.slice(7), 'audrey', 'auditor');
     const page = (await (
-      await fetch(`${hub.httpUrl}/api/v1/audit?objectType=procedure&objectId=${id}`, { headers: auth })
+      await fetch(`${hub.httpUrl}/api/v1/audit?objectType=procedure&objectId=${id}`, {
+        headers: { authorization: `Bearer ${auditor}` },
+      })
     ).json()) as { entries: Record<string, unknown>[] };
     expect(page.entries).toEqual([
       expect.objectContaining({

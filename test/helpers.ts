@@ -45,3 +45,38 @@ export async function enrolmentToken(hubUrl: string, password: string): Promise<
   if (!res.ok) throw new Error(`enrolment token refused: ${res.status}`);
   return ((await res.json()) as { token: string }).token;
 }
+
+/**
+ * A person of `role`, created by the admin as the people API does it, signed in, with the first
+ * password changed (until then a new person may do nothing else); their access token.
+ */
+export async function personToken(
+  hubUrl: string,
+  admin: string,
+  username: string,
+  role: string,
+): Promise<string> {
+  const post = async (path: string, body: unknown, token: string) => {
+    const res = await fetch(`${hubUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, string>;
+  };
+  const { temporaryPassword } = await post('/api/v1/users', { username, role }, admin);
+  const login = await fetch(`${hubUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: temporaryPassword }),
+  });
+  if (!login.ok) throw new Error(`login failed: ${login.status}`);
+  const first = ((await login.json()) as { accessToken: string }).accessToken;
+  const changed = await post(
+    '/api/v1/auth/password',
+    { currentPassword: temporaryPassword, newPassword: 'Quartz-Meadow-58-Lantern' },
+    first,
+  );
+  return changed.accessToken!;
+}

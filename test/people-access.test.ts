@@ -5,8 +5,11 @@
  * ending sessions, disabling and password resets, sign-in throttling per account and per address,
  * and the API, upload and export rate limits (429 with Retry-After).
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PERMISSIONS, type Permission, ROLES, type UserRole } from '@gic/hub/auth/permissions.js';
 import { signServiceToken, signUserToken } from '@gic/hub/auth/session-tokens.js';
 import { loadHubConfig } from '@gic/hub/config.js';
@@ -53,6 +56,14 @@ describe('people: roles, sessions, throttling and limits', () => {
       // not JSON (an event stream, say)
     }
     return { status: res.status, body: json, retryAfter: res.headers.get('retry-after') };
+  };
+  /**
+   * The limits count in fixed windows aligned to the epoch: a check that crosses a window's end would
+   * see its count start again. Within `marginS` of the end, wait for the next window.
+   */
+  const awayFromWindowEnd = async (windowSeconds: number, marginS = 10) => {
+    const left = windowSeconds - ((Date.now() / 1000) % windowSeconds);
+    if (left < marginS) await new Promise((r) => setTimeout(r, left * 1000 + 200));
   };
   const login = async (username: string, password: string) =>
     call(null, 'post', '/api/v1/auth/login', { username, password });
@@ -279,6 +290,7 @@ describe('people: roles, sessions, throttling and limits', () => {
 
   it('throttles sign-in per account (even the right password), reports the lock, and lets an admin lift it', async () => {
     await person('t-locked', 'reviewer');
+    await awayFromWindowEnd(15 * 60);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await login('t-locked', `wrong-${i}-password`)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
@@ -299,6 +311,7 @@ describe('people: roles, sessions, throttling and limits', () => {
 
   it('limits API calls per user and minute, uploads per day and exports per hour: 429 with Retry-After', async () => {
     const me = await person('t-rate', 'reviewer');
+    await awayFromWindowEnd(60, 15);
     let status = 0;
     let calls = 0;
     let retryAfter: string | null = null;
@@ -324,6 +337,7 @@ describe('people: roles, sessions, throttling and limits', () => {
     expect(uploads.slice(0, 10).every((s) => s === 201)).toBe(true);
     expect(uploads[10]).toBe(429);
     const exporter = await person('t-exports', 'reviewer');
+    await awayFromWindowEnd(3600);
     const exports: number[] = [];
     for (let i = 0; i < 6; i++)
       exports.push(
@@ -332,7 +346,55 @@ describe('people: roles, sessions, throttling and limits', () => {
     expect(exports).toEqual([404, 404, 404, 404, 404, 429]);
   });
 
+  it('answers SQL in filters, traversal in ids and oversized or malformed bodies with 4xx, leaking nothing', async () => {
+    const me = await person('t-input', 'reviewer');
+    const baseline = (await call(me.accessToken, 'get', '/api/v1/procedures')).body.total;
+    const probes: [string, string, unknown, number[]][] = [
+      ['get', `/api/v1/procedures?q=${encodeURIComponent("' OR 1=1 --")}`, undefined, [200]],
+      ['get', `/api/v1/procedures?device=${encodeURIComponent("x' OR 'a'='a")}`, undefined, [200]],
+      ['get', '/api/v1/procedures?limit=1;DROP TABLE users', undefined, [400]],
+      ['get', '/api/v1/procedures/..%2F..%2Fetc%2Fpasswd', undefined, [400, 404]],
+      ['get', '/api/v1/videos/..%2F..%2Fetc%2Fpasswd/export', undefined, [404]],
+      ['get', `/api/v1/chat/${encodeURIComponent("1' OR '1'='1")}`, undefined, [400, 404]],
+      ['post', '/api/v1/chat/message', '{"text": ', [400]],
+      ['post', '/api/v1/auth/password', [], [400]],
+    ];
+    const wrong: string[] = [];
+    for (const [method, path, body, allowed] of probes) {
+      const res = await call(me.accessToken, method, path, body);
+      if (!allowed.includes(res.status))
+        wrong.push(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status === 200 && 'total' in res.body && res.body.total !== 0 && res.body.total !== baseline)
+        wrong.push(`${path} leaked: total ${res.body.total}`);
+    }
+    expect(wrong).toEqual([]);
+    // A body over 1 MiB: refused at once with 413 (curl reads the answer while still sending; the hub
+    // closes the connection rather than read the rest).
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }));
+    // Asynchronously: the hub runs in this process.
+    const { stdout: code } = await promisify(execFile)('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      `authorization: Bearer ${me.accessToken}`,
+      '-H',
+      'content-type: application/json',
+      '--data-binary',
+      `@${big}`,
+      `${hub.httpUrl}/api/v1/chat/message`,
+    ]);
+    expect(code).toBe('413');
+    // The users table is still there, and the login name too long for the schema is a 400, not a 500.
+    expect((await login('x'.repeat(500), 'whatever-password')).status).toBe(400);
+    expect((await call(admin.accessToken, 'get', '/api/v1/users')).status).toBe(200);
+  });
+
   it('throttles sign-in per address across accounts (last: it refuses this test’s address)', async () => {
+    await awayFromWindowEnd(15 * 60);
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) statuses.push((await login(`nobody-${i}`, 'wrong-password-x')).status);
     // This address's earlier failures in this file count too: 401s, then only 429s.

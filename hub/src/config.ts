@@ -196,6 +196,10 @@ const schema = z.object({
   GIC_RATE_UPLOADS_PER_DAY: z.coerce.number().int().min(0).max(100_000).default(10),
   /** Exports a user may request per hour (0: unlimited). */
   GIC_RATE_EXPORTS_PER_HOUR: z.coerce.number().int().min(0).max(100_000).default(5),
+  /** Server-side encryption of the objects the hub writes: none (the store's default), AES256 (SSE-S3) or aws:kms. */
+  S3_SSE: z.enum(['none', 'AES256', 'aws:kms']).default('none'),
+  /** The KMS key of S3_SSE=aws:kms (absent: the store's default key). */
+  S3_SSE_KMS_KEY_ID: z.string().min(1).max(2048).optional(),
 });
 
 const rule = (limit: number, windowSeconds: number) => (limit > 0 ? { limit, windowSeconds } : null);
@@ -209,6 +213,12 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
     throw new ConfigError([
       `${c.GIC_TLS_CERT_FILE ? 'GIC_TLS_KEY_FILE' : 'GIC_TLS_CERT_FILE'}: set both GIC_TLS_CERT_FILE and GIC_TLS_KEY_FILE, or neither`,
     ]);
+  if (c.S3_SSE !== 'none' && !c.S3_ENDPOINT)
+    throw new ConfigError([
+      'S3_SSE: the embedded S3 server does not encrypt what it stores; set S3_ENDPOINT to a store that does (AWS S3, MinIO with KMS), or encrypt the disk under GIC_HUB_DATA_DIR',
+    ]);
+  if (c.S3_SSE_KMS_KEY_ID && c.S3_SSE !== 'aws:kms')
+    throw new ConfigError(['S3_SSE_KMS_KEY_ID: needs S3_SSE=aws:kms']);
   const tls =
     c.GIC_TLS_CERT_FILE && c.GIC_TLS_KEY_FILE
       ? {
@@ -281,6 +291,9 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       bucket: c.S3_BUCKET,
       forcePathStyle: c.S3_FORCE_PATH_STYLE,
       ...(s3PublicEndpoint ? { publicEndpoint: s3PublicEndpoint } : {}),
+      ...(c.S3_SSE !== 'none'
+        ? { sse: { mode: c.S3_SSE, ...(c.S3_SSE_KMS_KEY_ID ? { kmsKeyId: c.S3_SSE_KMS_KEY_ID } : {}) } }
+        : {}),
     },
     uploads: {
       maxBytes: c.GIC_UPLOAD_MAX_MB * 1024 * 1024,

@@ -142,7 +142,10 @@ describe('recording on and off, and a recorder that fails', () => {
     );
     expect(await supervisor.start()).toEqual({ kind: 'eos' });
     expect(runs).toHaveLength(1);
-    expect(errors).toHaveLength(2);
+    expect(
+      errors.map((e) => e.message),
+      events.join(', '),
+    ).toHaveLength(2);
     expect(errors[0]!.message).toMatch(/-00001\.mp4: file \(GstFileSink\): No space left/);
     expect(errors[1]!.message).toMatch(/-00002\.mp4: file \(GstFileSink\): No space left/);
     // The analysis went on after the recorder failed.

@@ -26,6 +26,12 @@ export interface ObjectStoreConfig {
   forcePathStyle: boolean;
   /** The endpoint devices reach for presigned URLs, when it differs from the hub's own. */
   publicEndpoint?: string;
+  /**
+   * Server-side encryption of every object the hub writes (S3_SSE): SSE-S3 (`AES256`) or SSE-KMS
+   * (`aws:kms`, with the key's id or the store's default key). Set where the uploads start, so the
+   * parts devices PUT by presigned URL are encrypted too. Absent: the store's default.
+   */
+  sse?: { mode: 'AES256' | 'aws:kms'; kmsKeyId?: string };
 }
 
 /** The hub's view of S3: multipart uploads by presigned URL, reads, and a health check. */
@@ -35,8 +41,17 @@ export class ObjectStore {
   /** Signs URLs for devices; only signs, so it never connects anywhere itself. */
   private readonly signer: S3Client;
 
+  /** The encryption parameters of every write (empty: the store's default). */
+  private readonly encryption: { ServerSideEncryption?: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string };
+
   constructor(config: ObjectStoreConfig) {
     this.bucket = config.bucket;
+    this.encryption = config.sse
+      ? {
+          ServerSideEncryption: config.sse.mode,
+          ...(config.sse.kmsKeyId ? { SSEKMSKeyId: config.sse.kmsKeyId } : {}),
+        }
+      : {};
     const client = (endpoint: string) =>
       new S3Client({
         endpoint,
@@ -69,7 +84,12 @@ export class ObjectStore {
 
   async startMultipart(key: string, contentType: string): Promise<string> {
     const out = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }),
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: contentType,
+        ...this.encryption,
+      }),
     );
     if (!out.UploadId) throw new Error('object store returned no upload id');
     return out.UploadId;
@@ -137,7 +157,13 @@ export class ObjectStore {
   /** Stores a small object (a key frame, a manifest) whole. */
   async put(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...this.encryption,
+      }),
     );
   }
 
