@@ -55,6 +55,8 @@ export class SegmentRecorder {
   private nextIndex = 0;
   private on = true;
   private readonly closing = new Set<Promise<void>>();
+  /** Segments whose failure was reported: a writer's pipeline may post several errors for one failure. */
+  private readonly reported = new WeakSet<Segment>();
 
   constructor(
     private readonly layout: Pick<RecordingLayout, 'segmentPrefix' | 'segmentSeconds' | 'fps'>,
@@ -106,6 +108,10 @@ export class SegmentRecorder {
   }
 
   private failed(segment: Segment, message: string): void {
+    // GStreamer may post a second error for the same failure (the write, then the flush at close):
+    // one failure, one report, one retry.
+    if (this.reported.has(segment)) return;
+    this.reported.add(segment);
     if (this.current?.segment === segment) this.closeCurrent();
     this.on = false;
     this.events.onError(`recording stopped: cannot write ${segment.path}: ${message}`);
