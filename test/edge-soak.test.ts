@@ -58,9 +58,12 @@ describe('an edge that rebuilds its capture pipeline again and again', () => {
         `soak: after 10 rebuilds ${JSON.stringify(warm)}, after 40 ${JSON.stringify(end)} (fds ${end.fds - warm.fds >= 0 ? '+' : ''}${end.fds - warm.fds}, threads ${end.threads - warm.threads >= 0 ? '+' : ''}${end.threads - warm.threads}, RSS ${end.rssMiB - warm.rssMiB >= 0 ? '+' : ''}${end.rssMiB - warm.rssMiB} MiB)`,
       );
       // The old binding left 8 descriptors and ~20 MB behind per rebuild: 240 fds and 600 MB here.
-      // A few descriptors and threads of a pipeline still being torn down on a busy machine are noise.
+      // A few descriptors and threads of a pipeline still being torn down on a busy machine are noise;
+      // so are threads that start lazily (libuv's pool, V8's helpers): at the same point of five runs
+      // the edge held 15 to 28 threads (after 10 rebuilds) and moved by -4 to +9 over the next 30.
+      // One thread left behind per rebuild would be +30.
       expect(end.fds - warm.fds).toBeLessThanOrEqual(8);
-      expect(end.threads - warm.threads).toBeLessThanOrEqual(6);
+      expect(end.threads - warm.threads).toBeLessThanOrEqual(12);
       expect(end.rssMiB - warm.rssMiB).toBeLessThan(120);
     } finally {
       await kill(edge.child);
