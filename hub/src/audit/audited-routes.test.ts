@@ -1,7 +1,5 @@
-import { createMetrics } from '@gic/shared/http/metrics.js';
-import { createLogger } from '@gic/shared/logging/logger.js';
 import { describe, expect, it } from 'vitest';
-import { createHubApp } from '../http/hub-app.js';
+import { routeTableApp } from '../testing/route-table-app.js';
 import { auditedAction } from './audit-log.js';
 
 /**
@@ -20,21 +18,7 @@ const UNRECORDED: Record<string, string> = {
 
 describe('audited routes', () => {
   it('has every patient-data route declare exactly one audit record', () => {
-    const none = {} as never;
-    const app = createHubApp({
-      log: createLogger('test', 'silent'),
-      metrics: createMetrics('gic_hub_audit_test'),
-      db: none,
-      store: none,
-      secret: new Uint8Array(32),
-      api: {
-        jobs: none,
-        mqttPublicUrl: 'mqtt://hub.example:1883',
-        hubPublicUrl: 'http://hub.example:8080',
-        videos: { uploads: none, processor: none, exports: none, urlTtlSeconds: 60 },
-      },
-      gpu: () => ({}),
-    });
+    const app = routeTableApp('gic_hub_audit_test');
     const actions = new Map<string, string[]>();
     for (const r of app.routes) {
       if (r.method === 'ALL' || r.path.endsWith('*') || !PATIENT_DATA.test(r.path)) continue;

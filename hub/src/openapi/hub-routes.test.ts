@@ -1,33 +1,10 @@
-import { createMetrics } from '@gic/shared/http/metrics.js';
-import { createLogger } from '@gic/shared/logging/logger.js';
 import { describe, expect, it } from 'vitest';
 import { isPermission } from '../auth/permissions.js';
 import { guardPermission } from '../http/auth-middleware.js';
-import { createHubApp } from '../http/hub-app.js';
+import { routeTableApp } from '../testing/route-table-app.js';
 import { HUB_ROUTES } from './hub-routes.js';
 
-/**
- * The hub app with every part it serves. Only its route table is read here, so the parts behind the
- * routes are never called: they stand in as empty objects.
- */
-function routeTable() {
-  const none = {} as never;
-  return createHubApp({
-    log: createLogger('test', 'silent'),
-    metrics: createMetrics('gic_hub_openapi_test'),
-    db: none,
-    store: none,
-    secret: new Uint8Array(32),
-    api: {
-      jobs: none,
-      mqttPublicUrl: 'mqtt://hub.example:1883',
-      hubPublicUrl: 'http://hub.example:8080',
-      videos: { uploads: none, processor: none, exports: none, urlTtlSeconds: 60 },
-    },
-    gpu: () => ({}),
-    extraChecks: {},
-  });
-}
+const routeTable = () => routeTableApp('gic_hub_openapi_test');
 
 describe('OpenAPI document', () => {
   it('describes every route the hub serves, and no route it does not', () => {
