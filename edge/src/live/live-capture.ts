@@ -173,7 +173,10 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         deps.onRecorderState(null);
       },
       // Awaited by the supervisor before the run ends: every segment is sealed (or deleted) in order.
-      onSegmentClosed: (_run, segment) => segments.closed(segment.path),
+      // A segment cut short by a failed write holds less than the frames written (up to its last
+      // whole fragment): its duration is then not known.
+      onSegmentClosed: (_run, segment) =>
+        segments.closed(segment.path, segment.error ? undefined : segment.durationMs),
       onRecorderError: (_run, message) => {
         log.error({ reason: message }, 'recording failed; analysis goes on and recording is retried');
         deps.onRecorderState(message);

@@ -7,7 +7,8 @@ import type { RecordingsStore } from './recordings-store.js';
  * Seals a recording segment once the recorder has closed it: size and SHA-256 are measured here,
  * before any upload, and are what the hub must find in the object store. An empty or missing file
  * fails it. `final` says it is its procedure's last segment (the procedure has ended); `startedAt`,
- * when known, when its first frame was captured (see `recording.sealed`).
+ * when known, when its first frame was captured (see `recording.sealed`); `durationMs`, when known,
+ * how much video the recorder wrote into it.
  */
 export async function finishRecording(
   store: RecordingsStore,
@@ -15,6 +16,7 @@ export async function finishRecording(
   outbox?: Outbox,
   final = true,
   startedAt?: Date,
+  durationMs?: number,
 ): Promise<boolean> {
   const recording = store.get(id);
   if (!recording) return false;
@@ -23,7 +25,7 @@ export async function finishRecording(
     ? undefined
     : { size: statSync(recording.path).size, sha256: await sha256File(recording.path) };
   store.transaction(() => {
-    if (sealed) store.markReady(id, sealed.size, sealed.sha256, final);
+    if (sealed) store.markReady(id, sealed.size, sealed.sha256, final, durationMs);
     else {
       store.setStatus(id, 'failed', { error: 'recorder wrote no data' });
       store.markFinal(id, final);

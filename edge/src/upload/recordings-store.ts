@@ -15,6 +15,8 @@ export interface RecordingRow {
   segment_index: number;
   /** 1 when this is the procedure's last segment (known when it closes). */
   final: number;
+  /** Video the sealed segment holds (ms), as the recorder counted its frames; null if not known. */
+  duration_ms: number | null;
 }
 
 /** What a procedure's recording amounts to, for the in-room screen. */
@@ -76,12 +78,12 @@ export class RecordingsStore {
     );
   }
 
-  markReady(id: string, sizeBytes: number, sha256: string, final: boolean): void {
+  markReady(id: string, sizeBytes: number, sha256: string, final: boolean, durationMs?: number): void {
     this.db
       .prepare(
-        "UPDATE recordings SET status = 'ready', size_bytes = ?, sha256 = ?, final = ?, updated_at = ? WHERE id = ?",
+        "UPDATE recordings SET status = 'ready', size_bytes = ?, sha256 = ?, final = ?, duration_ms = ?, updated_at = ? WHERE id = ?",
       )
-      .run(sizeBytes, sha256, final ? 1 : 0, new Date().toISOString(), id);
+      .run(sizeBytes, sha256, final ? 1 : 0, durationMs ?? null, new Date().toISOString(), id);
   }
 
   /** The procedure's segments summed up (`none` when it recorded nothing). */

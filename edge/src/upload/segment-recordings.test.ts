@@ -80,6 +80,26 @@ describe('SegmentRecordings', () => {
     ]);
   });
 
+  it('keeps how much video the recorder wrote into each sealed segment, where it knows', async () => {
+    const id = start();
+    const a = file('a.mp4');
+    segments.opened(a);
+    await segments.closed(a, 4960);
+    const b = file('b.mp4');
+    segments.opened(b);
+    end();
+    await segments.closed(b); // cut short by a failed write: not known
+    const rows = db
+      .prepare(
+        'SELECT segment_index, status, duration_ms FROM recordings WHERE procedure_id = ? ORDER BY segment_index',
+      )
+      .all(id);
+    expect(rows).toEqual([
+      { segment_index: 0, status: 'ready', duration_ms: 4960 },
+      { segment_index: 1, status: 'ready', duration_ms: null },
+    ]);
+  });
+
   it('numbers the segments of a procedure, splits at its end, and seals the last one final', async () => {
     const id = start();
     const a = file('a.mp4');

@@ -96,8 +96,11 @@ export class SegmentRecordings {
     }
   }
 
-  /** The recorder closed a segment file: seal it for upload, or delete it if no procedure had it. */
-  async closed(path: string): Promise<void> {
+  /**
+   * The recorder closed a segment file holding `durationMs` of video: seal it for upload, or delete
+   * it if no procedure had it.
+   */
+  async closed(path: string, durationMs?: number): Promise<void> {
     const segment = this.open.get(path);
     this.open.delete(path);
     if (!segment?.recordingId || !segment.procedureId) {
@@ -105,7 +108,16 @@ export class SegmentRecordings {
       return;
     }
     const final = this.currentProcedure() !== segment.procedureId;
-    if (await finishRecording(this.store, segment.recordingId, this.outbox, final, segment.startedAt))
+    if (
+      await finishRecording(
+        this.store,
+        segment.recordingId,
+        this.outbox,
+        final,
+        segment.startedAt,
+        durationMs,
+      )
+    )
       this.hooks.sealed();
   }
 
