@@ -8,6 +8,7 @@ import type { Queryable } from '../db/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { availableSegments, findVideo } from '../videos/videos-repo.js';
 import { bundleCsv, summaryHtml, summaryMarkdown, transcriptMarkdown } from './bundle-documents.js';
+import type { ExportPurpose } from './exports-repo.js';
 import { joinSegments } from './segment-join.js';
 import type { ZipWriter } from './zip-writer.js';
 
@@ -48,11 +49,13 @@ const relative = (at: Date | null, start: Date | null) =>
  * Writes a procedure's export into `zip`: the de-identified video (segments joined), key frames,
  * analyses (JSON, CSV), alerts and landmarks, the summary (HTML, Markdown), the chat transcript,
  * metadata.json and last manifest.json with every file's SHA-256. Identifiers are made up for the
- * export; no names, dates or device names that would tell a room (unless `deviceNames`).
+ * export; no names, dates or device names that would tell a room (unless `deviceNames`). A teaching
+ * export leaves out the room's conversation (free text said about the patient) and device names
+ * whatever `deviceNames` says: what trainees may take.
  */
 export async function writeBundle(
   zip: ZipWriter,
-  deps: { db: Queryable; store: ObjectStore; deviceNames: boolean },
+  deps: { db: Queryable; store: ObjectStore; deviceNames: boolean; purpose?: ExportPurpose },
   procedureId: string,
   progress: (share: number) => Promise<void>,
 ): Promise<void> {
@@ -138,13 +141,16 @@ export async function writeBundle(
   await zip.add('summary/summary.md', summaryMarkdown(summary));
   await zip.add('summary/summary.html', summaryHtml(summary));
 
-  const chat = await db.query<{ role: string; text: string; at: Date }>(
-    'SELECT role, text, at FROM chat_messages WHERE procedure_id = $1 ORDER BY at',
-    [procedureId],
-  );
-  const messages = chat.rows.map((m) => ({ tMs: relative(m.at, start), role: m.role, text: m.text }));
-  await zip.add('chat/transcript.json', JSON.stringify(messages, null, 2));
-  await zip.add('chat/transcript.md', transcriptMarkdown(messages));
+  const teaching = deps.purpose === 'teaching';
+  if (!teaching) {
+    const chat = await db.query<{ role: string; text: string; at: Date }>(
+      'SELECT role, text, at FROM chat_messages WHERE procedure_id = $1 ORDER BY at',
+      [procedureId],
+    );
+    const messages = chat.rows.map((m) => ({ tMs: relative(m.at, start), role: m.role, text: m.text }));
+    await zip.add('chat/transcript.json', JSON.stringify(messages, null, 2));
+    await zip.add('chat/transcript.md', transcriptMarkdown(messages));
+  }
   await progress(0.9);
 
   const models = new Map<string, unknown>();
@@ -154,9 +160,10 @@ export async function writeBundle(
     JSON.stringify(
       {
         format: 'gic-export/1',
+        purpose: deps.purpose ?? 'clinical',
         caseId: randomUUID(),
         source: video?.source ?? 'room',
-        device: deps.deviceNames ? p.device_id : `device-${randomUUID().slice(0, 8)}`,
+        device: deps.deviceNames && !teaching ? p.device_id : `device-${randomUUID().slice(0, 8)}`,
         durationMs:
           video?.duration_ms === null || video?.duration_ms === undefined ? null : Number(video.duration_ms),
         width: video?.width ?? null,

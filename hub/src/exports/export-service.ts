@@ -6,12 +6,20 @@ import { MultipartWriter } from '../storage/multipart-writer.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { findVideo } from '../videos/videos-repo.js';
 import { writeBundle } from './export-bundle.js';
-import { findExport, insertExport, latestExport, setExportState } from './exports-repo.js';
+import {
+  type ExportPurpose,
+  findExport,
+  insertExport,
+  latestExport,
+  setExportState,
+} from './exports-repo.js';
 import { ZipWriter } from './zip-writer.js';
 
 /** `GET /api/v1/videos/{id}/export`. */
 export interface ExportView {
   state: 'none' | 'waiting' | 'active' | 'ready' | 'failed';
+  /** Clinical (the default) or teaching: with no conversation typed in the room, no device name. */
+  purpose: ExportPurpose | null;
   url: string | null;
   bytes: number | null;
   sha256: string | null;
@@ -29,29 +37,31 @@ export class ExportService {
   ) {}
 
   /** A new export record; throws (with the reason) when the video may not leave yet. */
-  async create(procedureId: string, by: string): Promise<string> {
+  async create(procedureId: string, by: string, purpose: ExportPurpose = 'clinical'): Promise<string> {
     const video = await findVideo(this.db, procedureId);
     if (video?.source === 'upload' && !video.masked_verified_at)
       throw new Error('the upload is not de-identified yet: wait for processing');
     const id = randomUUID();
-    await insertExport(this.db, id, procedureId, by);
+    await insertExport(this.db, id, procedureId, by, purpose);
     return id;
   }
 
-  /** Queues an export on request; one already waiting or building is returned instead. */
-  async request(procedureId: string, by: string): Promise<string> {
-    const current = await latestExport(this.db, procedureId);
+  /** Queues an export on request; one of the same purpose already waiting or building is returned instead. */
+  async request(procedureId: string, by: string, purpose: ExportPurpose = 'clinical'): Promise<string> {
+    const current = await latestExport(this.db, procedureId, purpose);
     if (current && (current.state === 'waiting' || current.state === 'active')) return current.id;
-    const id = await this.create(procedureId, by);
+    const id = await this.create(procedureId, by, purpose);
     await this.jobs.send('video-export', { exportId: id }, this.options.job);
     return id;
   }
 
-  async view(procedureId: string, urlTtlSeconds: number): Promise<ExportView> {
-    const e = await latestExport(this.db, procedureId);
-    if (!e) return { state: 'none', url: null, bytes: null, sha256: null, error: null };
+  /** The newest export (of `purpose`, when named) and a short-lived URL to it once ready. */
+  async view(procedureId: string, urlTtlSeconds: number, purpose?: ExportPurpose): Promise<ExportView> {
+    const e = await latestExport(this.db, procedureId, purpose);
+    if (!e) return { state: 'none', purpose: null, url: null, bytes: null, sha256: null, error: null };
     return {
       state: e.state,
+      purpose: e.purpose,
       url:
         e.state === 'ready' && e.object_key
           ? await this.store.presignGet(e.object_key, {
@@ -77,7 +87,7 @@ export class ExportService {
       const zip = new ZipWriter((chunk) => writer.write(chunk));
       await writeBundle(
         zip,
-        { db: this.db, store: this.store, deviceNames: this.options.deviceNames },
+        { db: this.db, store: this.store, deviceNames: this.options.deviceNames, purpose: e.purpose },
         e.procedure_id,
         progress,
       );

@@ -1,5 +1,9 @@
 import type { Queryable } from '../db/database.js';
 
+/** What an export is for (migration 018): trainees download teaching exports only. */
+export const EXPORT_PURPOSES = ['clinical', 'teaching'] as const;
+export type ExportPurpose = (typeof EXPORT_PURPOSES)[number];
+
 export interface ExportRow {
   id: string;
   procedure_id: string;
@@ -9,6 +13,7 @@ export interface ExportRow {
   sha256: string | null;
   error: string | null;
   requested_by: string | null;
+  purpose: ExportPurpose;
   created_at: Date;
   finished_at: Date | null;
   deleted_at: Date | null;
@@ -19,10 +24,11 @@ export async function insertExport(
   id: string,
   procedureId: string,
   by: string,
+  purpose: ExportPurpose = 'clinical',
 ): Promise<void> {
   await db.query(
-    `INSERT INTO video_exports (id, procedure_id, state, requested_by) VALUES ($1, $2, 'waiting', $3)`,
-    [id, procedureId, by],
+    `INSERT INTO video_exports (id, procedure_id, state, requested_by, purpose) VALUES ($1, $2, 'waiting', $3, $4)`,
+    [id, procedureId, by, purpose],
   );
 }
 
@@ -31,10 +37,16 @@ export async function findExport(db: Queryable, id: string): Promise<ExportRow |
   return rows[0];
 }
 
-export async function latestExport(db: Queryable, procedureId: string): Promise<ExportRow | undefined> {
+/** The procedure's newest export (of that purpose, when one is named). */
+export async function latestExport(
+  db: Queryable,
+  procedureId: string,
+  purpose?: ExportPurpose,
+): Promise<ExportRow | undefined> {
   const { rows } = await db.query<ExportRow>(
-    'SELECT * FROM video_exports WHERE procedure_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1',
-    [procedureId],
+    `SELECT * FROM video_exports WHERE procedure_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR purpose = $2)
+      ORDER BY created_at DESC LIMIT 1`,
+    [procedureId, purpose ?? null],
   );
   return rows[0];
 }

@@ -6,11 +6,26 @@ import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { audit } from '../audit/audit-log.js';
 import type { UserClaims } from '../auth/session-tokens.js';
+import { conversationsFor, seesIdentities } from '../auth/trainee-view.js';
 import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
 import { procedureConversations, reviewChatStore, roomSession } from '../chat/review-chat-store.js';
 import type { Queryable } from '../db/database.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+
+/** A session a trainee may read or add to: a new one, or a review session only they asked in. */
+async function mayTraineeUse(
+  db: Queryable,
+  sessionId: string,
+  username: string | undefined,
+): Promise<boolean> {
+  if ((await roomSession(db, sessionId)).length > 0) return false;
+  const { rows } = await db.query<{ by: string | null }>(
+    "SELECT DISTINCT by FROM review_chat_messages WHERE session_id = $1 AND role = 'user'",
+    [sessionId],
+  );
+  return rows.every((r) => r.by === username);
+}
 
 /**
  * The chat at the hub, for those who may read procedures (chat.use): the seed's routes (shared/src/chat/chat-routes.ts)
@@ -39,7 +54,28 @@ export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, tim
         const procedureId = c.req.param('procedureId');
         if (!z.uuid().safeParse(procedureId).success)
           throw new HTTPException(400, { message: 'procedure id must be a UUID' });
-        return c.json({ procedureId, ...(await procedureConversations(db, procedureId)) });
+        const user = c.get('user');
+        const conversations = conversationsFor(
+          user?.role,
+          user?.username,
+          await procedureConversations(db, procedureId),
+        );
+        return c.json({ procedureId, ...conversations });
+      })
+      // A trainee reads and adds to review sessions of their own only: a room's conversation, or
+      // another user's review, answers 404 as if it were not there (trainee-view.ts).
+      .use('/:sessionId', async (c, next) => {
+        const user = c.get('user');
+        if (seesIdentities(user?.role)) return next();
+        const named =
+          c.req.method === 'POST'
+            ? ((await c.req.json().catch(() => ({}))) as { sessionId?: unknown }).sessionId
+            : c.req.param('sessionId');
+        if (typeof named !== 'string' || named === 'status' || !z.uuid().safeParse(named).success)
+          return next();
+        if (!(await mayTraineeUse(db, named, user?.username)))
+          throw new HTTPException(404, { message: `no chat session ${named}` });
+        return next();
       })
       .route(
         '/',

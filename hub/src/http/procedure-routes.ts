@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { audit } from '../audit/audit-log.js';
+import { procedureFor, procedurePageFor, seesIdentities, timelineFor } from '../auth/trainee-view.js';
 import type { Queryable } from '../db/database.js';
 import { playbackOf } from '../procedures/procedure-playback.js';
 import { procedureFilterSchema, searchProcedures } from '../procedures/procedure-search.js';
@@ -27,6 +28,7 @@ const notFound = () => new HTTPException(404, { message: 'no such procedure' });
  * - `GET /{id}` the procedure with its recording's segments;
  * - `GET /{id}/timeline` findings, alerts, landmarks, withdrawal, in/out of body, quality, chat on one axis;
  * - `GET /{id}/playback` the verified segments as short-lived presigned URLs on the object store.
+ * A trainee gets them de-identified (auth/trainee-view.ts).
  */
 export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAuth) {
   return (
@@ -43,17 +45,19 @@ export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAut
           const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
           throw new HTTPException(400, { message: problems.join('; ') });
         }
-        return c.json(await searchProcedures(db, filter.data));
+        const role = c.get('user')?.role;
+        const deidentified = !seesIdentities(role);
+        return c.json(procedurePageFor(role, await searchProcedures(db, { ...filter.data, deidentified })));
       })
       .get('/:id', async (c) => {
         const procedure = await getProcedure(db, procedureId(c.req.param('id')));
         if (!procedure) throw notFound();
-        return c.json(procedure);
+        return c.json(procedureFor(c.get('user')?.role, procedure));
       })
       .get('/:id/timeline', async (c) => {
         const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
         if (!timeline) throw notFound();
-        return c.json(timeline);
+        return c.json(timelineFor(c.get('user')?.role, timeline));
       })
       .get('/:id/playback', async (c) => {
         const procedure = await getProcedure(db, procedureId(c.req.param('id')));

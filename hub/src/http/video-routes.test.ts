@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { BatchProcessor } from '../batch/batch-processor.js';
 import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
 import { ExportService } from '../exports/export-service.js';
+import { insertExport, setExportState } from '../exports/exports-repo.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { ObjectStore } from '../storage/object-store.js';
 import { VideoUploadService } from '../videos/video-upload-service.js';
@@ -155,8 +156,42 @@ describe('video upload API', () => {
       state: 'none',
       url: null,
     });
-    // Not de-identified yet: no export.
+    // Not de-identified yet: no export, of either purpose; a purpose that is not one is refused.
     expect((await send('POST', `/api/v1/videos/${body.id}/export`, tokens.rita)).status).toBe(409);
+    const asked = (purpose: string) =>
+      send('POST', `/api/v1/videos/${body.id}/export`, tokens.rita, JSON.stringify({ purpose }), {
+        'content-type': 'application/json',
+      });
+    expect((await asked('teaching')).status).toBe(409);
+    expect((await asked('holiday')).status).toBe(400);
+    expect((await send('GET', `/api/v1/videos/${body.id}/export?purpose=x`, tokens.rita)).status).toBe(400);
+    // A clinical export is the reviewer's; a trainee asking for any export gets the teaching one only.
+    const exportOf = async (token: string | undefined, query = '') =>
+      (await (await send('GET', `/api/v1/videos/${body.id}/export${query}`, token)).json()) as {
+        state: string;
+        purpose: string | null;
+        url: string | null;
+      };
+    const clinicalId = randomUUID();
+    await insertExport(db, clinicalId, body.id, 'rita', 'clinical');
+    await setExportState(db, clinicalId, 'ready', {
+      key: `exports/${clinicalId}.zip`,
+      bytes: 10,
+      sha256: 'a',
+    });
+    expect(await exportOf(tokens.rita)).toMatchObject({ state: 'ready', purpose: 'clinical' });
+    expect(await exportOf(tokens.otto)).toMatchObject({ state: 'none', url: null });
+    expect(await exportOf(tokens.otto, '?purpose=clinical')).toMatchObject({ state: 'none', url: null });
+    const teachingId = randomUUID();
+    await insertExport(db, teachingId, body.id, 'rita', 'teaching');
+    await setExportState(db, teachingId, 'ready', {
+      key: `exports/${teachingId}.zip`,
+      bytes: 9,
+      sha256: 'b',
+    });
+    expect(await exportOf(tokens.otto)).toMatchObject({ state: 'ready', purpose: 'teaching' });
+    expect((await exportOf(tokens.otto)).url).toContain(teachingId);
+    expect(await exportOf(tokens.rita, '?purpose=clinical')).toMatchObject({ purpose: 'clinical' });
     expect((await send('POST', `/api/v1/videos/${body.id}/cancel`, tokens.rita)).status).toBe(202);
     expect((await (await send('GET', `/api/v1/videos/${body.id}/status`, tokens.rita)).json()).state).toBe(
       'cancelled',

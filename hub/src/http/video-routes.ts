@@ -3,6 +3,7 @@ import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { audit } from '../audit/audit-log.js';
+import { seesIdentities } from '../auth/trainee-view.js';
 import type { BatchProcessor } from '../batch/batch-processor.js';
 import { latestRun } from '../batch/processing-repo.js';
 import { findSummary, latestKeyframes } from '../batch/results-repo.js';
@@ -10,7 +11,13 @@ import type { Database } from '../db/database.js';
 import type { ExportService } from '../exports/export-service.js';
 import type { RateRule } from '../limits/rate-counters.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { uploadOffsetSchema, uploadSessionSchema, videoIdSchema } from '../videos/video-schemas.js';
+import {
+  exportQuerySchema,
+  exportRequestSchema,
+  uploadOffsetSchema,
+  uploadSessionSchema,
+  videoIdSchema,
+} from '../videos/video-schemas.js';
 import { UploadRefused, type VideoUploadService } from '../videos/video-upload-service.js';
 import type { VideoUploadRow } from '../videos/video-uploads-repo.js';
 import { videoView } from '../videos/video-view.js';
@@ -198,16 +205,24 @@ export function videoRoutes(o: VideoRoutesOptions) {
       })
       .post('/:id/export', audit('export.create', 'video', 'id'), exportCreate, exportLimit, async (c) => {
         const video = await known(c.req.param('id'));
+        // The body is optional: none asks for a clinical export.
+        const { purpose } = (await c.req.text()).trim()
+          ? await readJson(c, exportRequestSchema)
+          : exportRequestSchema.parse({});
         const exportId = await exports
-          .request(video.procedureId, c.get('user')!.username)
+          .request(video.procedureId, c.get('user')!.username, purpose)
           .catch((err: Error) => {
             throw new HTTPException(409, { message: err.message });
           });
-        return c.json({ exportId }, 202);
+        return c.json({ exportId, purpose }, 202);
       })
       .get('/:id/export', audit('export.download', 'video', 'id'), exportRead, async (c) => {
         const video = await known(c.req.param('id'));
-        return c.json(await exports.view(video.procedureId, o.urlTtlSeconds));
+        const query = exportQuerySchema.safeParse(c.req.query());
+        if (!query.success) throw new HTTPException(400, { message: 'purpose must be clinical or teaching' });
+        // A trainee gets teaching exports only (auth/trainee-view.ts), whatever they ask for.
+        const purpose = seesIdentities(c.get('user')?.role) ? query.data.purpose : 'teaching';
+        return c.json(await exports.view(video.procedureId, o.urlTtlSeconds, purpose));
       })
   );
 }

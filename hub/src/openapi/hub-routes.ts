@@ -9,7 +9,7 @@ import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js'
 import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
 import { createUserSchema, updateUserSchema } from '../http/user-routes.js';
 import { procedureQuerySchema } from '../procedures/procedure-search.js';
-import { uploadSessionSchema } from '../videos/video-schemas.js';
+import { exportQuerySchema, exportRequestSchema, uploadSessionSchema } from '../videos/video-schemas.js';
 
 /**
  * Who may call a route: anybody, an enrolled device, an enrolment token's holder, a refresh token's
@@ -333,15 +333,17 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'post',
     path: video('/export'),
-    summary: 'Build the export bundle',
+    summary: 'Build the export bundle (clinical, or teaching: no room conversation, no device names)',
     auth: 'exports.create',
-    responses: { '202': '{exportId}', '409': 'not de-identified yet' },
+    body: exportRequestSchema,
+    responses: { '202': '{exportId, purpose}', '409': 'not de-identified yet' },
   },
   {
     method: 'get',
     path: video('/export'),
-    summary: 'The export and its presigned URL',
+    summary: 'The newest export (of ?purpose=) and its presigned URL; trainees get teaching exports only',
     auth: 'exports.read',
+    query: exportQuerySchema,
     responses: ok,
   },
   {

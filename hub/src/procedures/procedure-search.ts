@@ -55,7 +55,11 @@ export const procedureFilterSchema = procedureQuerySchema
         : new Date(new Date(f.to).getTime() + (day.safeParse(f.to).success ? DAY_MS : 0)),
   }))
   .refine((f) => !f.from || !f.to || f.from < f.to, { message: 'from must be before to', path: ['from'] });
-export type ProcedureFilter = z.output<typeof procedureFilterSchema>;
+/**
+ * The parsed query, and whether `q` may look at what people typed or are named by (the operator, the
+ * room's chat): not for a trainee (auth/trainee-view.ts), whose search would otherwise tell them.
+ */
+export type ProcedureFilter = z.output<typeof procedureFilterSchema> & { deidentified?: boolean };
 
 /** `%` and `_` in a user's text match themselves. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -94,8 +98,12 @@ function conditions(f: ProcedureFilter): { where: string[]; params: unknown[] } 
     );
   if (f.q) {
     const q = param(likePattern(f.q));
-    where.push(`(p.operator ILIKE ${q} OR p.source_label ILIKE ${q} OR d.name ILIKE ${q} OR p.end_reason ILIKE ${q}
-      OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.procedure_id = p.id AND m.text ILIKE ${q}))`);
+    where.push(
+      f.deidentified
+        ? `(p.source_label ILIKE ${q} OR d.name ILIKE ${q} OR p.end_reason ILIKE ${q})`
+        : `(p.operator ILIKE ${q} OR p.source_label ILIKE ${q} OR d.name ILIKE ${q} OR p.end_reason ILIKE ${q}
+      OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.procedure_id = p.id AND m.text ILIKE ${q}))`,
+    );
   }
   return { where, params };
 }

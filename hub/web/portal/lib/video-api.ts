@@ -34,8 +34,12 @@ export interface KeyFrame {
   url: string;
 }
 
+export type ExportPurpose = 'clinical' | 'teaching';
+
 export interface ExportState {
   state: 'none' | 'waiting' | 'active' | 'ready' | 'failed';
+  /** Clinical, or teaching (no room conversation, no device names: what trainees may download). */
+  purpose: ExportPurpose | null;
   url: string | null;
   bytes: number | null;
   sha256: string | null;
