@@ -6,6 +6,7 @@
  * a trainee gets from the procedure and chat routes, after the permission check.
  */
 import type { StoredChatMessage } from '@gic/shared/chat/chat-store.js';
+import type { ProcedureFacts } from '@gic/shared/chat/procedure-facts.js';
 import type { ProcedurePage, ProcedureSummary, Timeline } from '../procedures/procedure-view-types.js';
 import type { UserRole } from './permissions.js';
 
@@ -51,4 +52,14 @@ export function conversationsFor(
     conversations.review.filter((m) => m.role === 'user' && m.by === username).map((m) => m.sessionId),
   );
   return { room: [], review: conversations.review.filter((m) => own.has(m.sessionId)) };
+}
+
+/** What the chat may tell a trainee about a procedure: its facts without the names of people. */
+export function deidentifiedFacts(
+  facts: (procedureId: string) => Promise<ProcedureFacts | undefined>,
+): (procedureId: string) => Promise<ProcedureFacts | undefined> {
+  return async (procedureId) => {
+    const f = await facts(procedureId);
+    return f && { ...f, operator: null, alerts: f.alerts.map((a) => ({ ...a, by: null })) };
+  };
 }

@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { audit } from '../audit/audit-log.js';
 import type { UserClaims } from '../auth/session-tokens.js';
-import { conversationsFor, seesIdentities } from '../auth/trainee-view.js';
+import { conversationsFor, deidentifiedFacts, seesIdentities } from '../auth/trainee-view.js';
 import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
 import { procedureConversations, reviewChatStore, roomSession } from '../chat/review-chat-store.js';
 import type { Queryable } from '../db/database.js';
@@ -34,12 +34,10 @@ async function mayTraineeUse(
  * `GET /procedures/{procedureId}` the room's conversation and the review chat's, side by side.
  */
 export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, timeoutMs?: number) {
-  const service = new ChatService({
-    store: reviewChatStore(db),
-    facts: hubProcedureFacts(db),
-    vlm,
-    ...(timeoutMs ? { timeoutMs } : {}),
-  });
+  const common = { store: reviewChatStore(db), vlm, ...(timeoutMs ? { timeoutMs } : {}) };
+  const service = new ChatService({ ...common, facts: hubProcedureFacts(db) });
+  // A trainee's questions are answered from facts with no names in them (auth/trainee-view.ts).
+  const traineeService = new ChatService({ ...common, facts: deidentifiedFacts(hubProcedureFacts(db)) });
   return (
     new Hono<HubEnv>()
       // Each request's audit record is declared before the permission check, so refusals are recorded.
@@ -83,6 +81,8 @@ export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, tim
           service,
           noProcedure: 'procedureId is required: a review session is about the procedure it names',
           askedBy: (c) => (c.get('user') as UserClaims | undefined)?.username,
+          serviceFor: (c) =>
+            seesIdentities((c.get('user') as UserClaims | undefined)?.role) ? service : traineeService,
           checkSession: async (sessionId) => {
             if ((await roomSession(db, sessionId)).length > 0)
               throw new HTTPException(409, {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type AppEnv, installErrorHandler, requestContext } from '@gic/shared/http/request-context.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { ScriptedVlmEngine } from '@gic/shared/testing/scripted-vlm.js';
+import type { VlmRequest } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
@@ -49,6 +50,8 @@ describe('what a trainee is shown (against PostgreSQL)', () => {
   const procedureId = randomUUID();
   const roomSessionId = randomUUID();
   const reviewSessionId = randomUUID();
+  /** What the model was given, request by request. */
+  const prompts: VlmRequest[] = [];
 
   beforeAll(async () => {
     ({ db } = await createTestDatabase());
@@ -106,7 +109,17 @@ describe('what a trainee is shown (against PostgreSQL)', () => {
     installErrorHandler(app);
     const auth = { db, secret, apiRate: null };
     app.route('/api/v1/procedures', procedureRoutes(db, {} as ObjectStore, auth));
-    app.route('/api/v1/chat', hubChatRoutes(db, auth, new ScriptedVlmEngine(() => 'An answer.')));
+    app.route(
+      '/api/v1/chat',
+      hubChatRoutes(
+        db,
+        auth,
+        new ScriptedVlmEngine((req) => {
+          prompts.push(req);
+          return 'An answer.';
+        }),
+      ),
+    );
     tokens.reviewer = (await signedInUser(db, secret, 'reviewer-anna', 'reviewer')).token;
     tokens.trainee = (await signedInUser(db, secret, 'trainee-tom', 'trainee')).token;
     // A reviewer's own review chat, with a name in it.
@@ -178,13 +191,20 @@ describe('what a trainee is shown (against PostgreSQL)', () => {
     expect((await read('reviewer', `/api/v1/chat/${roomSessionId}`)).status).toBe(200);
 
     const own = randomUUID();
+    const before = prompts.length;
     const asked = await call('trainee', '/api/v1/chat/message', {
       sessionId: own,
       procedureId,
-      text: 'How long was it?',
+      text: 'Describe what the team did when the alert came',
     });
+    expect(prompts).toHaveLength(before + 1);
     expect(asked.status).toBe(201);
     expect((await read('trainee', `/api/v1/chat/${own}`)).status).toBe(200);
+    // The model answering a trainee is told no names; the one answering a reviewer is.
+    const toTrainee = JSON.stringify(prompts.at(-1));
+    for (const name of PEOPLE.slice(0, 3)) expect(toTrainee).not.toContain(name);
+    const toReviewer = JSON.stringify(prompts[0]);
+    expect(toReviewer).toContain(OPERATOR);
     const both = JSON.parse((await read('trainee', `/api/v1/chat/procedures/${procedureId}`)).text);
     expect(new Set(both.review.map((m: { sessionId: string }) => m.sessionId))).toEqual(new Set([own]));
   });

@@ -32,6 +32,8 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
 export interface ChatRouteDeps {
   service: ChatService;
+  /** The service that answers this request's asker, when not `service` (the hub: a trainee's, with no names). */
+  serviceFor?: (c: Context) => ChatService;
   /** The procedure of a new session when the request names none (the room: the one on the screen). */
   defaultProcedure?: () => string | undefined;
   /** Said when a new session names no procedure and there is no default. */
@@ -67,7 +69,8 @@ export function chatRoutes(deps: ChatRouteDeps) {
         body.procedureId ?? (await service.procedureOf(sessionId)) ?? deps.defaultProcedure?.();
       if (!procedureId) throw new HTTPException(409, { message: deps.noProcedure });
       const by = deps.askedBy?.(c) ?? body.by;
-      const events = service.ask(
+      const answering = deps.serviceFor?.(c) ?? service;
+      const events = answering.ask(
         {
           sessionId,
           procedureId,
