@@ -337,13 +337,20 @@ describe('people: roles, sessions, throttling and limits', () => {
     expect(uploads.slice(0, 10).every((s) => s === 201)).toBe(true);
     expect(uploads[10]).toBe(429);
     const exporter = await person('t-exports', 'reviewer');
+    // A room's procedure to export; the requests the route refuses (an unknown video) are not counted.
+    const procedureId = randomUUID();
+    await db.query(
+      `INSERT INTO devices (id, name, public_jwk) VALUES ('edge-rate1', 'Rate room', '{}'::jsonb);
+       INSERT INTO procedures (id, device_id, started_at, ended_at)
+       VALUES ('${procedureId}', 'edge-rate1', now() - interval '10 minutes', now());`,
+    );
     await awayFromWindowEnd(3600);
     const exports: number[] = [];
-    for (let i = 0; i < 6; i++)
-      exports.push(
-        (await call(exporter.accessToken, 'post', `/api/v1/videos/${randomUUID()}/export`)).status,
-      );
-    expect(exports).toEqual([404, 404, 404, 404, 404, 429]);
+    const exportOf = async (id: string) =>
+      exports.push((await call(exporter.accessToken, 'post', `/api/v1/videos/${id}/export`)).status);
+    for (let i = 0; i < 3; i++) await exportOf(randomUUID());
+    for (let i = 0; i < 6; i++) await exportOf(procedureId);
+    expect(exports).toEqual([404, 404, 404, 202, 202, 202, 202, 202, 429]);
   });
 
   it('answers SQL in filters, traversal in ids and oversized or malformed bodies with 4xx, leaking nothing', async () => {

@@ -12,6 +12,7 @@ import { loopbackWarnings } from './advertised-urls.js';
 import { purgeAuditLog } from './audit/audit-retention.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
+import { purgeEndedSessions } from './auth/session-retention.js';
 import { BatchProcessor } from './batch/batch-processor.js';
 import { startBatchWorkers } from './batch/batch-workers.js';
 import { type BrokerHandle, startEmbeddedBroker } from './broker/embedded-broker.js';
@@ -223,6 +224,7 @@ export async function startHub(
       await jobs.work('retention-purge', async () => {
         await purgeExpired(db, store, config.retention, workerLog);
         await purgeAuditLog(db, config.audit.retentionDays, workerLog);
+        await purgeEndedSessions(db, undefined, workerLog);
       });
       await jobs.schedule('retention-purge', '23 3 * * *', {}); // daily, at night
       const stopWatching = await watchQueuePauses(db, jobs, workerLog);

@@ -198,6 +198,38 @@ describe('video upload API', () => {
     );
   });
 
+  it("ends an open status stream within seconds of its session's end", async () => {
+    const uploaded = (await (await upload(sample)).json()) as { id: string };
+    const login = await send(
+      'POST',
+      '/api/v1/auth/login',
+      undefined,
+      JSON.stringify({ username: 'rita', password: 'reviewer-password' }),
+      { 'content-type': 'application/json' },
+    );
+    const { accessToken, sessionId } = (await login.json()) as { accessToken: string; sessionId: string };
+    const res = await send('GET', `/api/v1/videos/${uploaded.id}/events`, accessToken);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const first = await reader.read();
+    text += new TextDecoder().decode(first.value);
+    expect(text).toContain('event: status');
+    // Signed out elsewhere (another tab, an admin): the stream says so and ends.
+    await db.query("UPDATE user_sessions SET revoked_at = now(), revoked_reason = 'test' WHERE id = $1", [
+      sessionId,
+    ]);
+    const revokedAt = Date.now();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(6000);
+    expect(text).toContain('event: error');
+    expect(text).toContain('session ended');
+  });
+
   it('refuses what is not a video with 415 and GStreamer reason, and deletes it', async () => {
     const res = await upload(Buffer.from('this is a text file, not a video\n'.repeat(100)));
     expect(res.status).toBe(415);

@@ -3,6 +3,8 @@ import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { audit } from '../audit/audit-log.js';
+import { activeSessionRole } from '../auth/session-service.js';
+import { ACCESS_TOKEN_SECONDS } from '../auth/session-tokens.js';
 import { seesIdentities } from '../auth/trainee-view.js';
 import type { BatchProcessor } from '../batch/batch-processor.js';
 import { latestRun } from '../batch/processing-repo.js';
@@ -40,6 +42,8 @@ export interface VideoRoutesOptions {
 
 /** How often the event stream looks for a changed status (ms). */
 const EVENT_POLL_MS = 1000;
+/** How often (in polls) an open status stream checks that its session is still open. */
+const SESSION_CHECK_TICKS = 3;
 
 /** An UploadRefused as its HTTP answer; where the upload stands goes in `Upload-Offset`. */
 const refusedBy =
@@ -159,13 +163,25 @@ export function videoRoutes(o: VideoRoutesOptions) {
       })
       .get('/:id/events', audit('video.status', 'video', 'id'), read, async (c) => {
         const video = await known(c.req.param('id'));
+        const user = c.get('user')!;
         return streamSSE(c, async (stream) => {
           let last = '';
           let closed = false;
           stream.onAbort(() => {
             closed = true;
           });
-          while (!closed) {
+          // The stream lives no longer than the token that opened it, and ends within seconds of
+          // its session (sign-out, an admin ending it, a disabled user): the client follows again
+          // with a fresh token, or not at all.
+          const endsAt = Date.now() + ACCESS_TOKEN_SECONDS * 1000;
+          for (let tick = 0; !closed; tick++) {
+            if (Date.now() >= endsAt) break;
+            if (tick % SESSION_CHECK_TICKS === 0 && tick > 0) {
+              if (!(await activeSessionRole(db, user.sessionId, user.userId))) {
+                await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: 'session ended' }) });
+                break;
+              }
+            }
             const data = JSON.stringify(await processor.status(video.procedureId));
             if (data !== last) {
               last = data;

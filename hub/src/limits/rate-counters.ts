@@ -56,6 +56,14 @@ export async function peekRate(db: Queryable, key: string, rule: RateRule): Prom
   };
 }
 
+/** Takes back one hit of `key` in the current window (a request that was refused after all). */
+export async function unhitRate(db: Queryable, key: string, rule: RateRule): Promise<void> {
+  await db.query(
+    `UPDATE rate_counters SET count = count - 1 WHERE key = $1 AND window_start = ${WINDOW_START} AND count > 0`,
+    [key, rule.windowSeconds],
+  );
+}
+
 /** Forgets `key`'s counts (an account's failures after a successful sign-in or an admin's unlock). */
 export async function resetRate(db: Queryable, key: string): Promise<void> {
   await db.query('DELETE FROM rate_counters WHERE key = $1', [key]);
