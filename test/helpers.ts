@@ -80,3 +80,26 @@ export async function personToken(
   );
   return changed.accessToken!;
 }
+
+/**
+ * Judges delivery against the edge's own numbering: which of the sequence numbers 1..`lastSeq` the
+ * edge gave out are missing at the hub, and which are there more than once. The hub's key already
+ * forbids one event id twice, so counting distinct ids proves nothing; an event the edge made again
+ * under a new id (a real duplicate) shows here as a repeated number.
+ */
+export async function sequenceAtHub(
+  hub: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> },
+  lastSeq: number,
+  deviceId?: string,
+): Promise<{ missing: number[]; repeated: number[] }> {
+  const { rows } = await hub.query(
+    `SELECT seq::int AS seq, count(*)::int AS n FROM device_events
+      WHERE $1::text IS NULL OR device_id = $1 GROUP BY seq`,
+    [deviceId ?? null],
+  );
+  const counts = new Map((rows as { seq: number; n: number }[]).map((r) => [r.seq, r.n]));
+  const missing: number[] = [];
+  for (let seq = 1; seq <= lastSeq; seq++) if (!counts.has(seq)) missing.push(seq);
+  const repeated = [...counts].filter(([seq, n]) => n > 1 || seq > lastSeq).map(([seq]) => seq);
+  return { missing, repeated };
+}

@@ -118,6 +118,20 @@ describe('hub roles in separate processes share one database, store and broker',
       { name: 'abort-stale-uploads', cron: '17 * * * *' },
       { name: 'retention-purge', cron: '23 3 * * *' },
     ]);
+    // Each role ran where it was configured, by each process's own metrics: the events were taken in by
+    // the messaging process's ingest, and the recording verified by the other's worker; neither did
+    // the other's work.
+    const metricOf = async (hub: RunningHub, name: string, labels: string) => {
+      const text = await (await fetch(`${hub.httpUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const applied = 'gic_hub_ingest_messages_total';
+    const verified = ['gic_hub_worker_jobs_total', 'queue="verify-recording",outcome="done"'] as const;
+    expect(await metricOf(messaging, applied, 'outcome="applied"')).toBeGreaterThanOrEqual(local);
+    expect(await metricOf(api, applied, 'outcome="applied"')).toBe(0);
+    expect(await metricOf(api, ...verified)).toBeGreaterThanOrEqual(1);
+    expect(await metricOf(messaging, ...verified)).toBe(0);
     // The messaging process serves health and metrics but not the API.
     expect((await fetch(`${messaging.httpUrl}/health/ready`)).status).toBe(200);
     expect((await fetch(`${messaging.httpUrl}/api/v1/procedures`)).status).toBe(404);

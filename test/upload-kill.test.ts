@@ -15,7 +15,7 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolmentToken, until } from './helpers.js';
+import { enrolmentToken, sequenceAtHub, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { kill, spawnMain } from './processes.js';
 import { S3PartProxy } from './s3-part-proxy.js';
@@ -180,6 +180,7 @@ describe('an edge process killed with SIGKILL mid-upload', () => {
     const events = (
       await hub.db.query('SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM device_events')
     ).rows[0] as { n: number; d: number };
+    const sequence = await sequenceAtHub(hub.db, produced);
     const edgeRecordings = local.prepare('SELECT procedure_id, sha256 FROM recordings').all() as {
       procedure_id: string;
       sha256: string;
@@ -199,7 +200,7 @@ describe('an edge process killed with SIGKILL mid-upload', () => {
           )
           .join('; ') +
         `; part PUTs sent ${puts.length} for ${partCount} parts (stored ${stored.length}, cut short ${puts.filter((p) => p.aborted).length}, re-sent [${resent}]); ` +
-        `events produced ${produced}, at hub ${events.n} (distinct ${events.d}): lost ${produced - events.d}, duplicated ${events.n - events.d}; ` +
+        `events produced ${produced} (sequence 1..${produced}), at hub ${events.n}: numbers missing ${sequence.missing.length}, repeated ${sequence.repeated.length}; ` +
         `recordings ${hubRecordings.length}, corrupted ${corrupted}; all synced ${((finished - started) / 1000).toFixed(1)} s after the first start`,
     );
 
@@ -231,5 +232,6 @@ describe('an edge process killed with SIGKILL mid-upload', () => {
     expect(hubRecordings.every((h) => h.status === 'available')).toBe(true);
     expect(corrupted).toBe(0);
     expect(events).toEqual({ n: produced, d: produced });
+    expect(sequence).toEqual({ missing: [], repeated: [] });
   }, 180_000);
 });

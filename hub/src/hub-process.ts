@@ -205,12 +205,34 @@ export async function startHub(
     }
     if (roles.has('worker') && jobs) {
       const workerLog = log.child({ part: 'worker' });
-      await jobs.work('verify-recording', ({ recordingId }) =>
-        verifyRecording(db, store, workerLog, recordingId),
+      // What this process's worker ran: with the ingest's count, it shows where each role runs.
+      const jobsRun = metrics.counter('worker_jobs_total', 'Jobs this process ran, by queue and outcome', [
+        'queue',
+        'outcome',
+      ]);
+      const counted =
+        <T>(queue: string, work: (data: T) => Promise<unknown>) =>
+        async (data: T) => {
+          try {
+            await work(data);
+            jobsRun.inc({ queue, outcome: 'done' });
+          } catch (err) {
+            jobsRun.inc({ queue, outcome: 'failed' });
+            throw err;
+          }
+        };
+      await jobs.work(
+        'verify-recording',
+        counted('verify-recording', ({ recordingId }: { recordingId: string }) =>
+          verifyRecording(db, store, workerLog, recordingId),
+        ),
       );
-      await jobs.work('abort-stale-uploads', async () => {
-        await abortStaleUploads(db, store, workerLog);
-      });
+      await jobs.work(
+        'abort-stale-uploads',
+        counted('abort-stale-uploads', async () => {
+          await abortStaleUploads(db, store, workerLog);
+        }),
+      );
       await jobs.schedule('abort-stale-uploads', '17 * * * *', {});
       freeEngine = await startBatchWorkers({
         db,
