@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@gic/shared/logging/logger.js';
+import { type DeviceEvent, deviceEventSchema } from '@gic/shared/messages/events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
 import { hubProcedureFacts } from '../chat/hub-procedure-facts.js';
-import type { Database } from '../db/database.js';
+import { type Database, inTransaction } from '../db/database.js';
 import { loadTimeline } from '../procedures/procedure-timeline.js';
 import { listProcedures } from '../procedures/procedures-repo.js';
+import { applyFrameRun } from './apply-frame-run.js';
 import { IngestService } from './ingest-service.js';
 
 const deviceId = 'edge-aaa111';
@@ -29,6 +31,9 @@ const frame = (procedureId: string, frameIndex: number) =>
     modelsOff: [],
     latencyMs: 30,
   });
+/** A frame event as the ingest has it once validated. */
+const frameEvent = (e: ReturnType<typeof frame>) =>
+  deviceEventSchema.parse(e) as Extract<DeviceEvent, { type: 'frame.analysed' }>;
 const send = (ingest: IngestService, device: string, payload: unknown) =>
   ingest.handle(topic(device), Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
 
@@ -105,6 +110,57 @@ describe('IngestService.handle (against PostgreSQL)', () => {
       otherDevice,
     ]);
     expect(dead[0]?.reason).toMatch(/belongs to another device/);
+  });
+
+  it('takes a run of frame analyses in one go with the same effects, duplicates and refusals as one by one', async () => {
+    const mine = randomUUID();
+    const theirs = randomUUID();
+    await send(ingest, otherDevice, frame(theirs, 0)); // a procedure of the other device
+    const earlier = frame(mine, 0);
+    await send(ingest, deviceId, earlier); // already at the hub
+    const fresh = [1, 2, 3, 4].map((i) => frame(mine, i));
+    const intruder = frame(theirs, 9); // names the other device's procedure: refused alone
+    const asBatch = (payloads: unknown[]) =>
+      payloads.map((p) => ({ topic: topic(deviceId), payload: Buffer.from(JSON.stringify(p)) }));
+    const before = { ...ingest.stats };
+    // A run the fast path takes whole: one already here, one sent twice in the batch.
+    const direct = await inTransaction(db, (tx) =>
+      applyFrameRun(
+        tx,
+        [earlier, fresh[0]!, fresh[1]!, fresh[1]!].map((event) => ({ deviceId, event: frameEvent(event) })),
+      ),
+    );
+    expect(direct).toEqual(['duplicates', 'applied', 'applied', 'duplicates']);
+    // Through the ingest, a run with an event it must refuse: replayed one by one, only that one refused.
+    await ingest.handleBatch(asBatch([earlier, fresh[1], intruder, fresh[2], fresh[3]]));
+    expect(ingest.stats.applied - before.applied).toBe(2);
+    expect(ingest.stats.duplicates - before.duplicates).toBe(2);
+    const { rows } = await db.query(
+      'SELECT frame_index, pts_ms, privacy_region_count, analysis FROM frame_analyses WHERE procedure_id = $1 ORDER BY frame_index',
+      [mine],
+    );
+    expect(rows.map((r) => r.frame_index)).toEqual([0, 1, 2, 3, 4]);
+    // Stored as one by one stores it: the whole analysis, its counts and time.
+    expect(rows[3]).toEqual({
+      frame_index: 3,
+      pts_ms: 999,
+      privacy_region_count: 1,
+      analysis: fresh[2]!.body,
+    });
+    const { rows: events } = await db.query(
+      'SELECT seq::int AS seq FROM device_events WHERE procedure_id = $1 ORDER BY seq',
+      [mine],
+    );
+    expect(events.map((e) => e.seq)).toEqual([earlier, ...fresh].map((e) => e.seq));
+    const { rows: dead } = await db.query('SELECT reason FROM dead_letters WHERE payload LIKE $1', [
+      `%${intruder.id}%`,
+    ]);
+    expect(dead).toEqual([{ reason: expect.stringMatching(/belongs to another device/) }]);
+    const { rows: theirFrames } = await db.query(
+      'SELECT device_id FROM frame_analyses WHERE procedure_id = $1',
+      [theirs],
+    );
+    expect(theirFrames).toEqual([{ device_id: otherDevice }]);
   });
 
   it('keeps the latest state of each alert and what the edge says of its recording', async () => {

@@ -13,6 +13,7 @@ import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
 import { type Database, inTransaction } from '../db/database.js';
 import { setDeviceStatus, setDeviceTelemetry } from '../devices/devices-repo.js';
 import { applyEvent } from './apply-event.js';
+import { applyFrameRun, type FrameItem } from './apply-frame-run.js';
 import { insertDeadLetter } from './ingest-repo.js';
 
 export interface IngestStats {
@@ -64,7 +65,8 @@ function parse({ topic, payload }: Message): Parsed {
  * Consumes every device's `events` topic, validates each payload, commits it to PostgreSQL
  * idempotently and only then tells the device on its `ack` topic that it may delete the event.
  * Messages are taken in arrival order, in batches of up to BATCH per transaction (a savepoint each,
- * so one bad event cannot undo the others), and acknowledged per device in one message a batch.
+ * so one bad event cannot undo the others; a run of frame analyses goes in a few statements, with
+ * one savepoint), and acknowledged per device in one message a batch.
  */
 export class IngestService {
   readonly stats: IngestStats = { applied: 0, duplicates: 0, deadLettered: 0 };
@@ -137,7 +139,7 @@ export class IngestService {
       try {
         const outcomes = await inTransaction(this.db, async (tx) => {
           const results: ('applied' | 'duplicates' | string)[] = [];
-          for (const { deviceId, event } of events) {
+          const one = async ({ deviceId, event }: (typeof events)[number]) => {
             await tx.query('SAVEPOINT one_event');
             try {
               results.push((await applyEvent(tx, deviceId, event)) ? 'applied' : 'duplicates');
@@ -146,6 +148,27 @@ export class IngestService {
               await tx.query('ROLLBACK TO SAVEPOINT one_event');
               results.push((err as Error).message);
             }
+          };
+          for (let i = 0; i < events.length; ) {
+            // A run of frame analyses (most of a backlog) goes in a few statements; should it fail,
+            // it is replayed one event at a time, so only the culprit is refused.
+            let end = i;
+            while (end < events.length && events[end]!.event.type === 'frame.analysed') end++;
+            if (end - i < 2) {
+              await one(events[i]!);
+              i++;
+              continue;
+            }
+            const run = events.slice(i, end);
+            await tx.query('SAVEPOINT frame_run');
+            try {
+              results.push(...(await applyFrameRun(tx, run as FrameItem[])));
+              await tx.query('RELEASE SAVEPOINT frame_run');
+            } catch {
+              await tx.query('ROLLBACK TO SAVEPOINT frame_run');
+              for (const e of run) await one(e);
+            }
+            i = end;
           }
           return results;
         });
