@@ -18,6 +18,7 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
 import { createTestDatabase } from './test-database.js';
@@ -392,6 +393,29 @@ describe('single sign-on through OpenID Connect', () => {
     const answer = await callback(browser, url.href);
     expect(answer.status).toBe(401);
     expect(answer.text).toMatch(/did not sign you in \(access_denied/);
+  });
+
+  it("signs in from the portal's button and comes back signed in, no token in the address bar", async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      signingIn = 'sub-alice';
+      await page.goto(hubUrl);
+      const button = page.locator('#sso a');
+      await button.waitFor();
+      expect((await button.textContent())?.trim()).toBe('Sign in with Test IdP');
+      await button.click();
+      await page.waitForSelector('#who');
+      expect((await page.textContent('#who'))?.trim()).toBe('alice (reviewer)');
+      expect(page.url()).toBe(`${hubUrl}/#/`);
+      const stored = await page.evaluate(() => sessionStorage.getItem('gic.session'));
+      expect(JSON.parse(stored!)).toMatchObject({ username: 'alice', role: 'reviewer' });
+    } finally {
+      await browser.close();
+    }
   });
 
   it('keeps local sign-in working beside single sign-on', async () => {
