@@ -6,25 +6,21 @@
  * or callback, a foreign browser, a wrong nonce, an unknown or disabled user, a user with no role;
  * and a provider that is down. Local sign-in goes on working beside it.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hashPassword } from '@gic/hub/auth/passwords.js';
 import { insertUserIfAbsent, updateUser } from '@gic/hub/auth/users-repo.js';
-import { loadHubConfig } from '@gic/hub/config.js';
 import type { Database } from '@gic/hub/db/database.js';
-import { createHubApp } from '@gic/hub/http/hub-app.js';
-import { createMetrics } from '@gic/shared/http/metrics.js';
-import { createLogger } from '@gic/shared/logging/logger.js';
-import { serve } from '@hono/node-server';
-import { exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLIENT_ID,
+  serveSsoHub,
+  ssoEnv,
+  ssoHubApp,
+  startTestProvider,
+  type TestProvider,
+} from './oidc-fixture.js';
 import { freePort } from './ports.js';
 import { createTestDatabase } from './test-database.js';
 
-const CLIENT_ID = 'gic-hub';
-const CLIENT_SECRET = 'a-client-secret-for-the-test-only';
 const PASSWORD = 'Local-Password-Still-Works-1';
 
 /** The provider's accounts: subject -> user name and groups. */
@@ -87,19 +83,17 @@ class Browser {
 
 describe('single sign-on through OpenID Connect', () => {
   let db: Database;
-  let providerServer: Server;
-  let hubServer: ReturnType<typeof serve>;
+  let provider: TestProvider;
+  let hub: { hubUrl: string; close(): Promise<void> };
   let issuer: string;
   let hubUrl: string;
-  /** Which provider account the provider's interaction signs in next. */
-  let signingIn = 'sub-alice';
 
   const startOf = (hub = hubUrl) => `${hub}/api/v1/auth/oidc/start`;
   const isCallback = (u: string) => u.startsWith(`${hubUrl}/api/v1/auth/oidc/callback`);
 
   /** Start at the hub and go through the provider to the hub's callback URL (not yet visited). */
   const toCallback = async (browser: Browser, account: string, rewrite?: (u: string) => string) => {
-    signingIn = account;
+    provider.signingIn = account;
     // A fresh sign-in at the provider each time (its session would remember the last account).
     browser.forget(issuer);
     const { url } = await browser.follow(startOf(), isCallback, rewrite);
@@ -144,102 +138,11 @@ describe('single sign-on through OpenID Connect', () => {
 
   beforeAll(async () => {
     ({ db } = await createTestDatabase());
-    const [providerPort, hubPort] = [await freePort(), await freePort()];
-    issuer = `http://127.0.0.1:${providerPort}`;
-    hubUrl = `http://127.0.0.1:${hubPort}`;
-
-    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${hubUrl}/api/v1/auth/oidc/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_basic',
-        },
-      ],
-      jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' }] },
-      cookies: { keys: ['a-cookie-key-for-the-test-only'] },
-      claims: { openid: ['sub'], profile: ['preferred_username'], groups: ['groups'] },
-      features: { devInteractions: { enabled: false } },
-      pkce: { required: () => true },
-      // Lifetimes of its artifacts (s), set so that it does not warn of its defaults.
-      ttl: {
-        Interaction: 600,
-        Grant: 600,
-        Session: 600,
-        AccessToken: 600,
-        IdToken: 600,
-        AuthorizationCode: 60,
-      },
-      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-      findAccount: (_ctx, sub) => {
-        const account = ACCOUNTS[sub];
-        return account
-          ? {
-              accountId: sub,
-              claims: () => ({ sub, preferred_username: account.username, groups: account.groups }),
-            }
-          : undefined;
-      },
-    });
-    const callbackHandler = provider.callback();
-    // The provider's sign-in and consent pages: approve `signingIn` at once.
-    providerServer = createServer(async (req, res) => {
-      if (!req.url?.startsWith('/interaction/')) return callbackHandler(req, res);
-      try {
-        const details = await provider.interactionDetails(req, res);
-        const grant = new provider.Grant({
-          accountId: signingIn,
-          clientId: String(details.params.client_id),
-        });
-        grant.addOIDCScope(String(details.params.scope));
-        const grantId = await grant.save();
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId: signingIn }, consent: { grantId } },
-          { mergeWithLastSubmission: false },
-        );
-      } catch (err) {
-        res.statusCode = 500;
-        res.end(String(err));
-      }
-    });
-    await new Promise<void>((r) => providerServer.listen(providerPort, '127.0.0.1', r));
-
-    const config = loadHubConfig({
-      GIC_HUB_PUBLIC_URL: hubUrl,
-      GIC_OIDC_ISSUER: issuer,
-      GIC_OIDC_CLIENT_ID: CLIENT_ID,
-      GIC_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      GIC_OIDC_SCOPES: 'openid profile groups',
-      GIC_OIDC_ROLE_CLAIM: 'groups',
-      GIC_OIDC_ROLE_MAP: 'admins=admin,physicians=reviewer,students=trainee',
-      GIC_OIDC_PROVIDER_NAME: 'Test IdP',
-    });
-    expect(config.people.oidc?.redirectUrl).toBe(`${hubUrl}/api/v1/auth/oidc/callback`);
-    const none = {} as never;
-    const app = createHubApp({
-      log: createLogger('test', 'silent'),
-      metrics: createMetrics('gic_hub_oidc_test'),
-      db,
-      store: none,
-      secret: crypto.getRandomValues(new Uint8Array(32)),
-      api: {
-        jobs: none,
-        mqttPublicUrl: 'mqtt://127.0.0.1:1883',
-        hubPublicUrl: hubUrl,
-        videos: { uploads: none, processor: none, exports: none, urlTtlSeconds: 60 },
-        people: config.people,
-      },
-      gpu: () => ({}),
-    });
-    hubServer = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: hubPort });
-    await new Promise((r) => hubServer.once('listening', r));
-    expect((hubServer.address() as AddressInfo).port).toBe(hubPort);
+    const hubPort = await freePort();
+    provider = await startTestProvider(`http://127.0.0.1:${hubPort}/api/v1/auth/oidc/callback`, ACCOUNTS);
+    issuer = provider.issuer;
+    hub = await serveSsoHub(db, hubPort, ssoEnv(provider));
+    hubUrl = hub.hubUrl;
 
     // Users an admin created (no one is created at first sign-in by default): erin is disabled.
     for (const [name, role] of [
@@ -254,9 +157,8 @@ describe('single sign-on through OpenID Connect', () => {
   });
 
   afterAll(async () => {
-    await new Promise((r) => hubServer?.close(r));
-    await new Promise((r) => providerServer?.close(r));
-    providerServer?.closeAllConnections();
+    await hub?.close();
+    await provider?.close();
     await db?.end();
   });
 
@@ -285,7 +187,7 @@ describe('single sign-on through OpenID Connect', () => {
       expect(authorize.searchParams.get(p)).toMatch(/^.{43}$/);
     expect(started.headers.get('set-cookie')).toMatch(/gic_oidc_browser=.*HttpOnly.*SameSite=Lax/i);
 
-    signingIn = 'sub-alice';
+    provider.signingIn = 'sub-alice';
     const { url } = await browser.follow(authorize.href, isCallback);
     const answer = await callback(browser, url);
     expect(answer.status, answer.text).toBe(302);
@@ -343,6 +245,32 @@ describe('single sign-on through OpenID Connect', () => {
     expect(mallory.text).toMatch(/alice is bound to another account/);
   });
 
+  it('refuses a sign-in that took too long, an expired one-time code, and a user disabled in between', async () => {
+    const browser = new Browser();
+    const slow = await toCallback(browser, 'sub-alice');
+    await db.query("UPDATE oidc_sign_ins SET expires_at = now() - interval '1 second'");
+    const late = await callback(browser, slow);
+    expect(late.status).toBe(400);
+    expect(late.text).toMatch(/the sign-in took too long/);
+
+    const ticket = await callback(browser, await toCallback(browser, 'sub-alice'));
+    expect(ticket.status, ticket.text).toBe(302);
+    await db.query("UPDATE oidc_tickets SET expires_at = now() - interval '1 second'");
+    expect((await exchange(ticket.code!)).status).toBe(401);
+
+    const pending = await callback(browser, await toCallback(browser, 'sub-alice'));
+    expect(pending.status, pending.text).toBe(302);
+    const alice = (await db.query<{ id: string }>("SELECT id FROM users WHERE username = 'alice'")).rows[0]!;
+    await updateUser(db, alice.id, { disabled: true });
+    try {
+      const refused = await exchange(pending.code!);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatch(/disabled/);
+    } finally {
+      await updateUser(db, alice.id, { disabled: false });
+    }
+  });
+
   it('refuses a tampered state, a replayed callback or code, and a callback in another browser', async () => {
     const browser = new Browser();
     const url = await toCallback(browser, 'sub-alice');
@@ -395,29 +323,6 @@ describe('single sign-on through OpenID Connect', () => {
     expect(answer.text).toMatch(/did not sign you in \(access_denied/);
   });
 
-  it("signs in from the portal's button and comes back signed in, no token in the address bar", async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
-    try {
-      const page = await browser.newPage();
-      signingIn = 'sub-alice';
-      await page.goto(hubUrl);
-      const button = page.locator('#sso a');
-      await button.waitFor();
-      expect((await button.textContent())?.trim()).toBe('Sign in with Test IdP');
-      await button.click();
-      await page.waitForSelector('#who');
-      expect((await page.textContent('#who'))?.trim()).toBe('alice (reviewer)');
-      expect(page.url()).toBe(`${hubUrl}/#/`);
-      const stored = await page.evaluate(() => sessionStorage.getItem('gic.session'));
-      expect(JSON.parse(stored!)).toMatchObject({ username: 'alice', role: 'reviewer' });
-    } finally {
-      await browser.close();
-    }
-  });
-
   it('keeps local sign-in working beside single sign-on', async () => {
     const res = await fetch(`${hubUrl}/api/v1/auth/login`, {
       method: 'POST',
@@ -430,22 +335,7 @@ describe('single sign-on through OpenID Connect', () => {
 
   it('answers clearly when the provider is down, and says when single sign-on is off', async () => {
     const deadPort = await freePort();
-    const build = (env: Record<string, string>) =>
-      createHubApp({
-        log: createLogger('test', 'silent'),
-        metrics: createMetrics(`gic_hub_oidc_test_${deadPort}_${Object.keys(env).length}`),
-        db,
-        store: {} as never,
-        secret: new Uint8Array(32),
-        api: {
-          jobs: {} as never,
-          mqttPublicUrl: 'mqtt://127.0.0.1:1883',
-          hubPublicUrl: hubUrl,
-          videos: { uploads: {} as never, processor: {} as never, exports: {} as never, urlTtlSeconds: 60 },
-          people: loadHubConfig({ GIC_HUB_PUBLIC_URL: hubUrl, ...env }).people,
-        },
-        gpu: () => ({}),
-      });
+    const build = (env: Record<string, string>) => ssoHubApp(db, hubUrl, env);
     const down = build({ GIC_OIDC_ISSUER: `http://127.0.0.1:${deadPort}`, GIC_OIDC_CLIENT_ID: CLIENT_ID });
     const res = await down.request('/api/v1/auth/oidc/start');
     expect(res.status).toBe(502);

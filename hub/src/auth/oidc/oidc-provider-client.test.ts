@@ -17,6 +17,8 @@ describe('OidcProviderClient', () => {
   let otherKey: CryptoKey;
   /** What the discovery document says its issuer is (a misconfigured provider names another). */
   let namedIssuer: string | undefined;
+  /** What the token endpoint answers next. */
+  let tokenAnswer: { status: number; body: Record<string, unknown> } = { status: 200, body: {} };
 
   const settings = (over: Partial<OidcSettings> = {}): OidcSettings => ({
     issuer,
@@ -63,8 +65,14 @@ describe('OidcProviderClient', () => {
             authorization_endpoint: `${issuer}/authorize`,
             token_endpoint: `${issuer}/token`,
             jwks_uri: `${issuer}/jwks`,
+            userinfo_endpoint: `${issuer}/userinfo`,
           }),
         );
+      if (req.url === '/token') {
+        res.statusCode = tokenAnswer.status;
+        return res.end(JSON.stringify(tokenAnswer.body));
+      }
+      if (req.url === '/userinfo') return res.end(JSON.stringify({ sub: 'someone-else' }));
       if (req.url === '/jwks')
         return res.end(JSON.stringify({ keys: [{ ...publicJwk, kid: 'k1', alg: 'RS256' }] }));
       res.statusCode = 404;
@@ -136,6 +144,27 @@ describe('OidcProviderClient', () => {
     expect((await refusal(new OidcProviderClient(settings()).verifyIdToken(unsigned, 'n-1'))).status).toBe(
       401,
     );
+  });
+
+  it.each([
+    [503, {}, 502, /cannot be reached for the code exchange: its token endpoint answered 503/],
+    [
+      400,
+      { error: 'invalid_grant', error_description: 'grant request is invalid' },
+      401,
+      /refused the sign-in code \(invalid_grant: grant request is invalid\)/,
+    ],
+    [200, { access_token: 'a' }, 401, /answered no ID token/],
+  ])('answers a token endpoint that says %i clearly', async (status, body, expected, message) => {
+    tokenAnswer = { status, body };
+    const err = await refusal(new OidcProviderClient(settings()).exchangeCode('c', 'v'));
+    expect(err.status).toBe(expected);
+    expect(err.message).toMatch(message);
+  });
+
+  it("refuses userinfo that answers for another subject than the ID token's", async () => {
+    const err = await refusal(new OidcProviderClient(settings()).userinfo('a', 'sub-1'));
+    expect(err.message).toMatch(/another subject/);
   });
 
   it('says the provider cannot be reached when it is down or names another issuer (502)', async () => {
