@@ -2,13 +2,14 @@
  * Who an identity provider's account is at the hub. Matched by user name (GIC_OIDC_USERNAME_CLAIM
  * against `users.username`), then bound to the account's issuer and subject so that another account
  * claiming the same name later is refused. With a role claim configured the provider governs the role
- * (updated at each sign-in); without, the role is the one an admin gave. Unknown users are refused
- * unless GIC_OIDC_CREATE_USERS, and a disabled user stays out whichever way they sign in.
+ * (updated at each sign-in, but the last enabled admin is not demoted); without, the role is the one
+ * an admin gave. Unknown users are refused unless GIC_OIDC_CREATE_USERS, and a disabled user stays
+ * out whichever way they sign in.
  */
 import type { Queryable } from '../../db/database.js';
 import { hashPassword, randomPassword } from '../passwords.js';
 import type { UserRole } from '../permissions.js';
-import { findUserByName, insertUserIfAbsent, updateUser } from '../users-repo.js';
+import { findUserByName, insertUserIfAbsent, otherEnabledAdmins, updateUser } from '../users-repo.js';
 import { OidcError } from './oidc-provider-client.js';
 import type { OidcSettings } from './oidc-settings.js';
 
@@ -73,6 +74,10 @@ export async function ssoUser(
       403,
       `${name} is bound to another account at the identity provider: an administrator must check it`,
     );
-  if (role && role !== user.role) await updateUser(db, user.id, { role });
-  return { id: user.id, username: user.username, role: role ?? user.role, created };
+  let granted = role ?? user.role;
+  // As at the people page, the last enabled admin is not demoted (the hub would have no admin left).
+  if (granted !== 'admin' && user.role === 'admin' && (await otherEnabledAdmins(db, user.id)) === 0)
+    granted = 'admin';
+  if (granted !== user.role) await updateUser(db, user.id, { role: granted });
+  return { id: user.id, username: user.username, role: granted, created };
 }
