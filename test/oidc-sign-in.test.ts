@@ -189,6 +189,13 @@ describe('single sign-on through OpenID Connect', () => {
 
     provider.signingIn = 'sub-alice';
     const { url } = await browser.follow(authorize.href, isCallback);
+    const records = async () =>
+      (
+        await db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM audit_log WHERE action IN ('auth.login', 'auth.oidc-exchange')",
+        )
+      ).rows[0]!.n;
+    const before = await records();
     const answer = await callback(browser, url);
     expect(answer.status, answer.text).toBe(302);
     expect(answer.code).toMatch(/^gic-sso-/);
@@ -200,6 +207,9 @@ describe('single sign-on through OpenID Connect', () => {
 
     const session = await exchange(answer.code!);
     expect(session.status, JSON.stringify(session.body)).toBe(200);
+    // One record for the sign-in, one for the exchange.
+    expect((await records()) - before).toBe(2);
+    expect(await lastAudit('auth.oidc-exchange')).toMatchObject({ object_id: 'alice', outcome: 'ok' });
     expect(session.body).toMatchObject({ tokenType: 'Bearer', username: 'alice', role: 'reviewer' });
     expect(await me(String(session.body.accessToken))).toMatchObject({ username: 'alice', role: 'reviewer' });
     // The session's refresh token works as a password sign-in's.
