@@ -3,6 +3,7 @@ import { logLevelVar, portVar, urlVar } from '@gic/shared/config/env-types.js';
 import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { vlmConfigFromEnv } from '@gic/shared/vlm/vlm-config.js';
 import { z } from 'zod';
+import { oidcEnvSchema, oidcSettings } from './auth/oidc/oidc-settings.js';
 
 export const HUB_ROLES = ['api', 'ingest', 'worker', 'broker'] as const;
 export type HubRole = (typeof HUB_ROLES)[number];
@@ -200,6 +201,8 @@ const schema = z.object({
   S3_SSE: z.enum(['none', 'AES256', 'aws:kms']).default('none'),
   /** The KMS key of S3_SSE=aws:kms (absent: the store's default key). */
   S3_SSE_KMS_KEY_ID: z.string().min(1).max(2048).optional(),
+  /** Single sign-on through OpenID Connect (auth/oidc/oidc-settings.ts); off unless an issuer and client are set. */
+  ...oidcEnvSchema,
 });
 
 const rule = (limit: number, windowSeconds: number) => (limit > 0 ? { limit, windowSeconds } : null);
@@ -242,6 +245,8 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       ? `mqtts://${urlHost(publicHost)}:${c.GIC_MQTT_PORT}`
       : `mqtt://${urlHost(localHost(mqttHost))}:${c.GIC_MQTT_PORT}`);
   const embeddedS3 = !c.S3_ENDPOINT;
+  const oidcEnv = Object.fromEntries(Object.keys(oidcEnvSchema).map((k) => [k, c[k as keyof typeof c]]));
+  const oidc = oidcSettings(oidcEnv as Parameters<typeof oidcSettings>[0], publicUrl);
   const s3PublicEndpoint =
     c.S3_PUBLIC_ENDPOINT ??
     (embeddedS3 ? `http://${urlHost(publicHost)}:${c.GIC_EMBEDDED_S3_PORT}` : undefined);
@@ -339,6 +344,8 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
         uploads: rule(c.GIC_RATE_UPLOADS_PER_DAY, 86_400),
         exports: rule(c.GIC_RATE_EXPORTS_PER_HOUR, 3600),
       },
+      /** Single sign-on; absent: off (local accounts only). */
+      ...(oidc ? { oidc } : {}),
     },
     dataDir,
     adminPassword: c.GIC_ADMIN_PASSWORD,

@@ -10,6 +10,7 @@ import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type AuditOptions, auditLog } from '../audit/audit-log.js';
+import type { OidcSettings } from '../auth/oidc/oidc-settings.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-service.js';
 import { checkAuditLogGuard } from '../db/app-role.js';
 import type { Database } from '../db/database.js';
@@ -24,6 +25,7 @@ import { hubChatRoutes } from './chat-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
+import { oidcRoutes } from './oidc-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { retentionRoutes } from './retention-routes.js';
 import { type SecurityHeaderOptions, securityHeaders } from './security-headers.js';
@@ -66,6 +68,8 @@ export interface PeoplePolicy {
   sessions: SessionPolicy;
   login: LoginLimits;
   rates: { api: RateRule | null; uploads: RateRule | null; exports: RateRule | null };
+  /** Single sign-on through OpenID Connect (GIC_OIDC_*); absent: off, local accounts only. */
+  oidc?: OidcSettings;
 }
 
 /** The defaults of GIC_SESSION_*, GIC_LOGIN_* and GIC_RATE_* (config.ts), for apps built without a config. */
@@ -123,6 +127,15 @@ export function createHubApp(deps: HubAppDeps) {
     const people = deps.api.people ?? DEFAULT_PEOPLE_POLICY;
     const auth: UserAuth = { db, secret, apiRate: people.rates.api };
     app.route('/api/v1/auth', authRoutes({ db, auth, sessions: people.sessions, login: people.login }));
+    app.route(
+      '/api/v1/auth/oidc',
+      oidcRoutes({
+        db,
+        secret,
+        sessions: people.sessions,
+        ...(people.oidc ? { settings: people.oidc } : {}),
+      }),
+    );
     app.route('/api/v1/users', userRoutes(db, auth, people.login));
     app.route(
       '/api/v1/devices',

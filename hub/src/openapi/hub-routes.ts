@@ -5,6 +5,7 @@ import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
 import { tokenRequestSchema } from '../http/device-routes.js';
+import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
 import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
 import { createUserSchema, updateUserSchema } from '../http/user-routes.js';
@@ -102,6 +103,54 @@ export const HUB_ROUTES: RouteDoc[] = [
     responses: { '204': 'signed out' },
   },
   { method: 'get', path: '/api/v1/auth/me', summary: 'Who is signed in', auth: 'session.own', responses: ok },
+  {
+    method: 'get',
+    path: '/api/v1/auth/oidc/config',
+    summary: 'Whether single sign-on (OpenID Connect) is on, and the provider to name on the sign-in page',
+    auth: 'none',
+    responses: { '200': '{enabled, providerName?, startUrl?}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/auth/oidc/start',
+    summary: "Single sign-on: to the identity provider's sign-in (state, nonce, PKCE S256)",
+    auth: 'none',
+    responses: {
+      '302': "to the provider's authorization endpoint",
+      '404': 'single sign-on is off',
+      '502': 'the provider cannot be reached',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/auth/oidc/callback',
+    summary:
+      'Single sign-on: the provider sends the browser back; the code is exchanged, the ID token verified',
+    auth: 'none',
+    query: oidcCallbackQuerySchema,
+    responses: {
+      '302': 'to the portal with a one-time code in the fragment (#/sso?code=...)',
+      '400': 'unknown, used, expired or foreign state',
+      '401':
+        'the provider refused the code, or the ID token was refused (signature, issuer, audience, nonce, expiry)',
+      '403': 'no such user, no role for them, or the account is disabled',
+      '502': 'the provider cannot be reached',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/oidc/exchange',
+    summary:
+      "Single sign-on: the portal trades the callback's one-time code (once, within a minute) for a session",
+    auth: 'none',
+    body: oidcExchangeSchema,
+    responses: {
+      '200': 'tokens, as sign-in answers them',
+      '401': 'unknown, used or expired code',
+      '403': 'the account is disabled',
+      '404': 'single sign-on is off',
+    },
+  },
   {
     method: 'post',
     path: '/api/v1/auth/password',

@@ -149,6 +149,46 @@ export async function signIn(username: string, password: string): Promise<Sessio
   return sessionFrom(body, username);
 }
 
+/** Whether the hub offers single sign-on, and the provider's name for the button. */
+export interface SsoConfig {
+  enabled: boolean;
+  providerName?: string;
+  startUrl?: string;
+}
+
+/** `GET /api/v1/auth/oidc/config`; off when the hub does not answer it. */
+export async function ssoConfig(): Promise<SsoConfig> {
+  try {
+    const res = await fetch('/api/v1/auth/oidc/config');
+    return res.ok ? ((await res.json()) as SsoConfig) : { enabled: false };
+  } catch {
+    return { enabled: false };
+  }
+}
+
+/**
+ * The one-time code single sign-on leaves in the URL's fragment (`#/sso?code=...`), taken out of the
+ * address bar and history at once; null when there is none.
+ */
+export function takeSsoCode(): string | null {
+  const match = /^#\/sso\?code=([^&]+)$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+  return decodeURIComponent(match[1]!);
+}
+
+/** Trades single sign-on's one-time code for a session: `POST /api/v1/auth/oidc/exchange`. */
+export async function exchangeSsoCode(code: string): Promise<Session> {
+  const res = await fetch('/api/v1/auth/oidc/exchange', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  });
+  const body = (await res.json().catch(() => ({}))) as TokenAnswer;
+  if (!res.ok || !body.accessToken) throw new ApiError(res.status, body.error ?? String(res.status));
+  return sessionFrom(body, body.username ?? '');
+}
+
 /** Sign-out: ends the session at the hub (its tokens stop working), then here. */
 export async function signOut(session: Session): Promise<void> {
   await fetch('/api/v1/auth/logout', {

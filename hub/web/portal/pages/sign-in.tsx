@@ -1,11 +1,29 @@
-import { useState } from 'preact/hooks';
-import { describeError, type Session, signIn } from '../lib/api.js';
+import { useEffect, useState } from 'preact/hooks';
+import {
+  describeError,
+  exchangeSsoCode,
+  type Session,
+  type SsoConfig,
+  signIn,
+  ssoConfig,
+  takeSsoCode,
+} from '../lib/api.js';
 
 /** The sign-in form; stays in the page, hidden, once signed in. */
 export function SignIn({ hidden, onSignedIn }: { hidden: boolean; onSignedIn: (s: Session) => void }) {
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
+  const [sso, setSso] = useState<SsoConfig>({ enabled: false });
+  useEffect(() => {
+    void ssoConfig().then(setSso);
+    // Back from the identity provider: trade the hub's one-time code for a session.
+    const code = takeSsoCode();
+    if (code)
+      exchangeSsoCode(code).then(onSignedIn, (err: unknown) =>
+        setError(`Single sign-on failed: ${describeError(err)}`),
+      );
+  }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError('');
@@ -41,6 +59,14 @@ export function SignIn({ hidden, onSignedIn }: { hidden: boolean; onSignedIn: (s
         />
       </label>
       <button type="submit">Sign in</button>
+      {sso.enabled && sso.startUrl && (
+        <p id="sso">
+          {/* A link, not a fetch: the browser goes to the provider and comes back. */}
+          <a class="button" href={sso.startUrl}>
+            Sign in with {sso.providerName ?? 'single sign-on'}
+          </a>
+        </p>
+      )}
       <div id="error" role="alert">
         {error}
       </div>
