@@ -10,6 +10,7 @@ import { getProcedure } from '../procedures/procedures-repo.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+import { requireProcedureInScope, siteScope } from './site-guard.js';
 
 const idSchema = z.uuid();
 
@@ -19,10 +20,11 @@ function procedureId(raw: string): string {
   return raw;
 }
 
-const notFound = () => new HTTPException(404, { message: 'no such procedure' });
+const NOT_FOUND = 'no such procedure';
+const notFound = () => new HTTPException(404, { message: NOT_FOUND });
 
 /**
- * Procedures, for any signed-in user:
+ * Procedures, for those who may read them, within their sites (out of them: 404, as if absent):
  * - `GET /` one page of the list, filtered (see procedureFilterSchema) -> `{items, nextCursor, total, limit}`;
  * - `GET /{id}` the procedure with its recording's segments;
  * - `GET /{id}/timeline` findings, alerts, landmarks, withdrawal, in/out of body, quality, chat on one axis;
@@ -43,20 +45,26 @@ export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAut
           const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
           throw new HTTPException(400, { message: problems.join('; ') });
         }
-        return c.json(await searchProcedures(db, filter.data));
+        return c.json(await searchProcedures(db, filter.data, await siteScope(c, db)));
       })
       .get('/:id', async (c) => {
-        const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+        const id = procedureId(c.req.param('id'));
+        await requireProcedureInScope(c, db, id, NOT_FOUND);
+        const procedure = await getProcedure(db, id);
         if (!procedure) throw notFound();
         return c.json(procedure);
       })
       .get('/:id/timeline', async (c) => {
-        const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
+        const id = procedureId(c.req.param('id'));
+        await requireProcedureInScope(c, db, id, NOT_FOUND);
+        const timeline = await loadTimeline(db, id);
         if (!timeline) throw notFound();
         return c.json(timeline);
       })
       .get('/:id/playback', async (c) => {
-        const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+        const id = procedureId(c.req.param('id'));
+        await requireProcedureInScope(c, db, id, NOT_FOUND);
+        const procedure = await getProcedure(db, id);
         if (!procedure) throw notFound();
         c.header('cache-control', 'no-store');
         return c.json(await playbackOf(db, store, procedure.segments));
