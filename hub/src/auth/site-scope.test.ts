@@ -140,6 +140,10 @@ describe('site scope in PostgreSQL', () => {
     expect(await ids(only('B'))).toEqual([procedures['dev-b'], procedures.upload].sort());
     expect(await ids(only())).toEqual([]);
     expect(await ids(every)).toHaveLength(4);
+    const bySite = async (site: string, scope: SiteScope) =>
+      (await searchProcedures(db, procedureFilterSchema.parse({ site }), scope)).total;
+    expect(await bySite('B', every)).toBe(2);
+    expect(await bySite('B', only('A'))).toBe(0);
     const [summary] = (await searchProcedures(db, filter, only('A'))).items;
     expect({ site: summary!.site, room: summary!.room }).toEqual({ site: 'A', room: 'Room 1' });
     expect((await listDevices(db, only('B'))).map((d) => d.id)).toEqual(['dev-b']);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROCEDURE_SITE, type SiteScope, siteCondition } from '../auth/site-scope.js';
+import { PROCEDURE_SITE, type SiteScope, siteCondition, siteNameSchema } from '../auth/site-scope.js';
 import type { Queryable } from '../db/database.js';
 import { PROCEDURE_STATUSES, type ProcedurePage } from './procedure-view-types.js';
 import { PROCEDURE_COLUMNS, PROCEDURE_FROM, type ProcedureRow, summarise } from './procedures-repo.js';
@@ -24,14 +24,17 @@ function decodeCursor(raw: string, ctx: z.RefinementCtx): z.infer<typeof cursorS
 
 /**
  * The list's query string. `device` is a device id, `room` part of a device's name or room (rooms are
- * named devices), `from`/`to` a date (whole UTC days; `to` inclusive) or an instant, `status` live, ended or
- * available (ended with its whole recording verified here), `hasFindings` true/false, `q` text looked
- * for in the operator, the source, the device's name, the end reason and the chat's messages.
+ * named devices), `site` one site, `from`/`to` a date (whole UTC days; `to` inclusive) or an instant,
+ * `status` live, ended or available (ended with its whole recording verified here), `hasFindings`
+ * true/false, `q` text looked for in the operator, the source, the device's name, the end reason and
+ * the chat's messages.
  */
 export const procedureQuerySchema = z
   .object({
     device: z.string().trim().min(1).max(200).optional(),
     room: z.string().trim().min(1).max(200).optional(),
+    /** One of the person's sites (outside them: nothing). */
+    site: siteNameSchema.optional(),
     from: instant.optional(),
     to: instant.optional(),
     status: z.enum(PROCEDURE_STATUSES).optional(),
@@ -76,6 +79,7 @@ function conditions(f: ProcedureFilter, scope: SiteScope): { where: string[]; pa
   };
   const sites = siteCondition(scope, PROCEDURE_SITE, param);
   if (sites) where.push(sites);
+  if (f.site) where.push(`${PROCEDURE_SITE} = ${param(f.site)}`);
   if (f.device) where.push(`p.device_id = ${param(f.device)}`);
   if (f.room) {
     const room = param(likePattern(f.room));
