@@ -74,7 +74,12 @@ describe('people: roles, sessions, throttling and limits', () => {
   };
   /** A person of `role` created by the admin, signed in, their first password changed. */
   const person = async (username: string, role: UserRole): Promise<Tokens> => {
-    const created = await call(admin.accessToken, 'post', '/api/v1/users', { username, role });
+    // One site: what they upload or enrol goes there (people-sites.test.ts walks the sites).
+    const created = await call(admin.accessToken, 'post', '/api/v1/users', {
+      username,
+      role,
+      sites: ['main'],
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const first = await signIn(username, created.body.temporaryPassword as string);
     expect(first.mustChangePassword).toBe(true);

@@ -15,6 +15,8 @@ export interface UserSummary {
   id: string;
   username: string;
   role: UserRole;
+  /** The sites they see (auth/site-scope.ts: admins and auditors see every one). */
+  sites: string[];
   disabled: boolean;
   mustChangePassword: boolean;
   createdAt: string;
@@ -42,13 +44,14 @@ export async function listUsers(db: Queryable): Promise<UserSummary[]> {
     id: string;
     username: string;
     role: UserRole;
+    sites: string[];
     disabled_at: Date | null;
     must_change_password: boolean;
     created_at: Date;
     password_changed_at: Date | null;
     open_sessions: number;
   }>(
-    `SELECT u.id, u.username, u.role, u.disabled_at, u.must_change_password, u.created_at,
+    `SELECT u.id, u.username, u.role, u.sites, u.disabled_at, u.must_change_password, u.created_at,
             u.password_changed_at,
             (SELECT count(*)::int FROM user_sessions s
              WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()) AS open_sessions
@@ -58,6 +61,7 @@ export async function listUsers(db: Queryable): Promise<UserSummary[]> {
     id: r.id,
     username: r.username,
     role: r.role,
+    sites: r.sites,
     disabled: r.disabled_at !== null,
     mustChangePassword: r.must_change_password,
     createdAt: r.created_at.toISOString(),
@@ -72,12 +76,19 @@ export async function insertUserIfAbsent(
   username: string,
   passwordHash: string,
   role: UserRole,
-  options: { mustChangePassword?: boolean; createdBy?: string } = {},
+  options: { mustChangePassword?: boolean; createdBy?: string; sites?: string[] } = {},
 ) {
   const { rowCount } = await db.query(
-    `INSERT INTO users (username, password_hash, role, must_change_password, created_by)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING`,
-    [username, passwordHash, role, options.mustChangePassword ?? false, options.createdBy ?? null],
+    `INSERT INTO users (username, password_hash, role, must_change_password, created_by, sites)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING`,
+    [
+      username,
+      passwordHash,
+      role,
+      options.mustChangePassword ?? false,
+      options.createdBy ?? null,
+      options.sites ?? [],
+    ],
   );
   return rowCount === 1;
 }
@@ -96,19 +107,20 @@ export async function setUserPassword(
   );
 }
 
-/** Changes a user's role and/or disables or enables them. */
+/** Changes a user's role and/or sites (the whole set), and/or disables or enables them. */
 export async function updateUser(
   db: Queryable,
   id: string,
-  change: { role?: UserRole; disabled?: boolean },
+  change: { role?: UserRole; disabled?: boolean; sites?: string[] },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE users SET role = coalesce($2, role),
        disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
                           WHEN $3 THEN coalesce(disabled_at, now()) ELSE NULL END,
+       sites = coalesce($4::text[], sites),
        updated_at = now()
      WHERE id = $1`,
-    [id, change.role ?? null, change.disabled ?? null],
+    [id, change.role ?? null, change.disabled ?? null, change.sites ?? null],
   );
   return rowCount === 1;
 }

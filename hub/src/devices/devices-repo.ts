@@ -1,5 +1,6 @@
 import type { DeviceEvent } from '@gic/shared/messages/events.js';
 import type { JWK } from 'jose';
+import { type SiteScope, siteCondition } from '../auth/site-scope.js';
 import type { Queryable } from '../db/database.js';
 
 export interface DeviceRow {
@@ -9,44 +10,94 @@ export interface DeviceRow {
   revoked_at: Date | null;
 }
 
-/** Stores a one-time enrolment token's hash. */
+/** Where a device stands: its site and room (auth/site-scope.ts); null: none given. */
+export interface DevicePlace {
+  site: string | null;
+  room: string | null;
+}
+
+/** Stores a one-time enrolment token's hash, and the site and room of the device it will enrol. */
 export async function insertEnrolmentToken(
   db: Queryable,
   tokenHash: string,
   createdBy: string,
   expiresAt: Date,
+  place: DevicePlace = { site: null, room: null },
 ) {
-  await db.query('INSERT INTO enrolment_tokens (token_hash, created_by, expires_at) VALUES ($1, $2, $3)', [
-    tokenHash,
-    createdBy,
-    expiresAt,
-  ]);
+  await db.query(
+    'INSERT INTO enrolment_tokens (token_hash, created_by, expires_at, site, room) VALUES ($1, $2, $3, $4, $5)',
+    [tokenHash, createdBy, expiresAt, place.site, place.room],
+  );
 }
 
-/** Marks a token used, atomically; false when it is unknown, expired or already used. */
+/**
+ * Marks a token used, atomically; the site and room it gives the device, or null when it is unknown,
+ * expired or already used.
+ */
 export async function consumeEnrolmentToken(
   db: Queryable,
   tokenHash: string,
   deviceId: string,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
+): Promise<DevicePlace | null> {
+  const { rows } = await db.query<DevicePlace>(
     `UPDATE enrolment_tokens SET used_at = now(), device_id = $2
-      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
+      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+      RETURNING site, room`,
     [tokenHash, deviceId],
   );
-  return rowCount === 1;
+  return rows[0] ?? null;
 }
 
-/** Registers a device with its public key. */
+/** Registers a device with its public key, at its site and room. */
 export async function insertDevice(
   db: Queryable,
-  device: { id: string; name: string; publicJwk: JWK; softwareVersion?: string },
+  device: {
+    id: string;
+    name: string;
+    publicJwk: JWK;
+    softwareVersion?: string;
+    place?: DevicePlace;
+  },
 ): Promise<Date> {
   const { rows } = await db.query<{ enrolled_at: Date }>(
-    'INSERT INTO devices (id, name, public_jwk, software_version) VALUES ($1, $2, $3, $4) RETURNING enrolled_at',
-    [device.id, device.name, JSON.stringify(device.publicJwk), device.softwareVersion ?? null],
+    `INSERT INTO devices (id, name, public_jwk, software_version, site, room) VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING enrolled_at`,
+    [
+      device.id,
+      device.name,
+      JSON.stringify(device.publicJwk),
+      device.softwareVersion ?? null,
+      device.place?.site ?? null,
+      device.place?.room ?? null,
+    ],
   );
   return rows[0]!.enrolled_at;
+}
+
+/**
+ * Moves a device within the sites `scope` allows (`siteCondition`): its site and/or room (undefined:
+ * kept, null: cleared). False when there is no such device within `scope`.
+ */
+export async function setDevicePlace(
+  db: Queryable,
+  id: string,
+  change: { site?: string | null; room?: string | null },
+  scope: SiteScope,
+): Promise<boolean> {
+  const params: unknown[] = [
+    id,
+    change.site !== undefined,
+    change.site ?? null,
+    change.room !== undefined,
+    change.room ?? null,
+  ];
+  const within = siteCondition(scope, 'site', (v) => `$${params.push(v)}`);
+  const { rowCount } = await db.query(
+    `UPDATE devices SET site = CASE WHEN $2 THEN $3 ELSE site END, room = CASE WHEN $4 THEN $5 ELSE room END
+      WHERE id = $1 AND status <> 'virtual'${within ? ` AND ${within}` : ''}`,
+    params,
+  );
+  return rowCount === 1;
 }
 
 /** A device that may connect (enrolled and not revoked). */
@@ -85,11 +136,15 @@ export async function setDeviceMaskLayout(
   );
 }
 
-/** Every device, for the fleet view. */
-export async function listDevices(db: Queryable) {
+/** Every device within the sites `scope` allows, for the fleet view. */
+export async function listDevices(db: Queryable, scope: SiteScope) {
+  const params: unknown[] = [];
+  const within = siteCondition(scope, 'site', (v) => `$${params.push(v)}`);
   const { rows } = await db.query<{
     id: string;
     name: string;
+    site: string | null;
+    room: string | null;
     status: string;
     enrolled_at: Date;
     last_seen_at: Date | null;
@@ -101,9 +156,10 @@ export async function listDevices(db: Queryable) {
     mask_layout_by: string | null;
     mask_layout_at: Date | null;
   }>(
-    `SELECT id, name, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at,
+    `SELECT id, name, site, room, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at,
             mask_layout, mask_layout_change, mask_layout_by, mask_layout_at
-       FROM devices WHERE status <> 'virtual' ORDER BY enrolled_at`,
+       FROM devices WHERE status <> 'virtual'${within ? ` AND ${within}` : ''} ORDER BY enrolled_at`,
+    params,
   );
   return rows;
 }

@@ -104,6 +104,9 @@ describe('hub chat routes (against PostgreSQL)', () => {
     installErrorHandler(app);
     app.route('/api/v1/chat', hubChatRoutes(db, { db, secret, apiRate: null }, engine));
     token = (await signedInUser(db, secret, 'reviewer1', 'reviewer')).token;
+    // The reviewer sees the room's site only (auth/site-scope.ts).
+    await db.query("UPDATE devices SET site = 'main' WHERE id = $1", [deviceId]);
+    await db.query("UPDATE users SET sites = '{main}' WHERE username = 'reviewer1'");
   });
   afterAll(() => db.end());
 

@@ -1,7 +1,7 @@
 import { chatRoutes } from '@gic/shared/chat/chat-routes.js';
 import { ChatService } from '@gic/shared/chat/chat-service.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { audit } from '../audit/audit-log.js';
@@ -12,6 +12,7 @@ import { procedureConversations, reviewChatStore, roomSession } from '../chat/re
 import type { Queryable } from '../db/database.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+import { requireProcedureInScope } from './site-guard.js';
 
 /** A session a trainee may read or add to: a new one, or a review session only they asked in. */
 async function mayTraineeUse(
@@ -31,10 +32,14 @@ async function mayTraineeUse(
  * The chat at the hub, for those who may read procedures (chat.use): the seed's routes (shared/src/chat/chat-routes.ts)
  * over the review chat's own sessions, each about a whole procedure (`procedureId` names it, `tMs`
  * the video's position), asked in the user's name; `GET /{sessionId}` reads a room's session too;
- * `GET /procedures/{procedureId}` the room's conversation and the review chat's, side by side.
+ * `GET /procedures/{procedureId}` the room's conversation and the review chat's, side by side. Only
+ * about procedures within the person's sites: any other procedure or session is not found (404).
  */
 export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, timeoutMs?: number) {
-  const common = { store: reviewChatStore(db), vlm, ...(timeoutMs ? { timeoutMs } : {}) };
+  const store = reviewChatStore(db);
+  const inScope = (c: Context, procedureId: string, message: string) =>
+    requireProcedureInScope(c as Context<HubEnv>, db, procedureId, message);
+  const common = { store, vlm, ...(timeoutMs ? { timeoutMs } : {}) };
   const service = new ChatService({ ...common, facts: hubProcedureFacts(db) });
   // A trainee's questions are answered from facts with no names in them (auth/trainee-view.ts).
   const traineeService = new ChatService({ ...common, facts: deidentifiedFacts(hubProcedureFacts(db)) });
@@ -52,6 +57,7 @@ export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, tim
         const procedureId = c.req.param('procedureId');
         if (!z.uuid().safeParse(procedureId).success)
           throw new HTTPException(400, { message: 'procedure id must be a UUID' });
+        await inScope(c, procedureId, 'no such procedure');
         const user = c.get('user');
         const conversations = conversationsFor(
           user?.role,
@@ -83,12 +89,17 @@ export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, tim
           askedBy: (c) => (c.get('user') as UserClaims | undefined)?.username,
           serviceFor: (c) =>
             seesIdentities((c.get('user') as UserClaims | undefined)?.role) ? service : traineeService,
-          checkSession: async (sessionId) => {
-            if ((await roomSession(db, sessionId)).length > 0)
+          checkSession: async (sessionId, c) => {
+            const room = await roomSession(db, sessionId);
+            const procedureId = (await store.procedureOf(sessionId)) ?? room[0]?.procedureId;
+            // Another site's session is not found, whatever it is.
+            if (procedureId) await inScope(c, procedureId, `no chat session ${sessionId}`);
+            if (room.length > 0)
               throw new HTTPException(409, {
                 message: `session ${sessionId} is a room's conversation, kept as the room had it: ask in a review session`,
               });
           },
+          checkProcedure: inScope,
           otherHistory: (sessionId) => roomSession(db, sessionId),
         }),
       )

@@ -7,15 +7,18 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { audit, auditObject } from '../audit/audit-log.js';
+import { siteNameSchema } from '../auth/site-scope.js';
 import { type Database, inTransaction } from '../db/database.js';
 import {
   consumeEnrolmentToken,
   insertDevice,
   insertEnrolmentToken,
   listDevices,
+  setDevicePlace,
 } from '../devices/devices-repo.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+import { requireDeviceInScope, siteOfNew, siteScope } from './site-guard.js';
 
 export const tokenRequestSchema = z.object({
   /** How long the token stays valid (hours); one-time use either way. */
@@ -24,7 +27,17 @@ export const tokenRequestSchema = z.object({
     .positive()
     .max(24 * 7)
     .default(24),
+  /** The site of the device it enrols (one of the caller's; absent: their only one). */
+  site: siteNameSchema.optional(),
+  /** The room of the device it enrols. */
+  room: siteNameSchema.optional(),
 });
+
+/** `PATCH /api/v1/devices/{id}`: its site and/or room (null clears one; clearing a site: admins only). */
+export const devicePlaceSchema = z
+  .object({ site: siteNameSchema.nullable().optional(), room: siteNameSchema.nullable().optional() })
+  .strict()
+  .refine((v) => v.site !== undefined || v.room !== undefined, 'give site or room');
 
 export interface DeviceRoutesOptions {
   db: Database;
@@ -33,33 +46,39 @@ export interface DeviceRoutesOptions {
   hubPublicUrl: string;
 }
 
-/** Enrolment tokens (admin), device enrolment (token holder) and the device list. */
+/**
+ * Enrolment tokens (fleet), device enrolment (token holder), the device list and a device's site and
+ * room (fleet). A fleet operator sees and moves only the devices of their sites (auth/site-scope.ts).
+ */
 export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRoutesOptions) {
+  const enrol = allow(auth, 'devices.enrol');
   return new Hono<HubEnv>()
-    .post(
-      '/enrolment-tokens',
-      audit('device.enrolment-token', 'enrolment_token'),
-      allow(auth, 'devices.enrol'),
-      async (c) => {
-        const { ttlHours } = await readJson(c, tokenRequestSchema);
-        const { token, tokenHash } = createEnrolmentToken();
-        const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
-        await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt);
-        c.get('log').info({ expiresAt }, 'enrolment token created');
-        return c.json({ token, expiresAt: expiresAt.toISOString() }, 201);
-      },
-    )
+    .post('/enrolment-tokens', audit('device.enrolment-token', 'enrolment_token'), enrol, async (c) => {
+      const { ttlHours, site: requested, room } = await readJson(c, tokenRequestSchema);
+      const site = await siteOfNew(c, db, requested);
+      const { token, tokenHash } = createEnrolmentToken();
+      const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
+      await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt, {
+        site,
+        room: room ?? null,
+      });
+      auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null });
+      c.get('log').info({ expiresAt, site, room }, 'enrolment token created');
+      return c.json({ token, expiresAt: expiresAt.toISOString(), site, room: room ?? null }, 201);
+    })
     .post('/enrol', audit('device.enrol', 'device'), async (c) => {
       const request = await readJson(c, enrolRequestSchema);
       const deviceId = `edge-${randomBytes(6).toString('hex')}`;
       const enrolledAt = await inTransaction(db, async (tx) => {
-        if (!(await consumeEnrolmentToken(tx, hashEnrolmentToken(request.token), deviceId))) {
+        const place = await consumeEnrolmentToken(tx, hashEnrolmentToken(request.token), deviceId);
+        if (!place) {
           throw new HTTPException(401, { message: 'enrolment token is unknown, expired or already used' });
         }
         return insertDevice(tx, {
           id: deviceId,
           name: request.name,
           publicJwk: request.publicKey,
+          place,
           ...(request.softwareVersion ? { softwareVersion: request.softwareVersion } : {}),
         });
       });
@@ -77,5 +96,22 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
         201,
       );
     })
-    .get('/', allow(auth, 'devices.read'), async (c) => c.json({ items: await listDevices(db) }));
+    .get('/', allow(auth, 'devices.read'), async (c) =>
+      c.json({ items: await listDevices(db, await siteScope(c, db)) }),
+    )
+    .patch('/:id', audit('device.move', 'device', 'id'), enrol, async (c) => {
+      const change = await readJson(c, devicePlaceSchema);
+      const id = c.req.param('id');
+      await requireDeviceInScope(c, db, id, 'no such device');
+      const scope = await siteScope(c, db);
+      if (change.site === null && !scope.all)
+        throw new HTTPException(403, { message: "only admins may clear a device's site" });
+      if (change.site) await siteOfNew(c, db, change.site);
+      if (!(await setDevicePlace(db, id, change, scope)))
+        throw new HTTPException(404, { message: 'no such device' });
+      auditObject(c, id, change);
+      c.get('log').info({ deviceId: id, ...change, by: c.get('user')!.username }, 'device moved');
+      const device = (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
+      return c.json(device);
+    });
 }

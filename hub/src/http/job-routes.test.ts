@@ -54,7 +54,10 @@ describe('jobs API and batch run failures', () => {
     jobs = await JobQueue.start(url, () => {});
     const secret = await loadHubSecret(db);
     await ensureBootstrapAdmin(db, dir, log, 'admin-password-123');
-    await insertUserIfAbsent(db, 'rita', await hashPassword('reviewer-password'), 'reviewer');
+    // Given a site: what they upload goes there, and they see it (auth/site-scope.ts).
+    await insertUserIfAbsent(db, 'rita', await hashPassword('reviewer-password'), 'reviewer', {
+      sites: ['main'],
+    });
     const processor = new BatchProcessor(db, jobs, log, { retryLimit: 0 });
     // The real extract stage, on a room procedure with no recording: it fails, with its reason.
     await jobs.work(
@@ -102,7 +105,7 @@ describe('jobs API and batch run failures', () => {
       tokens[name] = ((await res.json()) as { accessToken: string }).accessToken;
     }
     await db.query(
-      `INSERT INTO devices (id, name, public_jwk) VALUES ('edge-room1', 'Room 1', '{}'::jsonb);
+      `INSERT INTO devices (id, name, public_jwk, site) VALUES ('edge-room1', 'Room 1', '{}'::jsonb, 'main');
        INSERT INTO procedures (id, device_id, started_at, ended_at)
        VALUES ('11111111-1111-4111-8111-111111111111', 'edge-room1', now() - interval '10 minutes', now());`,
     );

@@ -11,6 +11,7 @@ import { getProcedure } from '../procedures/procedures-repo.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+import { requireProcedureInScope, siteScope } from './site-guard.js';
 
 const idSchema = z.uuid();
 
@@ -20,10 +21,11 @@ function procedureId(raw: string): string {
   return raw;
 }
 
-const notFound = () => new HTTPException(404, { message: 'no such procedure' });
+const NOT_FOUND = 'no such procedure';
+const notFound = () => new HTTPException(404, { message: NOT_FOUND });
 
 /**
- * Procedures, for any signed-in user:
+ * Procedures, for those who may read them, within their sites (out of them: 404, as if absent):
  * - `GET /` one page of the list, filtered (see procedureFilterSchema) -> `{items, nextCursor, total, limit}`;
  * - `GET /{id}` the procedure with its recording's segments;
  * - `GET /{id}/timeline` findings, alerts, landmarks, withdrawal, in/out of body, quality, chat on one axis;
@@ -47,20 +49,27 @@ export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAut
         }
         const role = c.get('user')?.role;
         const deidentified = !seesIdentities(role);
-        return c.json(procedurePageFor(role, await searchProcedures(db, { ...filter.data, deidentified })));
+        const page = await searchProcedures(db, { ...filter.data, deidentified }, await siteScope(c, db));
+        return c.json(procedurePageFor(role, page));
       })
       .get('/:id', async (c) => {
-        const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+        const id = procedureId(c.req.param('id'));
+        await requireProcedureInScope(c, db, id, NOT_FOUND);
+        const procedure = await getProcedure(db, id);
         if (!procedure) throw notFound();
         return c.json(procedureFor(c.get('user')?.role, procedure));
       })
       .get('/:id/timeline', async (c) => {
-        const timeline = await loadTimeline(db, procedureId(c.req.param('id')));
+        const id = procedureId(c.req.param('id'));
+        await requireProcedureInScope(c, db, id, NOT_FOUND);
+        const timeline = await loadTimeline(db, id);
         if (!timeline) throw notFound();
         return c.json(timelineFor(c.get('user')?.role, timeline));
       })
       .get('/:id/playback', async (c) => {
-        const procedure = await getProcedure(db, procedureId(c.req.param('id')));
+        const id = procedureId(c.req.param('id'));
+        await requireProcedureInScope(c, db, id, NOT_FOUND);
+        const procedure = await getProcedure(db, id);
         if (!procedure) throw notFound();
         c.header('cache-control', 'no-store');
         return c.json(await playbackOf(db, store, procedure.segments));

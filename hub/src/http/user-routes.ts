@@ -7,6 +7,7 @@ import { passwordProblem } from '../auth/password-policy.js';
 import { hashPassword, randomPassword } from '../auth/passwords.js';
 import { ROLE_DESCRIPTIONS, ROLES } from '../auth/permissions.js';
 import { endUserSessions } from '../auth/session-service.js';
+import { siteListSchema } from '../auth/site-scope.js';
 import {
   findUserById,
   insertUserIfAbsent,
@@ -30,10 +31,20 @@ export const createUserSchema = z.object({
   role: z.enum(ROLES),
   /** A first password; absent: a random one is made and answered once. Either way it must be changed. */
   password: z.string().min(1).max(1000).optional(),
+  /** The sites they see (auth/site-scope.ts); absent: none, so a reviewer, trainee or operator sees nothing. */
+  sites: siteListSchema.optional(),
 });
 export const updateUserSchema = z
-  .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
-  .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role or disabled');
+  .object({
+    role: z.enum(ROLES).optional(),
+    disabled: z.boolean().optional(),
+    /** The whole set of their sites (replaces the one they had). */
+    sites: siteListSchema.optional(),
+  })
+  .refine(
+    (v) => v.role !== undefined || v.disabled !== undefined || v.sites !== undefined,
+    'give role, disabled or sites',
+  );
 
 const idParam = z.string().uuid();
 
@@ -73,10 +84,14 @@ export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
       const created = await insertUserIfAbsent(db, body.username, await hashPassword(password), body.role, {
         mustChangePassword: true,
         createdBy: by.userId,
+        sites: body.sites ?? [],
       });
       if (!created) throw new HTTPException(409, { message: 'a user of that name exists' });
-      auditObject(c, body.username, { role: body.role });
-      c.get('log').info({ username: body.username, role: body.role, by: by.username }, 'user created');
+      auditObject(c, body.username, { role: body.role, sites: body.sites ?? [] });
+      c.get('log').info(
+        { username: body.username, role: body.role, sites: body.sites ?? [], by: by.username },
+        'user created',
+      );
       const user = (await listUsers(db)).find((u) => u.username === body.username)!;
       return c.json({ user, ...(body.password ? {} : { temporaryPassword: password }) }, 201);
     })

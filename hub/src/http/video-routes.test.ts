@@ -67,8 +67,13 @@ describe('video upload API', () => {
     jobs = await JobQueue.start(url, () => {});
     const secret = await loadHubSecret(db);
     await ensureBootstrapAdmin(db, dir, log, 'admin-password-123');
-    await insertUserIfAbsent(db, 'rita', await hashPassword('reviewer-password'), 'reviewer');
-    await insertUserIfAbsent(db, 'otto', await hashPassword('operator-password'), 'trainee');
+    // Given a site: what they upload goes there, and they see it (auth/site-scope.ts).
+    await insertUserIfAbsent(db, 'rita', await hashPassword('reviewer-password'), 'reviewer', {
+      sites: ['main'],
+    });
+    await insertUserIfAbsent(db, 'otto', await hashPassword('operator-password'), 'trainee', {
+      sites: ['main'],
+    });
     build = (uploads) =>
       createHubApp({
         log,

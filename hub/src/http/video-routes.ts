@@ -18,6 +18,7 @@ import {
   exportRequestSchema,
   uploadOffsetSchema,
   uploadSessionSchema,
+  uploadSiteQuerySchema,
   videoIdSchema,
 } from '../videos/video-schemas.js';
 import { UploadRefused, type VideoUploadService } from '../videos/video-upload-service.js';
@@ -26,6 +27,7 @@ import { videoView } from '../videos/video-view.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 import { perUserLimit } from './rate-limit.js';
+import { requireProcedureInScope, siteOfNew } from './site-guard.js';
 
 export interface VideoRoutesOptions {
   db: Database;
@@ -88,8 +90,11 @@ export function videoRoutes(o: VideoRoutesOptions) {
   const uploadLimit = perUserLimit(db, 'uploads', o.limits?.uploads ?? null);
   const exportLimit = perUserLimit(db, 'exports', o.limits?.exports ?? null);
 
-  const known = async (id: string) => {
+  /** The video, if it is within the person's sites (else 404, as if absent). */
+  const known = async (c: Context<HubEnv>) => {
+    const id = c.req.param('id') ?? '';
     if (!videoIdSchema.safeParse(id).success) throw new HTTPException(404, { message: 'no such video' });
+    await requireProcedureInScope(c, db, id, 'no such video');
     const video = await videoView(db, id);
     if (!video) throw new HTTPException(404, { message: 'no such video' });
     return video;
@@ -122,7 +127,10 @@ export function videoRoutes(o: VideoRoutesOptions) {
         if (!length)
           throw new HTTPException(411, { message: 'Content-Length is required (or use upload sessions)' });
         const bytes = Number(length);
-        const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
+        const query = uploadSiteQuerySchema.safeParse(c.req.query());
+        if (!query.success) throw new HTTPException(400, { message: 'site: not a site name' });
+        const site = await siteOfNew(c, db, query.data.site);
+        const row = await uploads.create(c.get('user')!.userId, bytes, site).catch(refusedBy(c));
         const offset = await uploads.append(row, 0, bodyStream(c)).catch(refusedBy(c));
         if (offset !== bytes)
           throw new HTTPException(400, { message: `the body had ${offset} of the ${bytes} bytes declared` });
@@ -130,8 +138,9 @@ export function videoRoutes(o: VideoRoutesOptions) {
       })
       /** A resumable upload: create, PATCH chunks at `Upload-Offset`, ask where it stands, complete. */
       .post('/upload/sessions', audit('video.upload-start', 'upload'), upload, uploadLimit, async (c) => {
-        const { bytes } = await readJson(c, uploadSessionSchema);
-        const row = await uploads.create(c.get('user')!.userId, bytes).catch(refusedBy(c));
+        const { bytes, site: requested } = await readJson(c, uploadSessionSchema);
+        const site = await siteOfNew(c, db, requested);
+        const row = await uploads.create(c.get('user')!.userId, bytes, site).catch(refusedBy(c));
         return c.json(sessionView(row), 201);
       })
       .get('/upload/sessions/:uploadId', upload, async (c) => c.json(sessionView(await session(c))))
@@ -149,20 +158,18 @@ export function videoRoutes(o: VideoRoutesOptions) {
         upload,
         async (c) => finishUpload(c, await session(c)),
       )
-      .get('/:id', audit('video.read', 'video', 'id'), read, async (c) =>
-        c.json(await known(c.req.param('id'))),
-      )
+      .get('/:id', audit('video.read', 'video', 'id'), read, async (c) => c.json(await known(c)))
       .post('/:id/process', audit('video.process', 'video', 'id'), process, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         const runId = await startProcessing(video.procedureId, c.get('user')!.username);
         return c.json({ runId }, 202);
       })
       .get('/:id/status', audit('video.status', 'video', 'id'), read, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         return c.json(await processor.status(video.procedureId));
       })
       .get('/:id/events', audit('video.status', 'video', 'id'), read, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         const user = c.get('user')!;
         return streamSSE(c, async (stream) => {
           let last = '';
@@ -192,19 +199,19 @@ export function videoRoutes(o: VideoRoutesOptions) {
         });
       })
       .post('/:id/cancel', audit('video.cancel', 'video', 'id'), process, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         if (!(await processor.cancel(video.procedureId)))
           throw new HTTPException(409, { message: 'no processing is waiting or running' });
         return c.json({ cancelled: true }, 202);
       })
       .get('/:id/summary', audit('video.summary', 'video', 'id'), read, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         const summary = await findSummary(db, video.procedureId);
         if (!summary) throw new HTTPException(404, { message: 'no summary yet: process the video first' });
         return c.json(summary);
       })
       .get('/:id/keyframes', audit('frame.read', 'video', 'id'), read, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         const frames = await latestKeyframes(db, video.procedureId);
         return c.json(
           await Promise.all(
@@ -220,7 +227,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
         );
       })
       .post('/:id/export', audit('export.create', 'video', 'id'), exportCreate, exportLimit, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         // The body is optional: none asks for a clinical export.
         const { purpose } = (await c.req.text()).trim()
           ? await readJson(c, exportRequestSchema)
@@ -233,7 +240,7 @@ export function videoRoutes(o: VideoRoutesOptions) {
         return c.json({ exportId, purpose }, 202);
       })
       .get('/:id/export', audit('export.download', 'video', 'id'), exportRead, async (c) => {
-        const video = await known(c.req.param('id'));
+        const video = await known(c);
         const query = exportQuerySchema.safeParse(c.req.query());
         if (!query.success) throw new HTTPException(400, { message: 'purpose must be clinical or teaching' });
         // A trainee gets teaching exports only (auth/trainee-view.ts), whatever they ask for.

@@ -37,7 +37,7 @@ describe('a device mask layout reaching the hub (against PostgreSQL)', () => {
     await send(edited);
     await send(learned); // late, and older: changes nothing
     await send(edited); // a resend: a duplicate
-    const [device] = await listDevices(db);
+    const [device] = await listDevices(db, { all: true, sites: [] });
     expect(device).toMatchObject({
       mask_layout: [banner, clock],
       mask_layout_change: 'edited',

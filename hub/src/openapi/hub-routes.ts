@@ -4,13 +4,18 @@ import { z } from 'zod';
 import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
-import { tokenRequestSchema } from '../http/device-routes.js';
+import { devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
 import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
 import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
 import { createUserSchema, updateUserSchema } from '../http/user-routes.js';
 import { procedureQuerySchema } from '../procedures/procedure-search.js';
-import { exportQuerySchema, exportRequestSchema, uploadSessionSchema } from '../videos/video-schemas.js';
+import {
+  exportQuerySchema,
+  exportRequestSchema,
+  uploadSessionSchema,
+  uploadSiteQuerySchema,
+} from '../videos/video-schemas.js';
 
 /**
  * Who may call a route: anybody, an enrolled device, an enrolment token's holder, a refresh token's
@@ -177,7 +182,7 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'patch',
     path: '/api/v1/users/{id}',
-    summary: 'Change role, disable or enable (disabling ends the sessions)',
+    summary: 'Change role or sites, disable or enable (disabling ends the sessions)',
     auth: 'users.manage',
     body: updateUserSchema,
     responses: { ...ok, '409': 'the last enabled admin' },
@@ -206,10 +211,14 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'post',
     path: '/api/v1/devices/enrolment-tokens',
-    summary: 'A one-time enrolment token',
+    summary: 'A one-time enrolment token; the device it enrols gets its site and room',
     auth: 'devices.enrol',
     body: tokenRequestSchema,
-    responses: { '201': '{token, expiresAt}' },
+    responses: {
+      '201': '{token, expiresAt, site, room}',
+      '400': 'no site named, and the caller has several',
+      '403': 'not one of the caller’s sites',
+    },
   },
   {
     method: 'post',
@@ -222,9 +231,21 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/api/v1/devices',
-    summary: 'Devices with telemetry',
+    summary: 'Devices with telemetry, site and room (those of the caller’s sites)',
     auth: 'devices.read',
     responses: ok,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/devices/{id}',
+    summary: "Set a device's site and/or room (its procedures follow it)",
+    auth: 'devices.enrol',
+    body: devicePlaceSchema,
+    responses: {
+      ...ok,
+      '403': 'a site not the caller’s, or clearing a site (admins only)',
+      '404': 'no such device within the caller’s sites',
+    },
   },
   {
     method: 'get',
@@ -290,11 +311,15 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'post',
     path: '/api/v1/videos/upload',
-    summary: 'Upload a video in one streamed request (Content-Length required)',
+    summary:
+      'Upload a video in one streamed request (Content-Length required), for ?site= (absent: the uploader’s only site)',
     auth: 'videos.upload',
     binaryBody: true,
+    query: uploadSiteQuerySchema,
     responses: {
       '201': '{id, procedureId, sha256, bytes, durationMs}',
+      '400': 'no site named, and the uploader has several',
+      '403': 'a site not the uploader’s, or the uploader has none',
       '411': 'no Content-Length',
       '413': 'over GIC_UPLOAD_MAX_MB',
       '415': 'not a video GStreamer can decode',
@@ -306,7 +331,12 @@ export const HUB_ROUTES: RouteDoc[] = [
     summary: 'Start a resumable upload',
     auth: 'videos.upload',
     body: uploadSessionSchema,
-    responses: { '201': '{uploadId, offset, partBytes, bytes, status}', '413': 'too large' },
+    responses: {
+      '201': '{uploadId, offset, partBytes, bytes, status}',
+      '400': 'no site named, and the uploader has several',
+      '403': 'a site not the uploader’s, or the uploader has none',
+      '413': 'too large',
+    },
   },
   {
     method: 'get',
@@ -488,7 +518,7 @@ export const HUB_ROUTES: RouteDoc[] = [
     path: '/api/v1/chat/procedures/{procedureId}',
     summary: "A procedure's conversations: the room's and the review chat's",
     auth: 'chat.use',
-    responses: { '200': '{procedureId, room, review}' },
+    responses: { '200': '{procedureId, room, review}', '404': 'no such procedure' },
   },
 ];
 

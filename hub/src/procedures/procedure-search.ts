@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROCEDURE_SITE, type SiteScope, siteCondition, siteNameSchema } from '../auth/site-scope.js';
 import type { Queryable } from '../db/database.js';
 import { PROCEDURE_STATUSES, type ProcedurePage } from './procedure-view-types.js';
 import { PROCEDURE_COLUMNS, PROCEDURE_FROM, type ProcedureRow, summarise } from './procedures-repo.js';
@@ -22,15 +23,18 @@ function decodeCursor(raw: string, ctx: z.RefinementCtx): z.infer<typeof cursorS
 }
 
 /**
- * The list's query string. `device` is a device id, `room` part of a device's name (rooms are named
- * devices), `from`/`to` a date (whole UTC days; `to` inclusive) or an instant, `status` live, ended or
- * available (ended with its whole recording verified here), `hasFindings` true/false, `q` text looked
- * for in the operator, the source, the device's name, the end reason and the chat's messages.
+ * The list's query string. `device` is a device id, `room` part of a device's name or room (rooms are
+ * named devices), `site` one site, `from`/`to` a date (whole UTC days; `to` inclusive) or an instant,
+ * `status` live, ended or available (ended with its whole recording verified here), `hasFindings`
+ * true/false, `q` text looked for in the operator, the source, the device's name, the end reason and
+ * the chat's messages.
  */
 export const procedureQuerySchema = z
   .object({
     device: z.string().trim().min(1).max(200).optional(),
     room: z.string().trim().min(1).max(200).optional(),
+    /** One of the person's sites (outside them: nothing). */
+    site: siteNameSchema.optional(),
     from: instant.optional(),
     to: instant.optional(),
     status: z.enum(PROCEDURE_STATUSES).optional(),
@@ -66,16 +70,25 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 
 const SORT_KEY = 'coalesce(p.started_at, p.created_at)';
 
-/** WHERE clauses and their parameters for the filters (the cursor apart: the total ignores it). */
-function conditions(f: ProcedureFilter): { where: string[]; params: unknown[] } {
+/**
+ * WHERE clauses and their parameters for the person's sites and the filters (the cursor apart: the
+ * total ignores it).
+ */
+function conditions(f: ProcedureFilter, scope: SiteScope): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const param = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
+  const sites = siteCondition(scope, PROCEDURE_SITE, param);
+  if (sites) where.push(sites);
+  if (f.site) where.push(`${PROCEDURE_SITE} = ${param(f.site)}`);
   if (f.device) where.push(`p.device_id = ${param(f.device)}`);
-  if (f.room) where.push(`d.name ILIKE ${param(likePattern(f.room))}`);
+  if (f.room) {
+    const room = param(likePattern(f.room));
+    where.push(`(d.name ILIKE ${room} OR d.room ILIKE ${room})`);
+  }
   if (f.from) where.push(`${SORT_KEY} >= ${param(f.from)}`);
   if (f.to) where.push(`${SORT_KEY} < ${param(f.to)}`);
   if (f.status === 'live') where.push('p.ended_at IS NULL');
@@ -111,9 +124,16 @@ function conditions(f: ProcedureFilter): { where: string[]; params: unknown[] } 
 const cursorOf = (row: ProcedureRow & { sort_key: Date }) =>
   Buffer.from(JSON.stringify({ t: row.sort_key.toISOString(), id: row.id })).toString('base64url');
 
-/** One page of procedures matching the filters, newest first, and how many match in all. */
-export async function searchProcedures(db: Queryable, f: ProcedureFilter): Promise<ProcedurePage> {
-  const { where, params } = conditions(f);
+/**
+ * One page of the procedures within `scope` matching the filters, newest first, and how many match in
+ * all (within `scope` too).
+ */
+export async function searchProcedures(
+  db: Queryable,
+  f: ProcedureFilter,
+  scope: SiteScope,
+): Promise<ProcedurePage> {
+  const { where, params } = conditions(f, scope);
   const filtered = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const pageWhere = [...where];
   const pageParams = [...params];

@@ -35,6 +35,9 @@ export interface ProcedureSummary {
   id: string;
   deviceId: string;
   deviceName: string;
+  /** Its site (an upload's own, else its device's) and its device's room; null: none given. */
+  site: string | null;
+  room: string | null;
   startedAt: string | null;
   endedAt: string | null;
   endReason: string | null;

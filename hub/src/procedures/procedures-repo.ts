@@ -1,3 +1,4 @@
+import { PROCEDURE_SITE } from '../auth/site-scope.js';
 import type { Queryable } from '../db/database.js';
 
 import type { ProcedureSummary, RecordingSegment, SyncState } from './procedure-view-types.js';
@@ -8,6 +9,8 @@ export interface ProcedureRow {
   id: string;
   device_id: string;
   device_name: string;
+  site: string | null;
+  room: string | null;
   started_at: Date | null;
   ended_at: Date | null;
   end_reason: string | null;
@@ -90,7 +93,8 @@ async function segmentsOf(db: Queryable, procedureIds: string[]): Promise<Map<st
 }
 
 /** The columns every procedure listing selects (`p` procedures, `d` devices, `f` frame counts). */
-export const PROCEDURE_COLUMNS = `p.id, p.device_id, d.name AS device_name, p.started_at, p.ended_at, p.end_reason,
+export const PROCEDURE_COLUMNS = `p.id, p.device_id, d.name AS device_name, ${PROCEDURE_SITE} AS site, d.room,
+            p.started_at, p.ended_at, p.end_reason,
             p.start_trigger, p.operator, p.ended_by, p.device_frame_count, p.cecum_reached_at, p.masked_in_picture,
             coalesce(f.frames, 0) AS analysed_frames,
             (SELECT count(*) FROM alerts a WHERE a.procedure_id = p.id) AS findings,
@@ -144,6 +148,8 @@ export async function summarise(db: Queryable, rows: ProcedureRow[]): Promise<Pr
       id: row.id,
       deviceId: row.device_id,
       deviceName: row.device_name,
+      site: row.site,
+      room: row.room,
       startedAt: row.started_at?.toISOString() ?? null,
       endedAt: row.ended_at?.toISOString() ?? null,
       endReason: row.end_reason,

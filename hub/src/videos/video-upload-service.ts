@@ -56,8 +56,8 @@ export class VideoUploadService {
     readonly limits: UploadLimits,
   ) {}
 
-  /** Starts an upload of `bytesTotal` bytes for user `userId`. */
-  async create(userId: string, bytesTotal: number): Promise<VideoUploadRow> {
+  /** Starts an upload of `bytesTotal` bytes for user `userId`; the video will belong to `site`. */
+  async create(userId: string, bytesTotal: number, site: string | null = null): Promise<VideoUploadRow> {
     if (!Number.isSafeInteger(bytesTotal) || bytesTotal <= 0)
       throw new UploadRefused(400, 'the upload length must be a whole number of bytes over 0');
     if (bytesTotal > this.limits.maxBytes)
@@ -75,6 +75,7 @@ export class VideoUploadService {
       s3UploadId,
       bytesTotal,
       partSize: this.limits.partBytes,
+      site,
     });
     this.hashes.set(id, { hash: createHash('sha256'), offset: 0 });
     return (await findVideoUpload(this.db, id))!;
@@ -174,6 +175,7 @@ export class VideoUploadService {
           bytes: total,
           sha256,
           createdBy: username,
+          site: row.site,
         });
         await setUploadStatus(client, row.id, ['probing'], 'done', { procedureId });
       });

@@ -18,17 +18,27 @@ export interface VideoUploadRow {
   status: 'receiving' | 'probing' | 'done' | 'refused' | 'aborted';
   error: string | null;
   procedure_id: string | null;
+  /** The site the video will belong to (null: none, seen by admins and auditors only). */
+  site: string | null;
   created_at: Date;
 }
 
 export async function insertVideoUpload(
   db: Queryable,
-  u: { id: string; createdBy: string; key: string; s3UploadId: string; bytesTotal: number; partSize: number },
+  u: {
+    id: string;
+    createdBy: string;
+    key: string;
+    s3UploadId: string;
+    bytesTotal: number;
+    partSize: number;
+    site?: string | null;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO video_uploads (id, created_by, object_key, s3_upload_id, bytes_total, part_size, status)
-     VALUES ($1, $2, $3, $4, $5, $6, 'receiving')`,
-    [u.id, u.createdBy, u.key, u.s3UploadId, u.bytesTotal, u.partSize],
+    `INSERT INTO video_uploads (id, created_by, object_key, s3_upload_id, bytes_total, part_size, status, site)
+     VALUES ($1, $2, $3, $4, $5, $6, 'receiving', $7)`,
+    [u.id, u.createdBy, u.key, u.s3UploadId, u.bytesTotal, u.partSize, u.site ?? null],
   );
 }
 

@@ -33,12 +33,14 @@ export async function insertUploadedVideo(
     bytes: number;
     sha256: string;
     createdBy: string;
+    /** The site it belongs to (auth/site-scope.ts); absent: none. */
+    site?: string | null;
   },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO procedures (id, device_id, started_at, ended_at, end_reason, uploaded_by, start_trigger)
-     VALUES ($1, $2, now(), now() + make_interval(secs => $3::double precision / 1000), 'uploaded', $4, 'upload')`,
-    [v.procedureId, UPLOAD_DEVICE_ID, v.facts.durationMs, v.createdBy],
+    `INSERT INTO procedures (id, device_id, started_at, ended_at, end_reason, uploaded_by, start_trigger, site)
+     VALUES ($1, $2, now(), now() + make_interval(secs => $3::double precision / 1000), 'uploaded', $4, 'upload', $5)`,
+    [v.procedureId, UPLOAD_DEVICE_ID, v.facts.durationMs, v.createdBy, v.site ?? null],
   );
   await db.query(
     `INSERT INTO videos (procedure_id, source, raw_key, duration_ms, width, height, fps, bytes, sha256, created_by)

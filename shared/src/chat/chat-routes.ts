@@ -41,7 +41,13 @@ export interface ChatRouteDeps {
   /** Who asks, when the process knows better than the request (the hub's signed-in user). */
   askedBy?: (c: Context) => string | undefined;
   /** Refuses a session this process must not add to (throws HTTPException). */
-  checkSession?: (sessionId: string) => Promise<void>;
+  checkSession?: (sessionId: string, c: Context) => Promise<void>;
+  /**
+   * Refuses a procedure the caller may not see (throws HTTPException; the hub: 404 outside the
+   * person's sites, saying `notFound` as for what does not exist), before anything of it is read or
+   * added to.
+   */
+  checkProcedure?: (c: Context, procedureId: string, notFound: string) => Promise<void>;
   /** A session's messages kept elsewhere (the hub: the room's sessions), when the chat's store has none. */
   otherHistory?: (sessionId: string) => Promise<StoredChatMessage[]>;
   /** Called once a message is stored (the edge sends its event now). */
@@ -64,10 +70,11 @@ export function chatRoutes(deps: ChatRouteDeps) {
     .post('/message', async (c) => {
       const body = await readJson(c, chatRequestSchema);
       const sessionId = body.sessionId ?? randomUUID();
-      await deps.checkSession?.(sessionId);
+      await deps.checkSession?.(sessionId, c);
       const procedureId =
         body.procedureId ?? (await service.procedureOf(sessionId)) ?? deps.defaultProcedure?.();
       if (!procedureId) throw new HTTPException(409, { message: deps.noProcedure });
+      await deps.checkProcedure?.(c, procedureId, `no procedure ${procedureId}`);
       const by = deps.askedBy?.(c) ?? body.by;
       const answering = deps.serviceFor?.(c) ?? service;
       const events = answering.ask(
@@ -124,6 +131,7 @@ export function chatRoutes(deps: ChatRouteDeps) {
       let messages = await service.history(sessionId);
       if (messages.length === 0 && deps.otherHistory) messages = await deps.otherHistory(sessionId);
       if (messages.length === 0) throw new HTTPException(404, { message: `no chat session ${sessionId}` });
+      await deps.checkProcedure?.(c, messages[0]!.procedureId, `no chat session ${sessionId}`);
       return c.json({ sessionId, procedureId: messages[0]!.procedureId, messages, notice: CHAT_NOTICE });
     });
 }

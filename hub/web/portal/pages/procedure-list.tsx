@@ -28,9 +28,14 @@ function query(filters: Filters, cursor: string | null): string {
   return `/api/v1/procedures?${params}`;
 }
 
+/** Where a procedure belongs, when its site or room is known: `, North / Endo 1`. */
+const placeOf = (p: { site?: string | null; room?: string | null }) =>
+  p.site || p.room ? `, ${[p.site, p.room].filter(Boolean).join(' / ')}` : '';
+
 /**
- * Procedures from every room, newest first: filters (device, room, dates, status, findings, text in
- * the notes and chat), pages by cursor, refreshed every few seconds; each row opens the procedure.
+ * Procedures from every room of the person's sites, newest first: filters (device, room, dates,
+ * status, findings, text in the notes and chat), pages by cursor, refreshed every few seconds; each
+ * row opens the procedure.
  */
 export function ProcedureList({ session, active }: { session: Session; active: boolean }) {
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
@@ -168,7 +173,7 @@ export function ProcedureList({ session, active }: { session: Session; active: b
                   {p.startedAt ? new Date(p.startedAt).toLocaleString() : 'open'}
                 </a>
               </td>
-              <td>{`${p.deviceName} (${p.deviceId})`}</td>
+              <td>{`${p.deviceName} (${p.deviceId})${placeOf(p)}`}</td>
               <td>{p.durationSeconds === null ? '-' : `${p.durationSeconds.toFixed(1)} s`}</td>
               <td>{String(p.analysedFrames)}</td>
               <td>{String(p.findings)}</td>
