@@ -345,7 +345,7 @@ describe('people: roles, sessions, throttling and limits', () => {
     // A room's procedure to export; the requests the route refuses (an unknown video) are not counted.
     const procedureId = randomUUID();
     await db.query(
-      `INSERT INTO devices (id, name, public_jwk) VALUES ('edge-rate1', 'Rate room', '{}'::jsonb);
+      `INSERT INTO devices (id, name, public_jwk, site) VALUES ('edge-rate1', 'Rate room', '{}'::jsonb, 'main');
        INSERT INTO procedures (id, device_id, started_at, ended_at)
        VALUES ('${procedureId}', 'edge-rate1', now() - interval '10 minutes', now());`,
     );

@@ -122,6 +122,11 @@ describe('what a trainee is shown (against PostgreSQL)', () => {
     );
     tokens.reviewer = (await signedInUser(db, secret, 'reviewer-anna', 'reviewer')).token;
     tokens.trainee = (await signedInUser(db, secret, 'trainee-tom', 'trainee')).token;
+    // Both work at the room's site (auth/site-scope.ts).
+    await db.query("UPDATE devices SET site = 'main' WHERE id = $1", [deviceId]);
+    await db.query(
+      "UPDATE users SET sites = ARRAY['main'] WHERE username IN ('reviewer-anna', 'trainee-tom')",
+    );
     // A reviewer's own review chat, with a name in it.
     const asked = await call('reviewer', '/api/v1/chat/message', {
       sessionId: reviewSessionId,
