@@ -26,6 +26,7 @@ import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { retentionRoutes } from './retention-routes.js';
+import { deviceRoomCredentialRoutes, roomCredentialRoutes } from './room-credential-routes.js';
 import { type SecurityHeaderOptions, securityHeaders } from './security-headers.js';
 import { uploadRoutes } from './upload-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -124,6 +125,8 @@ export function createHubApp(deps: HubAppDeps) {
     const auth: UserAuth = { db, secret, apiRate: people.rates.api };
     app.route('/api/v1/auth', authRoutes({ db, auth, sessions: people.sessions, login: people.login }));
     app.route('/api/v1/users', userRoutes(db, auth, people.login));
+    app.route('/api/v1/users', roomCredentialRoutes(db, auth));
+    app.route('/api/v1/devices/me/room-credentials', deviceRoomCredentialRoutes(db));
     app.route(
       '/api/v1/devices',
       deviceRoutes({
