@@ -41,6 +41,13 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
   let edge: RunningEdge;
   let browser: Browser;
   let admin: string;
+  /** How long each step took (ms), printed at the end. */
+  const steps: string[] = [];
+  let stepAt = Date.now();
+  const step = (what: string) => {
+    steps.push(`${what} ${Date.now() - stepAt}`);
+    stepAt = Date.now();
+  };
 
   const hubCall = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${hub!.httpUrl}${path}`, {
@@ -97,6 +104,7 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
     ]);
     browser = launched;
     hub = started;
+    step('hub and browser started');
     admin = await adminToken(hub.httpUrl, ADMIN_PASSWORD);
     edge = await startEdge(
       loadEdgeConfig({
@@ -111,15 +119,17 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
         GIC_MODELS_DIR: join(root, 'models'),
         GIC_ROOM_CREDENTIALS_SYNC_S: '1',
         GIC_SCREEN_SIGN_IN_TRIES: '3',
-        GIC_SCREEN_SIGN_IN_LOCK_S: '2',
+        GIC_SCREEN_SIGN_IN_LOCK_S: '1',
         // Even allowed, typed names stop once the box holds a credential.
         GIC_SCREEN_TYPED_NAMES: 'true',
       }),
       capturedLogger('edge', logLines),
     );
-  }, 60_000);
+    step('edge started');
+  }, 90_000);
 
   afterAll(async () => {
+    console.info(`steps (ms): ${steps.join(', ')}`);
     await browser?.close(); // first: the box's HTTP server waits for open connections (the live push)
     await edge?.stop();
     await hub?.stop();
@@ -128,9 +138,16 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
 
   it('syncs PINs and badges to the box, records actions as the signed-in person, throttles, revokes, and works offline', async () => {
     await edge.enrolled;
-    const okaforId = await person('okafor', 'reviewer');
-    const lindId = await person('lind', 'room'); // a nurse: in-room only, no portal rights
-    const locumId = await person('locum', 'trainee');
+    step('edge enrolled');
+    // The screen is open before any credential exists; it offers the PIN pad once the box has them.
+    const screen = await browser.newContext();
+    const page = await screen.newPage();
+    const opened = page.goto(edge.httpUrl);
+    const [okaforId, lindId, locumId] = await Promise.all([
+      person('okafor', 'reviewer'),
+      person('lind', 'room'), // a nurse: in-room only, no portal rights
+      person('locum', 'trainee'),
+    ]);
 
     // Admins issue: a generated PIN (answered once), a chosen PIN and a badge; a PIN another holds is refused.
     const issued = await hubCall('PUT', `/api/v1/users/${okaforId}/room-credential`, {
@@ -185,6 +202,7 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
       15_000,
     );
     const syncMs = Date.now() - lastIssued;
+    step('people and credentials issued, synced');
     expect(heldOnBox()).toEqual(['Dr. Okafor', 'Nurse Lind', 'locum']);
     expect((await edgeCall('GET', '/api/v1/operators/current')).body.signIn).toMatchObject({
       pin: true,
@@ -195,17 +213,16 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
     expect((await edgeCall('POST', '/api/v1/operators/sign-in', { pin: 'abc' })).status).toBe(400);
 
     // The screen's PIN pad signs Dr. Okafor in.
-    const screen = await browser.newContext();
-    const page = await screen.newPage();
-    await page.goto(edge.httpUrl);
+    await opened;
     await page.waitForFunction(() =>
       document.getElementById('who')?.textContent?.startsWith('Not signed in'),
     );
-    await page.click('#pin-button');
+    await page.click('#pin-button', { timeout: 10_000 });
     for (const digit of okaforPin) await page.click(`.pin-key[data-key="${digit}"]`);
     await page.click('.pin-key[data-key="ok"]');
     await page.waitForFunction(() => document.getElementById('who')?.textContent === 'Signed in: Dr. Okafor');
     await screen.close();
+    step('PIN pad in Chromium');
     const current = (await edgeCall('GET', '/api/v1/operators/current')).body;
     expect(current).toMatchObject({ name: 'Dr. Okafor', userId: okaforId, role: 'reviewer' });
 
@@ -241,6 +258,7 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
       },
       10_000,
     );
+    step('procedure and chat at the hub');
     expect(atHub).toEqual({ operator: 'Dr. Okafor', ended_by: 'Nurse Lind', asked_by: 'Nurse Lind' });
 
     // Wrong entries: refused, then the entry locks (429, Retry-After), and unlocks after the lock time.
@@ -256,6 +274,7 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
     await new Promise((r) => setTimeout(r, Number(tries[3]!.retryAfter) * 1000 + 100));
     expect((await edgeCall('POST', '/api/v1/operators/sign-in', { pin: okaforPin })).status).toBe(200);
 
+    step('throttled and unlocked');
     // Revoked at the hub while signed in: signed out at the next sync, and the PIN no longer works.
     // A disabled person's credential goes too.
     expect((await hubCall('DELETE', `/api/v1/users/${okaforId}/room-credential`)).status).toBe(204);
@@ -281,8 +300,10 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
     const boxHashes = (
       edge.db.prepare('SELECT pin_hash, badge_hash FROM room_credentials').all() as Record<string, string>[]
     ).flatMap((r) => [r.pin_hash!, r.badge_hash!]);
+    step('revoked and disabled');
     await hub!.stop();
     hub = undefined;
+    step('hub stopped');
     const offline = await edgeCall('POST', '/api/v1/operators/sign-in', { pin: lindPin });
     expect(offline.status).toBe(200);
     expect(offline.body.name).toBe('Nurse Lind');
@@ -303,5 +324,5 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
     console.info(
       `room sign-in: on the box ${syncMs} ms after the last issue, gone ${revokeMs} ms after a revocation (sync every 1 s); ${logLines.length} log lines and ${outbox.length} outbox events searched for ${secrets.length} secrets: none found`,
     );
-  }, 60_000);
+  }, 90_000);
 });

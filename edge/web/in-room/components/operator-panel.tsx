@@ -45,6 +45,10 @@ export function OperatorPanel({
   };
   useEffect(() => {
     void refresh();
+    // Signed out, the ways to sign in follow the box (credentials arrive with its next sync).
+    if (operator) return;
+    const timer = setInterval(() => void refresh(), 5000);
+    return () => clearInterval(timer);
   }, [operator]);
 
   const signIn = async (e: Event) => {
