@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { hashRoomSecret } from '@gic/shared/people/room-credentials.js';
 import { describe, expect, it } from 'vitest';
 import { openEdgeDatabase } from '../store/edge-database.js';
+import { IdleSignOut } from './idle-sign-out.js';
 import { RoomCredentialsStore } from './room-credentials-store.js';
+import { recordedActor } from './screen-actor.js';
 import { matchCredential, ScreenSignIn } from './screen-sign-in.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 
@@ -84,5 +86,31 @@ describe('screen sign-in', () => {
     store.replace({ version: 'v2', items: [] });
     expect(store.holds(okafor.userId)).toBe(false);
     expect(store.everHeld).toBe(true);
+  });
+});
+
+describe('who an action is recorded as, and idle sign-out', () => {
+  it('records the signed-in person over any name in the request; a name only on a box that never held a credential', () => {
+    expect(recordedActor({ signedIn: 'Dr. Okafor', credentialsHeld: true, given: 'Someone' })).toBe(
+      'Dr. Okafor',
+    );
+    expect(recordedActor({ signedIn: null, credentialsHeld: true, given: 'Someone' })).toBeNull();
+    expect(recordedActor({ signedIn: null, credentialsHeld: false, given: 'Someone' })).toBe('Someone');
+    expect(recordedActor({ signedIn: null, credentialsHeld: false })).toBeNull();
+  });
+
+  it('signs out after the idle time outside a procedure, counting from its end', () => {
+    let now = 0;
+    const idle = new IdleSignOut(60_000, () => now);
+    now = 59_000;
+    expect(idle.due(true, false)).toBe(false);
+    now = 120_000;
+    expect(idle.due(true, true)).toBe(false); // in a procedure: never, and the idle time restarts
+    now = 170_000;
+    expect(idle.due(true, false)).toBe(false);
+    now = 180_000;
+    expect(idle.due(true, false)).toBe(true);
+    expect(idle.due(false, false)).toBe(false);
+    expect(new IdleSignOut(0, () => now).due(true, false)).toBe(false);
   });
 });
