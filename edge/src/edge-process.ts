@@ -342,7 +342,8 @@ export async function startEdge(
           onScreen: () => ({ procedureId: live.state.procedure?.id, jpeg: push.latestPreview }),
         }),
         currentProcedureId: () => live.state.procedure?.id,
-        askedBy: (given) => actor(given) ?? undefined,
+        // Undefined: the request's `by`, on a box that never held a credential (screen-actor.ts).
+        askedBy: () => actor() ?? (roomCredentials.everHeld ? UNSIGNED_ACTOR : undefined),
         recorded: () => publisher?.notify(),
       },
       frameFindings,

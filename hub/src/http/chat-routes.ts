@@ -46,7 +46,7 @@ export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, tim
         chatRoutes({
           service,
           noProcedure: 'procedureId is required: a review session is about the procedure it names',
-          askedBy: (c, given) => (c.get('user') as UserClaims | undefined)?.username ?? given,
+          askedBy: (c) => (c.get('user') as UserClaims | undefined)?.username,
           checkSession: async (sessionId) => {
             if ((await roomSession(db, sessionId)).length > 0)
               throw new HTTPException(409, {

@@ -36,11 +36,8 @@ export interface ChatRouteDeps {
   defaultProcedure?: () => string | undefined;
   /** Said when a new session names no procedure and there is no default. */
   noProcedure: string;
-  /**
-   * Who asks, when the process knows better than the request (the hub's signed-in user, the room's
-   * signed-in person); `given` is the request's `by`. Absent: the request's `by`.
-   */
-  askedBy?: (c: Context, given: string | undefined) => string | undefined;
+  /** Who asks, when the process knows better than the request (the hub's signed-in user). */
+  askedBy?: (c: Context) => string | undefined;
   /** Refuses a session this process must not add to (throws HTTPException). */
   checkSession?: (sessionId: string) => Promise<void>;
   /** A session's messages kept elsewhere (the hub: the room's sessions), when the chat's store has none. */
@@ -69,7 +66,7 @@ export function chatRoutes(deps: ChatRouteDeps) {
       const procedureId =
         body.procedureId ?? (await service.procedureOf(sessionId)) ?? deps.defaultProcedure?.();
       if (!procedureId) throw new HTTPException(409, { message: deps.noProcedure });
-      const by = deps.askedBy ? deps.askedBy(c, body.by) : body.by;
+      const by = deps.askedBy?.(c) ?? body.by;
       const events = service.ask(
         {
           sessionId,
