@@ -328,6 +328,7 @@ describe('the web pages in a browser', () => {
         GIC_HUB_URL: hub.httpUrl,
         GIC_ENROLMENT_TOKEN: await enrolmentToken(),
         GIC_SOURCE: 'test', // the test pattern reads as outside the body: nothing starts by itself
+        GIC_SCREEN_TYPED_NAMES: 'true', // no PIN issued at this hub: a typed name, as before PINs
         GIC_MODELS: 'pp-ocrv4-det',
         GIC_MODELS_DIR: modelsDir,
         GIC_LOG_LEVEL: 'warn',

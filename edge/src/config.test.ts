@@ -26,6 +26,25 @@ describe('loadEdgeConfig', () => {
     expect(() => loadEdgeConfig({ GIC_PRIVACY_LAYERS_OFF: 'faces' })).toThrow(/unknown layer faces/);
   });
 
+  it('reads the screen sign-in settings: PIN throttle, idle sign-out, credential sync, typed names off', () => {
+    expect(loadEdgeConfig({}).screen).toEqual({
+      roomCredentialsSyncMs: 60_000,
+      typedNames: false,
+      throttle: { tries: 5, windowMs: 300_000, lockMs: 300_000 },
+      idleSignOutMs: 1_800_000,
+    });
+    const c = loadEdgeConfig({
+      GIC_SCREEN_TYPED_NAMES: 'true',
+      GIC_SCREEN_SIGN_IN_TRIES: '3',
+      GIC_SCREEN_IDLE_SIGN_OUT_MIN: '0',
+      GIC_ROOM_CREDENTIALS_SYNC_S: '5',
+    });
+    expect(c.screen).toMatchObject({ typedNames: true, idleSignOutMs: 0, roomCredentialsSyncMs: 5000 });
+    expect(c.screen.throttle.tries).toBe(3);
+    expect(() => loadEdgeConfig({ GIC_SCREEN_SIGN_IN_TRIES: '0' })).toThrow(/GIC_SCREEN_SIGN_IN_TRIES/);
+    expect(() => loadEdgeConfig({ GIC_SCREEN_TYPED_NAMES: 'yes' })).toThrow(/GIC_SCREEN_TYPED_NAMES/);
+  });
+
   it('parses sources and masks', () => {
     const c = loadEdgeConfig({
       GIC_SOURCE: 'file:/tmp/x.mp4',

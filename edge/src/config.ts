@@ -161,6 +161,27 @@ const schema = z.object({
   GIC_PROCEDURE_AUTO_END_S: z.coerce.number().min(1).max(3600).default(30),
   /** A lost source that stays lost this long ends the open procedure (s). */
   GIC_SOURCE_LOST_END_S: z.coerce.number().min(0).max(3600).default(60),
+  /** How often the box fetches the in-room PINs and badges (hashes) from the hub (s); a 304 when unchanged. */
+  GIC_ROOM_CREDENTIALS_SYNC_S: z.coerce.number().min(1).max(3600).default(60),
+  /**
+   * Lets the screen sign in a typed name, as before PINs, on a box that has never held an in-room
+   * credential (not enrolled, or none issued yet). Off by default; never once a credential arrived.
+   */
+  GIC_SCREEN_TYPED_NAMES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Wrong PINs or badges within GIC_SCREEN_SIGN_IN_WINDOW_S that lock the screen's entry. */
+  GIC_SCREEN_SIGN_IN_TRIES: z.coerce.number().int().min(1).max(100).default(5),
+  GIC_SCREEN_SIGN_IN_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How long the entry stays locked after the last wrong try (s). */
+  GIC_SCREEN_SIGN_IN_LOCK_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Signs the person out after this long with no action while no procedure is open (min); 0: never. */
+  GIC_SCREEN_IDLE_SIGN_OUT_MIN: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60)
+    .default(30),
   GIC_LOG_LEVEL: logLevelVar.default('info'),
 });
 
@@ -234,6 +255,16 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
       segmentSeconds: c.GIC_RECORDING_SEGMENT_S,
       ...c.GIC_RECORDING_SIZE,
       fps: c.GIC_RECORDING_FPS,
+    },
+    screen: {
+      roomCredentialsSyncMs: c.GIC_ROOM_CREDENTIALS_SYNC_S * 1000,
+      typedNames: c.GIC_SCREEN_TYPED_NAMES,
+      throttle: {
+        tries: c.GIC_SCREEN_SIGN_IN_TRIES,
+        windowMs: c.GIC_SCREEN_SIGN_IN_WINDOW_S * 1000,
+        lockMs: c.GIC_SCREEN_SIGN_IN_LOCK_S * 1000,
+      },
+      idleSignOutMs: c.GIC_SCREEN_IDLE_SIGN_OUT_MIN * 60_000,
     },
     logLevel: c.GIC_LOG_LEVEL,
   };

@@ -28,7 +28,12 @@ import { startLiveCapture } from './live/live-capture.js';
 import { LiveSession } from './live/live-session.js';
 import { LiveStateHolder } from './live/live-state.js';
 import { ProcedureLog } from './live/procedure-log.js';
+import { IdleSignOut } from './operators/idle-sign-out.js';
 import { OperatorsStore } from './operators/operators-store.js';
+import { RoomCredentialsStore } from './operators/room-credentials-store.js';
+import { recordedActor, UNSIGNED_ACTOR } from './operators/screen-actor.js';
+import { ScreenSignIn } from './operators/screen-sign-in.js';
+import { SignInThrottle } from './operators/sign-in-throttle.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { analysisOptions } from './privacy/analysis-options.js';
 import { DeviceMaskLayout } from './privacy/device-mask-layout.js';
@@ -37,6 +42,7 @@ import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
+import { RoomCredentialsSync } from './sync/room-credentials-sync.js';
 import { buildTelemetry } from './sync/telemetry.js';
 import { DiskWatch } from './upload/disk-watch.js';
 import { finishRecording } from './upload/finish-recording.js';
@@ -183,11 +189,25 @@ export async function startEdge(
     let publisher: OutboxPublisher | undefined;
     let uploader: RecordingUploader | undefined;
     let uploadLoop: UploadLoop | undefined;
+    let roomSync: RoomCredentialsSync | undefined;
 
     const maskLayout = new DeviceMaskLayout(new MaskLayoutStore(db, outbox), !layersOff.includes('layout'));
     maskLayout.onChange(() => publisher?.notify());
     const alertsStore = new AlertsStore(db, outbox);
     const operators = new OperatorsStore(db, config.alerts);
+    // In-room sign-in: PINs and badges from the hub (hashes), checked here offline, throttled per box.
+    const roomCredentials = new RoomCredentialsStore(db);
+    const screenSignIn = new ScreenSignIn(roomCredentials, new SignInThrottle(config.screen.throttle));
+    const idle = new IdleSignOut(config.screen.idleSignOutMs);
+    /** Who an action is recorded as: the person signed in now (see operators/screen-actor.ts). */
+    const actor = (given?: string | null) => {
+      if (operators.signedIn) idle.touch();
+      return recordedActor({
+        signedIn: operators.signedIn,
+        credentialsHeld: roomCredentials.everHeld,
+        given,
+      });
+    };
     const push = new LivePush();
     // Frame analysis by the VLM: flagged, routine and asked-for frames, masked, one at a time, off the live path.
     const frameFindings = new EdgeFrameFindings({
@@ -247,7 +267,13 @@ export async function startEdge(
       },
       screens: () => push.screens,
     });
-    const procedureTimer = setInterval(() => controller.tick(), 1000);
+    const procedureTimer = setInterval(() => {
+      controller.tick();
+      if (idle.due(operators.signedIn !== null, controller.current !== undefined)) {
+        log.info({ operator: operators.signedIn }, 'signed out after the idle time');
+        liveSession.signIn(null);
+      }
+    }, 1000);
     parts.add('procedure-timer', () => clearInterval(procedureTimer));
 
     const app = createEdgeApp({
@@ -255,8 +281,8 @@ export async function startEdge(
       push,
       realtime: { analyse: (frame) => stills.analyse(frame), size },
       alerts: {
-        acknowledge: (id, by) => liveSession.acknowledge(id, by),
-        dismiss: (id, by) => liveSession.dismiss(id, by),
+        acknowledge: (id, by) => liveSession.acknowledge(id, actor(by) ?? UNSIGNED_ACTOR),
+        dismiss: (id, by) => liveSession.dismiss(id, actor(by) ?? UNSIGNED_ACTOR),
         thumbnail: (id) => thumbnails.get(id),
       },
       procedures: {
@@ -265,14 +291,31 @@ export async function startEdge(
             ? 'the video source has ended: there is nothing to analyse'
             : undefined,
         current: () => controller.current,
-        start: (by) => liveSession.startProcedure(by),
-        end: (by) => liveSession.endProcedure(by),
-        markCecum: (by) => liveSession.markCecum(by),
+        start: (by) => liveSession.startProcedure(actor(by)),
+        end: (by) => {
+          const endedBy = actor(by) ?? UNSIGNED_ACTOR;
+          const ended = liveSession.endProcedure(endedBy);
+          return ended && { ...ended, endedBy };
+        },
+        markCecum: (by) => liveSession.markCecum(actor(by) ?? UNSIGNED_ACTOR),
       },
       operators: {
         list: () => operators.list(),
-        signedIn: () => operators.signedIn,
-        signIn: (name) => liveSession.signIn(name),
+        signedIn: () => operators.signedInPerson,
+        signIn: (person) => {
+          idle.touch();
+          liveSession.signIn(person);
+        },
+        verify: (entry) => screenSignIn.verify(entry),
+        methods: () => {
+          const held = roomCredentials.list();
+          return {
+            pin: held.some((c) => c.pinHash),
+            badge: held.some((c) => c.badgeHash),
+            typedName: config.screen.typedNames && !roomCredentials.everHeld,
+            lockedForSeconds: screenSignIn.lockedForSeconds,
+          };
+        },
         settingsFor: (name) => operators.settingsFor(name),
         save: (name, changes) => {
           const saved = operators.save(name, changes);
@@ -280,7 +323,16 @@ export async function startEdge(
           return saved;
         },
       },
-      privacy: { ...config.privacy, configured: config.privacyMasks, layout: maskLayout },
+      privacy: {
+        ...config.privacy,
+        configured: config.privacyMasks,
+        layout: {
+          get boxes() {
+            return maskLayout.boxes;
+          },
+          edit: (boxes, by) => maskLayout.edit(boxes, actor(by)),
+        },
+      },
       chat: {
         service: edgeChatService({
           db,
@@ -290,6 +342,8 @@ export async function startEdge(
           onScreen: () => ({ procedureId: live.state.procedure?.id, jpeg: push.latestPreview }),
         }),
         currentProcedureId: () => live.state.procedure?.id,
+        // Undefined: the request's `by`, on a box that never held a credential (screen-actor.ts).
+        askedBy: () => actor() ?? (roomCredentials.everHeld ? UNSIGNED_ACTOR : undefined),
         recorded: () => publisher?.notify(),
       },
       frameFindings,
@@ -396,9 +450,27 @@ export async function startEdge(
                 : 'online',
         );
         await publisher.start();
+        const hubClient = new HubClient(credentials);
+        roomSync = new RoomCredentialsSync(
+          hubClient,
+          roomCredentials,
+          log.child({ part: 'room-credentials' }),
+          () => {
+            // A person whose credential was revoked (or who was disabled) is signed out at once.
+            const person = operators.signedInPerson;
+            if (person?.userId && !roomCredentials.holds(person.userId)) {
+              log.info(
+                { operator: person.name, userId: person.userId },
+                'signed out: credential revoked at the hub',
+              );
+              liveSession.signIn(null);
+            }
+          },
+        );
+        roomSync.start(config.screen.roomCredentialsSyncMs);
         uploader = new RecordingUploader(
           recordings,
-          new HubClient(credentials),
+          hubClient,
           log.child({ part: 'upload' }),
           config.uploadPartBytes,
           config.uploadMaxBytesPerSecond,
@@ -415,6 +487,7 @@ export async function startEdge(
       () => {},
     );
     parts.add('sync', async () => {
+      await roomSync?.stop();
       await uploadLoop?.stop();
       await publisher?.stop();
     });

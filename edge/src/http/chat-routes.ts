@@ -7,6 +7,8 @@ export interface ChatDeps {
   currentProcedureId: () => string | undefined;
   /** Called once a message is stored, so that its event goes out now. */
   recorded?: () => void;
+  /** Who asks, when the box knows better than the request (the person signed in on the screen). */
+  askedBy?: () => string | undefined;
 }
 
 /**
@@ -19,5 +21,6 @@ export function chatRoutes(deps: ChatDeps) {
     defaultProcedure: deps.currentProcedureId,
     noProcedure: 'no procedure yet: a chat session is about a procedure, and none has started here',
     ...(deps.recorded ? { recorded: deps.recorded } : {}),
+    ...(deps.askedBy ? { askedBy: deps.askedBy } : {}),
   });
 }

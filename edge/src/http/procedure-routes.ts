@@ -15,15 +15,15 @@ export interface ProcedureActions {
   current(): OpenProcedure | undefined;
   /** Starts a procedure now; undefined when one is already open. */
   start(by: string | null): OpenProcedure | undefined;
-  /** Ends the open procedure; undefined when none is open. */
-  end(by: string): OpenProcedure | undefined;
+  /** Ends the open procedure, with who it is recorded as ended by; undefined when none is open. */
+  end(by: string): (OpenProcedure & { endedBy?: string }) | undefined;
   /** Marks the cecum reached in the current procedure; undefined when none is open or it is already marked. */
   markCecum(by: string): { procedureId: string; at: string } | undefined;
 }
 
 /**
  * The in-room procedure, for the screen and for tower integrations: `POST /` starts one
- * (`{by?}`; the signed-in endoscopist when absent), `GET /current`, `POST /current/end` (`{by}`),
+ * (`{by?}`; recorded as the person signed in on the screen, see operators/screen-actor.ts), `GET /current`, `POST /current/end` (`{by}`),
  * `POST /current/landmarks` (`{landmark: 'cecum', by}`, which starts the withdrawal time).
  */
 export function procedureRoutes(actions: ProcedureActions) {
@@ -46,8 +46,9 @@ export function procedureRoutes(actions: ProcedureActions) {
       const { by } = await readJson(c, endSchema);
       const ended = actions.end(by);
       if (!ended) throw new HTTPException(409, { message: 'no procedure is open' });
-      c.get('log').info({ procedureId: ended.id, by }, 'procedure ended from the API');
-      return c.json({ id: ended.id, endedBy: by });
+      const endedBy = ended.endedBy ?? by;
+      c.get('log').info({ procedureId: ended.id, by: endedBy }, 'procedure ended from the API');
+      return c.json({ id: ended.id, endedBy });
     })
     .post('/current/landmarks', async (c) => {
       const { by } = await readJson(c, landmarkSchema);

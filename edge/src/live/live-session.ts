@@ -3,6 +3,7 @@ import type { AlertSettings } from '../alerts/alert-settings.js';
 import { type Alert, AlertTracker } from '../alerts/alert-tracker.js';
 import type { AlertsStore } from '../alerts/alerts-store.js';
 import type { OperatorsStore } from '../operators/operators-store.js';
+import type { ScreenPerson } from '../operators/screen-sign-in.js';
 import type { OpenProcedure, ProcedureController } from '../procedures/procedure-controller.js';
 import { type LiveStateHolder, MAX_FINDINGS_SHOWN } from './live-state.js';
 import type { EndReason } from './procedure-log.js';
@@ -132,10 +133,10 @@ export class LiveSession {
     return this.alertAction(this.tracker.dismiss(id, by, Date.now()));
   }
 
-  /** Signs an endoscopist in on the screen (null signs out); their alert settings apply at once. */
-  signIn(name: string | null): void {
-    this.operators.signIn(name);
-    this.live.state.operator = name;
+  /** Signs a person in on the screen (null signs out); their alert settings apply at once. */
+  signIn(person: ScreenPerson | string | null): void {
+    this.operators.signIn(person);
+    this.live.state.operator = this.operators.signedIn;
     this.tracker.setSettings(this.alertSettings);
     this.hooks.changed();
   }

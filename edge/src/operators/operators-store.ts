@@ -1,5 +1,6 @@
 import { type AlertSettings, alertSettingsSchema } from '../alerts/alert-settings.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
+import type { ScreenPerson } from './screen-sign-in.js';
 
 /** An endoscopist known to this box, with the alert settings they chose. */
 export interface Operator {
@@ -9,6 +10,8 @@ export interface Operator {
 }
 
 const SIGNED_IN_KEY = 'screen.operator';
+/** The signed-in person's hub identity ({userId, role}), beside their name. */
+const SIGNED_IN_ID_KEY = 'screen.operator.identity';
 
 /**
  * Endoscopists' own alert settings, kept on the box so they apply with no network, and who is signed
@@ -61,14 +64,31 @@ export class OperatorsStore {
     return row?.value ?? null;
   }
 
-  signIn(name: string | null): void {
-    if (name === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(SIGNED_IN_KEY);
-    else
-      this.db
-        .prepare(
-          'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        )
-        .run(SIGNED_IN_KEY, name);
+  /** Who is signed in, with their hub identity (null ids: a typed name), or null. */
+  get signedInPerson(): ScreenPerson | null {
+    const name = this.signedIn;
+    if (name === null) return null;
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(SIGNED_IN_ID_KEY) as
+      | { value: string }
+      | undefined;
+    const id = row ? (JSON.parse(row.value) as { userId: string | null; role: string | null }) : null;
+    return { name, userId: id?.userId ?? null, role: id?.role ?? null };
+  }
+
+  /** Signs a person in (a plain string: a typed name, no hub identity); null signs out. */
+  signIn(person: ScreenPerson | string | null): void {
+    const upsert = this.db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.db.transaction(() => {
+      if (person === null) {
+        this.db.prepare('DELETE FROM settings WHERE key IN (?, ?)').run(SIGNED_IN_KEY, SIGNED_IN_ID_KEY);
+        return;
+      }
+      const p = typeof person === 'string' ? { name: person, userId: null, role: null } : person;
+      upsert.run(SIGNED_IN_KEY, p.name);
+      upsert.run(SIGNED_IN_ID_KEY, JSON.stringify({ userId: p.userId, role: p.role }));
+    })();
   }
 
   /** Stored settings are re-validated; a row from an older version keeps working with today's defaults. */

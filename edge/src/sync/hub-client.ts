@@ -20,17 +20,7 @@ export class HubClient {
   ) {}
 
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const token = await signDeviceToken(this.credentials.privateJwk, {
-      deviceId: this.credentials.deviceId,
-      audience: HUB_API_AUDIENCE,
-      ttlSeconds: 120,
-    });
-    const res = await fetch(new URL(path, this.credentials.hubUrl), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    const res = await this.send(method, path, body);
     const text = await res.text();
     if (!res.ok) {
       let message = text;
@@ -40,5 +30,46 @@ export class HubClient {
       throw new HubError(res.status, `${method} ${path}: ${res.status} ${message}`);
     }
     return JSON.parse(text) as T;
+  }
+
+  /**
+   * A GET that may answer 304: with `etag` from an earlier answer, undefined when nothing changed;
+   * else the body and its ETag.
+   */
+  async getIfChanged<T>(
+    path: string,
+    etag: string | null,
+  ): Promise<{ body: T; etag: string | null } | undefined> {
+    const res = await this.send('GET', path, undefined, etag ? { 'if-none-match': etag } : {});
+    if (res.status === 304) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const text = await res.text();
+    if (!res.ok) throw new HubError(res.status, `GET ${path}: ${res.status} ${text.slice(0, 200)}`);
+    return { body: JSON.parse(text) as T, etag: res.headers.get('etag') };
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const token = await signDeviceToken(this.credentials.privateJwk, {
+      deviceId: this.credentials.deviceId,
+      audience: HUB_API_AUDIENCE,
+      ttlSeconds: 120,
+    });
+    return fetch(new URL(path, this.credentials.hubUrl), {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
   }
 }

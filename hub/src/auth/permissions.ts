@@ -5,7 +5,7 @@
  */
 
 /** The people's roles. */
-export const ROLES = ['admin', 'reviewer', 'trainee', 'operator', 'auditor'] as const;
+export const ROLES = ['admin', 'reviewer', 'trainee', 'operator', 'auditor', 'room'] as const;
 export type UserRole = (typeof ROLES)[number];
 
 export function isUserRole(value: unknown): value is UserRole {
@@ -19,6 +19,7 @@ export const ROLE_DESCRIPTIONS: Record<UserRole, string> = {
   trainee: 'de-identified material (masked videos, findings, summaries; no notes) and teaching exports only',
   operator: 'the fleet: devices and enrolment, no patient data',
   auditor: 'reads and exports the audit log, nothing else',
+  room: 'in-room staff (nurses, technicians): signs in on the in-room screens with a PIN or badge; no portal rights',
 };
 
 const PATIENT_READERS = ['admin', 'reviewer', 'trainee'] as const;
@@ -46,7 +47,7 @@ export const PERMISSIONS = {
   'jobs.manage': ['admin'],
   /** Legal holds and purges. */
   'retention.manage': ['admin'],
-  /** People: create, reset passwords, disable, end sessions. */
+  /** People: create, reset passwords, disable, end sessions, issue in-room PINs and badges. */
   'users.manage': ['admin'],
   /** The audit log (separation of duties: the auditor, not the admin who acts). */
   'audit.read': ['auditor'],

@@ -28,6 +28,7 @@ import { jobRoutes } from './job-routes.js';
 import { oidcRoutes } from './oidc-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { retentionRoutes } from './retention-routes.js';
+import { deviceRoomCredentialRoutes, roomCredentialRoutes } from './room-credential-routes.js';
 import { type SecurityHeaderOptions, securityHeaders } from './security-headers.js';
 import { uploadRoutes } from './upload-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -137,6 +138,8 @@ export function createHubApp(deps: HubAppDeps) {
       }),
     );
     app.route('/api/v1/users', userRoutes(db, auth, people.login));
+    app.route('/api/v1/users', roomCredentialRoutes(db, auth));
+    app.route('/api/v1/devices/me/room-credentials', deviceRoomCredentialRoutes(db));
     app.route(
       '/api/v1/devices',
       deviceRoutes({

@@ -7,6 +7,7 @@ import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-r
 import { devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
 import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
+import { roomCredentialSchema } from '../http/room-credential-routes.js';
 import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
 import { createUserSchema, updateUserSchema } from '../http/user-routes.js';
 import { procedureQuerySchema } from '../procedures/procedure-search.js';
@@ -207,6 +208,39 @@ export const HUB_ROUTES: RouteDoc[] = [
     summary: 'Lift a sign-in lock',
     auth: 'users.manage',
     responses: { '204': 'unlocked' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/users/{id}/room-credential',
+    summary: "A person's in-room credential: which parts (PIN, badge) they hold, never a hash",
+    auth: 'users.manage',
+    responses: { '200': '{userId, name, pin, badge, updatedAt}', '404': 'no such user or no credential' },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/users/{id}/room-credential',
+    summary: 'Issue or change an in-room PIN (set, generated and shown once, or removed) or badge number',
+    auth: 'users.manage',
+    body: roomCredentialSchema,
+    responses: {
+      '200': '{userId, name, pin, badge, updatedAt, generatedPin?}',
+      '400': 'a malformed PIN or badge, or neither left',
+      '409': 'another person has that PIN or badge, or the user is disabled',
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/users/{id}/room-credential',
+    summary: "Revoke a person's in-room credential (boxes drop it at their next sync)",
+    auth: 'users.manage',
+    responses: { '204': 'revoked', '404': 'no such user or no credential' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/devices/me/room-credentials',
+    summary: "The calling box's in-room credentials (hashes) and their version (ETag; If-None-Match: 304)",
+    auth: 'device',
+    responses: { '200': '{version, items: [{userId, name, role, pinHash, badgeHash}]}', '304': 'unchanged' },
   },
   {
     method: 'post',
