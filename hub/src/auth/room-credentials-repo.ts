@@ -77,13 +77,14 @@ export async function deleteRoomCredential(db: Queryable, userId: string): Promi
 }
 
 /**
- * The credentials a box may check: those of enabled people. Its version is a digest of the list, so
- * any issue, change, revocation or disabled account gives a new one.
- * TODO(sites): once devices and people have sites, only the people of the box's site.
+ * The credentials a box may check: those of enabled people who work at the box's site (given that
+ * site, or admins, who are not scoped); a box placed at no site (a clinic that uses no sites) gets
+ * every enabled person's. Its version is a digest of the list, so any issue, change, revocation,
+ * disabled account or move of the box or a person gives a new one.
  */
 export async function roomCredentialsForDevice(
   db: Queryable,
-  _deviceId: string,
+  deviceId: string,
 ): Promise<{ version: string; items: RoomCredential[] }> {
   const { rows } = await db.query<{
     user_id: string;
@@ -94,7 +95,11 @@ export async function roomCredentialsForDevice(
   }>(
     `SELECT c.user_id, c.display_name, u.role, c.pin_hash, c.badge_hash
      FROM room_credentials c JOIN users u ON u.id = c.user_id
-     WHERE u.disabled_at IS NULL ORDER BY c.user_id`,
+     LEFT JOIN devices d ON d.id = $1
+     WHERE u.disabled_at IS NULL
+       AND (d.site IS NULL OR u.role = 'admin' OR d.site = ANY (u.sites))
+     ORDER BY c.user_id`,
+    [deviceId],
   );
   const items = rows.map((r) => ({
     userId: r.user_id,
