@@ -20,7 +20,15 @@ const SOLO = [
  * End-to-end files that judge no timing (pixels read back, descriptors and memory counted) and run
  * beside the end-to-end project in the unit project's process, which has time to spare.
  */
-const BESIDE = ['test/privacy-out-of-body.test.ts', 'test/edge-soak.test.ts'];
+const BESIDE = [
+  'test/privacy-out-of-body.test.ts',
+  'test/edge-soak.test.ts',
+  // A hub alone, walked over HTTP: permissions, sites, sign-in and the audit log judge no timing.
+  'test/people-access.test.ts',
+  'test/people-sites.test.ts',
+  'test/oidc-sign-in.test.ts',
+  'test/audit-log.test.ts',
+];
 
 export default defineConfig({
   resolve: {
