@@ -122,6 +122,9 @@ export async function startEmbeddedBroker(
   );
 
   const accept = (socket: Socket) => {
+    // The guard hands aedes a stream, not the socket: aedes's own socket settings never reach it, and
+    // with Nagle's algorithm each small packet (a PUBACK) waits for the peer's delayed ACK (40 ms).
+    socket.setNoDelay(true);
     let client: Client | undefined;
     const messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     const bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst);
