@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/test-database.js';
 import type { Database } from '../db/database.js';
 import { IngestService } from '../ingest/ingest-service.js';
+import { deviceEvents } from '../testing/device-events.js';
 import { signedInUser } from '../testing/signed-in-user.js';
 import { hubChatRoutes } from './chat-routes.js';
 
@@ -19,17 +20,7 @@ const answering = (seen: VlmRequest[], text: string) => (req: VlmRequest) => {
 
 const deviceId = 'edge-chat01';
 const secret = new Uint8Array(32).fill(7);
-const base = Date.parse('2026-12-02T10:00:00Z');
-const iso = (ms: number) => new Date(base + ms).toISOString();
-let seq = 0;
-const event = (type: string, procedureId: string, body: unknown, atMs = 0) => ({
-  id: randomUUID(),
-  seq: ++seq,
-  ts: iso(atMs),
-  procedureId,
-  type,
-  body,
-});
+const { iso, event } = deviceEvents();
 const frame = (procedureId: string, i: number) =>
   event(
     'frame.analysed',

@@ -19,10 +19,10 @@ import {
   saveRoomCredential,
   summarise,
 } from '../auth/room-credentials-repo.js';
-import { findUserById } from '../auth/users-repo.js';
 import type { Database } from '../db/database.js';
 import { allow, requireDevice, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
+import { targetUser } from './user-routes.js';
 
 /**
  * Issue or change a person's in-room credential. Each part: absent keeps it, null removes it, a value
@@ -41,7 +41,6 @@ export const roomCredentialSchema = z
   .strict()
   .refine((v) => !(v.generatePin && v.pin !== undefined), 'give pin or generatePin, not both');
 
-const idParam = z.string().uuid();
 /** Tries at a generated PIN that no one else holds before giving up (10^6 values, few people). */
 const GENERATE_TRIES = 5;
 
@@ -52,12 +51,7 @@ const GENERATE_TRIES = 5;
  */
 export function roomCredentialRoutes(db: Database, auth: UserAuth) {
   const manage = allow(auth, 'users.manage');
-  const target = async (id: string) => {
-    if (!idParam.safeParse(id).success) throw new HTTPException(404, { message: 'no such user' });
-    const user = await findUserById(db, id);
-    if (!user) throw new HTTPException(404, { message: 'no such user' });
-    return user;
-  };
+  const target = (id: string) => targetUser(db, id);
   /** Whether another person's credential already answers to this PIN or badge. */
   const taken = async (others: RoomCredentialRow[], kind: 'pin' | 'badge', secret: string) => {
     const hashes = others.map((o) => (kind === 'pin' ? o.pin_hash : o.badge_hash)).filter((h) => h !== null);

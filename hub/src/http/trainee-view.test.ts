@@ -17,23 +17,14 @@ import { writeBundle } from '../exports/export-bundle.js';
 import { insertExport, latestExport } from '../exports/exports-repo.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { deviceEvents } from '../testing/device-events.js';
 import { signedInUser } from '../testing/signed-in-user.js';
 import { hubChatRoutes } from './chat-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 
 const deviceId = 'edge-trainee01';
 const secret = new Uint8Array(32).fill(9);
-const base = Date.parse('2026-12-02T10:00:00Z');
-const iso = (ms: number) => new Date(base + ms).toISOString();
-let seq = 0;
-const event = (type: string, procedureId: string, body: unknown, atMs = 0) => ({
-  id: randomUUID(),
-  seq: ++seq,
-  ts: iso(atMs),
-  procedureId,
-  type,
-  body,
-});
+const { iso, event } = deviceEvents();
 
 /** What people put in: none of it may reach a trainee. */
 const OPERATOR = 'Dr Ottoline Vasquez';

@@ -48,18 +48,21 @@ export const updateUserSchema = z
 
 const idParam = z.string().uuid();
 
+/** The user a `/users/{id}/...` route names; 404 for an id that is not a UUID or names nobody. */
+export async function targetUser(db: Database, id: string) {
+  if (!idParam.safeParse(id).success) throw new HTTPException(404, { message: 'no such user' });
+  const user = await findUserById(db, id);
+  if (!user) throw new HTTPException(404, { message: 'no such user' });
+  return user;
+}
+
 /**
  * People, for admins: list (with locks and open sessions), create, change role, disable, reset a
  * password (the user must then choose their own), end all sessions, lift a sign-in lock.
  */
 export function userRoutes(db: Database, auth: UserAuth, login: LoginLimits) {
   const manage = allow(auth, 'users.manage');
-  const target = async (id: string) => {
-    if (!idParam.safeParse(id).success) throw new HTTPException(404, { message: 'no such user' });
-    const user = await findUserById(db, id);
-    if (!user) throw new HTTPException(404, { message: 'no such user' });
-    return user;
-  };
+  const target = (id: string) => targetUser(db, id);
   return new Hono<HubEnv>()
     .get('/', audit('user.list'), manage, async (c) => {
       const users = await listUsers(db);

@@ -32,8 +32,9 @@ export async function applyFrameRun(
     'SELECT id, device_id FROM procedures WHERE id = ANY($1::uuid[])',
     [procedureIds],
   );
+  const ownerOf = new Map(found.map((p) => [p.id, p.device_id]));
   for (const { deviceId, event } of items) {
-    if (found.find((p) => p.id === event.procedureId)?.device_id !== deviceId)
+    if (ownerOf.get(event.procedureId) !== deviceId)
       throw new Error(`procedure ${event.procedureId} belongs to another device`);
   }
 
