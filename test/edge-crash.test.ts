@@ -74,19 +74,27 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
 
   it('closes what each crash left open, resends what was unconfirmed, and uploads every recording intact', async () => {
     const token = await enrolmentToken(hub.httpUrl, 'crash-admin-password');
-    const hubFrames = async () =>
-      Number((await hub.db.query('SELECT count(*) FROM frame_analyses')).rows[0].count);
 
     // Three runs killed part-way, each after some analyses have reached the hub.
+    // Frames per procedure at the hub: a run's own analyses are those of a procedure new to the hub
+    // (a restarted edge first resends what the last run left unconfirmed, which must not count).
+    const framesByProcedure = async () =>
+      new Map(
+        (
+          await hub.db.query<{ procedure_id: string; n: number }>(
+            'SELECT procedure_id, count(*)::int AS n FROM frame_analyses GROUP BY procedure_id',
+          )
+        ).rows.map((r) => [r.procedure_id, r.n]),
+      );
     for (let i = 0; i < 3; i++) {
-      const before = await hubFrames();
+      const before = await framesByProcedure();
       // Looping, so that however slowly the hub catches up, the clip cannot end before the kill.
       const edge = startEdgeProcess({
         GIC_SOURCE_LOOP: 'true',
         ...(i === 0 ? { GIC_ENROLMENT_TOKEN: token } : {}),
       });
-      await until('2.5 s of analyses to arrive', async () =>
-        (await hubFrames()) > before + 12 ? true : undefined,
+      await until("2.5 s of this run's analyses to arrive", async () =>
+        [...(await framesByProcedure())].some(([id, n]) => !before.has(id) && n > 12) ? true : undefined,
       );
       await new Promise((r) => setTimeout(r, 300 + 400 * i));
       edge.kill('SIGKILL');
