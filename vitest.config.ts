@@ -15,6 +15,9 @@ const SOLO = [
   'test/privacy-layout.test.ts',
   'test/edge-endurance.test.ts',
   'test/pages.test.ts',
+  // Kills an edge a set time after its analyses reach the hub: with the unit project beside it, it
+  // ended 2 of 4 full runs with one procedure short, and passed alone every time.
+  'test/edge-crash.test.ts',
 ];
 /**
  * End-to-end files that judge no timing (pixels read back, descriptors and memory counted) and run
