@@ -32,7 +32,9 @@ describe('with a layer switched off, identifiers leak or the mucosa is hidden', 
 
   it('1. without the field of view, small print the detector misses in the border is read', async () => {
     const run = await recordClip(dir, borderPath, { ...FULL, GIC_PRIVACY_MODE: 'off' });
-    const oracle = await readRecording(run, borderClip, { stopAfter: 1 });
+    // 10 px grey print: at 1280x720 Tesseract read it in about 1 frame in 6 (once in none of a
+    // run's frames); at the clip's own 1920x1080, in about 3 in 5. Every frame is read until one hit.
+    const oracle = await readRecording(run, borderClip, { stopAfter: 1, fps: 6, nativeSize: true });
     console.info('field of view off:', oracle.characters, oracle.hits);
     expect(oracle.characters).toBeGreaterThan(0);
   }, 400_000);

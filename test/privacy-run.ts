@@ -102,16 +102,20 @@ export async function recordClip(
   }
 }
 
-/** The recording's frames at 1280x720: `fps` a second, and every frame read (`watchFps`) in watched windows. */
+/**
+ * The recording's frames, at 1280x720 unless `size` says otherwise: `fps` a second, and every frame
+ * read (`watchFps`) in watched windows.
+ */
 export async function recordingFrames(
   path: string,
   fps: number,
   watch: [number, number][] = [],
   watchFps = 6,
+  size: { width: number; height: number } = { width: 1280, height: 720 },
 ): Promise<RgbFrame[]> {
   const frames: RgbFrame[] = [];
   const step = Math.round(watchFps / fps);
-  for await (const frame of readFileFrames(path, { width: 1280, height: 720, fps: watchFps })) {
+  for await (const frame of readFileFrames(path, { ...size, fps: watchFps })) {
     const t = frame.ptsMs / 1000;
     const watched = watch.some(([a, b]) => t >= a && t <= b);
     if (watched || frame.index % step === 0) frames.push({ ...frame, data: Buffer.from(frame.data) });
@@ -123,10 +127,20 @@ export async function recordingFrames(
 export async function readRecording(
   run: ClipRun,
   clip: PrivacyClip,
-  { fps = 2, stopAfter }: { fps?: number; stopAfter?: number } = {},
+  {
+    fps = 2,
+    stopAfter,
+    nativeSize = false,
+  }: {
+    fps?: number;
+    stopAfter?: number;
+    /** Read frames at the clip's own size (not 1280x720), where small print is read far more often. */
+    nativeSize?: boolean;
+  } = {},
 ): Promise<OracleResult> {
+  const { width, height } = clip.options;
   return readIdentifiers(
-    await recordingFrames(run.recording, fps, clip.watch),
+    await recordingFrames(run.recording, fps, clip.watch, 6, nativeSize ? { width, height } : undefined),
     clip.identifiers,
     clip.patterns,
     { stopAfter },
