@@ -2,7 +2,8 @@
 // Store-and-forward benchmark (npm run bench:sync), on embedded defaults, loopback only. Prints:
 //  - the drain rate of a backlog built during a simulated 10-minute outage (3 fps of frame analyses
 //    plus procedure events), from the edge's SQLite outbox into PostgreSQL, as events per second,
-//    and as a ratio to a raw QoS 1 publish loop of the same payloads against the same broker;
+//    and as a ratio to a raw QoS 1 publish loop of the same payloads against the same broker; then
+//    BENCH_DEVICES (10) devices draining the same outage at once, and the hub's total ingest rate;
 //  - multipart upload throughput of a 100 MB recording by presigned URLs, as a ratio to one plain
 //    PUT of the same file to the same S3 server. The seed's bar: 100 MB in 10 s.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,7 +33,7 @@ rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 chmodSync(dir, 0o711);
 const log = createLogger('bench', 'warn');
-const OUTAGE_S = 600;
+const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 600);
 const FPS = 3;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB ?? 100);
 
@@ -61,15 +62,15 @@ try {
     username: 'admin',
     password: 'bench-admin-password',
   });
-  const { token } = await post('/api/v1/devices/enrolment-tokens', {}, accessToken);
-  const keys = await generateDeviceKeyPair();
-  const reply = await post('/api/v1/devices/enrol', { token, name: 'bench', publicKey: keys.publicJwk });
-  const credentials = { ...reply, privateJwk: keys.privateJwk, publicJwk: keys.publicJwk };
+  const enrol = async (name) => {
+    const { token } = await post('/api/v1/devices/enrolment-tokens', {}, accessToken);
+    const keys = await generateDeviceKeyPair();
+    const reply = await post('/api/v1/devices/enrol', { token, name, publicKey: keys.publicJwk });
+    return { ...reply, privateJwk: keys.privateJwk, publicJwk: keys.publicJwk };
+  };
+  const credentials = await enrol('bench');
 
   // The backlog: a 10-minute procedure analysed at 3 fps while the hub was unreachable.
-  const db = openEdgeDatabase(join(dir, 'edge.db'));
-  const outbox = new SqliteOutbox(db);
-  const procedureId = randomUUID();
   const analysis = (frameIndex) => ({
     frameIndex,
     ptsMs: Math.round((frameIndex * 1000) / FPS),
@@ -85,20 +86,28 @@ try {
     modelsOff: [],
     latencyMs: 42.1,
   });
-  db.transaction(() => {
-    outbox.append({
-      type: 'procedure.started',
-      procedureId,
-      body: { startedAt: new Date().toISOString(), source: { kind: 'test', label: 'bench' } },
-    });
-    for (let i = 0; i < OUTAGE_S * FPS; i++)
-      outbox.append({ type: 'frame.analysed', procedureId, body: analysis(i) });
-    outbox.append({
-      type: 'procedure.ended',
-      procedureId,
-      body: { endedAt: new Date().toISOString(), analysedFrames: OUTAGE_S * FPS, reason: 'operator' },
-    });
-  })();
+  /** An edge database holding the backlog of one outage (one procedure), and its outbox. */
+  const backlogDb = (name) => {
+    const db = openEdgeDatabase(join(dir, `${name}.db`));
+    const outbox = new SqliteOutbox(db);
+    const procedureId = randomUUID();
+    db.transaction(() => {
+      outbox.append({
+        type: 'procedure.started',
+        procedureId,
+        body: { startedAt: new Date().toISOString(), source: { kind: 'test', label: 'bench' } },
+      });
+      for (let i = 0; i < OUTAGE_S * FPS; i++)
+        outbox.append({ type: 'frame.analysed', procedureId, body: analysis(i) });
+      outbox.append({
+        type: 'procedure.ended',
+        procedureId,
+        body: { endedAt: new Date().toISOString(), analysedFrames: OUTAGE_S * FPS, reason: 'operator' },
+      });
+    })();
+    return { db, outbox, procedureId };
+  };
+  const { db, outbox, procedureId } = backlogDb('edge');
   const backlog = outbox.size();
   const payloads = outbox.due(backlog, new Date()).map((e) => e.payload);
 
@@ -137,6 +146,34 @@ try {
   console.log(`  raw QoS 1 publish loop, same broker: ${rawRate.toFixed(0)} messages/s`);
   console.log(`  ratio drain / raw publish: ${(drainRate / rawRate).toFixed(3)}`);
 
+  // Ten rooms back from the same outage at once: each device drains its own backlog into the hub.
+  const DEVICES = Number(process.env.BENCH_DEVICES ?? 10);
+  const fleet = [];
+  for (let i = 0; i < DEVICES; i++) {
+    const { outbox: deviceOutbox } = backlogDb(`fleet-${i}`);
+    fleet.push({ credentials: await enrol(`bench-${i}`), outbox: deviceOutbox });
+  }
+  const { rows: before } = await hub.db.query('SELECT count(*)::int AS n FROM device_events');
+  const fleetBacklog = fleet.reduce((n, d) => n + d.outbox.size(), 0);
+  started = performance.now();
+  const publishers = fleet.map(
+    (d) => new OutboxPublisher(d.credentials, hub.mqttUrl, d.outbox, log, () => 'online'),
+  );
+  await Promise.all(publishers.map((p) => p.start()));
+  for (;;) {
+    const { rows } = await hub.db.query('SELECT count(*)::int AS n FROM device_events');
+    if (rows[0].n - before[0].n >= fleetBacklog && fleet.every((d) => d.outbox.size() === 0)) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const fleetSeconds = (performance.now() - started) / 1000;
+  await Promise.all(publishers.map((p) => p.stop()));
+  console.log(
+    `${DEVICES} devices draining the same outage at once: ${fleetBacklog} events in ${fleetSeconds.toFixed(1)} s`,
+  );
+  console.log(
+    `  hub ingest, all devices: ${(fleetBacklog / fleetSeconds).toFixed(0)} events/s (${(fleetBacklog / fleetSeconds / DEVICES).toFixed(0)} per device); ratio to the raw loop: ${(fleetBacklog / fleetSeconds / rawRate).toFixed(3)}`,
+  );
+
   // Upload: 100 MB by presigned multipart vs one plain PUT of the same file.
   const file = join(dir, 'recording.mp4');
   writeFileSync(file, randomBytes(UPLOAD_MB * 1024 * 1024));
@@ -149,9 +186,24 @@ try {
   );
   recordings.add(recordingId, procedureId, file);
   await finishRecording(recordings, recordingId);
-  const uploader = new RecordingUploader(recordings, new HubClient(credentials), log, 8 * 1024 * 1024);
+  const PARALLEL = Number(process.env.BENCH_UPLOAD_PARALLEL ?? 3);
+  const uploader = new RecordingUploader(
+    recordings,
+    new HubClient(credentials),
+    log,
+    8 * 1024 * 1024,
+    0,
+    PARALLEL,
+  );
   started = performance.now();
+  // When the last part was stored and the upload completed (the rest is the hub's verification).
+  let partsSeconds = Number.NaN;
+  const watch = setInterval(() => {
+    if (Number.isNaN(partsSeconds) && uploader.progress?.status === 'verifying')
+      partsSeconds = (performance.now() - started) / 1000;
+  }, 2);
   const outcome = await uploader.upload(recordingId);
+  clearInterval(watch);
   const multipartSeconds = (performance.now() - started) / 1000;
   const putUrl = await getSignedUrl(
     hub.store.client,
@@ -165,7 +217,12 @@ try {
   const put = await fetch(putUrl, { method: 'PUT', body });
   const putSeconds = (performance.now() - started) / 1000;
   if (!put.ok) throw new Error(`plain PUT failed: ${put.status}`);
-  console.log(`Upload of ${UPLOAD_MB} MB (8 MiB parts, hub-verified SHA-256: ${outcome})`);
+  console.log(
+    `Upload of ${UPLOAD_MB} MB (8 MiB parts, ${PARALLEL} in flight, hub-verified SHA-256: ${outcome})`,
+  );
+  console.log(
+    `  parts sent and upload completed: ${partsSeconds.toFixed(2)} s; the hub's read-back and SHA-256 until the device saw it verified: ${(multipartSeconds - partsSeconds).toFixed(2)} s`,
+  );
   console.log(
     `  presigned multipart, until verified: ${multipartSeconds.toFixed(2)} s = ${(UPLOAD_MB / multipartSeconds).toFixed(1)} MB/s`,
   );
@@ -194,6 +251,7 @@ try {
     log,
     8 * 1024 * 1024,
     20_000_000,
+    PARALLEL,
   );
   started = performance.now();
   await capped.upload(cappedId);

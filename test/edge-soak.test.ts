@@ -61,8 +61,10 @@ describe('an edge that rebuilds its capture pipeline again and again', () => {
       // A few descriptors and threads of a pipeline still being torn down on a busy machine are noise;
       // so are threads that start lazily (libuv's pool, V8's helpers): at the same point of five runs
       // the edge held 15 to 28 threads (after 10 rebuilds) and moved by -4 to +9 over the next 30.
-      // One thread left behind per rebuild would be +30.
-      expect(end.fds - warm.fds).toBeLessThanOrEqual(8);
+      // One thread left behind per rebuild would be +30. Descriptors: on a quiet machine the edge held
+      // 56 after 10, 25, 40 and 55 rebuilds alike; with the unit project beside it, +13 once (pipes and
+      // sockets of a pipeline torn down while the next was built). A descriptor left per rebuild is +30.
+      expect(end.fds - warm.fds).toBeLessThanOrEqual(16);
       expect(end.threads - warm.threads).toBeLessThanOrEqual(12);
       expect(end.rssMiB - warm.rssMiB).toBeLessThan(120);
     } finally {

@@ -106,7 +106,9 @@ describe('store and forward through network cuts and a hub restart', () => {
       (edge.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n === 0 ? true : undefined,
     );
     const total = edgeFrames();
-    expect(total).toBeGreaterThanOrEqual(35);
+    // 50 frames at most (10 s at 5 fps); a loaded machine analyses fewer (28 in one CI run, with
+    // the unit project beside it), and it is what was analysed that must all arrive, once.
+    expect(total).toBeGreaterThanOrEqual(20);
     expect(await hubFrames()).toBe(total);
     const events = await hub.db.query(
       // The device's learned mask layout travels as its own events, about the device, not the procedure.

@@ -105,3 +105,104 @@ describe('a recording upload interrupted part-way', () => {
     }
   }, 60_000);
 });
+
+describe('parts in flight at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-parallel-'));
+  chmodSync(dir, 0o711);
+  let hub: RunningHub;
+  let credentials: DeviceCredentials;
+
+  beforeAll(async () => {
+    hub = await startHub(loadHubConfig(await testHubEnv(dir, 'parallel-admin-password')), log);
+    const keys = await generateDeviceKeyPair();
+    const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: await enrolmentToken(hub.httpUrl, 'parallel-admin-password'),
+        name: 'parallel',
+        publicKey: keys.publicJwk,
+      }),
+    });
+    credentials = {
+      ...((await res.json()) as object),
+      privateJwk: keys.privateJwk,
+      publicJwk: keys.publicJwk,
+    } as DeviceCredentials;
+  }, 120_000);
+  afterAll(() => hub?.stop());
+
+  /** Uploads a 30 MiB recording in 5 MiB parts and notes when each part's PUT started and ended. */
+  async function upload(maxBytesPerSecond: number, parallelParts: number) {
+    const db = openEdgeDatabase(join(dir, `edge-${randomUUID()}.db`));
+    const procedureId = randomUUID();
+    db.prepare("INSERT INTO procedures (id, started_at, source_label) VALUES (?, ?, 'x')").run(
+      procedureId,
+      new Date().toISOString(),
+    );
+    const recordings = new RecordingsStore(db);
+    const file = join(dir, `${procedureId}.mp4`);
+    writeFileSync(file, randomBytes(30 * MIB));
+    const recordingId = randomUUID();
+    recordings.add(recordingId, procedureId, file);
+    await finishRecording(recordings, recordingId);
+    const puts: { start: number; end: number }[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method !== 'PUT') return realFetch(input, init);
+      const put = { start: performance.now(), end: 0 };
+      puts.push(put);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      try {
+        return await realFetch(input, init);
+      } finally {
+        inFlight--;
+        put.end = performance.now();
+      }
+    }) as typeof fetch;
+    try {
+      const uploader = new RecordingUploader(
+        recordings,
+        new HubClient(credentials),
+        log,
+        5 * MIB,
+        maxBytesPerSecond,
+        parallelParts,
+      );
+      const outcome = await uploader.upload(recordingId);
+      const stored = recordings.parts(recordingId).map((p) => p.partNumber);
+      db.close();
+      return { outcome, puts, mostInFlight, stored };
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  }
+
+  it('sends up to the configured number of parts at once, each once, and the hub verifies the whole', async () => {
+    const { outcome, puts, mostInFlight, stored } = await upload(0, 3);
+    expect(outcome).toBe('verified');
+    expect(puts).toHaveLength(6);
+    expect(stored.sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(mostInFlight).toBe(3);
+  }, 60_000);
+
+  it('under a rate cap, spaces the parts so the average holds, however many are in flight', async () => {
+    const cap = 25_000_000; // bytes/s: one 5 MiB part every 0.21 s
+    const { outcome, puts } = await upload(cap, 3);
+    expect(outcome).toBe('verified');
+    const starts = puts.map((p) => p.start).sort((a, b) => a - b);
+    const slot = ((5 * MIB) / cap) * 1000;
+    const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
+    console.info(
+      `cap ${cap / 1e6} MB/s, slot ${slot.toFixed(0)} ms, gaps between part starts (ms):`,
+      gaps.map(Math.round),
+    );
+    // Timers never fire early; a millisecond of rounding between clocks.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(slot - 1);
+    // So the bytes started before the last part went out never ran ahead of the cap.
+    const span = (starts.at(-1)! - starts[0]!) / 1000;
+    expect((5 * 5 * MIB) / span).toBeLessThanOrEqual(cap * 1.001);
+  }, 60_000);
+});

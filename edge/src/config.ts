@@ -136,6 +136,8 @@ const schema = z.object({
   GIC_UPLOAD_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
   /** Average upload rate cap (MB/s) so recordings do not starve the live path; 0 = no cap. */
   GIC_UPLOAD_MAX_MBPS: z.coerce.number().min(0).max(10_000).default(0),
+  /** Parts of a recording sent at once (the cap above still holds on average). */
+  GIC_UPLOAD_PARALLEL_PARTS: z.coerce.number().int().min(1).max(16).default(3),
   /** Local recordings beyond this are evicted, oldest verified first; unverified ones never (GB). */
   GIC_RECORDINGS_MAX_GB: z.coerce.number().positive().default(200),
   /** Below this much free disk the screen warns (GB). */
@@ -237,6 +239,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
     analysisMaxSize: c.GIC_ANALYSIS_MAX_SIZE,
     uploadPartBytes: c.GIC_UPLOAD_PART_MB * 1024 * 1024,
     uploadMaxBytesPerSecond: c.GIC_UPLOAD_MAX_MBPS * 1_000_000,
+    uploadParallelParts: c.GIC_UPLOAD_PARALLEL_PARTS,
     recordingsMaxBytes: c.GIC_RECORDINGS_MAX_GB * 1e9,
     alerts: alertSettingsSchema.parse({
       sensitivity: c.GIC_ALERT_SENSITIVITY,

@@ -474,6 +474,7 @@ export async function startEdge(
           log.child({ part: 'upload' }),
           config.uploadPartBytes,
           config.uploadMaxBytesPerSecond,
+          config.uploadParallelParts,
         );
         // A live procedure keeps a few events in flight; more than this means a backlog to drain first.
         uploadLoop = new UploadLoop(

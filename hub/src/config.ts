@@ -136,6 +136,8 @@ const schema = z.object({
   /** Frames given to the engine at once. */
   GIC_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(4),
   /** One key frame (the best in-body view) per this many seconds, besides findings. */
+  /** Search already de-identified videos for text again (`always`), or raw uploads only. */
+  GIC_BATCH_TEXT_SCAN: z.enum(['uploads', 'always']).default('uploads'),
   GIC_BATCH_KEYFRAME_EVERY_S: z.coerce.number().min(1).max(3600).default(30),
   /** Models the hub's workers run (manifest ids in GIC_HUB_MODELS_DIR), as the edge's GIC_MODELS. */
   GIC_HUB_MODELS_DIR: z.string().min(1).default('models'),
@@ -313,6 +315,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       maxWidth: c.GIC_BATCH_MAX_WIDTH,
       batchSize: c.GIC_BATCH_SIZE,
       keyframeEveryS: c.GIC_BATCH_KEYFRAME_EVERY_S,
+      textScan: c.GIC_BATCH_TEXT_SCAN,
       modelsDir: resolve(c.GIC_HUB_MODELS_DIR),
       models: c.GIC_HUB_MODELS,
     },

@@ -44,7 +44,12 @@ export class DeviceMaskLayout {
   /** Learns from one analysed frame with a full scan; in-body only, since out of the body the picture shows the room. */
   observe(analysis: FrameAnalysis): void {
     // Only full scans: a light one misses small print, which would look like the layout going away.
-    if (!this.enabled || !analysis.quality.inBody || analysis.scan === 'light') return;
+    if (
+      !this.enabled ||
+      !analysis.quality.inBody ||
+      (analysis.scan !== undefined && analysis.scan !== 'full')
+    )
+      return;
     const text = analysis.privacyRegions.filter((r) => r.kind === 'text' && r.recognised !== false);
     if (!this.learner.observe(text)) return;
     this.store.save(this.learner.boxes, 'learned', null);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Scan } from '@gic/shared/analysis/frame-analyzer.js';
 import { burnMask } from '@gic/shared/analysis/privacy/index.js';
 import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import { decodeImage } from '@gic/shared/media/decode-image.js';
@@ -62,6 +63,9 @@ export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promis
   if (todo.some((r) => !r.object_key)) throw new Error('sampled frames are gone: run processing again');
   const analyzer = await deps.analyzer();
   const analysisShare = source.raw ? 0.5 : 0.9;
+  // A room's recording and a masked copy were de-identified as they were written: searching them for
+  // text again costs most of the analysis and changes only their key frames (by configuration).
+  const scan: Scan = source.raw || options.textScan === 'always' ? 'full' : 'none';
   const done0 = rows.length - todo.length;
   // The next batch is read and decoded (object store, GStreamer) while the engine's thread analyses
   // this one, so the engine never waits for its input: one batch of frames more in memory.
@@ -77,7 +81,14 @@ export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promis
   for (let i = 0; i < todo.length; i += options.batchSize) {
     const frames = await next!;
     next = load(i + options.batchSize);
-    await saveAnalyses(db, ctx.runId, await analyzer.analyseBatch(frames));
+    await saveAnalyses(
+      db,
+      ctx.runId,
+      await analyzer.analyseBatch(
+        frames,
+        frames.map(() => scan),
+      ),
+    );
     await ctx.progress(((done0 + i + frames.length) / rows.length) * analysisShare);
   }
   const analysed = (await framesOf(db, ctx.runId)).filter((r) => r.analysis);

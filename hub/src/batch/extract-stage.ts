@@ -18,6 +18,12 @@ export interface BatchOptions {
   batchSize: number;
   /** One key frame, the best view, in each stretch of this many seconds, besides findings. */
   keyframeEveryS: number;
+  /**
+   * Which videos are searched for text: `uploads` (a raw upload, to make its de-identified copy; a
+   * room's recording and a masked copy were de-identified when written) or `always` (key frames
+   * of those masked again by the hub's own pass).
+   */
+  textScan: 'uploads' | 'always';
 }
 
 /** JPEG quality of sampled frames held between the stages (1..100): high, the engine reads them. */

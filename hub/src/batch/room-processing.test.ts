@@ -63,6 +63,7 @@ describe('batch processing of a procedure synced from a room', () => {
         maxWidth: 640,
         batchSize: 4,
         keyframeEveryS: 1,
+        textScan: 'uploads',
         modelsDir: dir,
         models: [],
         keepRaw: false,

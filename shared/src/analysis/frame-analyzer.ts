@@ -94,7 +94,7 @@ export interface FrameAnalyzerParts {
 }
 
 /** How a frame is searched for text (FrameAnalysis.scan); faces are searched in full on every frame. */
-export type Scan = 'full' | 'light';
+export type Scan = 'full' | 'light' | 'none';
 
 /** Grid step for image quality: about 256 samples across, as a 512 px frame sampled every 2 px had. */
 const qualityStep = (width: number) => Math.max(2, Math.round(width / 256));
@@ -133,14 +133,15 @@ export class FrameAnalyzer {
    * its picture. `requested` (one a frame, default all `full`): `light` frames are searched for text
    * at LIGHT_SCAN_SCALE (ScanCadence picks them
    * on a live source, where a full scan of every frame would not keep up on a CPU); what full scans
-   * find is held by the recorder in between, and its delay covers the interval (see scan-cadence.ts).
+   * find is held by the recorder in between, and its delay covers the interval (see scan-cadence.ts);
+   * `none` frames are not searched for text at all (a recording already de-identified).
    */
   async analyseBatch(frames: RgbFrame[], requested?: readonly Scan[]): Promise<FrameAnalysis[]> {
     const started = performance.now();
     for (const frame of frames) checkRgbFrame(frame);
     const { textDetector, faceDetector, polypDetector, lightTextScale } = this.parts;
     const scans: Scan[] = frames.map((_, i) =>
-      lightTextScale && requested?.[i] === 'light' ? 'light' : 'full',
+      requested?.[i] === 'none' ? 'none' : lightTextScale && requested?.[i] === 'light' ? 'light' : 'full',
     );
     const thresholds = this.parts.thresholds ?? defaultQualityThresholds;
     const grids = frames.map((frame) => colourGrid(frame));
@@ -160,7 +161,9 @@ export class FrameAnalyzer {
       detectWhere(faceDetector, frames, () => true),
       detectWhere(polypDetector, frames, (i) => colour[i]!.inBody),
     ]);
-    const text = frames.map((_, i) => (scans[i] === 'full' ? fullText[i]! : lightText[i]!));
+    const text = frames.map((_, i) =>
+      scans[i] === 'full' ? fullText[i]! : scans[i] === 'light' ? lightText[i]! : [],
+    );
     const regions = await Promise.all(
       frames.map((frame, i) => this.textRegions(frame, text[i]!, pictures[i])),
     );

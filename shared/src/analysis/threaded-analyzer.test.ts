@@ -48,6 +48,16 @@ describe('ThreadedAnalyzer (the real models on a thread of their own)', () => {
     }
   }, 60_000);
 
+  it('searches no text on a frame asked for no scan (a recording already de-identified), and the rest as asked', async () => {
+    const [none, full] = await threaded.analyseBatch([frames[0]!, frames[0]!], ['none', 'full']);
+    expect(full!.privacyRegions.filter((r) => r.kind === 'text').length).toBeGreaterThanOrEqual(1);
+    expect(none!.scan).toBe('none');
+    expect(none!.privacyRegions.filter((r) => r.kind === 'text')).toEqual([]);
+    // The rest of the analysis is the same.
+    expect(none!.quality).toEqual(full!.quality);
+    expect(none!.fieldOfView).toEqual(full!.fieldOfView);
+  }, 60_000);
+
   it('keeps this thread free while it analyses: timers run during a full scan', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);

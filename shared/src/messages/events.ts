@@ -68,9 +68,10 @@ export const frameAnalysisSchema = z.object({
   fieldOfView: fieldOfViewSchema.optional(),
   /**
    * How this frame was searched for text: `full` (10 px glyphs kept); `light` (at 512 px across: banner
-   * lines), between full scans on a live source (see analysis/scan-cadence.ts). Faces: always in full.
+   * lines), between full scans on a live source (see analysis/scan-cadence.ts); `none` (not searched:
+   * a recording the room already de-identified, analysed again at the hub). Faces: always in full.
    */
-  scan: z.enum(['full', 'light']).optional(),
+  scan: z.enum(['full', 'light', 'none']).optional(),
   /** Share of the picture the recording masks at this frame (layout, text, faces), set by the edge. */
   maskedInPicture: z.number().min(0).max(1).optional(),
   /** Clinical findings (e.g. polyps) from operator-supplied models. */
