@@ -66,7 +66,14 @@ describe('jobs API and batch run failures', () => {
         extractStage(ctx, {
           db,
           store,
-          options: { sampleFps: 1, maxFps: 3, maxWidth: 640, batchSize: 2, keyframeEveryS: 30, textScan: 'uploads' },
+          options: {
+            sampleFps: 1,
+            maxFps: 3,
+            maxWidth: 640,
+            batchSize: 2,
+            keyframeEveryS: 30,
+            textScan: 'uploads',
+          },
         }),
       ),
     );
