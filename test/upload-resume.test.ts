@@ -199,10 +199,11 @@ describe('parts in flight at once', () => {
       `cap ${cap / 1e6} MB/s, slot ${slot.toFixed(0)} ms, gaps between part starts (ms):`,
       gaps.map(Math.round),
     );
-    // Timers never fire early; a millisecond of rounding between clocks.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(slot - 1);
-    // So the bytes started before the last part went out never ran ahead of the cap.
-    const span = (starts.at(-1)! - starts[0]!) / 1000;
-    expect((5 * 5 * MIB) / span).toBeLessThanOrEqual(cap * 1.001);
+    // Each part starts on its own slot, k slots after the first or later: a late timer (a busy
+    // machine) delays its part, never the slots after it, so a gap may be short but the sum never is.
+    // (Timers never fire early, bar the event loop's whole-millisecond clock.)
+    starts.forEach((start, k) => expect(start - starts[0]!).toBeGreaterThanOrEqual(k * slot - 3));
+    // And they do not straggle: the last starts within a second of its slot.
+    expect(starts.at(-1)! - starts[0]!).toBeLessThan(5 * slot + 1000);
   }, 60_000);
 });

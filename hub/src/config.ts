@@ -59,6 +59,14 @@ const schema = z.object({
   MQTT_URL: urlVar('mqtt:', 'mqtts:').optional(),
   /** URL devices are told to use for MQTT (defaults to MQTT_URL or the embedded broker's address). */
   GIC_MQTT_PUBLIC_URL: urlVar('mqtt:', 'mqtts:').optional(),
+  /**
+   * Ingest takes device events through this MQTT 5 shared subscription group (`$share/{group}/...`),
+   * so that several ingest processes split them; needs an external MQTT 5 broker (MQTT_URL).
+   */
+  GIC_INGEST_SHARED_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1 to 64)')
+    .optional(),
   /** Largest MQTT packet the embedded broker accepts (bytes); a larger one closes the connection. */
   GIC_MQTT_MAX_PACKET_BYTES: z.coerce
     .number()
@@ -224,6 +232,10 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
     ]);
   if (c.S3_SSE_KMS_KEY_ID && c.S3_SSE !== 'aws:kms')
     throw new ConfigError(['S3_SSE_KMS_KEY_ID: needs S3_SSE=aws:kms']);
+  if (c.GIC_INGEST_SHARED_GROUP && !c.MQTT_URL)
+    throw new ConfigError([
+      'GIC_INGEST_SHARED_GROUP: the embedded broker speaks MQTT 3.1.1, which has no shared subscriptions; set MQTT_URL to an MQTT 5 broker (Mosquitto 2, EMQX, HiveMQ)',
+    ]);
   const tls =
     c.GIC_TLS_CERT_FILE && c.GIC_TLS_KEY_FILE
       ? {
@@ -262,6 +274,8 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       port: c.GIC_MQTT_PORT,
       /** Where this process reaches the broker. */
       url: mqttUrl,
+      /** MQTT 5 shared subscription group of ingest (several ingest processes split the events). */
+      sharedGroup: c.GIC_INGEST_SHARED_GROUP,
       /** Where devices are told to reach it. */
       publicUrl:
         c.GIC_MQTT_PUBLIC_URL ?? c.MQTT_URL ?? `${mqttScheme}://${urlHost(publicHost)}:${c.GIC_MQTT_PORT}`,

@@ -195,8 +195,13 @@ export async function startHub(
       const counter = metrics.counter('ingest_messages_total', 'Device event messages by outcome', [
         'outcome',
       ]);
-      const ingest = new IngestService(db, secret, config.mqtt.url, log.child({ part: 'ingest' }), (o) =>
-        counter.inc({ outcome: o }),
+      const ingest = new IngestService(
+        db,
+        secret,
+        config.mqtt.url,
+        log.child({ part: 'ingest' }),
+        (o) => counter.inc({ outcome: o }),
+        config.mqtt.sharedGroup ? { sharedGroup: config.mqtt.sharedGroup } : {},
       );
       await startPart('MQTT ingest', `check that the broker at ${config.mqtt.url} runs (MQTT_URL)`, () =>
         ingest.start(),

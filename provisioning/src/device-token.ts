@@ -48,15 +48,18 @@ export async function signDeviceToken(
   const key = await importJWK(privateJwk, DEVICE_TOKEN_ALG);
   // One clock reading for both claims so exp - iat is exactly the requested lifetime.
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: DEVICE_TOKEN_ALG, typ: 'JWT' })
-    .setIssuer(deviceId)
-    .setSubject(deviceId)
-    .setAudience(audience)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttlSeconds)
-    .setJti(randomUUID())
-    .sign(key);
+  return (
+    new SignJWT({})
+      // The key id is the device id: a broker verifying against the hub's JWKS picks the key by it.
+      .setProtectedHeader({ alg: DEVICE_TOKEN_ALG, typ: 'JWT', kid: deviceId })
+      .setIssuer(deviceId)
+      .setSubject(deviceId)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttlSeconds)
+      .setJti(randomUUID())
+      .sign(key)
+  );
 }
 
 /**

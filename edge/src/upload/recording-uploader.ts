@@ -172,8 +172,9 @@ export class RecordingUploader {
         const url = await urls.get(partNumber);
         const offset = (partNumber - 1) * view.partSizeBytes;
         const length = Math.min(view.partSizeBytes, size - offset);
-        await pace.wait(length, signal);
+        // Read first, so that the send starts on its slot (what the cap paces is what goes out).
         const body = await readPart(recording.path, offset, length);
+        await pace.wait(length, signal);
         const res = await fetch(url, {
           method: 'PUT',
           body: new Uint8Array(body),

@@ -7,6 +7,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyServiceToken } from '../auth/session-tokens.js';
 import type { Database } from '../db/database.js';
 import { authenticateDevice } from '../devices/device-auth.js';
+import { revokedAmong } from '../devices/devices-repo.js';
 import type { TlsMaterial } from '../tls-material.js';
 import { mayPublish, maySubscribe, type Principal, SERVICE_CLIENT_PREFIX } from './broker-policy.js';
 import { guardConnection } from './guarded-connection.js';
@@ -67,10 +68,14 @@ export async function startEmbeddedBroker(
     limits?: BrokerLimits;
     tls?: TlsMaterial;
     onRefused?: (reason: BrokerRefusal) => void;
+    /** How often open device connections are checked against revocation (ms). */
+    revocationSweepMs?: number;
   },
   log: Logger,
 ): Promise<BrokerHandle> {
   const { db, secret } = options;
+  /** Open device connections, by device id: a revoked device's is closed at the next sweep. */
+  const devices = new Map<string, Client>();
   const limits = options.limits ?? DEFAULT_BROKER_LIMITS;
   const broker = await Aedes.createBroker({
     authenticate(client, username, password, done) {
@@ -90,6 +95,7 @@ export async function startEmbeddedBroker(
       check().then(
         (principal) => {
           principals.set(client, principal);
+          if (principal.kind === 'device') devices.set(principal.deviceId, client);
           done(null, true);
         },
         (err: Error) => {
@@ -120,6 +126,29 @@ export async function startEmbeddedBroker(
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
   );
+  broker.on('clientDisconnect', (client) => {
+    if (devices.get(client.id) === client) devices.delete(client.id);
+  });
+  // Revocation is written by whichever process serves the API: the broker asks PostgreSQL about the
+  // devices it holds open, one query a sweep, and closes the revoked ones.
+  let sweeping = false;
+  const sweep = setInterval(async () => {
+    if (sweeping || devices.size === 0) return;
+    sweeping = true;
+    try {
+      for (const id of await revokedAmong(db, [...devices.keys()])) {
+        const client = devices.get(id);
+        devices.delete(id);
+        log.warn({ deviceId: id }, 'device revoked: its MQTT connection closed');
+        client?.close();
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'revocation sweep failed; tried again at the next');
+    } finally {
+      sweeping = false;
+    }
+  }, options.revocationSweepMs ?? 2000);
+  sweep.unref();
 
   const accept = (socket: Socket) => {
     // The guard hands aedes a stream, not the socket: aedes's own socket settings never reach it, and
@@ -182,6 +211,7 @@ export async function startEmbeddedBroker(
     clientCount: () => broker.connectedClients,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(sweep);
         server.close();
         broker.close(() => resolve());
       }),

@@ -109,9 +109,46 @@ export async function findActiveDevice(db: Queryable, id: string): Promise<Devic
   return rows[0];
 }
 
-/** Records a device's connection state as the broker sees it. */
+/** Records a device's connection state as the broker sees it (a revoked device stays `revoked`). */
 export async function setDeviceStatus(db: Queryable, id: string, status: string): Promise<void> {
-  await db.query('UPDATE devices SET status = $2, last_seen_at = now() WHERE id = $1', [id, status]);
+  await db.query(
+    'UPDATE devices SET status = $2, last_seen_at = now() WHERE id = $1 AND revoked_at IS NULL',
+    [id, status],
+  );
+}
+
+/**
+ * Revokes a device within the sites `scope` allows: its tokens are refused from now on (HTTP and a
+ * new MQTT connection at once; an open connection at the broker's next sweep). False when there is no
+ * such device within `scope`, or it was already revoked.
+ */
+export async function revokeDevice(db: Queryable, id: string, scope: SiteScope): Promise<boolean> {
+  const params: unknown[] = [id];
+  const within = siteCondition(scope, 'site', (v) => `$${params.push(v)}`);
+  const { rowCount } = await db.query(
+    `UPDATE devices SET revoked_at = now(), status = 'revoked'
+      WHERE id = $1 AND revoked_at IS NULL AND status <> 'virtual'${within ? ` AND ${within}` : ''}`,
+    params,
+  );
+  return rowCount === 1;
+}
+
+/** Of `ids`, those revoked (the broker's sweep of its open device connections). */
+export async function revokedAmong(db: Queryable, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM devices WHERE id = ANY($1::text[]) AND revoked_at IS NOT NULL',
+    [ids],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The public keys of every device that may connect (enrolled, not revoked), for the fleet's JWKS. */
+export async function activeDeviceKeys(db: Queryable): Promise<{ id: string; public_jwk: JWK }[]> {
+  const { rows } = await db.query<{ id: string; public_jwk: JWK }>(
+    "SELECT id, public_jwk FROM devices WHERE revoked_at IS NULL AND status <> 'virtual' ORDER BY id",
+  );
+  return rows;
 }
 
 /** Keeps a device's latest telemetry. */

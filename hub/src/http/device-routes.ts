@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BROKER_AUDIENCE, HUB_API_AUDIENCE } from '@gic/provisioning/device-token.js';
+import { BROKER_AUDIENCE, DEVICE_TOKEN_ALG, HUB_API_AUDIENCE } from '@gic/provisioning/device-token.js';
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { createEnrolmentToken, hashEnrolmentToken } from '@gic/provisioning/enrolment-token.js';
 import { readJson } from '@gic/shared/http/request-context.js';
@@ -10,10 +10,12 @@ import { audit, auditObject } from '../audit/audit-log.js';
 import { siteNameSchema } from '../auth/site-scope.js';
 import { type Database, inTransaction } from '../db/database.js';
 import {
+  activeDeviceKeys,
   consumeEnrolmentToken,
   insertDevice,
   insertEnrolmentToken,
   listDevices,
+  revokeDevice,
   setDevicePlace,
 } from '../devices/devices-repo.js';
 import { allow, type UserAuth } from './auth-middleware.js';
@@ -52,66 +54,92 @@ export interface DeviceRoutesOptions {
  */
 export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRoutesOptions) {
   const enrol = allow(auth, 'devices.enrol');
-  return new Hono<HubEnv>()
-    .post('/enrolment-tokens', audit('device.enrolment-token', 'enrolment_token'), enrol, async (c) => {
-      const { ttlHours, site: requested, room } = await readJson(c, tokenRequestSchema);
-      const site = await siteOfNew(c, db, requested);
-      const { token, tokenHash } = createEnrolmentToken();
-      const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
-      await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt, {
-        site,
-        room: room ?? null,
-      });
-      auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null });
-      c.get('log').info({ expiresAt, site, room }, 'enrolment token created');
-      return c.json({ token, expiresAt: expiresAt.toISOString(), site, room: room ?? null }, 201);
-    })
-    .post('/enrol', audit('device.enrol', 'device'), async (c) => {
-      const request = await readJson(c, enrolRequestSchema);
-      const deviceId = `edge-${randomBytes(6).toString('hex')}`;
-      const enrolledAt = await inTransaction(db, async (tx) => {
-        const place = await consumeEnrolmentToken(tx, hashEnrolmentToken(request.token), deviceId);
-        if (!place) {
-          throw new HTTPException(401, { message: 'enrolment token is unknown, expired or already used' });
-        }
-        return insertDevice(tx, {
-          id: deviceId,
-          name: request.name,
-          publicJwk: request.publicKey,
-          place,
-          ...(request.softwareVersion ? { softwareVersion: request.softwareVersion } : {}),
+  return (
+    new Hono<HubEnv>()
+      .post('/enrolment-tokens', audit('device.enrolment-token', 'enrolment_token'), enrol, async (c) => {
+        const { ttlHours, site: requested, room } = await readJson(c, tokenRequestSchema);
+        const site = await siteOfNew(c, db, requested);
+        const { token, tokenHash } = createEnrolmentToken();
+        const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
+        await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt, {
+          site,
+          room: room ?? null,
         });
-      });
-      auditObject(c, deviceId, { name: request.name });
-      c.get('log').info({ deviceId, name: request.name }, 'device enrolled');
-      return c.json(
-        {
-          deviceId,
-          mqttUrl: mqttPublicUrl,
-          hubUrl: hubPublicUrl,
-          brokerAudience: BROKER_AUDIENCE,
-          hubAudience: HUB_API_AUDIENCE,
-          enrolledAt: enrolledAt.toISOString(),
-        },
-        201,
-      );
-    })
-    .get('/', allow(auth, 'devices.read'), async (c) =>
-      c.json({ items: await listDevices(db, await siteScope(c, db)) }),
-    )
-    .patch('/:id', audit('device.move', 'device', 'id'), enrol, async (c) => {
-      const change = await readJson(c, devicePlaceSchema);
-      const id = c.req.param('id');
-      await requireDeviceInScope(c, db, id, 'no such device');
-      const scope = await siteScope(c, db);
-      if (change.site === null && !scope.all)
-        throw new HTTPException(403, { message: "only admins may clear a device's site" });
-      if (change.site) await siteOfNew(c, db, change.site);
-      if (!(await setDevicePlace(db, id, change, scope)))
-        throw new HTTPException(404, { message: 'no such device' });
-      auditObject(c, id, change);
-      c.get('log').info({ deviceId: id, ...change, by: c.get('user')!.username }, 'device moved');
-      const device = (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
-      return c.json(device);
-    });
+        auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null });
+        c.get('log').info({ expiresAt, site, room }, 'enrolment token created');
+        return c.json({ token, expiresAt: expiresAt.toISOString(), site, room: room ?? null }, 201);
+      })
+      .post('/enrol', audit('device.enrol', 'device'), async (c) => {
+        const request = await readJson(c, enrolRequestSchema);
+        const deviceId = `edge-${randomBytes(6).toString('hex')}`;
+        const enrolledAt = await inTransaction(db, async (tx) => {
+          const place = await consumeEnrolmentToken(tx, hashEnrolmentToken(request.token), deviceId);
+          if (!place) {
+            throw new HTTPException(401, { message: 'enrolment token is unknown, expired or already used' });
+          }
+          return insertDevice(tx, {
+            id: deviceId,
+            name: request.name,
+            publicJwk: request.publicKey,
+            place,
+            ...(request.softwareVersion ? { softwareVersion: request.softwareVersion } : {}),
+          });
+        });
+        auditObject(c, deviceId, { name: request.name });
+        c.get('log').info({ deviceId, name: request.name }, 'device enrolled');
+        return c.json(
+          {
+            deviceId,
+            mqttUrl: mqttPublicUrl,
+            hubUrl: hubPublicUrl,
+            brokerAudience: BROKER_AUDIENCE,
+            hubAudience: HUB_API_AUDIENCE,
+            enrolledAt: enrolledAt.toISOString(),
+          },
+          201,
+        );
+      })
+      .get('/', allow(auth, 'devices.read'), async (c) =>
+        c.json({ items: await listDevices(db, await siteScope(c, db)) }),
+      )
+      // Public keys only (no names, sites or rooms), as an identity provider publishes its keys: a
+      // clustered broker verifies device tokens against it (key id = device id; revoked devices gone).
+      .get('/jwks.json', async (c) => {
+        const keys = (await activeDeviceKeys(db)).map(({ id, public_jwk }) => ({
+          kty: public_jwk.kty,
+          crv: public_jwk.crv,
+          x: public_jwk.x,
+          kid: id,
+          alg: DEVICE_TOKEN_ALG,
+          use: 'sig',
+        }));
+        c.header('cache-control', 'public, max-age=60');
+        return c.json({ keys });
+      })
+      .post('/:id/revoke', audit('device.revoke', 'device', 'id'), enrol, async (c) => {
+        const id = c.req.param('id');
+        await requireDeviceInScope(c, db, id, 'no such device');
+        if (!(await revokeDevice(db, id, await siteScope(c, db))))
+          throw new HTTPException(409, { message: 'the device is already revoked' });
+        auditObject(c, id, {});
+        c.get('log').warn({ deviceId: id, by: c.get('user')!.username }, 'device revoked');
+        const device = (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
+        return c.json(device);
+      })
+      .patch('/:id', audit('device.move', 'device', 'id'), enrol, async (c) => {
+        const change = await readJson(c, devicePlaceSchema);
+        const id = c.req.param('id');
+        await requireDeviceInScope(c, db, id, 'no such device');
+        const scope = await siteScope(c, db);
+        if (change.site === null && !scope.all)
+          throw new HTTPException(403, { message: "only admins may clear a device's site" });
+        if (change.site) await siteOfNew(c, db, change.site);
+        if (!(await setDevicePlace(db, id, change, scope)))
+          throw new HTTPException(404, { message: 'no such device' });
+        auditObject(c, id, change);
+        c.get('log').info({ deviceId: id, ...change, by: c.get('user')!.username }, 'device moved');
+        const device = (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
+        return c.json(device);
+      })
+  );
 }

@@ -61,6 +61,11 @@ function parse({ topic, payload }: Message): Parsed {
   return { kind: 'event', deviceId, event: parsed.data, topic, text };
 }
 
+export interface IngestOptions {
+  /** Subscribe to events through this MQTT 5 shared subscription group (needs an MQTT 5 broker). */
+  sharedGroup?: string;
+}
+
 /**
  * Consumes every device's `events` topic, validates each payload, commits it to PostgreSQL
  * idempotently and only then tells the device on its `ack` topic that it may delete the event.
@@ -73,6 +78,7 @@ export class IngestService {
   private readonly queue: Message[] = [];
   private draining?: Promise<void>;
   private connection?: MqttConnection;
+  private topics: string[] = [];
 
   constructor(
     private readonly db: Database,
@@ -80,6 +86,7 @@ export class IngestService {
     private readonly mqttUrl: string,
     private readonly log: Logger,
     private readonly onProcessed: (outcome: keyof IngestStats) => void = () => {},
+    private readonly options: IngestOptions = {},
   ) {}
 
   private markSubscribed: () => void = () => {};
@@ -90,23 +97,28 @@ export class IngestService {
 
   async start(): Promise<void> {
     const name = 'ingest';
+    const { sharedGroup } = this.options;
     this.connection = await connectMqtt({
       url: this.mqttUrl,
       clientId: `${SERVICE_CLIENT_PREFIX}${name}-${randomUUID().slice(0, 8)}`,
       username: name,
       password: () => signServiceToken(this.secret, name),
+      ...(sharedGroup ? { protocolVersion: 5 as const } : {}),
     });
     const { client } = this.connection;
+    // Events through the shared group: the broker gives each to one ingest process of the group. Status
+    // and telemetry to each process (an MQTT 5 broker sends no retained message to a shared
+    // subscription, and both are idempotent writes of the latest).
+    const events = sharedGroup
+      ? `$share/${sharedGroup}/${allDevicesTopic('events')}`
+      : allDevicesTopic('events');
+    this.topics = [events, allDevicesTopic('status'), allDevicesTopic('telemetry')];
     client.on('connect', () => {
-      this.log.info('ingest connected to broker');
-      client.subscribe(
-        [allDevicesTopic('events'), allDevicesTopic('status'), allDevicesTopic('telemetry')],
-        { qos: 1 },
-        (err) => {
-          if (err) this.log.error({ err }, 'ingest could not subscribe');
-          else this.markSubscribed();
-        },
-      );
+      this.log.info({ sharedGroup: sharedGroup ?? null }, 'ingest connected to broker');
+      client.subscribe(this.topics, { qos: 1 }, (err) => {
+        if (err) this.log.error({ err }, 'ingest could not subscribe');
+        else this.markSubscribed();
+      });
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'ingest mqtt error'));
     client.on('message', (topic, payload) => {
@@ -282,13 +294,7 @@ export class IngestService {
   async stop(): Promise<void> {
     const client = this.connection?.client;
     if (client?.connected) {
-      await client
-        .unsubscribeAsync([
-          allDevicesTopic('events'),
-          allDevicesTopic('status'),
-          allDevicesTopic('telemetry'),
-        ])
-        .catch(() => {});
+      await client.unsubscribeAsync(this.topics).catch(() => {});
     }
     while (this.draining) await this.draining;
     await this.connection?.close();

@@ -270,6 +270,26 @@ export const HUB_ROUTES: RouteDoc[] = [
     responses: ok,
   },
   {
+    method: 'get',
+    path: '/api/v1/devices/jwks.json',
+    summary:
+      'Public keys of the devices that may connect, as a JWKS (key id = device id; revoked devices left out), for a broker that verifies device tokens itself',
+    auth: 'none',
+    responses: { '200': '{keys: [{kty, crv, x, kid, alg, use}]}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/devices/{id}/revoke',
+    summary:
+      'Revoke a device: its HTTP requests and new MQTT connections are refused at once, an open connection is cut within seconds; its un-synced data stays on the box',
+    auth: 'devices.enrol',
+    responses: {
+      ...ok,
+      '404': 'no such device within the caller’s sites',
+      '409': 'already revoked',
+    },
+  },
+  {
     method: 'patch',
     path: '/api/v1/devices/{id}',
     summary: "Set a device's site and/or room (its procedures follow it)",

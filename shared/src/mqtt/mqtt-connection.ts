@@ -12,6 +12,8 @@ export interface MqttConnectionOptions {
   /** MQTT clean session; false keeps QoS 1 subscriptions across reconnects where the broker can. */
   clean?: boolean;
   reconnectPeriodMs?: number;
+  /** 4 (MQTT 3.1.1, the default: the embedded broker speaks no 5) or 5. */
+  protocolVersion?: 4 | 5;
 }
 
 export interface MqttConnection {
@@ -20,14 +22,15 @@ export interface MqttConnection {
 }
 
 /**
- * Connects with MQTT 3.1.1 (the embedded aedes broker speaks no 5) and keeps reconnecting forever.
+ * Connects with MQTT 3.1.1 (the embedded aedes broker speaks no 5; 5 when asked) and keeps
+ * reconnecting forever.
  * Resolves once the client object exists, without waiting for the first CONNACK, so a process starts
  * even while the broker is down.
  */
 export async function connectMqtt(options: MqttConnectionOptions): Promise<MqttConnection> {
   const refreshMs = options.refreshMs ?? 60_000;
   const client = mqtt.connect(options.url, {
-    protocolVersion: 4,
+    protocolVersion: options.protocolVersion ?? 4,
     clientId: options.clientId,
     username: options.username,
     password: await options.password(),
