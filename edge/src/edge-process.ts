@@ -9,6 +9,7 @@ import { ThreadedAnalyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import type { HostStats } from '@gic/shared/messages/events.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
 import { startPart } from '@gic/shared/process/start-error.js';
 import { createVlmEngine } from '@gic/shared/vlm/vlm-config.js';
@@ -40,6 +41,7 @@ import { DeviceMaskLayout } from './privacy/device-mask-layout.js';
 import { MaskLayoutStore } from './privacy/mask-layout-store.js';
 import { ProcedureController } from './procedures/procedure-controller.js';
 import { type EdgeDatabase, openEdgeDatabase } from './store/edge-database.js';
+import { HostStatsSampler } from './sync/host-stats.js';
 import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
 import { RoomCredentialsSync } from './sync/room-credentials-sync.js';
@@ -379,8 +381,19 @@ export async function startEdge(
       await http.close();
     });
     // Telemetry to the hub every 15 s, and at once when the disk or the recorder changes state.
+    // The machine's load is sampled on the 15 s beat (CPU use is measured between samples).
+    const hostSampler = new HostStatsSampler();
+    let hostStats: HostStats | undefined;
+    void hostSampler.sample().then((s) => {
+      hostStats = s;
+    });
     const publishTelemetry = () =>
-      publisher?.publishTelemetry(buildTelemetry(live.state, outbox.size(), uploader?.progress, analyzer));
+      publisher?.publishTelemetry(
+        buildTelemetry(live.state, outbox.size(), uploader?.progress, analyzer, {
+          appVersion: EDGE_VERSION,
+          ...(hostStats ? { host: hostStats } : {}),
+        }),
+      );
     // Disk: evict verified local copies beyond the limit, warn the room when space runs low, and stop
     // recording cleanly before the disk is full.
     const disk = new DiskWatch(
@@ -403,7 +416,15 @@ export async function startEdge(
     await disk.check();
     disk.start(DISK_CHECK_MS);
     parts.add('disk-check', () => disk.stop());
-    const telemetryTimer = setInterval(publishTelemetry, 15_000);
+    const telemetryTimer = setInterval(() => {
+      hostSampler.sample().then(
+        (s) => {
+          hostStats = s;
+          publishTelemetry();
+        },
+        () => publishTelemetry(),
+      );
+    }, 15_000);
     parts.add('telemetry', () => clearInterval(telemetryTimer));
     // Screens hear of sync and source changes at least once a second, even with no new frames.
     const heartbeat = setInterval(broadcast, 1000);

@@ -173,6 +173,8 @@ const schema = z.object({
   /** Retention: export bundles are deleted this many days after they were ready. */
   GIC_RETENTION_EXPORT_DAYS: z.coerce.number().min(0).max(36_500).default(90),
   /** Audit records are kept this many days (at least a year; default six years and a bit). */
+  /** Device telemetry history kept (days). */
+  GIC_RETENTION_TELEMETRY_DAYS: z.coerce.number().min(1).max(3650).default(30),
   GIC_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(365).max(36_500).default(2200),
   /** The hub is behind a reverse proxy: the audit log takes the client's address from X-Forwarded-For. */
   GIC_TRUST_PROXY: boolFlag.default(false),
@@ -343,6 +345,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       rawUploadDays: c.GIC_RETENTION_RAW_DAYS,
       keyframesAfterExportDays: c.GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS,
       exportDays: c.GIC_RETENTION_EXPORT_DAYS,
+      telemetryDays: c.GIC_RETENTION_TELEMETRY_DAYS,
       staleUploadHours: 24,
     },
     audit: { retentionDays: c.GIC_AUDIT_RETENTION_DAYS, trustProxy: c.GIC_TRUST_PROXY },

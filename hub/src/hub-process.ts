@@ -20,6 +20,7 @@ import { type HubConfig, localHost, urlHost } from './config.js';
 import { appRolePassword, checkAuditLogGuard, enableAppLogin } from './db/app-role.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { purgeTelemetry } from './devices/telemetry-history.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
 import { startEmbeddedS3 } from './embedded/embedded-s3.js';
 import { ExportService } from './exports/export-service.js';
@@ -252,6 +253,7 @@ export async function startHub(
         await purgeExpired(db, store, config.retention, workerLog);
         await purgeAuditLog(db, config.audit.retentionDays, workerLog);
         await purgeEndedSessions(db, undefined, workerLog);
+        await purgeTelemetry(db, config.retention.telemetryDays, workerLog);
       });
       await jobs.schedule('retention-purge', '23 3 * * *', {}); // daily, at night
       const stopWatching = await watchQueuePauses(db, jobs, workerLog);

@@ -1,5 +1,5 @@
 import type { FrameAnalyzer } from '@gic/shared/analysis/frame-analyzer.js';
-import type { Telemetry } from '@gic/shared/messages/events.js';
+import type { HostStats, Telemetry } from '@gic/shared/messages/events.js';
 import type { LiveState } from '../live/live-state.js';
 import type { UploadProgress } from '../upload/recording-uploader.js';
 
@@ -9,6 +9,7 @@ export function buildTelemetry(
   pendingEvents: number,
   upload: UploadProgress | undefined,
   analyzer: Pick<FrameAnalyzer, 'models' | 'modelsOff'>,
+  box: { appVersion?: string; host?: HostStats } = {},
 ): Telemetry {
   const { analysis } = live;
   return {
@@ -38,5 +39,7 @@ export function buildTelemetry(
     recorder: live.recorder,
     models: analyzer.models,
     modelsOff: analyzer.modelsOff,
+    ...(box.appVersion ? { appVersion: box.appVersion } : {}),
+    ...(box.host ? { host: box.host } : {}),
   };
 }

@@ -151,14 +151,6 @@ export async function activeDeviceKeys(db: Queryable): Promise<{ id: string; pub
   return rows;
 }
 
-/** Keeps a device's latest telemetry. */
-export async function setDeviceTelemetry(db: Queryable, id: string, telemetry: unknown): Promise<void> {
-  await db.query(
-    'UPDATE devices SET telemetry = $2, telemetry_at = now(), last_seen_at = now() WHERE id = $1',
-    [id, JSON.stringify(telemetry)],
-  );
-}
-
 /** Keeps a device's mask layout from its latest event; an older event (by device sequence) changes nothing. */
 export async function setDeviceMaskLayout(
   db: Queryable,

@@ -18,6 +18,7 @@ import {
   revokeDevice,
   setDevicePlace,
 } from '../devices/devices-repo.js';
+import { telemetryHistory, telemetryQuerySchema } from '../devices/telemetry-history.js';
 import { allow, type UserAuth } from './auth-middleware.js';
 import type { HubEnv } from './hub-env.js';
 import { requireDeviceInScope, siteOfNew, siteScope } from './site-guard.js';
@@ -115,6 +116,19 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
         }));
         c.header('cache-control', 'public, max-age=60');
         return c.json({ keys });
+      })
+      .get('/:id/telemetry', allow(auth, 'devices.read'), async (c) => {
+        const id = c.req.param('id');
+        await requireDeviceInScope(c, db, id, 'no such device');
+        const query = telemetryQuerySchema.safeParse(c.req.query());
+        if (!query.success) {
+          const problems = query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
+          throw new HTTPException(400, { message: problems.join('; ') });
+        }
+        const to = new Date();
+        const from = new Date(to.getTime() - query.data.hours * 3600_000);
+        const history = await telemetryHistory(db, id, from, to, query.data.points);
+        return c.json({ deviceId: id, from: from.toISOString(), to: to.toISOString(), ...history });
       })
       .post('/:id/revoke', audit('device.revoke', 'device', 'id'), enrol, async (c) => {
         const id = c.req.param('id');

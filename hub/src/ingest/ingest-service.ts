@@ -11,7 +11,8 @@ import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connecti
 import { signServiceToken } from '../auth/session-tokens.js';
 import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
 import { type Database, inTransaction } from '../db/database.js';
-import { setDeviceStatus, setDeviceTelemetry } from '../devices/devices-repo.js';
+import { setDeviceStatus } from '../devices/devices-repo.js';
+import { recordTelemetry } from '../devices/telemetry-history.js';
 import { applyEvent } from './apply-event.js';
 import { applyFrameRun, type FrameItem } from './apply-frame-run.js';
 import { insertDeadLetter } from './ingest-repo.js';
@@ -213,7 +214,7 @@ export class IngestService {
         );
       } else if (p.kind === 'telemetry') {
         await this.handleReport(p.deviceId, p.text, 'telemetry', telemetrySchema, (telemetry) =>
-          setDeviceTelemetry(this.db, p.deviceId, telemetry),
+          recordTelemetry(this.db, p.deviceId, telemetry),
         );
       }
     }

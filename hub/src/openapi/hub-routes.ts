@@ -3,6 +3,7 @@ import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
 import { z } from 'zod';
 import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
+import { telemetryQuerySchema } from '../devices/telemetry-history.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
 import { devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
 import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
@@ -276,6 +277,19 @@ export const HUB_ROUTES: RouteDoc[] = [
       'Public keys of the devices that may connect, as a JWKS (key id = device id; revoked devices left out), for a broker that verifies device tokens itself',
     auth: 'none',
     responses: { '200': '{keys: [{kty, crv, x, kid, alg, use}]}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/devices/{id}/telemetry',
+    summary:
+      "A device's telemetry over the last `hours`, in at most `points` buckets: CPU, load, memory, temperature, GPU, free disk, backlog and analysis rate",
+    auth: 'devices.read',
+    query: telemetryQuerySchema,
+    responses: {
+      '200': '{deviceId, from, to, bucketSeconds, points: [{at, reports, cpuPercent, ...}]}',
+      '400': 'a query that is not valid, with the reason',
+      '404': 'no such device within the caller’s sites',
+    },
   },
   {
     method: 'post',

@@ -317,6 +317,32 @@ export const deviceStatusSchema = z.object({
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
 
 /** QoS 0 on `telemetry`, every 15 s: the box's health and backlog, for the fleet view. */
+/** One GPU as `nvidia-smi` reports it. */
+const gpuStatsSchema = z.object({
+  name: z.string().max(100),
+  utilPercent: z.number().min(0).max(100).nullable(),
+  memoryUsedBytes: z.number().nonnegative().nullable(),
+  memoryTotalBytes: z.number().nonnegative().nullable(),
+  temperatureC: z.number().min(-50).max(200).nullable(),
+});
+
+/** The machine's load: CPU over the last interval, memory, the hottest thermal zone, GPUs. */
+export const hostStatsSchema = z.object({
+  /** Share of all cores busy since the previous sample (null on the first). */
+  cpuPercent: z.number().min(0).max(100).nullable(),
+  loadAvg1: z.number().nonnegative(),
+  cpus: z.number().int().positive(),
+  memoryUsedBytes: z.number().nonnegative(),
+  memoryTotalBytes: z.number().nonnegative(),
+  /** This process's resident memory. */
+  processRssBytes: z.number().nonnegative(),
+  /** Hottest of the machine's thermal zones (°C); null where it has none. */
+  temperatureC: z.number().min(-50).max(200).nullable(),
+  /** From `nvidia-smi` where it exists; null where there is none. */
+  gpus: z.array(gpuStatsSchema).max(16).nullable(),
+});
+export type HostStats = z.infer<typeof hostStatsSchema>;
+
 export const telemetrySchema = z.object({
   ts: isoTime,
   source: z.object({
@@ -356,5 +382,9 @@ export const telemetrySchema = z.object({
   recorder: z.object({ recording: z.boolean(), error: z.string().max(500).optional() }).optional(),
   models: z.array(modelRefSchema).max(20),
   modelsOff: z.array(z.object({ id: z.string().max(100), reason: z.string().max(500) })).max(20),
+  /** The box's software version; absent from older edges. */
+  appVersion: z.string().max(50).optional(),
+  /** The machine: absent from older edges (see edge/src/sync/host-stats.ts). */
+  host: hostStatsSchema.optional(),
 });
 export type Telemetry = z.infer<typeof telemetrySchema>;
