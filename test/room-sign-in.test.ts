@@ -301,7 +301,18 @@ describe('in-room sign-in with a PIN or badge issued at the hub', () => {
       edge.db.prepare('SELECT pin_hash, badge_hash FROM room_credentials').all() as Record<string, string>[]
     ).flatMap((r) => [r.pin_hash!, r.badge_hash!]);
     step('revoked and disabled');
-    await hub!.stop();
+    // A stop that hung once in CI (over 60 s, cause unknown): on a slow stop, say which parts took
+    // how long (the hub logs each part as it stops) before the test's own time runs out.
+    const stopping = Date.now();
+    const stopped = hub!.stop();
+    const slow = setTimeout(() => {
+      const hubStops = logLines.filter(
+        (l) => l.includes('"service":"hub"') && /"msg":"(stopped|stop )/.test(l),
+      );
+      console.error(`hub still stopping after 20 s; parts so far:\n${hubStops.join('')}`);
+    }, 20_000);
+    await stopped.finally(() => clearTimeout(slow));
+    if (Date.now() - stopping > 5000) console.info(`hub stop took ${Date.now() - stopping} ms`);
     hub = undefined;
     step('hub stopped');
     const offline = await edgeCall('POST', '/api/v1/operators/sign-in', { pin: lindPin });

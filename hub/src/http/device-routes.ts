@@ -55,6 +55,9 @@ export interface DeviceRoutesOptions {
  */
 export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRoutesOptions) {
   const enrol = allow(auth, 'devices.enrol');
+  /** A device as the list shows it (after a change the caller was allowed to make). */
+  const deviceView = async (id: string) =>
+    (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
   return (
     new Hono<HubEnv>()
       .post('/enrolment-tokens', audit('device.enrolment-token', 'enrolment_token'), enrol, async (c) => {
@@ -117,19 +120,24 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
         c.header('cache-control', 'public, max-age=60');
         return c.json({ keys });
       })
-      .get('/:id/telemetry', allow(auth, 'devices.read'), async (c) => {
-        const id = c.req.param('id');
-        await requireDeviceInScope(c, db, id, 'no such device');
-        const query = telemetryQuerySchema.safeParse(c.req.query());
-        if (!query.success) {
-          const problems = query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
-          throw new HTTPException(400, { message: problems.join('; ') });
-        }
-        const to = new Date();
-        const from = new Date(to.getTime() - query.data.hours * 3600_000);
-        const history = await telemetryHistory(db, id, from, to, query.data.points);
-        return c.json({ deviceId: id, from: from.toISOString(), to: to.toISOString(), ...history });
-      })
+      .get(
+        '/:id/telemetry',
+        audit('device.telemetry', 'device', 'id'),
+        allow(auth, 'devices.read'),
+        async (c) => {
+          const id = c.req.param('id');
+          await requireDeviceInScope(c, db, id, 'no such device');
+          const query = telemetryQuerySchema.safeParse(c.req.query());
+          if (!query.success) {
+            const problems = query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
+            throw new HTTPException(400, { message: problems.join('; ') });
+          }
+          const to = new Date();
+          const from = new Date(to.getTime() - query.data.hours * 3600_000);
+          const history = await telemetryHistory(db, id, from, to, query.data.points);
+          return c.json({ deviceId: id, from: from.toISOString(), to: to.toISOString(), ...history });
+        },
+      )
       .post('/:id/revoke', audit('device.revoke', 'device', 'id'), enrol, async (c) => {
         const id = c.req.param('id');
         await requireDeviceInScope(c, db, id, 'no such device');
@@ -137,8 +145,7 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
           throw new HTTPException(409, { message: 'the device is already revoked' });
         auditObject(c, id, {});
         c.get('log').warn({ deviceId: id, by: c.get('user')!.username }, 'device revoked');
-        const device = (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
-        return c.json(device);
+        return c.json(await deviceView(id));
       })
       .patch('/:id', audit('device.move', 'device', 'id'), enrol, async (c) => {
         const change = await readJson(c, devicePlaceSchema);
@@ -152,8 +159,7 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
           throw new HTTPException(404, { message: 'no such device' });
         auditObject(c, id, change);
         c.get('log').info({ deviceId: id, ...change, by: c.get('user')!.username }, 'device moved');
-        const device = (await listDevices(db, { all: true, sites: [] })).find((d) => d.id === id)!;
-        return c.json(device);
+        return c.json(await deviceView(id));
       })
   );
 }
