@@ -77,37 +77,9 @@ describe('the same edge client and hub ingest against Mosquitto as an external b
       body: { startedAt: new Date().toISOString(), source: { kind: 'test', label: 'mosquitto' } },
     });
     for (let i = 0; i < 50; i++) {
-      outbox.append({
-        type: 'frame.analysed',
-        procedureId,
-        body: {
-          frameIndex: i,
-          ptsMs: i * 333,
-          width: 512,
-          height: 288,
-          quality: { sharpness: 100, brightness: 0.3, blurred: false, exposure: 'ok', inBody: true },
-          privacyRegions: [],
-          detections: [],
-          models: [],
-          modelsOff: [],
-          latencyMs: 10,
-        },
-      });
+      outbox.append({ type: 'frame.analysed', procedureId, body: frameBody(i) });
     }
-    const publisher = new OutboxPublisher(
-      {
-        deviceId,
-        privateJwk: keys.privateJwk,
-        publicJwk: keys.publicJwk,
-        mqttUrl: url,
-        hubUrl: 'http://127.0.0.1:9',
-        enrolledAt: new Date().toISOString(),
-      } as never,
-      url,
-      outbox,
-      log,
-      () => 'online',
-    );
+    const publisher = devicePublisher(deviceId, keys, url, outbox);
     await publisher.start();
     try {
       for (let i = 0; i < 200 && outbox.size() > 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -184,23 +156,9 @@ describe('two ingest processes sharing the events through an MQTT 5 shared subsc
         });
         for (let f = 0; f < FRAMES; f++)
           outbox.append({ type: 'frame.analysed', procedureId, body: frameBody(f) });
-        const publisher = new OutboxPublisher(
-          {
-            deviceId,
-            privateJwk: keys.privateJwk,
-            publicJwk: keys.publicJwk,
-            mqttUrl: url,
-            hubUrl: 'http://127.0.0.1:9',
-            enrolledAt: new Date().toISOString(),
-          } as never,
-          url,
-          outbox,
-          log,
-          () => 'online',
-          // Resent sooner than a device would: Mosquitto drops what reaches a group no member of
-          // which has subscribed yet, and a resend is what a real device does about it.
-          { resendAfterMs: 2000 },
-        );
+        // Resent sooner than a device would: Mosquitto drops what reaches a group no member of
+        // which has subscribed yet, and a resend is what a real device does about it.
+        const publisher = devicePublisher(deviceId, keys, url, outbox, { resendAfterMs: 2000 });
         return { deviceId, procedureId, outbox, publisher };
       }),
     );
@@ -243,6 +201,25 @@ describe('two ingest processes sharing the events through an MQTT 5 shared subsc
     expect(applied[1]).toBeGreaterThan(0);
   }, 120_000);
 });
+
+/** The edge's publisher for a device that signs with `keys`, on the broker at `url` (no hub to call). */
+function devicePublisher(
+  deviceId: string,
+  keys: Awaited<ReturnType<typeof generateDeviceKeyPair>>,
+  url: string,
+  outbox: MemoryOutbox,
+  options: { resendAfterMs?: number } = {},
+) {
+  const credentials = {
+    deviceId,
+    privateJwk: keys.privateJwk,
+    publicJwk: keys.publicJwk,
+    mqttUrl: url,
+    hubUrl: 'http://127.0.0.1:9',
+    enrolledAt: new Date().toISOString(),
+  } as never;
+  return new OutboxPublisher(credentials, url, outbox, log, () => 'online', options);
+}
 
 function frameBody(frameIndex: number) {
   return {

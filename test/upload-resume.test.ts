@@ -19,6 +19,27 @@ import { testHubEnv } from './test-database.js';
 const MIB = 1024 * 1024;
 const log = createLogger('resume', 'silent');
 
+/** A hub started from its test config, and one device enrolled there through the API. */
+async function hubWithDevice(dir: string, password: string, name: string) {
+  const hub = await startHub(loadHubConfig(await testHubEnv(dir, password)), log);
+  const keys = await generateDeviceKeyPair();
+  const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrol`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      token: await enrolmentToken(hub.httpUrl, password),
+      name,
+      publicKey: keys.publicJwk,
+    }),
+  });
+  const credentials = {
+    ...((await res.json()) as object),
+    privateJwk: keys.privateJwk,
+    publicJwk: keys.publicJwk,
+  } as DeviceCredentials;
+  return { hub, credentials };
+}
+
 describe('a recording upload interrupted part-way', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gic-resume-'));
   chmodSync(dir, 0o711);
@@ -26,22 +47,7 @@ describe('a recording upload interrupted part-way', () => {
   let credentials: DeviceCredentials;
 
   beforeAll(async () => {
-    hub = await startHub(loadHubConfig(await testHubEnv(dir, 'resume-admin-password')), log);
-    const keys = await generateDeviceKeyPair();
-    const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrol`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        token: await enrolmentToken(hub.httpUrl, 'resume-admin-password'),
-        name: 'resume',
-        publicKey: keys.publicJwk,
-      }),
-    });
-    credentials = {
-      ...((await res.json()) as object),
-      privateJwk: keys.privateJwk,
-      publicJwk: keys.publicJwk,
-    } as DeviceCredentials;
+    ({ hub, credentials } = await hubWithDevice(dir, 'resume-admin-password', 'resume'));
   }, 120_000);
   afterAll(() => hub?.stop());
 
@@ -113,22 +119,7 @@ describe('parts in flight at once', () => {
   let credentials: DeviceCredentials;
 
   beforeAll(async () => {
-    hub = await startHub(loadHubConfig(await testHubEnv(dir, 'parallel-admin-password')), log);
-    const keys = await generateDeviceKeyPair();
-    const res = await fetch(`${hub.httpUrl}/api/v1/devices/enrol`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        token: await enrolmentToken(hub.httpUrl, 'parallel-admin-password'),
-        name: 'parallel',
-        publicKey: keys.publicJwk,
-      }),
-    });
-    credentials = {
-      ...((await res.json()) as object),
-      privateJwk: keys.privateJwk,
-      publicJwk: keys.publicJwk,
-    } as DeviceCredentials;
+    ({ hub, credentials } = await hubWithDevice(dir, 'parallel-admin-password', 'parallel'));
   }, 120_000);
   afterAll(() => hub?.stop());
 
