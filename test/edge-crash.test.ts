@@ -116,7 +116,12 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
             .get() as {
             n: number;
           };
-          return open.n + outbox.n + unverified.n === 0 ? true : undefined;
+          // Until the last run's own procedure has ended too: it starts at the clip's first in-body
+          // frame, which can come after the runs before it are closed and their backlog confirmed.
+          const ended = local
+            .prepare("SELECT count(*) AS n FROM procedures WHERE end_reason = 'source-ended'")
+            .get() as { n: number };
+          return ended.n > 0 && open.n + outbox.n + unverified.n === 0 ? true : undefined;
         },
         90_000,
       );
