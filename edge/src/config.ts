@@ -163,6 +163,11 @@ const schema = z.object({
   GIC_PROCEDURE_AUTO_END_S: z.coerce.number().min(1).max(3600).default(30),
   /** A lost source that stays lost this long ends the open procedure (s). */
   GIC_SOURCE_LOST_END_S: z.coerce.number().min(0).max(3600).default(60),
+  /**
+   * The box rotates its key pair this often (days), proving both keys to the hub; 0: never. A rotation
+   * cut short (power, network) is finished at the next start.
+   */
+  GIC_KEY_ROTATION_DAYS: z.coerce.number().min(0).max(3650).default(90),
   /** How often the box fetches the in-room PINs and badges (hashes) from the hub (s); a 304 when unchanged. */
   GIC_ROOM_CREDENTIALS_SYNC_S: z.coerce.number().min(1).max(3600).default(60),
   /**
@@ -259,6 +264,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined> = process
       ...c.GIC_RECORDING_SIZE,
       fps: c.GIC_RECORDING_FPS,
     },
+    keyRotationDays: c.GIC_KEY_ROTATION_DAYS,
     screen: {
       roomCredentialsSyncMs: c.GIC_ROOM_CREDENTIALS_SYNC_S * 1000,
       typedNames: c.GIC_SCREEN_TYPED_NAMES,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { basename, join } from 'node:path';
@@ -20,6 +20,7 @@ import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { edgeChatService } from './chat/edge-chat.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
+import { keyCreatedAt, keyRotationDue, nextCredentialsPath, rotateDeviceKey } from './enrol/rotate-key.js';
 import { EdgeFrameFindings } from './findings/edge-frame-findings.js';
 import { FrameFindingsLog } from './findings/frame-findings-log.js';
 import { createEdgeApp } from './http/edge-app.js';
@@ -192,6 +193,7 @@ export async function startEdge(
     let uploader: RecordingUploader | undefined;
     let uploadLoop: UploadLoop | undefined;
     let roomSync: RoomCredentialsSync | undefined;
+    let keyRotationTimer: NodeJS.Timeout | undefined;
 
     const maskLayout = new DeviceMaskLayout(new MaskLayoutStore(db, outbox), !layersOff.includes('layout'));
     maskLayout.onChange(() => publisher?.notify());
@@ -458,6 +460,34 @@ export async function startEdge(
     enrolled.then(
       async (credentials) => {
         if (syncAbort.signal.aborted) return;
+        // Key rotation: due by age, or one cut short before (finished first: the hub may already
+        // refuse the old key); then checked every six hours, or a minute after a failed try.
+        const credentialsPath = join(config.dataDir, 'device-credentials.json');
+        const rotateIfDue = async (): Promise<boolean> => {
+          if (
+            !existsSync(nextCredentialsPath(credentialsPath)) &&
+            !keyRotationDue(keyCreatedAt(credentials), config.keyRotationDays)
+          )
+            return true;
+          try {
+            await rotateDeviceKey(credentialsPath, credentials, log.child({ part: 'key-rotation' }));
+            await publisher?.credentialsChanged();
+            return true;
+          } catch (err) {
+            log.warn({ err: (err as Error).message }, 'key rotation failed; trying again in a minute');
+            return false;
+          }
+        };
+        const scheduleRotation = (ok: boolean) => {
+          if (syncAbort.signal.aborted) return;
+          keyRotationTimer = setTimeout(
+            () => void rotateIfDue().then(scheduleRotation),
+            ok ? 6 * 3600_000 : 60_000,
+          );
+          keyRotationTimer.unref();
+        };
+        if (existsSync(nextCredentialsPath(credentialsPath))) await rotateIfDue();
+        if (syncAbort.signal.aborted) return;
         publisher = new OutboxPublisher(
           credentials,
           config.mqttUrlOverride ?? credentials.mqttUrl,
@@ -471,6 +501,7 @@ export async function startEdge(
                 : 'online',
         );
         await publisher.start();
+        void rotateIfDue().then(scheduleRotation);
         const hubClient = new HubClient(credentials);
         roomSync = new RoomCredentialsSync(
           hubClient,
@@ -509,6 +540,7 @@ export async function startEdge(
       () => {},
     );
     parts.add('sync', async () => {
+      clearTimeout(keyRotationTimer);
       await roomSync?.stop();
       await uploadLoop?.stop();
       await publisher?.stop();

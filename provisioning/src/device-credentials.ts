@@ -22,6 +22,8 @@ export const deviceCredentialsSchema = z
     mqttUrl: mqttUrlSchema,
     hubUrl: hubUrlSchema,
     enrolledAt: z.iso.datetime({ offset: true }),
+    /** When this key pair was made, if not at enrolment (the box rotated it since). */
+    keyCreatedAt: z.iso.datetime({ offset: true }).optional(),
   })
   // A mismatched pair would sign tokens the hub can never verify; better to fail when loading.
   .refine((c) => c.privateJwk.x === c.publicJwk.x, {

@@ -67,14 +67,25 @@ export class OutboxPublisher {
     this.gapResendMs = options.gapResendMs ?? 1000;
   }
 
+  /** The box's key pair changed (rotated): the next (re)connection signs with the new one. */
+  async credentialsChanged(): Promise<void> {
+    await this.connection?.refreshPassword();
+  }
+
   async start(): Promise<void> {
-    const { deviceId, privateJwk } = this.credentials;
+    const { deviceId } = this.credentials;
     const statusTopic = deviceTopic(deviceId, 'status');
     this.connection = await connectMqtt({
       url: this.mqttUrl,
       clientId: deviceId,
       username: deviceId,
-      password: () => signDeviceToken(privateJwk, { deviceId, audience: BROKER_AUDIENCE, ttlSeconds: 300 }),
+      // Read at each (re)connection: a rotated key pair is used from the next one on.
+      password: () =>
+        signDeviceToken(this.credentials.privateJwk, {
+          deviceId,
+          audience: BROKER_AUDIENCE,
+          ttlSeconds: 300,
+        }),
       will: {
         topic: statusTopic,
         payload: Buffer.from(JSON.stringify({ state: 'offline', ts: new Date().toISOString() })),

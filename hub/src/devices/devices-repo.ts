@@ -16,33 +16,38 @@ export interface DevicePlace {
   room: string | null;
 }
 
-/** Stores a one-time enrolment token's hash, and the site and room of the device it will enrol. */
+/** Where a device stands and the groups it is in: what an enrolment token gives the device it enrols. */
+export interface DeviceJoining extends DevicePlace {
+  tags: string[];
+}
+
+/** Stores a one-time enrolment token's hash, and the site, room and tags of the device it will enrol. */
 export async function insertEnrolmentToken(
   db: Queryable,
   tokenHash: string,
   createdBy: string,
   expiresAt: Date,
-  place: DevicePlace = { site: null, room: null },
+  joining: DeviceJoining = { site: null, room: null, tags: [] },
 ) {
   await db.query(
-    'INSERT INTO enrolment_tokens (token_hash, created_by, expires_at, site, room) VALUES ($1, $2, $3, $4, $5)',
-    [tokenHash, createdBy, expiresAt, place.site, place.room],
+    'INSERT INTO enrolment_tokens (token_hash, created_by, expires_at, site, room, tags) VALUES ($1, $2, $3, $4, $5, $6)',
+    [tokenHash, createdBy, expiresAt, joining.site, joining.room, joining.tags],
   );
 }
 
 /**
- * Marks a token used, atomically; the site and room it gives the device, or null when it is unknown,
- * expired or already used.
+ * Marks a token used, atomically; the site, room and tags it gives the device, or null when it is
+ * unknown, expired or already used.
  */
 export async function consumeEnrolmentToken(
   db: Queryable,
   tokenHash: string,
   deviceId: string,
-): Promise<DevicePlace | null> {
-  const { rows } = await db.query<DevicePlace>(
+): Promise<DeviceJoining | null> {
+  const { rows } = await db.query<DeviceJoining>(
     `UPDATE enrolment_tokens SET used_at = now(), device_id = $2
       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-      RETURNING site, room`,
+      RETURNING site, room, tags`,
     [tokenHash, deviceId],
   );
   return rows[0] ?? null;
@@ -56,11 +61,12 @@ export async function insertDevice(
     name: string;
     publicJwk: JWK;
     softwareVersion?: string;
-    place?: DevicePlace;
+    place?: DevicePlace & { tags?: string[] };
   },
 ): Promise<Date> {
   const { rows } = await db.query<{ enrolled_at: Date }>(
-    `INSERT INTO devices (id, name, public_jwk, software_version, site, room) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO devices (id, name, public_jwk, software_version, site, room, tags)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING enrolled_at`,
     [
       device.id,
@@ -69,19 +75,20 @@ export async function insertDevice(
       device.softwareVersion ?? null,
       device.place?.site ?? null,
       device.place?.room ?? null,
+      device.place?.tags ?? [],
     ],
   );
   return rows[0]!.enrolled_at;
 }
 
 /**
- * Moves a device within the sites `scope` allows (`siteCondition`): its site and/or room (undefined:
+ * Moves or re-tags a device within the sites `scope` allows (`siteCondition`): its site and/or room (undefined:
  * kept, null: cleared). False when there is no such device within `scope`.
  */
 export async function setDevicePlace(
   db: Queryable,
   id: string,
-  change: { site?: string | null; room?: string | null },
+  change: { site?: string | null; room?: string | null; tags?: string[] },
   scope: SiteScope,
 ): Promise<boolean> {
   const params: unknown[] = [
@@ -90,10 +97,12 @@ export async function setDevicePlace(
     change.site ?? null,
     change.room !== undefined,
     change.room ?? null,
+    change.tags ?? null,
   ];
   const within = siteCondition(scope, 'site', (v) => `$${params.push(v)}`);
   const { rowCount } = await db.query(
-    `UPDATE devices SET site = CASE WHEN $2 THEN $3 ELSE site END, room = CASE WHEN $4 THEN $5 ELSE room END
+    `UPDATE devices SET site = CASE WHEN $2 THEN $3 ELSE site END, room = CASE WHEN $4 THEN $5 ELSE room END,
+            tags = coalesce($6::text[], tags)
       WHERE id = $1 AND status <> 'virtual'${within ? ` AND ${within}` : ''}`,
     params,
   );
@@ -131,6 +140,30 @@ export async function revokeDevice(db: Queryable, id: string, scope: SiteScope):
     params,
   );
   return rowCount === 1;
+}
+
+/**
+ * Replaces an active device's public key, only if `currentX` is still its key (two rotations at once:
+ * one wins) and no other device holds the new one. 'rotated', 'stale' (the key changed meanwhile,
+ * or the device was revoked) or 'taken' (another device has that key).
+ */
+export async function rotateDeviceKey(
+  db: Queryable,
+  id: string,
+  currentX: string,
+  next: JWK,
+): Promise<'rotated' | 'stale' | 'taken'> {
+  const { rows: holders } = await db.query(
+    "SELECT 1 FROM devices WHERE public_jwk->>'x' = $1 AND id <> $2 LIMIT 1",
+    [next.x, id],
+  );
+  if (holders.length) return 'taken';
+  const { rowCount } = await db.query(
+    `UPDATE devices SET public_jwk = $3, key_rotated_at = now()
+      WHERE id = $1 AND public_jwk->>'x' = $2 AND revoked_at IS NULL`,
+    [id, currentX, JSON.stringify(next)],
+  );
+  return rowCount === 1 ? 'rotated' : 'stale';
 }
 
 /** Of `ids`, those revoked (the broker's sweep of its open device connections). */
@@ -174,8 +207,10 @@ export async function listDevices(db: Queryable, scope: SiteScope) {
     name: string;
     site: string | null;
     room: string | null;
+    tags: string[];
     status: string;
     enrolled_at: Date;
+    key_rotated_at: Date | null;
     last_seen_at: Date | null;
     revoked_at: Date | null;
     telemetry: unknown;
@@ -185,7 +220,7 @@ export async function listDevices(db: Queryable, scope: SiteScope) {
     mask_layout_by: string | null;
     mask_layout_at: Date | null;
   }>(
-    `SELECT id, name, site, room, status, enrolled_at, last_seen_at, revoked_at, telemetry, telemetry_at,
+    `SELECT id, name, site, room, tags, status, enrolled_at, key_rotated_at, last_seen_at, revoked_at, telemetry, telemetry_at,
             mask_layout, mask_layout_change, mask_layout_by, mask_layout_at
        FROM devices WHERE status <> 'virtual'${within ? ` AND ${within}` : ''} ORDER BY enrolled_at`,
     params,

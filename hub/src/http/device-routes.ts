@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { BROKER_AUDIENCE, DEVICE_TOKEN_ALG, HUB_API_AUDIENCE } from '@gic/provisioning/device-token.js';
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { createEnrolmentToken, hashEnrolmentToken } from '@gic/provisioning/enrolment-token.js';
-import { readJson } from '@gic/shared/http/request-context.js';
+import { readJson, readQuery } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { audit, auditObject } from '../audit/audit-log.js';
 import { siteNameSchema } from '../auth/site-scope.js';
 import { type Database, inTransaction } from '../db/database.js';
+import { deviceTagSchema, deviceTagsSchema } from '../devices/device-tags.js';
 import {
   activeDeviceKeys,
   consumeEnrolmentToken,
@@ -34,13 +35,28 @@ export const tokenRequestSchema = z.object({
   site: siteNameSchema.optional(),
   /** The room of the device it enrols. */
   room: siteNameSchema.optional(),
+  /** The groups the device it enrols joins (a canary group, a scope model, a building). */
+  tags: deviceTagsSchema.default([]),
 });
 
-/** `PATCH /api/v1/devices/{id}`: its site and/or room (null clears one; clearing a site: admins only). */
+/**
+ * `PATCH /api/v1/devices/{id}`: its site and/or room (null clears one; clearing a site: admins only),
+ * and/or its tags (the whole set; [] clears them).
+ */
 export const devicePlaceSchema = z
-  .object({ site: siteNameSchema.nullable().optional(), room: siteNameSchema.nullable().optional() })
+  .object({
+    site: siteNameSchema.nullable().optional(),
+    room: siteNameSchema.nullable().optional(),
+    tags: deviceTagsSchema.optional(),
+  })
   .strict()
-  .refine((v) => v.site !== undefined || v.room !== undefined, 'give site or room');
+  .refine(
+    (v) => v.site !== undefined || v.room !== undefined || v.tags !== undefined,
+    'give site, room or tags',
+  );
+
+/** `GET /api/v1/devices?tag=`: only the devices with that tag. */
+export const deviceListQuerySchema = z.object({ tag: deviceTagSchema.optional() }).strict();
 
 export interface DeviceRoutesOptions {
   db: Database;
@@ -61,17 +77,18 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
   return (
     new Hono<HubEnv>()
       .post('/enrolment-tokens', audit('device.enrolment-token', 'enrolment_token'), enrol, async (c) => {
-        const { ttlHours, site: requested, room } = await readJson(c, tokenRequestSchema);
+        const { ttlHours, site: requested, room, tags } = await readJson(c, tokenRequestSchema);
         const site = await siteOfNew(c, db, requested);
         const { token, tokenHash } = createEnrolmentToken();
         const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
         await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt, {
           site,
           room: room ?? null,
+          tags,
         });
-        auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null });
-        c.get('log').info({ expiresAt, site, room }, 'enrolment token created');
-        return c.json({ token, expiresAt: expiresAt.toISOString(), site, room: room ?? null }, 201);
+        auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null, tags });
+        c.get('log').info({ expiresAt, site, room, tags }, 'enrolment token created');
+        return c.json({ token, expiresAt: expiresAt.toISOString(), site, room: room ?? null, tags }, 201);
       })
       .post('/enrol', audit('device.enrol', 'device'), async (c) => {
         const request = await readJson(c, enrolRequestSchema);
@@ -103,9 +120,11 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
           201,
         );
       })
-      .get('/', allow(auth, 'devices.read'), async (c) =>
-        c.json({ items: await listDevices(db, await siteScope(c, db)) }),
-      )
+      .get('/', allow(auth, 'devices.read'), async (c) => {
+        const query = readQuery(c, deviceListQuerySchema);
+        const items = await listDevices(db, await siteScope(c, db));
+        return c.json({ items: query.tag ? items.filter((d) => d.tags.includes(query.tag!)) : items });
+      })
       // Public keys only (no names, sites or rooms), as an identity provider publishes its keys: a
       // clustered broker verifies device tokens against it (key id = device id; revoked devices gone).
       .get('/jwks.json', async (c) => {
@@ -127,14 +146,10 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
         async (c) => {
           const id = c.req.param('id');
           await requireDeviceInScope(c, db, id, 'no such device');
-          const query = telemetryQuerySchema.safeParse(c.req.query());
-          if (!query.success) {
-            const problems = query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
-            throw new HTTPException(400, { message: problems.join('; ') });
-          }
+          const query = readQuery(c, telemetryQuerySchema);
           const to = new Date();
-          const from = new Date(to.getTime() - query.data.hours * 3600_000);
-          const history = await telemetryHistory(db, id, from, to, query.data.points);
+          const from = new Date(to.getTime() - query.hours * 3600_000);
+          const history = await telemetryHistory(db, id, from, to, query.points);
           return c.json({ deviceId: id, from: from.toISOString(), to: to.toISOString(), ...history });
         },
       )

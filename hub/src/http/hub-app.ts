@@ -22,6 +22,7 @@ import { auditRoutes } from './audit-routes.js';
 import type { UserAuth } from './auth-middleware.js';
 import { authRoutes, type LoginLimits } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
+import { deviceKeyRoutes } from './device-key-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
@@ -140,6 +141,7 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/users', userRoutes(db, auth, people.login));
     app.route('/api/v1/users', roomCredentialRoutes(db, auth));
     app.route('/api/v1/devices/me/room-credentials', deviceRoomCredentialRoutes(db));
+    app.route('/api/v1/devices/me/key', deviceKeyRoutes(db));
     app.route(
       '/api/v1/devices',
       deviceRoutes({

@@ -1,3 +1,4 @@
+import { readQuery } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
@@ -42,14 +43,10 @@ export function procedureRoutes(db: Queryable, store: ObjectStore, auth: UserAut
       .get('/:id/playback', audit('video.play', 'procedure', 'id'))
       .use('*', allow(auth, 'procedures.read'))
       .get('/', async (c) => {
-        const filter = procedureFilterSchema.safeParse(c.req.query());
-        if (!filter.success) {
-          const problems = filter.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
-          throw new HTTPException(400, { message: problems.join('; ') });
-        }
+        const filter = readQuery(c, procedureFilterSchema);
         const role = c.get('user')?.role;
         const deidentified = !seesIdentities(role);
-        const page = await searchProcedures(db, { ...filter.data, deidentified }, await siteScope(c, db));
+        const page = await searchProcedures(db, { ...filter, deidentified }, await siteScope(c, db));
         return c.json(procedurePageFor(role, page));
       })
       .get('/:id', async (c) => {

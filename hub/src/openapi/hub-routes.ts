@@ -1,11 +1,12 @@
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
+import { keyRotationRequestSchema } from '@gic/provisioning/key-rotation.js';
 import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
 import { z } from 'zod';
 import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
 import { telemetryQuerySchema } from '../devices/telemetry-history.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
-import { devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
+import { deviceListQuerySchema, devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
 import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
 import { roomCredentialSchema } from '../http/room-credential-routes.js';
@@ -245,12 +246,25 @@ export const HUB_ROUTES: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/api/v1/devices/me/key',
+    summary:
+      "Rotate the calling box's key pair: signed with the current key, the body carries the new public key and a token signed with the new private key (audience gic-key-rotation)",
+    auth: 'device',
+    body: keyRotationRequestSchema,
+    responses: {
+      '200': '{deviceId, rotated, thumbprint}',
+      '400': 'no valid proof by the new key',
+      '409': 'another device holds that key, or the key changed meanwhile',
+    },
+  },
+  {
+    method: 'post',
     path: '/api/v1/devices/enrolment-tokens',
-    summary: 'A one-time enrolment token; the device it enrols gets its site and room',
+    summary: 'A one-time enrolment token; the device it enrols gets its site, room and tags',
     auth: 'devices.enrol',
     body: tokenRequestSchema,
     responses: {
-      '201': '{token, expiresAt, site, room}',
+      '201': '{token, expiresAt, site, room, tags}',
       '400': 'no site named, and the caller has several',
       '403': 'not one of the caller’s sites',
     },
@@ -266,9 +280,11 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/api/v1/devices',
-    summary: 'Devices with telemetry, site and room (those of the caller’s sites)',
+    summary:
+      'Devices with telemetry, site, room and tags (those of the caller’s sites; `tag`: only those with it)',
     auth: 'devices.read',
-    responses: ok,
+    query: deviceListQuerySchema,
+    responses: { ...ok, '400': 'a tag that is not valid' },
   },
   {
     method: 'get',
@@ -306,7 +322,7 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'patch',
     path: '/api/v1/devices/{id}',
-    summary: "Set a device's site and/or room (its procedures follow it)",
+    summary: "Set a device's site and/or room (its procedures follow it), and/or its tags",
     auth: 'devices.enrol',
     body: devicePlaceSchema,
     responses: {

@@ -77,3 +77,22 @@ export async function readJson<T>(
   }
   return parsed.data;
 }
+
+/** Parses a request's query string against a schema, answering 400 with every problem when it does not fit. */
+export function readQuery<T>(
+  c: Context,
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+): T {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
+    throw new HTTPException(400, { message: detail });
+  }
+  return parsed.data;
+}

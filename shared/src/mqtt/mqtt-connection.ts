@@ -18,6 +18,8 @@ export interface MqttConnectionOptions {
 
 export interface MqttConnection {
   client: MqttClient;
+  /** Takes a fresh password now (the credentials changed), for the next (re)connection. */
+  refreshPassword(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,17 +42,18 @@ export async function connectMqtt(options: MqttConnectionOptions): Promise<MqttC
     keepalive: 30,
     ...(options.will ? { will: options.will } : {}),
   });
-  const timer = setInterval(() => {
+  const refresh = () =>
     options.password().then(
       (p) => {
         client.options.password = p;
       },
       () => {},
     );
-  }, refreshMs);
+  const timer = setInterval(() => void refresh(), refreshMs);
   timer.unref();
   return {
     client,
+    refreshPassword: refresh,
     close: async () => {
       clearInterval(timer);
       await client.endAsync();
