@@ -152,7 +152,7 @@ describe('the review chat sees the recording at the video position (real Postgre
     }
   }, 60_000);
 
-  it('answers without a picture when the recording cannot be read or is not de-identified', async () => {
+  it('answers without a picture when the recording cannot be read, is not de-identified, or is too slow', async () => {
     const before = images.length;
     for (const id of [broken, upload]) {
       const answer = await ask(id, 1000);
@@ -160,5 +160,24 @@ describe('the review chat sees the recording at the video position (real Postgre
       expect(answer?.text).toBe('An educational look at this moment.');
     }
     expect(images.slice(before)).toEqual([undefined, undefined]);
+
+    // Too slow for the answer's deadline: no picture, and the answer does not wait for one.
+    const hurried = new ChatService({
+      store: reviewChatStore(db),
+      facts: hubProcedureFacts(db),
+      vlm: new ScriptedVlmEngine((req) =>
+        req.messages.at(-1)?.image ? 'with a picture' : 'without a picture',
+      ),
+      frameAt: reviewFrames(db, store, { totalTimeoutMs: 1 }),
+    });
+    let last: ChatEvent | undefined;
+    for await (const e of hurried.ask({
+      sessionId: randomUUID(),
+      procedureId: room,
+      text: 'And now?',
+      tMs: 1000,
+    }))
+      last = e;
+    expect(last?.type === 'answer' && last.message.text).toBe('without a picture');
   }, 30_000);
 });

@@ -15,6 +15,10 @@ import { availableSegments, findVideo } from '../videos/videos-repo.js';
 
 /** How long each step of finding a picture may take (probing a segment, downloading it, seeking and decoding), ms. */
 export const FRAME_STEP_TIMEOUT_MS = 8_000;
+/** How long the model's answer may wait for its picture at most (ms); then it comes without one. */
+export const FRAME_TOTAL_TIMEOUT_MS = 10_000;
+/** Segments probed at once the first time a procedure's recording is placed. */
+const PROBES_AT_ONCE = 4;
 /** Segment lengths kept (an object's key names one immutable object, so they never go stale). */
 const KNOWN_LENGTHS = 2_000;
 
@@ -57,9 +61,10 @@ export function pieceAt(
 export function reviewFrames(
   db: Queryable,
   store: ObjectStore,
-  opts: { log?: Logger; stepTimeoutMs?: number } = {},
+  opts: { log?: Logger; stepTimeoutMs?: number; totalTimeoutMs?: number } = {},
 ): (procedureId: string, tMs: number) => Promise<Omit<CurrentFrame, 'tMs'> | undefined> {
   const timeoutMs = opts.stepTimeoutMs ?? FRAME_STEP_TIMEOUT_MS;
+  const totalMs = opts.totalTimeoutMs ?? FRAME_TOTAL_TIMEOUT_MS;
   const lengths = new Map<string, { durationMs: number; frameMs: number }>();
   const url = (key: string) => store.presignGet(key, { internal: true, expiresIn: 300 });
 
@@ -89,8 +94,14 @@ export function reviewFrames(
     }
     const segments = await availableSegments(db, procedureId);
     if (segments.length === 0) return undefined;
-    const pieces: RecordingPiece[] = [];
-    for (const s of segments) pieces.push({ key: s.key, ...(await lengthOf(s.key)) });
+    // A long procedure's first question probes its segments, a few at once; later ones know them.
+    const pieces: RecordingPiece[] = new Array(segments.length);
+    let next = 0;
+    const probeNext = async () => {
+      for (let i = next++; i < segments.length; i = next++)
+        pieces[i] = { key: segments[i]!.key, ...(await lengthOf(segments[i]!.key)) };
+    };
+    await Promise.all(Array.from({ length: Math.min(PROBES_AT_ONCE, segments.length) }, probeNext));
     const timeline = await loadTimeline(db, procedureId);
     // As the page aligns them: without room analyses the axis is the video's own.
     const offsetMs =
@@ -118,15 +129,28 @@ export function reviewFrames(
     }
   };
 
+  const frameAt = async (procedureId: string, tMs: number) => {
+    const recording = await recordingOf(procedureId);
+    const at = recording && pieceAt(recording.pieces, tMs, recording.offsetMs);
+    return at && { positionMs: at.positionMs, frame: await frameIn(at.piece.key, at.positionMs) };
+  };
+
   return async (procedureId, tMs) => {
     const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const recording = await recordingOf(procedureId);
-      const at = recording && pieceAt(recording.pieces, tMs, recording.offsetMs);
-      if (!at) return undefined;
-      const frame = await frameIn(at.piece.key, at.positionMs);
+      // What is still under way at the deadline ends by its own step limits (and fills the length
+      // cache); its failure then is nobody's to report.
+      const work = frameAt(procedureId, tMs);
+      work.catch(() => {});
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no picture within ${totalMs} ms`)), totalMs);
+      });
+      const found = await Promise.race([work, deadline]);
+      if (!found) return undefined;
+      const { frame, positionMs } = found;
       opts.log?.debug(
-        { procedureId, tMs, positionMs: at.positionMs, ms: Math.round(performance.now() - started) },
+        { procedureId, tMs, positionMs, ms: Math.round(performance.now() - started) },
         'review chat: picture at the video position',
       );
       return { image: { width: frame.width, height: frame.height, rgb: frame.data } };
@@ -136,6 +160,8 @@ export function reviewFrames(
         'review chat: no picture at the video position; answering without one',
       );
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   };
 }
