@@ -18,7 +18,7 @@ import { createTestDatabase } from '../../../test/test-database.js';
 import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
 import { ObjectStore } from '../storage/object-store.js';
-import { insertUploadedVideo } from '../videos/videos-repo.js';
+import { insertUploadedVideo, recordMaskedCopy } from '../videos/videos-repo.js';
 import { hubProcedureFacts } from './hub-procedure-facts.js';
 import { reviewChatStore } from './review-chat-store.js';
 import { pieceAt, reviewFrames } from './review-frames.js';
@@ -47,6 +47,7 @@ describe('the review chat sees the recording at the video position (real Postgre
   const room = randomUUID();
   const broken = randomUUID();
   const upload = randomUUID();
+  const maskedUpload = randomUUID();
   const images: (VlmImage | undefined)[] = [];
   let service: ChatService;
 
@@ -104,6 +105,25 @@ describe('the review chat sees the recording at the video position (real Postgre
       sha256: '0'.repeat(64),
       createdBy: 'rita',
     });
+    // An upload whose de-identified copy is made and verified: its picture comes from that copy.
+    await writeColourClip(join(dir, 'masked.mp4'), CLIP_COLOURS);
+    const masked = readFileSync(join(dir, 'masked.mp4'));
+    await store.put(`videos/${maskedUpload}/masked.mp4`, masked, 'video/mp4');
+    await insertUploadedVideo(db, {
+      procedureId: maskedUpload,
+      rawKey: `uploads/${maskedUpload}/raw.mp4`,
+      facts: { durationMs: 6000, width: 320, height: 240, fps: 10 },
+      bytes: 1,
+      sha256: '1'.repeat(64),
+      createdBy: 'rita',
+    });
+    await recordMaskedCopy(db, {
+      procedureId: maskedUpload,
+      recordingId: randomUUID(),
+      key: `videos/${maskedUpload}/masked.mp4`,
+      bytes: masked.length,
+      sha256: createHash('sha256').update(masked).digest('hex'),
+    });
     service = new ChatService({
       store: reviewChatStore(db),
       facts: hubProcedureFacts(db),
@@ -111,7 +131,7 @@ describe('the review chat sees the recording at the video position (real Postgre
         images.push(req.messages.at(-1)?.image);
         return 'An educational look at this moment.';
       }),
-      frameAt: reviewFrames(db, store, { stepTimeoutMs: 5000, log: createLogger('review-frames', 'warn') }),
+      frameAt: reviewFrames(db, store, { stepTimeoutMs: 5000, log: createLogger('review-frames', 'silent') }),
     });
   }, 60_000);
   afterAll(async () => {
@@ -151,6 +171,13 @@ describe('the review chat sees the recording at the video position (real Postgre
       );
     }
   }, 60_000);
+
+  it('gives an upload the frame of its verified de-identified copy', async () => {
+    await ask(maskedUpload, 4500);
+    const image = images.at(-1);
+    expect(image).toBeDefined();
+    expect(nearestColour(centreColour({ data: image!.rgb, width: 896, height: 896 }))).toBe(4);
+  }, 30_000);
 
   it('answers without a picture when the recording cannot be read, is not de-identified, or is too slow', async () => {
     const before = images.length;

@@ -87,9 +87,11 @@ export function reviewFrames(
   const recordingOf = async (procedureId: string) => {
     const video = await findVideo(db, procedureId);
     if (video?.source === 'upload') {
-      // Only the verified de-identified copy; its summary's axis is the video's own.
+      // Only the verified de-identified copy; its summary's axis is the video's own. Its length is
+      // the upload's, as probed (the copy, written as a stream, declares none).
       if (!video.masked_key || !video.masked_verified_at) return undefined;
-      const { durationMs, frameMs } = await lengthOf(video.masked_key);
+      const durationMs = Number(video.duration_ms ?? 0);
+      const frameMs = video.fps ? Math.ceil(1000 / video.fps) : 40;
       return { pieces: [{ key: video.masked_key, durationMs, frameMs }], offsetMs: 0 };
     }
     const segments = await availableSegments(db, procedureId);
