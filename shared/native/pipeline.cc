@@ -19,6 +19,7 @@ Napi::Function Pipeline::Define(Napi::Env env) {
                          InstanceMethod<&Pipeline::Pause>("pause"),
                          InstanceMethod<&Pipeline::Stop>("stop"),
                          InstanceMethod<&Pipeline::SendEos>("sendEOS"),
+                         InstanceMethod<&Pipeline::Seek>("seek"),
                          InstanceMethod<&Pipeline::FindChild>("findChild"),
                          InstanceMethod<&Pipeline::ForceKeyUnit>("forceKeyUnit"),
                          InstanceMethod<&Pipeline::PollBus>("pollBus"),
@@ -107,6 +108,47 @@ Napi::Value Pipeline::SendEos(const Napi::CallbackInfo& info) {
     }).detach();
   }
   return info.Env().Undefined();
+}
+
+Napi::Value Pipeline::Seek(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "seek needs a position and a timeout (ms)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!pipeline_) return Napi::Boolean::New(env, false);
+  const double positionMs = info[0].As<Napi::Number>().DoubleValue();
+  const double timeoutMs = info[1].As<Napi::Number>().DoubleValue();
+  if (!(positionMs >= 0) || !(timeoutMs >= 0)) {
+    Napi::RangeError::New(env, "seek needs a position and a timeout of 0 ms or more").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const gint64 position = static_cast<gint64>(positionMs * GST_MSECOND);
+  const GstClockTime timeout = static_cast<GstClockTime>(timeoutMs * GST_MSECOND);
+  // Waiting for the preroll (a source reading from the network) and the flushing seek both block:
+  // they run on a thread of their own, which reports on the bus as an application message.
+  GstElement* pipeline = GST_ELEMENT(gst_object_ref(pipeline_));
+  std::thread([pipeline, position, timeout] {
+    GstState state = GST_STATE_VOID_PENDING;
+    const GstStateChangeReturn ret = gst_element_get_state(pipeline, &state, nullptr, timeout);
+    const char* reason = nullptr;
+    if (ret == GST_STATE_CHANGE_FAILURE) {
+      reason = "the pipeline did not start";
+    } else if (ret == GST_STATE_CHANGE_ASYNC) {
+      reason = "the pipeline did not preroll in time";
+    } else if (ret == GST_STATE_CHANGE_NO_PREROLL || state < GST_STATE_PAUSED) {
+      reason = "the pipeline is not paused on a picture";
+    } else if (!gst_element_seek_simple(pipeline, GST_FORMAT_TIME,
+                                        static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE),
+                                        position)) {
+      reason = "the stream cannot seek";
+    }
+    GstStructure* done = gst_structure_new("gic-seek", "ok", G_TYPE_BOOLEAN, reason == nullptr, "reason",
+                                           G_TYPE_STRING, reason ? reason : "", nullptr);
+    gst_element_post_message(pipeline, gst_message_new_application(GST_OBJECT(pipeline), done));
+    gst_object_unref(pipeline);
+  }).detach();
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value Pipeline::FindChild(const Napi::CallbackInfo& info) {

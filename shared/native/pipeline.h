@@ -27,6 +27,7 @@ class Pipeline : public Napi::ObjectWrap<Pipeline> {
   Napi::Value Pause(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value SendEos(const Napi::CallbackInfo& info);
+  Napi::Value Seek(const Napi::CallbackInfo& info);
   Napi::Value FindChild(const Napi::CallbackInfo& info);
   Napi::Value ForceKeyUnit(const Napi::CallbackInfo& info);
   Napi::Value PollBus(const Napi::CallbackInfo& info);

@@ -1,3 +1,4 @@
+import { CHAT_IMAGE_SIZE } from '@gic/shared/chat/chat-prompt.js';
 import { ChatService } from '@gic/shared/chat/chat-service.js';
 import { decodeImage } from '@gic/shared/media/decode-image.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
@@ -5,9 +6,6 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 import { ChatLog } from './chat-log.js';
 import { edgeProcedureFacts } from './edge-procedure-facts.js';
-
-/** The picture size the model is given (MedGemma's image encoder takes 896 x 896). */
-const MODEL_IMAGE = { width: 896, height: 896 };
 
 export interface EdgeChatDeps {
   db: EdgeDatabase;
@@ -29,7 +27,7 @@ export function edgeChatService(deps: EdgeChatDeps): ChatService {
     currentFrame: async (procedureId) => {
       const { procedureId: shown, jpeg } = deps.onScreen();
       if (shown !== procedureId || !jpeg) return undefined;
-      const frame = await decodeImage(jpeg, MODEL_IMAGE);
+      const frame = await decodeImage(jpeg, CHAT_IMAGE_SIZE);
       return { image: { width: frame.width, height: frame.height, rgb: frame.data } };
     },
   });

@@ -1,5 +1,5 @@
 import { chatRoutes } from '@gic/shared/chat/chat-routes.js';
-import { ChatService } from '@gic/shared/chat/chat-service.js';
+import { ChatService, type ChatServiceDeps } from '@gic/shared/chat/chat-service.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -31,15 +31,23 @@ async function mayTraineeUse(
 /**
  * The chat at the hub, for those who may read procedures (chat.use): the seed's routes (shared/src/chat/chat-routes.ts)
  * over the review chat's own sessions, each about a whole procedure (`procedureId` names it, `tMs`
- * the video's position), asked in the user's name; `GET /{sessionId}` reads a room's session too;
+ * the video's position, whose picture `frameAt` gives the model), asked in the user's name;
+ * `GET /{sessionId}` reads a room's session too;
  * `GET /procedures/{procedureId}` the room's conversation and the review chat's, side by side. Only
  * about procedures within the person's sites: any other procedure or session is not found (404).
  */
-export function hubChatRoutes(db: Queryable, auth: UserAuth, vlm: VlmEngine, timeoutMs?: number) {
+export function hubChatRoutes(
+  db: Queryable,
+  auth: UserAuth,
+  vlm: VlmEngine,
+  timeoutMs?: number,
+  frameAt?: ChatServiceDeps['frameAt'],
+) {
   const store = reviewChatStore(db);
   const inScope = (c: Context, procedureId: string, message: string) =>
     requireProcedureInScope(c as Context<HubEnv>, db, procedureId, message);
-  const common = { store, vlm, ...(timeoutMs ? { timeoutMs } : {}) };
+  // A question carries the video's position: the model sees the recording's picture there (chat/review-frames.ts).
+  const common = { store, vlm, ...(timeoutMs ? { timeoutMs } : {}), ...(frameAt ? { frameAt } : {}) };
   const service = new ChatService({ ...common, facts: hubProcedureFacts(db) });
   // A trainee's questions are answered from facts with no names in them (auth/trainee-view.ts).
   const traineeService = new ChatService({ ...common, facts: deidentifiedFacts(hubProcedureFacts(db)) });

@@ -12,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { type AuditOptions, auditLog } from '../audit/audit-log.js';
 import type { OidcSettings } from '../auth/oidc/oidc-settings.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-service.js';
+import { reviewFrames } from '../chat/review-frames.js';
 import { checkAuditLogGuard } from '../db/app-role.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/job-queue.js';
@@ -157,7 +158,16 @@ export function createHubApp(deps: HubAppDeps) {
     app.route('/api/v1/jobs', jobRoutes(db, deps.api.jobs, auth));
     app.route('/api/v1/retention', retentionRoutes(db, auth));
     app.route('/api/v1', auditRoutes(db, auth));
-    app.route('/api/v1/chat', hubChatRoutes(db, auth, deps.api.vlm ?? offVlmEngine(), deps.api.vlmTimeoutMs));
+    app.route(
+      '/api/v1/chat',
+      hubChatRoutes(
+        db,
+        auth,
+        deps.api.vlm ?? offVlmEngine(),
+        deps.api.vlmTimeoutMs,
+        reviewFrames(db, store, { log: deps.log }),
+      ),
+    );
     const openApi = openApiDocument('v1');
     app.get('/api/v1/openapi.json', (c) => c.json(openApi));
     app.route('/', webAssetRoutes(PORTAL_WEB_DIR));

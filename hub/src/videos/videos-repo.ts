@@ -124,9 +124,9 @@ export async function markRawDeleted(db: Queryable, procedureId: string): Promis
 export async function availableSegments(
   db: Queryable,
   procedureId: string,
-): Promise<{ key: string; bytes: number }[]> {
-  const { rows } = await db.query<{ object_key: string; size_bytes: string }>(
-    `SELECT r.object_key, r.size_bytes FROM recording_seals s
+): Promise<{ key: string; bytes: number; startedAt: string | null }[]> {
+  const { rows } = await db.query<{ object_key: string; size_bytes: string; started_at: Date | null }>(
+    `SELECT r.object_key, r.size_bytes, s.started_at FROM recording_seals s
        JOIN LATERAL (SELECT object_key, size_bytes FROM recordings
                       WHERE procedure_id = s.procedure_id AND sha256_claimed = s.sha256 AND status = 'available'
                       ORDER BY created_at DESC LIMIT 1) r ON true
@@ -134,5 +134,9 @@ export async function availableSegments(
       ORDER BY s.segment_index`,
     [procedureId],
   );
-  return rows.map((r) => ({ key: r.object_key, bytes: Number(r.size_bytes) }));
+  return rows.map((r) => ({
+    key: r.object_key,
+    bytes: Number(r.size_bytes),
+    startedAt: r.started_at?.toISOString() ?? null,
+  }));
 }

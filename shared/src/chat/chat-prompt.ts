@@ -20,6 +20,9 @@ export const CHAT_SYSTEM_PROMPT = [
   '4. Be brief (a few sentences), plain and kind, in an educational tone.',
 ].join('\n');
 
+/** The picture size the model is given (MedGemma's image encoder takes 896 x 896), in the room and at the hub. */
+export const CHAT_IMAGE_SIZE = { width: 896, height: 896 } as const;
+
 /** How many earlier question-and-answer pairs the model is given. */
 export const HISTORY_EXCHANGES = 10;
 /** How many of the latest moments of the record the model is given by time. */

@@ -193,6 +193,43 @@ describe('ChatService with a model', () => {
     expect(answer.citations!.map((c) => c.tMs)).toEqual([min(3, 10), min(7, 45)]);
   });
 
+  it('gives a question with a time the recording picture at that time, and answers without one when there is none', async () => {
+    const seen: VlmRequest[] = [];
+    const image = { width: 2, height: 2, rgb: new Uint8Array(12).fill(7) };
+    const asked: [string, number][] = [];
+    const store = new MemoryChatStore();
+    const service = new ChatService({
+      store,
+      vlm: new ScriptedVlmEngine(answering(seen, 'A calm view.')),
+      facts: async (id) => (id === procedureId ? facts : undefined),
+      // The room's screen is not asked for a question with a time.
+      currentFrame: async () => {
+        throw new Error('not the screen');
+      },
+      frameAt: async (id, tMs) => {
+        asked.push([id, tMs]);
+        if (tMs === min(6)) throw new Error('the recording cannot be read');
+        return tMs === min(5) ? { image } : undefined;
+      },
+    });
+    const answer = async (tMs: number) => {
+      let last: ChatEvent | undefined;
+      for await (const e of service.ask({ sessionId: randomUUID(), procedureId, text: 'What is this?', tMs }))
+        last = e;
+      return last?.type === 'answer' ? last.message : undefined;
+    };
+    expect((await answer(min(5)))?.text).toBe('A calm view.');
+    expect(lastUser(seen[0]!).image).toBe(image);
+    expect(lastUser(seen[0]!).content).toContain('"t":"5:00","picture":"attached"');
+    for (const t of [min(6), min(7)]) expect((await answer(t))?.source).toBe('model');
+    expect(seen.slice(1).map((r) => lastUser(r).image)).toEqual([undefined, undefined]);
+    expect(asked).toEqual([
+      [procedureId, min(5)],
+      [procedureId, min(6)],
+      [procedureId, min(7)],
+    ]);
+  });
+
   it('answers timeline questions from the data even when the question tells the model otherwise', async () => {
     const seen: VlmRequest[] = [];
     const engine = new ScriptedVlmEngine(answering(seen, 'There were 100 polyps.'));

@@ -38,6 +38,11 @@ export interface ChatServiceDeps {
   vlm: VlmEngine;
   /** The screen's current frame (the room); absent where there is no live picture (the hub). */
   currentFrame?: (procedureId: string) => Promise<Omit<CurrentFrame, 'tMs'> | undefined>;
+  /**
+   * The recording's picture at `tMs` on the procedure's axis (the hub's video position), for a
+   * question with a time; undefined (or a failure) where there is none: the answer comes without it.
+   */
+  frameAt?: (procedureId: string, tMs: number) => Promise<Omit<CurrentFrame, 'tMs'> | undefined>;
   /** Clock times are written in this zone (default: the process's). */
   timeZone?: string;
   /** Hard limit on one answer's generation (ms). */
@@ -138,10 +143,13 @@ export class ChatService {
       yield { type: 'delta', text };
       return { text, citations: [], source: 'unavailable' };
     }
-    // The room's screen shows the latest frame; a question with a time (the hub's video) is about that time.
+    // The room's screen shows the latest frame; a question with a time (the hub's video) is about
+    // the recording's picture at that time.
     const frame: CurrentFrame = {
       tMs: nowMs,
-      ...(q.tMs === undefined ? await this.deps.currentFrame?.(q.procedureId) : {}),
+      ...(q.tMs === undefined
+        ? await this.deps.currentFrame?.(q.procedureId)
+        : await this.deps.frameAt?.(q.procedureId, q.tMs).catch(() => undefined)),
     };
     const messages = buildChatMessages({
       facts,

@@ -40,6 +40,13 @@ export interface GstPipeline {
   readonly stopped: boolean;
   /** Ends the stream, from a thread of its own (a source stuck in its driver cannot hold up the caller). */
   sendEOS(): void;
+  /**
+   * Seeks to `positionMs` (flushing, to the exact frame) once the pipeline has prerolled: call it
+   * after pause(). The wait for the preroll (at most `timeoutMs`) and the seek run on a thread of
+   * their own; the outcome comes on the bus as an application message `gic-seek` with `ok` and, when
+   * not ok, `reason`. Returns false when the pipeline is already stopped.
+   */
+  seek(positionMs: number, timeoutMs: number): boolean;
   /** The named element, the same object each time; undefined if there is none or once stopped. */
   findChild(name: string): GstElement | undefined;
   /** Asks upstream of the named element's sink pad for a key frame. */
