@@ -1,5 +1,5 @@
 /**
- * A box's identity over time, against a hub started from its config and a box started as a user
+ * A box's identity over time, and the fleet pages, against a hub started from its config and a box started as a user
  * starts it (`node edge/dist/main.js`, clean environment): enrolment tokens that give tags, the fleet
  * list filtered by them, and key rotation (the box proves both keys; from then on only the new one
  * opens HTTP, MQTT and the JWKS), including a rotation cut short by a crash after the hub took it.
@@ -17,6 +17,7 @@ import { keyRotationRequest } from '@gic/provisioning/key-rotation.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { createLocalJWKSet, type JSONWebKeySet, type JWK, jwtVerify } from 'jose';
 import mqtt from 'mqtt';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, until } from './helpers.js';
 import { freePort } from './ports.js';
@@ -249,4 +250,70 @@ describe("a box's tags and key rotation", () => {
     expect(() => readFileSync(`${credentialsPath}.next`)).toThrow(/ENOENT/);
     expect(await deviceCall(next)).toBe(200);
   }, 120_000);
+
+  it('shows the fleet and the box in Chromium: health, tags, key, telemetry charts; tags edited on the page', async () => {
+    const { deviceId } = credentials();
+    // At least one telemetry report (every 15 s) is stored: the charts have something to draw.
+    await until(
+      'a telemetry report at the hub',
+      async () => {
+        const { rows } = await hub.db.query(
+          'SELECT count(*)::int AS n FROM device_telemetry WHERE device_id = $1',
+          [deviceId],
+        );
+        return rows[0].n > 0 ? true : undefined;
+      },
+      40_000,
+    );
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(hub.httpUrl);
+      await page.fill('input[name=username]', 'admin');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('#login button[type=submit]');
+      await page.click('nav a[href="#/devices"]');
+      const row = page.locator(`#fleet-table tr[data-device="${deviceId}"]`);
+      await row.waitFor({ timeout: 15_000 });
+      expect(await row.getAttribute('data-health')).toBe('ok');
+      expect(await row.locator('.tags').textContent()).toBe('wave-2');
+      // Filtered by a tag no box has: none listed, and the count says so.
+      await page.fill('#fleet-tag', 'nobody-has-this');
+      await page.click('#fleet form button[type=submit]');
+      await page.waitForFunction(() =>
+        document.querySelector('#fleet-counts')?.textContent?.startsWith('0 device(s)'),
+      );
+      await page.fill('#fleet-tag', '');
+      await page.click('#fleet form button[type=submit]');
+
+      await row.locator('a').click();
+      await page.waitForSelector('#device-facts');
+      expect(await page.textContent('#device-health')).toBe('online');
+      expect(await page.textContent('#device-key')).toMatch(/^rotated /);
+      expect(await page.textContent('#device-models')).toContain('pp-ocrv4-det');
+      // Every chart is drawn (a uPlot canvas) over the stored reports.
+      for (const chart of ['cpu', 'temperature', 'memory', 'disk', 'backlog']) {
+        const figure = page.locator(`#telemetry-${chart}`);
+        expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0);
+        expect(await figure.locator('canvas').count()).toBe(1);
+      }
+
+      await page.click('#device-edit');
+      await page.fill('#device-edit-tags', 'canary, wave-3');
+      await page.click('#device-edit-form button[type=submit]');
+      await page.waitForFunction(
+        () => document.querySelector('#device-tags')?.textContent === 'canary, wave-3',
+      );
+      expect((await devices()).find((d) => d.id === deviceId)?.tags).toEqual(['canary', 'wave-3']);
+      await page.screenshot({
+        path: join(import.meta.dirname, 'artifacts', 'fleet-device.png'),
+        fullPage: true,
+      });
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });

@@ -2,14 +2,20 @@ import { useEffect, useState } from 'preact/hooks';
 import { loadSession, type Session, saveSession, signOut, whenUnauthorized } from './lib/api.js';
 import { useRoute } from './lib/route.js';
 import { ChangePassword } from './pages/change-password.js';
+import { DevicePage } from './pages/device-page.js';
+import { FleetPage } from './pages/fleet-page.js';
 import { JobsPage } from './pages/jobs-page.js';
 import { ProcedureList } from './pages/procedure-list.js';
 import { ProcedurePage } from './pages/procedure-page.js';
 import { SignIn } from './pages/sign-in.js';
 
+/** Roles that see the fleet (permission devices.read in hub/src/auth/permissions.ts). */
+const FLEET_ROLES = new Set(['admin', 'operator']);
+
 /**
  * The hub's review portal: sign in, the procedures from every room (filtered, paged), a procedure's
- * review page (video, timeline, summary, processing, export) and, for admins, the jobs page. Served
+ * review page (video, timeline, summary, processing, export), for admins the jobs page, and for
+ * admins and fleet operators the fleet (devices, and a device's telemetry charts). Served
  * whole by the hub (no CDN, no web font: a hospital network may have no internet).
  */
 export function App() {
@@ -33,6 +39,7 @@ export function App() {
           <nav>
             <a href="#/">Procedures</a>
             {session.role === 'admin' && <a href="#/jobs">Jobs</a>}
+            {FLEET_ROLES.has(session.role) && <a href="#/devices">Fleet</a>}
             <span id="who" class="muted">
               {`${session.username} (${session.role})`}
             </span>
@@ -58,6 +65,8 @@ export function App() {
         </section>
         {ready && route.page === 'procedure' && <ProcedurePage session={session} id={route.id} />}
         {ready && route.page === 'jobs' && <JobsPage session={session} />}
+        {ready && route.page === 'fleet' && <FleetPage session={session} />}
+        {ready && route.page === 'device' && <DevicePage session={session} id={route.id} />}
       </main>
     </>
   );
