@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { CHAT_SYSTEM_PROMPT } from '@gic/shared/chat/chat-prompt.js';
 import type { ChatEvent } from '@gic/shared/chat/chat-service.js';
+import { createLogger } from '@gic/shared/logging/logger.js';
 import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
 import { type RgbFrame, rgbStride } from '@gic/shared/media/frame.js';
 import type { Box, FrameAnalysis } from '@gic/shared/messages/events.js';
@@ -39,6 +41,7 @@ const OSD: (OsdText & { text: string })[] = [
 ];
 
 interface Painted {
+  frame: RgbFrame;
   jpeg: Buffer;
   analysis: FrameAnalysis;
   /** Where each text line's ink is (normalised), in OSD's order. */
@@ -91,7 +94,7 @@ async function towerFrame(): Promise<Painted> {
     modelsOff: [],
     latencyMs: 10,
   };
-  return { jpeg, analysis, lines };
+  return { frame, jpeg, analysis, lines };
 }
 
 /**
@@ -217,6 +220,32 @@ describe('the room chat reads the screen (PP-OCRv4 rec on a painted tower frame)
     expect(frame.withheld).toHaveLength(3);
     expect(frame.withheld!.join(' ')).toMatch(/MULLER.*ANNA.*DOB.*1961.*0012345/);
     expect(frame.onScreenText).toHaveLength(4);
+  });
+
+  it("reads and masks what the live analysis's own text detector found (PP-OCRv4 det)", async () => {
+    const { analyzer } = await loadFrameAnalyzer(
+      MODELS,
+      ['pp-ocrv4-det', 'pp-ocrv4-rec'],
+      createLogger('test', 'silent'),
+      {
+        preferred: ['cpu'],
+      },
+    );
+    try {
+      const analysis = await analyzer.analyse(painted.frame);
+      const { frame, stats } = await readScreen(
+        { jpeg: painted.jpeg, analyses: [analysis], layout: [] },
+        await recogniser.get(),
+        { modelImage: { width: 896, height: 896 } },
+      );
+      expect(stats.timedOut).toBe(false);
+      expect(frame.onScreenText).toEqual(expect.arrayContaining(['NBI']));
+      expect(frame.withheld!.join(' ')).toMatch(/MULLER/);
+      expect(JSON.stringify(frame.onScreenText)).not.toMatch(/MULLER|ANNA|1961|0012345/);
+      for (const line of painted.lines) expect(inkSum(frame.image!, line)).toBe(0);
+    } finally {
+      await analyzer.close();
+    }
   });
 
   it('with the recogniser off, masks the picture all the same and gives no on-screen text', async () => {

@@ -47,6 +47,8 @@ const DEFAULT_READ_TIMEOUT_MS = 1500;
 const DEFAULT_DECODE_TIMEOUT_MS = 2000;
 /** Longest side the preview is decoded at (px): its boxes are read and masked at this size. */
 const MAX_DECODE_SIDE = 1280;
+/** Fewest letters or digits in a line read with low confidence for its words to be withheld. */
+const MIN_UNSURE_CHARACTERS = 3;
 /** A box mostly inside one already read (this share of its area) is the same line. */
 const SAME_LINE_SHARE = 0.5;
 
@@ -154,9 +156,18 @@ export async function readScreen(
     stats.readMs = performance.now() - readStarted;
     if (readings === 'timeout') stats.timedOut = true;
     else {
-      const lines = [...new Set(readings.filter((r) => r.isText).map((r) => r.text.trim()))];
-      stats.read = lines.length;
-      ({ shown, withheld } = splitScreenText(lines));
+      const read = (sure: boolean) => [
+        ...new Set(readings.filter((r) => r.isText === sure && r.text.trim()).map((r) => r.text.trim())),
+      ];
+      const sure = read(true);
+      // A line read with less confidence (small print on the preview) is never shown to the model,
+      // but its words are withheld all the same: the guard looks for them in the answer.
+      const unsure = read(false).filter(
+        (line) => (line.match(/[\p{L}\p{N}]/gu) ?? []).length >= MIN_UNSURE_CHARACTERS,
+      );
+      stats.read = sure.length;
+      ({ shown, withheld } = splitScreenText(sure));
+      withheld = [...withheld, ...unsure];
     }
   }
   const masked = burnMask(frame, {
