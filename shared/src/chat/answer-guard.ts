@@ -1,4 +1,4 @@
-import { DATE_PATTERNS, DIGIT_GROUPS, isIdentifierLabel } from './screen-identifiers.js';
+import { DATE_PATTERNS, DIGIT_GROUPS, isIdentifierLabel, joinSpacedLetters } from './screen-identifiers.js';
 import { COMMON_WORDS, foldWord, OVERLAY_WORDS } from './screen-text-words.js';
 
 /** What stands in a stored answer for anything the guard took out. */
@@ -35,7 +35,7 @@ const LABELLED_VALUE = new RegExp(
 export function secretWords(withheld: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const line of withheld) {
-    for (const m of line.normalize('NFKC').matchAll(/[\p{L}\p{N}]+/gu)) {
+    for (const m of joinSpacedLetters(line.normalize('NFKC')).matchAll(/[\p{L}\p{N}]+/gu)) {
       const word = foldWord(m[0]);
       if (
         word.length < MIN_SECRET_LENGTH ||

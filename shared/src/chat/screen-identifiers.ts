@@ -50,6 +50,11 @@ function groupedDigits(text: string): boolean {
   return false;
 }
 
+/** Letters spaced out (a font's tracking, "M U L L E R") that the recogniser read one by one, as one word again. */
+export function joinSpacedLetters(text: string): string {
+  return text.replace(/(?<![\p{L}\p{N}])\p{L}(?: \p{L}(?![\p{L}\p{N}])){2,}/gu, (m) => m.replace(/ /g, ''));
+}
+
 /** Words of a line: runs of letters (with inner ' . -), digits and setting tokens apart. */
 function lineWords(line: string): { words: string[]; settings: string[] } {
   const words: string[] = [];
@@ -120,7 +125,7 @@ function nameForm(line: string): boolean {
  * know (a surname alone, "Anna Muller") is withheld, since a name is just that.
  */
 export function classifyScreenLine(line: string): ScreenLineKind {
-  const text = line.normalize('NFKC').trim();
+  const text = joinSpacedLetters(line.normalize('NFKC').trim());
   if (!text) return 'empty';
   const { words, settings } = lineWords(text);
   if (words.some(isIdentifierLabel) || /\bd\.?\s?[o0]\.?\s?b\b/i.test(text)) return 'label';
