@@ -17,7 +17,9 @@ import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
+import { chatTextRecogniser } from './chat/chat-recogniser.js';
 import { edgeChatService } from './chat/edge-chat.js';
+import { liveSnapshot } from './chat/screen-reading.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { keyCreatedAt, keyRotationDue, nextCredentialsPath, rotateDeviceKey } from './enrol/rotate-key.js';
@@ -166,6 +168,9 @@ export async function startEdge(
     // The configured model (GIC_VLM_*): a missing one is off with the reason, at once.
     const vlm = options.vlm ?? (await createVlmEngine(config.vlm, (line) => log.info({ part: 'vlm' }, line)));
     parts.add('vlm', () => vlm.close());
+    // The chat's own text recogniser, loaded on the first question (screen-reading.ts).
+    const chatRecogniser = chatTextRecogniser(config.modelsDir, config.models, log.child({ part: 'chat' }));
+    parts.add('chat-recogniser', () => chatRecogniser.close());
     log.info({ vlm: vlm.status() }, 'chat model');
 
     const metrics = createMetrics('gic_edge');
@@ -343,7 +348,18 @@ export async function startEdge(
           outbox,
           vlm,
           timeoutMs: config.vlm.timeoutMs,
-          onScreen: () => ({ procedureId: live.state.procedure?.id, jpeg: push.latestPreview }),
+          onScreen: () => ({
+            procedureId: live.state.procedure?.id,
+            snapshot: liveSnapshot({
+              jpeg: push.latestPreview,
+              latest: live.state.latest,
+              latestFullScan: live.latestFullScan,
+              stalled: live.state.analysis.state === 'stalled',
+              layout: maskLayout.boxes,
+            }),
+          }),
+          recogniser: chatRecogniser,
+          log: log.child({ part: 'chat' }),
         }),
         currentProcedureId: () => live.state.procedure?.id,
         // Undefined: the request's `by`, on a box that never held a credential (screen-actor.ts).

@@ -51,7 +51,13 @@ function setUp(vlm: VlmEngine = offVlmEngine('no model in this test'), jpeg?: Bu
         db,
         outbox,
         vlm,
-        onScreen: () => ({ procedureId: screen.procedureId, jpeg }),
+        // The preview with the live analysis of its frame (nothing on it to mask).
+        onScreen: () => ({
+          procedureId: screen.procedureId,
+          snapshot: jpeg
+            ? { jpeg, analyses: [{ ...frame(0, false), width: 64, height: 36 }], layout: [] }
+            : undefined,
+        }),
       }),
       currentProcedureId: () => screen.procedureId,
       recorded: () => notified++,

@@ -71,8 +71,15 @@ export class LiveStateHolder {
     };
   }
 
+  /**
+   * The latest frame whose text was searched in full (small print found): the chat's screen reading
+   * masks its lines too, since a light scan between full ones finds banner lines only. Not shown.
+   */
+  latestFullScan: FrameAnalysis | null = null;
+
   frameAnalysed(analysis: FrameAnalysis): void {
     this.state.latest = analysis;
+    if (analysis.scan !== 'light') this.latestFullScan = analysis;
     this.state.framesAnalysed++;
     const now = performance.now();
     this.times.push(now);

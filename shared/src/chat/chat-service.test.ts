@@ -266,3 +266,52 @@ describe('ChatService with a model', () => {
     expect(refused.text).toBe('The model is busy with other questions; please ask again in a moment.');
   });
 });
+
+describe('ChatService guard (the room)', () => {
+  const build = (withGuard: boolean, answer: string) => {
+    const store = new MemoryChatStore();
+    const seen: VlmRequest[] = [];
+    const service = new ChatService({
+      store,
+      vlm: new ScriptedVlmEngine(answering(seen, answer)),
+      facts: async (id) => (id === procedureId ? facts : undefined),
+      timeZone: 'UTC',
+      currentFrame: async () => ({ onScreenText: ['NBI'], withheld: ['MULLER, ANNA'] }),
+      ...(withGuard ? { guard: (text, withheld) => `${text} | guarded ${withheld.join('/')}` } : {}),
+    });
+    const ask = async (extra: Partial<ChatQuestion> = {}) => {
+      const events: ChatEvent[] = [];
+      for await (const e of service.ask({
+        sessionId: randomUUID(),
+        procedureId,
+        text: 'Which mode?',
+        ...extra,
+      }))
+        events.push(e);
+      return events;
+    };
+    return { store, seen, ask };
+  };
+
+  it('stores and sends the guarded answer, streams the raw one, and never gives the model what was withheld', async () => {
+    const { store, seen, ask } = build(true, 'NBI, MULLER.');
+    const events = await ask();
+    expect(events.filter((e) => e.type === 'delta').map((e) => (e.type === 'delta' ? e.text : ''))).toEqual([
+      'NBI, ',
+      'MULLER.',
+    ]);
+    const answer = events.at(-1);
+    expect(answer?.type === 'answer' && answer.message.text).toBe('NBI, MULLER. | guarded MULLER, ANNA');
+    expect(store.messages.at(-1)!.text).toBe('NBI, MULLER. | guarded MULLER, ANNA');
+    expect(JSON.stringify(seen[0]!.messages)).not.toContain('MULLER');
+    expect(lastUser(seen[0]!).content).toContain('"onScreenText":["NBI"]');
+  });
+
+  it('leaves answers as the model wrote them where no guard is given (the hub), and timeline answers alone', async () => {
+    const { ask } = build(false, 'NBI, MULLER.');
+    const answer = (await ask()).at(-1);
+    expect(answer?.type === 'answer' && answer.message.text).toBe('NBI, MULLER.');
+    const timeline = (await build(true, 'unused').ask({ text: 'How many polyps so far?' })).at(-1);
+    expect(timeline?.type === 'answer' && timeline.message.text).not.toContain('guarded');
+  });
+});

@@ -37,18 +37,27 @@ export interface ChatServiceDeps {
   facts: (procedureId: string) => Promise<ProcedureFacts | undefined>;
   vlm: VlmEngine;
   /** The screen's current frame (the room); absent where there is no live picture (the hub). */
-  currentFrame?: (procedureId: string) => Promise<Omit<CurrentFrame, 'tMs'> | undefined>;
+  currentFrame?: (procedureId: string) => Promise<ScreenFrame | undefined>;
   /**
    * The recording's picture at `tMs` on the procedure's axis (the hub's video position), for a
    * question with a time; undefined (or a failure) where there is none: the answer comes without it.
    */
   frameAt?: (procedureId: string, tMs: number) => Promise<Omit<CurrentFrame, 'tMs'> | undefined>;
+  /**
+   * Makes a model's answer safe to store and sync, given the lines read off the screen that the
+   * model was not given (the room: answer-guard.ts). The streamed pieces stay as the model wrote
+   * them; the stored answer, which the final `answer` event carries, is the guarded one.
+   */
+  guard?: (answer: string, withheld: readonly string[]) => string;
   /** Clock times are written in this zone (default: the process's). */
   timeZone?: string;
   /** Hard limit on one answer's generation (ms). */
   timeoutMs?: number;
   maxNewTokens?: number;
 }
+
+/** The screen's current frame, and the lines read on it that were withheld from the model (identifiers). */
+export type ScreenFrame = Omit<CurrentFrame, 'tMs'> & { withheld?: string[] };
 
 export interface ChatQuestion {
   sessionId: string;
@@ -145,12 +154,13 @@ export class ChatService {
     }
     // The room's screen shows the latest frame; a question with a time (the hub's video) is about
     // the recording's picture at that time.
-    const frame: CurrentFrame = {
-      tMs: nowMs,
-      ...(q.tMs === undefined
+    const screen =
+      q.tMs === undefined
         ? await this.deps.currentFrame?.(q.procedureId)
-        : await this.deps.frameAt?.(q.procedureId, q.tMs).catch(() => undefined)),
-    };
+        : await this.deps.frameAt?.(q.procedureId, q.tMs).catch(() => undefined);
+    const { withheld = [], ...shown } = (screen ?? {}) as ScreenFrame;
+    const frame: CurrentFrame = { tMs: nowMs, ...shown };
+    const guard = (text: string) => (this.deps.guard ? this.deps.guard(text, withheld) : text);
     const messages = buildChatMessages({
       facts,
       summary: this.summaries.get(facts),
@@ -189,12 +199,12 @@ export class ChatService {
       const note = text ? `\n\n(${why})` : why;
       yield { type: 'delta', text: note };
       return {
-        text: text + note,
+        text: guard(text + note),
         citations: citationsIn(text, facts),
         source: text ? 'model' : 'unavailable',
       };
     }
-    const clean = neutralise(text.trim(), CHAT_TEXT_MAX) || 'The model gave no answer.';
+    const clean = guard(neutralise(text.trim(), CHAT_TEXT_MAX)) || 'The model gave no answer.';
     return { text: clean, citations: citationsIn(clean, facts), source: 'model' };
   }
 }

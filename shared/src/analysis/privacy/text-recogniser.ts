@@ -87,6 +87,8 @@ export function judgeReading(chars: string[], confidences: number[], minConfiden
 export async function loadTextRecogniser(
   model: ResolvedModel,
   preferred?: ExecutionProviderName[],
+  /** Threads of one model run; onnxruntime's default (all cores) where absent. */
+  intraOpNumThreads?: number,
 ): Promise<TextRecogniser> {
   const { manifest } = model;
   const { id, input, output } = manifest;
@@ -99,7 +101,11 @@ export async function loadTextRecogniser(
     ...readFileSync(charsetPath, 'utf8').replace(/\r/g, '').replace(/\n$/, '').split('\n'),
     ' ',
   ];
-  const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred);
+  const { session, executionProvider } = await createOnnxSession(
+    model.modelPath,
+    preferred,
+    intraOpNumThreads,
+  );
   const H = input.height;
   const bgr = input.colorOrder === 'BGR';
   type Crop = { x0: number; y0: number; w: number; h: number; width: number };
