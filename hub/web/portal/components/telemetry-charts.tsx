@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { TelemetryPoint } from '../lib/fleet-api.js';
 
@@ -61,7 +61,15 @@ const CHARTS: {
   },
 ];
 
-function Chart({ points, chart }: { points: TelemetryPoint[]; chart: (typeof CHARTS)[number] }) {
+function Chart({
+  points,
+  chart,
+  period,
+}: {
+  points: TelemetryPoint[];
+  chart: (typeof CHARTS)[number];
+  period: [number, number];
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -71,7 +79,11 @@ function Chart({ points, chart }: { points: TelemetryPoint[]; chart: (typeof CHA
       {
         width: Math.max(300, el.clientWidth),
         height: 150,
-        scales: { x: { time: true }, y: chart.range ? { range: chart.range } : { auto: true } },
+        // The whole period asked for, however few reports fell in it.
+        scales: {
+          x: { time: true, range: () => period },
+          y: chart.range ? { range: chart.range } : { auto: true },
+        },
         axes: [{}, { label: chart.unit }],
         series: [
           {},
@@ -88,19 +100,31 @@ function Chart({ points, chart }: { points: TelemetryPoint[]; chart: (typeof CHA
       removeEventListener('resize', resize);
       plot.destroy();
     };
-  }, [points, chart]);
+  }, [points, chart, period]);
   return <div class="chart" ref={box} role="img" aria-label={chart.title} />;
 }
 
 /** A device's telemetry over time, one small chart per measure (uPlot, bundled: no CDN). */
-export function TelemetryCharts({ points }: { points: TelemetryPoint[] }) {
+export function TelemetryCharts({
+  points,
+  from,
+  to,
+}: {
+  points: TelemetryPoint[];
+  from: string;
+  to: string;
+}) {
+  const period = useMemo<[number, number]>(
+    () => [Date.parse(from) / 1000, Date.parse(to) / 1000],
+    [from, to],
+  );
   if (points.length === 0) return <p id="telemetry-empty">No telemetry in this period.</p>;
   return (
     <div class="telemetry-charts">
       {CHARTS.map((chart) => (
         <figure key={chart.id} id={`telemetry-${chart.id}`} data-points={String(points.length)}>
           <figcaption>{chart.title}</figcaption>
-          <Chart points={points} chart={chart} />
+          <Chart points={points} chart={chart} period={period} />
         </figure>
       ))}
     </div>

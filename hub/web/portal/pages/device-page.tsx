@@ -193,7 +193,7 @@ export function DevicePage({ session, id }: { session: Session; id: string }) {
               </button>
             ))}
           </div>
-          {history && <TelemetryCharts points={history.points} />}
+          {history && <TelemetryCharts points={history.points} from={history.from} to={history.to} />}
         </>
       )}
     </section>
