@@ -14,6 +14,7 @@ import type { OidcSettings } from '../auth/oidc/oidc-settings.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-service.js';
 import { checkAuditLogGuard } from '../db/app-role.js';
 import type { Database } from '../db/database.js';
+import type { CommandSender } from '../devices/command-sender.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { RateRule } from '../limits/rate-counters.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
@@ -22,6 +23,7 @@ import { auditRoutes } from './audit-routes.js';
 import type { UserAuth } from './auth-middleware.js';
 import { authRoutes, type LoginLimits } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
+import { commandRoutes } from './command-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
@@ -35,6 +37,9 @@ import { userRoutes } from './user-routes.js';
 import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
 
 /** The review portal, bundled by scripts/build-web.mjs (hub/web/portal), from src/ or dist/ alike. */
+/** Where no broker connection is given: commands are recorded, and expire unanswered. */
+const UNSENT_COMMANDS: CommandSender = { send: async () => false, close: async () => {} };
+
 export const PORTAL_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export interface HubAppDeps {
@@ -57,6 +62,8 @@ export interface HubAppDeps {
     vlm?: VlmEngine;
     /** Hard limit of one answer's generation (GIC_VLM_TIMEOUT_MS). */
     vlmTimeoutMs?: number;
+    /** Sends remote commands to devices; absent: each is recorded but not sent (`sent: false`). */
+    commands?: CommandSender;
   };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
@@ -148,6 +155,10 @@ export function createHubApp(deps: HubAppDeps) {
         mqttPublicUrl: deps.api.mqttPublicUrl,
         hubPublicUrl: deps.api.hubPublicUrl,
       }),
+    );
+    app.route(
+      '/api/v1/devices',
+      commandRoutes({ db, store, auth, sender: deps.api.commands ?? UNSENT_COMMANDS }),
     );
     app.route('/api/v1/procedures', procedureRoutes(db, store, auth));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
