@@ -18,6 +18,8 @@ import { AlertThumbnails } from './alerts/alert-thumbnails.js';
 import { AlertsStore } from './alerts/alerts-store.js';
 import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { edgeChatService } from './chat/edge-chat.js';
+import type { RecentLog } from './commands/recent-log.js';
+import { startRemoteCommands } from './commands/remote-commands.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { EdgeFrameFindings } from './findings/edge-frame-findings.js';
@@ -95,6 +97,8 @@ export interface EdgeOptions {
    * the reason, and the chat answers from the timeline only.
    */
   vlm?: VlmEngine;
+  /** The latest log lines kept in memory (edge/src/main.ts), for a remote collect-logs command. */
+  recentLog?: RecentLog;
 }
 
 export async function startEdge(
@@ -470,6 +474,22 @@ export async function startEdge(
                 ? 'in-procedure'
                 : 'online',
         );
+        // Remote commands from the hub, on the publisher's connection (subscribed at its first connect).
+        startRemoteCommands({
+          db,
+          credentials,
+          publisher,
+          hubClient: new HubClient(credentials),
+          procedureRunning: () => Boolean(live.state.procedure && !live.state.procedure.endedAt),
+          restartCapture: async (reason) => capture?.restart(reason),
+          models: () => ({ loaded: analyzer.models, off: analyzer.modelsOff }),
+          source: () => live.state.source,
+          dataDir: config.dataDir,
+          diskWarnFreeBytes: config.diskMinFreeBytes,
+          logText: () => options.recentLog?.text() ?? '',
+          config,
+          log: log.child({ part: 'commands' }),
+        });
         await publisher.start();
         const hubClient = new HubClient(credentials);
         roomSync = new RoomCredentialsSync(
