@@ -30,7 +30,15 @@ export async function startCommandSender(
     username: name,
     password: () => signServiceToken(secret, name),
   });
-  connection.client.on('error', (err) => log.warn({ err: err.message }, 'command sender mqtt error'));
+  // Once per outage at warn (a reconnect is tried every second), then at debug.
+  let warned = false;
+  connection.client.on('connect', () => {
+    warned = false;
+  });
+  connection.client.on('error', (err) => {
+    log[warned ? 'debug' : 'warn']({ err: err.message }, 'command sender mqtt error');
+    warned = true;
+  });
   return {
     async send(deviceId, command, waitMs = 3000) {
       const published = connection.client
