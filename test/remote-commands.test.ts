@@ -152,7 +152,7 @@ describe('remote commands to a box', () => {
     expect(text).not.toContain(boxToken);
   });
 
-  it('refuses to restart the capture during a procedure, with the reason, and the procedure carries on', async () => {
+  it('refuses to restart the capture during a procedure, with the reason, and the procedure carries on; one marked safe runs', async () => {
     const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -174,6 +174,11 @@ describe('remote commands to a box', () => {
       return now.frames > before.frames ? now : undefined;
     });
     expect(after.id).toBe(procedure.id);
+    // One marked safe runs all the same.
+    const safe = await issue(deviceId, { kind: 'self-test', safeDuringProcedure: true });
+    await settled(safe.id);
+    expect(await listed(deviceId, safe.id)).toMatchObject({ status: 'succeeded', safeDuringProcedure: true });
+    expect((await framesNow()).id).toBe(procedure.id);
     const ended = await fetch(`${edgeUrl}/api/v1/procedures/current/end`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
