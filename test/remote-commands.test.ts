@@ -33,6 +33,8 @@ interface CommandView {
   status: string;
   reason: string | null;
   detail: Record<string, unknown> | null;
+  issuedAt: string;
+  expiresAt: string;
 }
 
 describe('remote commands to a box', () => {
@@ -44,6 +46,8 @@ describe('remote commands to a box', () => {
   let deviceId: string;
   /** A secret in the box's configuration: it must not reach the hub with the logs. */
   let boxToken: string;
+  /** The first self-test, as the hub sent it and as the box answered it. */
+  let firstSelfTest: { command: Record<string, unknown>; answeredAt: string };
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${hub.httpUrl}${path}`, {
@@ -125,6 +129,16 @@ describe('remote commands to a box', () => {
     console.info(`self-test: POST to succeeded in ${answeredAt - postedAt} ms`);
     const command = await listed(deviceId, id);
     expect(command, JSON.stringify(command)).toMatchObject({ kind: 'self-test', status: 'succeeded' });
+    firstSelfTest = {
+      command: {
+        id,
+        kind: 'self-test',
+        issuedAt: command.issuedAt,
+        expiresAt: command.expiresAt,
+        issuedBy: 'admin',
+      },
+      answeredAt: (command.detail!.checks as { clock: { now: string } }).clock.now,
+    };
     const checks = command.detail!.checks as Record<string, { ok: boolean; [k: string]: unknown }>;
     expect(Object.keys(checks).sort()).toEqual(['clock', 'disk', 'models', 'source', 'store']);
     expect(checks.models).toMatchObject({ ok: true, loaded: [{ id: 'pp-ocrv4-det' }] });
@@ -197,7 +211,7 @@ describe('remote commands to a box', () => {
     console.info(`restart-capture: live again ${restarted.detail!.liveAgainMs} ms after the restart`);
   });
 
-  it('answers expired to a command past its expiry, and shows expired one no box answered', async () => {
+  it('answers expired to a command past its expiry, shows expired one no box answered, and never runs one twice', async () => {
     // The box's answer: a command that reached it late (sent here as the hub would, already expired).
     const late = randomUUID();
     const issuedAt = new Date(Date.now() - 60_000);
@@ -229,6 +243,23 @@ describe('remote commands to a box', () => {
       }),
       { qos: 1 },
     );
+    // The first self-test again, as a broker redelivers it: the box sends its first answer again, the
+    // report of the first run (a second run would tell another time).
+    const results: Record<string, unknown>[] = [];
+    service.on('message', (_topic, payload) =>
+      results.push(JSON.parse(payload.toString()) as Record<string, unknown>),
+    );
+    await service.subscribeAsync(deviceTopic(deviceId, 'cmd/result'), { qos: 1 });
+    await service.publishAsync(deviceTopic(deviceId, 'cmd'), JSON.stringify(firstSelfTest.command), {
+      qos: 1,
+    });
+    const repeat = await until('the answer to the repeat', () =>
+      results.find((r) => r.commandId === firstSelfTest.command.id),
+    );
+    expect(repeat).toMatchObject({
+      status: 'succeeded',
+      detail: { checks: { clock: { now: firstSelfTest.answeredAt } } },
+    });
     await service.endAsync();
     await settled(late);
     expect(await listed(deviceId, late)).toMatchObject({
