@@ -20,6 +20,8 @@ import type { CaptureEnd } from './capture/capture-pipeline.js';
 import { chatTextRecogniser } from './chat/chat-recogniser.js';
 import { edgeChatService } from './chat/edge-chat.js';
 import { liveSnapshot } from './chat/screen-reading.js';
+import type { RecentLog } from './commands/recent-log.js';
+import { startRemoteCommands } from './commands/remote-commands.js';
 import type { EdgeConfig } from './config.js';
 import { ensureEnrolled } from './enrol/enrol-device.js';
 import { keyCreatedAt, keyRotationDue, nextCredentialsPath, rotateDeviceKey } from './enrol/rotate-key.js';
@@ -98,6 +100,8 @@ export interface EdgeOptions {
    * the reason, and the chat answers from the timeline only.
    */
   vlm?: VlmEngine;
+  /** The latest log lines kept in memory (edge/src/main.ts), for a remote collect-logs command. */
+  recentLog?: RecentLog;
 }
 
 export async function startEdge(
@@ -516,6 +520,22 @@ export async function startEdge(
                 ? 'in-procedure'
                 : 'online',
         );
+        // Remote commands from the hub, on the publisher's connection (subscribed at its first connect).
+        startRemoteCommands({
+          db,
+          credentials,
+          publisher,
+          hubClient: new HubClient(credentials),
+          procedureRunning: () => Boolean(live.state.procedure && !live.state.procedure.endedAt),
+          restartCapture: async (reason) => capture?.restart(reason),
+          models: () => ({ loaded: analyzer.models, off: analyzer.modelsOff }),
+          source: () => live.state.source,
+          dataDir: config.dataDir,
+          diskWarnFreeBytes: config.diskMinFreeBytes,
+          logText: () => options.recentLog?.text() ?? '',
+          config,
+          log: log.child({ part: 'commands' }),
+        });
         await publisher.start();
         void rotateIfDue().then(scheduleRotation);
         const hubClient = new HubClient(credentials);

@@ -20,6 +20,7 @@ import { type HubConfig, localHost, urlHost } from './config.js';
 import { appRolePassword, checkAuditLogGuard, enableAppLogin } from './db/app-role.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { type CommandSender, startCommandSender } from './devices/command-sender.js';
 import { purgeTelemetry } from './devices/telemetry-history.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
 import { startEmbeddedS3 } from './embedded/embedded-s3.js';
@@ -271,6 +272,13 @@ export async function startHub(
     parts.add('vlm', () => vlm.close());
     if (roles.has('api')) log.info({ vlm: vlm.status() }, 'chat model');
 
+    // Remote commands go out from the API role on a broker connection of its own.
+    let commands: CommandSender | undefined;
+    if (roles.has('api')) {
+      commands = await startCommandSender(config.mqtt.url, secret, log.child({ part: 'commands' }));
+      parts.add('command-sender', () => commands!.close());
+    }
+
     const app = createHubApp({
       log,
       metrics,
@@ -294,6 +302,7 @@ export async function startHub(
               people: config.people,
               vlm,
               vlmTimeoutMs: config.vlm.timeoutMs,
+              ...(commands ? { commands } : {}),
             },
           }
         : {}),

@@ -1,6 +1,7 @@
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import { BROKER_AUDIENCE, signDeviceToken } from '@gic/provisioning/device-token.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import type { CommandResult } from '@gic/shared/messages/commands.js';
 import { ackSchema, type DeviceStatus, type Telemetry } from '@gic/shared/messages/events.js';
 
 /** What a connected device announces on its retained status topic (offline is its Last Will). */
@@ -98,6 +99,7 @@ export class OutboxPublisher {
       this.lastContactAt = new Date().toISOString();
       this.log.info({ url: this.mqttUrl }, 'connected to broker');
       client.subscribe(deviceTopic(deviceId, 'ack'), { qos: 1 });
+      if (this.onCommand) client.subscribe(deviceTopic(deviceId, 'cmd'), { qos: 1 });
       this.publishStatus(this.currentState());
       // Whatever was in flight on the old connection is sent again now (after a drain still waiting
       // on the old connection's publishes, if one is).
@@ -108,6 +110,7 @@ export class OutboxPublisher {
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('message', (topic, payload) => {
+      if (topic === deviceTopic(deviceId, 'cmd')) return this.onCommand?.(payload);
       if (!topic.endsWith('/ack')) return;
       this.lastContactAt = new Date().toISOString();
       let raw: unknown;
@@ -128,6 +131,19 @@ export class OutboxPublisher {
     });
     this.timer = setInterval(() => this.drain(), 1000);
     this.timer.unref();
+  }
+
+  /**
+   * Takes the hub's commands (this device's `cmd` topic, QoS 1) on this connection, the only one a
+   * device may hold (client id = device id). Set before `start`.
+   */
+  onCommand?: (payload: Buffer) => void;
+
+  /** Answers a command on `cmd/result` (QoS 1; queued by the client while disconnected). */
+  publishCommandResult(result: CommandResult): void {
+    this.connection?.client
+      .publishAsync(deviceTopic(this.credentials.deviceId, 'cmd/result'), JSON.stringify(result), { qos: 1 })
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'command result not published'));
   }
 
   /** Asks for a drain now (after new events were appended). */

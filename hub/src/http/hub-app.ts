@@ -15,6 +15,7 @@ import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/session-serv
 import { reviewFrames } from '../chat/review-frames.js';
 import { checkAuditLogGuard } from '../db/app-role.js';
 import type { Database } from '../db/database.js';
+import type { CommandSender } from '../devices/command-sender.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { RateRule } from '../limits/rate-counters.js';
 import { openApiDocument } from '../openapi/hub-routes.js';
@@ -23,6 +24,7 @@ import { auditRoutes } from './audit-routes.js';
 import type { UserAuth } from './auth-middleware.js';
 import { authRoutes, type LoginLimits } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
+import { commandRoutes } from './command-routes.js';
 import { deviceKeyRoutes } from './device-key-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
@@ -37,6 +39,9 @@ import { userRoutes } from './user-routes.js';
 import { type VideoRoutesOptions, videoRoutes } from './video-routes.js';
 
 /** The review portal, bundled by scripts/build-web.mjs (hub/web/portal), from src/ or dist/ alike. */
+/** Where no broker connection is given: commands are recorded, and expire unanswered. */
+const UNSENT_COMMANDS: CommandSender = { send: async () => false, close: async () => {} };
+
 export const PORTAL_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export interface HubAppDeps {
@@ -59,6 +64,8 @@ export interface HubAppDeps {
     vlm?: VlmEngine;
     /** Hard limit of one answer's generation (GIC_VLM_TIMEOUT_MS). */
     vlmTimeoutMs?: number;
+    /** Sends remote commands to devices; absent: each is recorded but not sent (`sent: false`). */
+    commands?: CommandSender;
   };
   gpu: () => Record<string, unknown>;
   extraChecks?: Record<string, HealthCheck>;
@@ -151,6 +158,10 @@ export function createHubApp(deps: HubAppDeps) {
         mqttPublicUrl: deps.api.mqttPublicUrl,
         hubPublicUrl: deps.api.hubPublicUrl,
       }),
+    );
+    app.route(
+      '/api/v1/devices',
+      commandRoutes({ db, store, auth, sender: deps.api.commands ?? UNSENT_COMMANDS }),
     );
     app.route('/api/v1/procedures', procedureRoutes(db, store, auth));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));

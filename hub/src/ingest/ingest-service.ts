@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import { commandResultSchema, type DeviceCommand } from '@gic/shared/messages/commands.js';
 import {
   type DeviceEvent,
   deviceEventSchema,
@@ -11,6 +12,7 @@ import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connecti
 import { signServiceToken } from '../auth/session-tokens.js';
 import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
 import { type Database, inTransaction } from '../db/database.js';
+import { applyCommandResult, unansweredCommands } from '../devices/commands-repo.js';
 import { setDeviceStatus } from '../devices/devices-repo.js';
 import { recordTelemetry } from '../devices/telemetry-history.js';
 import { applyEvent } from './apply-event.js';
@@ -30,7 +32,7 @@ interface Message {
 
 type Parsed =
   | { kind: 'event'; deviceId: string; event: DeviceEvent; topic: string; text: string }
-  | { kind: 'status' | 'telemetry'; deviceId: string; text: string }
+  | { kind: 'status' | 'telemetry' | 'cmd/result'; deviceId: string; text: string }
   | { kind: 'bad'; deviceId: string | null; topic: string; text: string; reason: string; id?: string };
 
 /** Messages taken into one PostgreSQL transaction at most. */
@@ -40,7 +42,11 @@ function parse({ topic, payload }: Message): Parsed {
   const parsedTopic = parseDeviceTopic(topic);
   const deviceId = parsedTopic?.deviceId ?? null;
   const text = payload.toString('utf8');
-  if (parsedTopic?.kind === 'status' || parsedTopic?.kind === 'telemetry') {
+  if (
+    parsedTopic?.kind === 'status' ||
+    parsedTopic?.kind === 'telemetry' ||
+    parsedTopic?.kind === 'cmd/result'
+  ) {
     return { kind: parsedTopic.kind, deviceId: parsedTopic.deviceId, text };
   }
   let raw: unknown;
@@ -113,7 +119,13 @@ export class IngestService {
     const events = sharedGroup
       ? `$share/${sharedGroup}/${allDevicesTopic('events')}`
       : allDevicesTopic('events');
-    this.topics = [events, allDevicesTopic('status'), allDevicesTopic('telemetry')];
+    // Command results too: applying one is idempotent (a status only moves forward).
+    this.topics = [
+      events,
+      allDevicesTopic('status'),
+      allDevicesTopic('telemetry'),
+      allDevicesTopic('cmd/result'),
+    ];
     client.on('connect', () => {
       this.log.info({ sharedGroup: sharedGroup ?? null }, 'ingest connected to broker');
       client.subscribe(this.topics, { qos: 1 }, (err) => {
@@ -209,9 +221,20 @@ export class IngestService {
     }
     for (const p of parsed) {
       if (p.kind === 'status') {
-        await this.handleReport(p.deviceId, p.text, 'device status', deviceStatusSchema, (status) =>
-          setDeviceStatus(this.db, p.deviceId, status.state),
-        );
+        await this.handleReport(p.deviceId, p.text, 'device status', deviceStatusSchema, async (status) => {
+          await setDeviceStatus(this.db, p.deviceId, status.state);
+          if (status.state !== 'offline') await this.resendCommands(p.deviceId);
+        });
+      } else if (p.kind === 'cmd/result') {
+        await this.handleReport(p.deviceId, p.text, 'command result', commandResultSchema, async (result) => {
+          const outcome = await applyCommandResult(this.db, p.deviceId, result);
+          if (outcome === 'unknown')
+            this.log.warn(
+              { deviceId: p.deviceId, commandId: result.commandId },
+              'result for an unknown command ignored',
+            );
+          else this.log.debug({ deviceId: p.deviceId, ...result, outcome }, 'command result');
+        });
       } else if (p.kind === 'telemetry') {
         await this.handleReport(p.deviceId, p.text, 'telemetry', telemetrySchema, (telemetry) =>
           recordTelemetry(this.db, p.deviceId, telemetry),
@@ -263,6 +286,24 @@ export class IngestService {
       await save(parsed.data);
     } catch (err) {
       this.log.warn({ deviceId, err: (err as Error).message }, `${what} not saved`);
+    }
+  }
+
+  /**
+   * A device that comes (back) online is sent its commands still unanswered and unexpired: one issued
+   * while it was away never reached it (it connects with a clean session). The box does each id once.
+   */
+  private async resendCommands(deviceId: string): Promise<void> {
+    for (const c of await unansweredCommands(this.db, deviceId)) {
+      const command: DeviceCommand = {
+        id: c.id,
+        kind: c.kind,
+        issuedAt: c.issuedAt,
+        expiresAt: c.expiresAt,
+        issuedBy: c.issuedBy,
+        ...(c.safeDuringProcedure ? { safeDuringProcedure: true } : {}),
+      };
+      this.connection?.client.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(command), { qos: 1 });
     }
   }
 

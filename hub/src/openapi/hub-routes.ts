@@ -6,6 +6,7 @@ import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
 import { telemetryQuerySchema } from '../devices/telemetry-history.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
+import { commandLogsSchema, commandRequestSchema } from '../http/command-routes.js';
 import { deviceListQuerySchema, devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
 import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
@@ -317,6 +318,43 @@ export const HUB_ROUTES: RouteDoc[] = [
       ...ok,
       '404': 'no such device within the caller’s sites',
       '409': 'already revoked',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/devices/{id}/commands',
+    summary:
+      'Send a device a remote command (restart-capture, collect-logs, self-test) by MQTT QoS 1; the box refuses it during a procedure unless safeDuringProcedure, and answers `expired` past ttlSeconds',
+    auth: 'devices.enrol',
+    body: commandRequestSchema,
+    responses: {
+      '201': '{id, kind, status: issued, issuedAt, expiresAt, sent}',
+      '400': 'an unknown kind or a bad ttlSeconds',
+      '404': 'no such device within the caller’s sites',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/devices/{id}/commands',
+    summary:
+      "A device's commands, newest first, with what the box answered (an unanswered one past its expiry reads `expired`; collected logs linked by `detail.logsUrl`)",
+    auth: 'devices.read',
+    responses: {
+      '200': '{items: [{id, kind, status, reason, detail, issuedAt, expiresAt, updatedAt}]}',
+      '404': 'no such device within the caller’s sites',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/devices/{id}/commands/{commandId}/logs',
+    summary:
+      'The logs a collect-logs command gathered, sent by the device itself; stored in the object store',
+    auth: 'device',
+    body: commandLogsSchema,
+    responses: {
+      '201': '{key, bytes}',
+      '403': 'another device’s command',
+      '404': 'no such collect-logs command',
     },
   },
   {

@@ -9,3 +9,11 @@ export function createLogger(service: string, level = 'info', destination?: pino
     destination,
   );
 }
+
+/** Standard output and `extra` together (every level the logger lets through goes to both). */
+export function stdoutAnd(extra: NodeJS.WritableStream): pino.DestinationStream {
+  return pino.multistream([
+    { level: 'trace', stream: process.stdout },
+    { level: 'trace', stream: extra },
+  ]);
+}

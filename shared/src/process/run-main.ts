@@ -8,6 +8,8 @@ export interface MainOptions<C extends { logLevel: string }, R extends { stop():
   name: string;
   loadConfig: () => C;
   start: (config: C, log: ReturnType<typeof createLogger>) => Promise<R>;
+  /** Where the log goes; absent: standard output. */
+  logDestination?: Parameters<typeof createLogger>[2];
 }
 
 /**
@@ -31,7 +33,7 @@ export async function runMain<C extends { logLevel: string }, R extends { stop()
   // A reader of our output that went away (a closed pipe) must not end the process: the log is lost,
   // the work goes on.
   for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
-  const log = createLogger(options.name, config.logLevel);
+  const log = createLogger(options.name, config.logLevel, options.logDestination);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   await reportThreadPool(log);
   let running: R | undefined;

@@ -1,0 +1,95 @@
+import type { Logger } from '@gic/shared/logging/logger.js';
+import {
+  type CommandKind,
+  type CommandResult,
+  type DeviceCommand,
+  deviceCommandSchema,
+  parsePayload,
+} from '@gic/shared/messages/commands.js';
+import { decideCommand } from './command-decision.js';
+import type { CommandLedger } from './command-ledger.js';
+
+/** Does one kind of command; resolves with its detail (small JSON), rejects with why it failed. */
+export type CommandRunner = (command: DeviceCommand) => Promise<Record<string, unknown>>;
+
+export interface CommandHandlerDeps {
+  ledger: CommandLedger;
+  /** Sends an answer on `cmd/result` (QoS 1). */
+  publish: (result: CommandResult) => Promise<void>;
+  /** True while a procedure is in progress. */
+  procedureRunning: () => boolean;
+  runners: Record<CommandKind, CommandRunner>;
+  log: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Takes each payload from the box's `cmd` topic: validates it (a bad one is logged and dropped),
+ * claims its id (a repeat gets the last answer again, and never runs twice), then answers `expired`,
+ * `refused` (a procedure in progress), or `accepted`, runs it, and answers `succeeded` or `failed`.
+ */
+export class CommandHandler {
+  private readonly running = new Set<string>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CommandHandlerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Handles one payload; never throws. Resolves once the command is answered (and done, if it ran). */
+  async handle(payload: Buffer | string): Promise<void> {
+    const { log, ledger } = this.deps;
+    const parsed = parsePayload(deviceCommandSchema, payload);
+    if (!parsed.ok) return log.warn({ reason: parsed.reason }, 'malformed command dropped');
+    const command = parsed.value;
+    try {
+      if (!ledger.claim(command.id, command.kind, this.now())) return await this.repeat(command);
+      const decision = decideCommand(command, this.now(), this.deps.procedureRunning());
+      log.info(
+        { commandId: command.id, kind: command.kind, by: command.issuedBy, decision },
+        'command received',
+      );
+      if (decision.action === 'expired')
+        return await this.answer(command, 'expired', { reason: 'the command expired before it could start' });
+      if (decision.action === 'refuse')
+        return await this.answer(command, 'refused', { reason: decision.reason });
+      // Marked running before the first await: a repeat arriving meanwhile must not read it as cut short.
+      this.running.add(command.id);
+      try {
+        await this.answer(command, 'accepted');
+        const detail = await this.deps.runners[command.kind](command);
+        await this.answer(command, 'succeeded', { detail });
+      } catch (err) {
+        const reason = (err as Error).message.slice(0, 500);
+        log.warn({ commandId: command.id, kind: command.kind, reason }, 'command failed');
+        await this.answer(command, 'failed', { reason });
+      } finally {
+        this.running.delete(command.id);
+      }
+    } catch (err) {
+      log.error({ commandId: command.id, err: (err as Error).message }, 'command not handled');
+    }
+  }
+
+  /** A command seen before: its last answer again; one cut short by a restart is answered failed. */
+  private async repeat(command: DeviceCommand): Promise<void> {
+    const last = this.deps.ledger.lastResult(command.id);
+    this.deps.log.info(
+      { commandId: command.id, last: last?.status ?? null },
+      'repeated command not run again',
+    );
+    if (last?.status === 'accepted' && !this.running.has(command.id))
+      return this.answer(command, 'failed', { reason: 'interrupted: the box restarted while it ran' });
+    if (last) await this.deps.publish(last);
+  }
+
+  private async answer(
+    command: DeviceCommand,
+    status: CommandResult['status'],
+    extra: { reason?: string; detail?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    const result: CommandResult = { commandId: command.id, status, ...extra, at: this.now().toISOString() };
+    this.deps.ledger.record(result);
+    await this.deps.publish(result);
+  }
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * Remote commands: the hub asks one box to do something on `gic/v1/d/{deviceId}/cmd` (QoS 1), and the
+ * box answers on `.../cmd/result` (QoS 1), once when it takes or refuses the command and once when it is
+ * done. A box refuses anything not marked `safeDuringProcedure` while a procedure runs.
+ */
+export const COMMAND_KINDS = ['restart-capture', 'collect-logs', 'self-test'] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Hub -> device on `cmd`. */
+export const deviceCommandSchema = z
+  .object({
+    /** The command's id, the box's key for doing it at most once. */
+    id: z.uuid(),
+    kind: z.enum(COMMAND_KINDS),
+    issuedAt: isoTime,
+    /** Not started after this: the box answers `expired`. */
+    expiresAt: isoTime,
+    /** May run while a procedure is in progress (absent: no). */
+    safeDuringProcedure: z.boolean().optional(),
+    /** Who asked (a hub user name), for the box's log. */
+    issuedBy: z.string().min(1).max(100),
+  })
+  .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.issuedAt), 'expiresAt must be after issuedAt');
+export type DeviceCommand = z.infer<typeof deviceCommandSchema>;
+
+export const COMMAND_STATUSES = ['accepted', 'refused', 'succeeded', 'failed', 'expired'] as const;
+export type CommandResultStatus = (typeof COMMAND_STATUSES)[number];
+
+/** Device -> hub on `cmd/result`. */
+export const commandResultSchema = z.object({
+  commandId: z.uuid(),
+  status: z.enum(COMMAND_STATUSES),
+  /** Why it was refused or failed, in a sentence. */
+  reason: z.string().max(500).optional(),
+  /** What the command found or made: a self-test's report, where the logs went (small JSON). */
+  detail: z.record(z.string(), z.unknown()).optional(),
+  at: isoTime,
+});
+export type CommandResult = z.infer<typeof commandResultSchema>;
+
+/**
+ * How far a status is along a command's life: a result never moves a command back (a late `accepted`
+ * after `succeeded`, a redelivered one). `issued` is the hub's own status until the box answers.
+ */
+export function commandStatusRank(status: CommandResultStatus | 'issued'): number {
+  return status === 'issued' ? 0 : status === 'accepted' ? 1 : 2;
+}
+
+/** Parses an MQTT payload as JSON against `schema`: the value, or the reason it is refused. */
+export function parsePayload<T>(
+  schema: z.ZodType<T>,
+  payload: Buffer | string,
+): { ok: true; value: T } | { ok: false; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload.toString());
+  } catch {
+    return { ok: false, reason: 'payload is not JSON' };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
+  };
+}
