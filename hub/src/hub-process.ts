@@ -240,6 +240,12 @@ export async function startHub(
           verifyRecording(db, store, workerLog, recordingId),
         ),
       );
+      // Recordings left verifying with no job (a restored backup holds no job queue; a hub killed
+      // between completing an upload and queueing it) are queued again: the job does nothing twice.
+      const { rows: unverified } = await db.query<{ id: string }>(
+        "SELECT id FROM recordings WHERE status = 'verifying'",
+      );
+      for (const r of unverified) await jobs.send('verify-recording', { recordingId: r.id });
       await jobs.work(
         'abort-stale-uploads',
         counted('abort-stale-uploads', async () => {

@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -98,6 +99,7 @@ export async function restoreHub(options: RestoreOptions): Promise<{
     );
   const verify = (Date.now() - t0) / 1000;
   progress(`every file matches its SHA-256 (${verify.toFixed(1)} s)`);
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const marker = join(options.dataDir, RESTORE_MARKER);
   writeFileSync(marker, `${JSON.stringify({ backup: backupDir, startedAt: new Date().toISOString() })}\n`);
   const t1 = Date.now();

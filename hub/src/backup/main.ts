@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '@gic/shared/config/parse-env.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { describeError } from '@gic/shared/process/start-error.js';
 import { loadHubConfig } from '../config.js';
 import { mib, readManifest } from './backup-manifest.js';
 import { backupHub, pruneBackups, prunePartials } from './hub-backup.js';
-import { restoreHub } from './hub-restore.js';
+import { RESTORE_MARKER, restoreHub } from './hub-restore.js';
 import { openHubStorage } from './hub-storage.js';
 
 const USAGE = `usage:
@@ -17,6 +17,9 @@ const USAGE = `usage:
 Both read the hub's configuration (DATABASE_URL, S3_*, GIC_HUB_DATA_DIR, ...) as the hub does.`;
 
 class UsageError extends Error {}
+
+/** The marker of a restore under way in the hub's data folder, once the configuration is read. */
+let restoreMarker: string | undefined;
 
 function parse(argv: string[]) {
   const [command, ...rest] = argv;
@@ -67,6 +70,7 @@ async function main(): Promise<number> {
   const log = createLogger('gic-backup', 'warn', { write: (line: string) => process.stderr.write(line) });
   const t0 = Date.now();
   if (args.command === 'restore') {
+    restoreMarker = join(config.dataDir, RESTORE_MARKER);
     // Checked before anything is started: a typo fails in a second.
     readManifest(args.folder);
   }
@@ -121,8 +125,8 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const interrupted =
-      process.argv[2] === 'restore'
-        ? '\nif the restore had begun, run it again: the hub will not start until one has finished'
+      restoreMarker && existsSync(restoreMarker)
+        ? '\nthe restore had begun: run it again (the hub will not start until one has finished)'
         : '';
     process.stderr.write(
       `gic-backup: ${process.argv[2] ?? ''} failed: ${describeError(err)}${interrupted}\n`,
