@@ -28,7 +28,7 @@ export interface DatabaseDump {
   sequences: Record<string, string | null>;
 }
 
-const BATCH_ROWS = 1000;
+const BATCH_ROWS = 5000;
 
 /** Tables of the public schema, parents before the tables that refer to them (foreign keys). */
 async function tablesInOrder(client: pg.ClientBase): Promise<string[]> {
@@ -75,7 +75,7 @@ export async function dumpDatabase(
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   await client.connect();
-  const gzip = createGzip({ level: 6 });
+  const gzip = createGzip({ level: 3 });
   const out = createWriteStream(file, { mode: 0o600 });
   const hash = createHash('sha256');
   let bytes = 0;
@@ -104,11 +104,16 @@ export async function dumpDatabase(
         `DECLARE dump NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS r FROM public.${ident(table)} t`,
       );
       let n = 0;
+      let said = Date.now();
       for (;;) {
         const { rows } = await client.query<{ r: string }>(`FETCH ${BATCH_ROWS} FROM dump`);
-        for (const row of rows) await write(`R\t${row.r}`);
+        if (rows.length) await write(rows.map((row) => `R\t${row.r}`).join('\n'));
         n += rows.length;
         if (rows.length < BATCH_ROWS) break;
+        if (Date.now() - said > 5_000) {
+          said = Date.now();
+          progress(`database: ${table} ${n} rows so far`);
+        }
       }
       await client.query('CLOSE dump');
       await write(`E\t${JSON.stringify({ table, rows: n })}`);
@@ -184,6 +189,7 @@ export async function restoreDatabase(
     let columns: string[] = [];
     let batch: string[] = [];
     let batchBytes = 0;
+    let said = Date.now();
     const flush = async () => {
       if (!batch.length) return;
       const list = columns.map(ident).join(', ');
@@ -206,7 +212,13 @@ export async function restoreDatabase(
         batch.push(body);
         batchBytes += body.length;
         loaded[table] = (loaded[table] ?? 0) + 1;
-        if (batch.length >= BATCH_ROWS || batchBytes > 8 * 1024 * 1024) await flush();
+        if (batch.length >= BATCH_ROWS || batchBytes > 8 * 1024 * 1024) {
+          await flush();
+          if (Date.now() - said > 5_000) {
+            said = Date.now();
+            progress(`database: ${table} ${loaded[table]} rows so far`);
+          }
+        }
       } else if (kind === 'T\t') {
         const head = JSON.parse(body) as { table: string; columns: string[] };
         table = head.table;
