@@ -65,7 +65,7 @@ describe('a restore drill: back up, wipe, restore, carry on', () => {
     }
   };
   /** Runs the edge on the clip until its procedure has ended and its recording is verified at the hub. */
-  const runEdge = async (extra: Record<string, string> = {}) => {
+  const runEdge = async (extra: Record<string, string> = {}, chat = false) => {
     const before = (await query<{ id: string }>('SELECT id FROM procedures')).map((r) => r.id);
     edge = spawnAsUser('edge', { ...edgeEnv, ...extra });
     const id = await until(
@@ -81,6 +81,24 @@ describe('a restore drill: back up, wipe, restore, carry on', () => {
       40_000,
       250,
     );
+    if (chat) {
+      // A question in the room about the procedure just ended: the edge's outbox brings it to the hub.
+      const asked = await fetch(`http://127.0.0.1:${edgeEnv.GIC_EDGE_PORT}/api/v1/chat/message`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'How long was the withdrawal?', by: 'Dr. Okafor' }),
+      });
+      expect(asked.status, await asked.text()).toBe(201);
+      await until(
+        'the room chat at the hub',
+        async () =>
+          (await query('SELECT 1 FROM chat_messages WHERE procedure_id = $1', [id])).length
+            ? true
+            : undefined,
+        20_000,
+        250,
+      );
+    }
     await kill(edge.child, 'SIGTERM');
     return id;
   };
@@ -127,7 +145,7 @@ describe('a restore drill: back up, wipe, restore, carry on', () => {
   }, 60_000);
 
   it('brings back every procedure, recording, chat message and audit record, with the guard, and the edge syncs on', async () => {
-    const procedureId = await runEdge({ GIC_ENROLMENT_TOKEN: await enrolmentToken(hubUrl, PASSWORD) });
+    const procedureId = await runEdge({ GIC_ENROLMENT_TOKEN: await enrolmentToken(hubUrl, PASSWORD) }, true);
     const token = await adminToken(hubUrl, PASSWORD);
     const asked = await fetch(`${hubUrl}/api/v1/chat/message`, {
       method: 'POST',
@@ -145,6 +163,7 @@ describe('a restore drill: back up, wipe, restore, carry on', () => {
     });
     const before = await snapshot();
     expect(before.recordings.length).toBeGreaterThan(0);
+    expect(before.chat.length).toBeGreaterThan(0);
     expect(before.review.length).toBeGreaterThan(0);
     expect(before.audit.length).toBeGreaterThan(0);
 
