@@ -90,6 +90,11 @@ export async function dumpDatabase(
   const dump: DatabaseDump = { migrations: [], tables: {}, sequences: {} };
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { rows: schema } = await client.query<{ t: string | null }>(
+      "SELECT to_regclass('public.schema_migrations')::text AS t",
+    );
+    if (!schema[0]?.t)
+      throw new Error('the database has no hub schema (no schema_migrations): has a hub ever started on it?');
     dump.migrations = (
       await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')
     ).rows.map((r) => r.name);

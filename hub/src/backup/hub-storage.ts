@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import pg from 'pg';
@@ -57,7 +58,12 @@ async function s3Answers(store: ObjectStore): Promise<boolean> {
  * stopped by close(). External PostgreSQL cannot tell whether a hub uses it: `hubRunning` then says
  * whether other sessions are connected to the database.
  */
-export async function openHubStorage(config: HubConfig, log: Logger): Promise<HubStorage> {
+export async function openHubStorage(
+  config: HubConfig,
+  log: Logger,
+  /** For a backup: refuse to make an embedded database where there is none. */
+  existing = false,
+): Promise<HubStorage> {
   const stops: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -90,6 +96,10 @@ export async function openHubStorage(config: HubConfig, log: Logger): Promise<Hu
         where.push(`the running hub's embedded PostgreSQL on port ${port}`);
         databaseUrl = embeddedUrl(port);
       } else {
+        if (existing && !existsSync(join(config.dataDir, 'postgres')))
+          throw new Error(
+            `no hub data in ${config.dataDir} (GIC_HUB_DATA_DIR): nothing to back up; is this the hub's configuration?`,
+          );
         const pgHandle = await startEmbeddedPostgres(
           {
             baseDir: join(config.dataDir, 'postgres'),

@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     // Checked before anything is started: a typo fails in a second.
     readManifest(args.folder);
   }
-  const storage = await openHubStorage(config, log);
+  const storage = await openHubStorage(config, log, args.command === 'backup');
   try {
     say(`using ${storage.where}`);
     if (args.command === 'backup') {
