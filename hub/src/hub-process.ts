@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableExecutionProviders } from '@gic/shared/analysis/onnx-session.js';
 import { listenHttp } from '@gic/shared/http/listen.js';
 import { createMetrics } from '@gic/shared/http/metrics.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import { Lifecycle } from '@gic/shared/process/lifecycle.js';
-import { startPart } from '@gic/shared/process/start-error.js';
+import { StartError, startPart } from '@gic/shared/process/start-error.js';
 import { createVlmEngine, OffVlmEngine } from '@gic/shared/vlm/vlm-config.js';
 import type { VlmEngine } from '@gic/shared/vlm/vlm-engine.js';
 import { loopbackWarnings } from './advertised-urls.js';
@@ -13,6 +13,7 @@ import { purgeAuditLog } from './audit/audit-retention.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap-admin.js';
 import { loadHubSecret } from './auth/hub-secret.js';
 import { purgeEndedSessions } from './auth/session-retention.js';
+import { RESTORE_MARKER } from './backup/hub-restore.js';
 import { BatchProcessor } from './batch/batch-processor.js';
 import { startBatchWorkers } from './batch/batch-workers.js';
 import { type BrokerHandle, startEmbeddedBroker } from './broker/embedded-broker.js';
@@ -69,6 +70,12 @@ export async function startHub(
   const stop = () => parts.stop();
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    if (existsSync(join(config.dataDir, RESTORE_MARKER)))
+      throw new StartError(
+        'the hub',
+        `a restore into this hub did not finish (${join(config.dataDir, RESTORE_MARKER)}): its database may be half restored`,
+        'run npm run restore again with the same backup',
+      );
     for (const warning of loopbackWarnings(config)) log.warn(warning);
     // Read first: a bad certificate stops the hub before anything else starts.
     const tls: TlsMaterial | undefined = config.tls && loadTlsMaterial(config.tls);
@@ -234,6 +241,12 @@ export async function startHub(
           verifyRecording(db, store, workerLog, recordingId),
         ),
       );
+      // Recordings left verifying with no job (a restored backup holds no job queue; a hub killed
+      // between completing an upload and queueing it) are queued again: the job does nothing twice.
+      const { rows: unverified } = await db.query<{ id: string }>(
+        "SELECT id FROM recordings WHERE status = 'verifying'",
+      );
+      for (const r of unverified) await jobs.send('verify-recording', { recordingId: r.id });
       await jobs.work(
         'abort-stale-uploads',
         counted('abort-stale-uploads', async () => {
