@@ -251,7 +251,7 @@ describe("a box's tags and key rotation", () => {
     expect(await deviceCall(next)).toBe(200);
   }, 120_000);
 
-  it('shows the fleet and the box in Chromium: health, tags, key, telemetry charts; tags edited on the page', async () => {
+  it('shows the fleet and the box in Chromium: health, tags, key, telemetry charts; tags edited and a self-test run from the page', async () => {
     const { deviceId } = credentials();
     // At least one telemetry report (every 15 s) is stored: the charts have something to draw.
     await until(
@@ -308,6 +308,17 @@ describe("a box's tags and key rotation", () => {
         () => document.querySelector('#device-tags')?.textContent === 'canary, wave-3',
       );
       expect((await devices()).find((d) => d.id === deviceId)?.tags).toEqual(['canary', 'wave-3']);
+      // A remote command from the page: the box runs its self-test and the history shows the answer.
+      await page.click('#commands button[data-kind="self-test"]');
+      const command = page.locator('#commands-table tr[data-kind="self-test"]').first();
+      await page.waitForFunction(
+        () =>
+          document.querySelector('#commands-table tr[data-kind="self-test"]')?.getAttribute('data-status') ===
+          'succeeded',
+        undefined,
+        { timeout: 20_000 },
+      );
+      expect(await command.textContent()).toMatch(/models ok, source ok, disk ok, store ok, clock ok/);
       await page.screenshot({
         path: join(import.meta.dirname, 'artifacts', 'fleet-device.png'),
         fullPage: true,

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { CommandsPanel } from '../components/commands-panel.js';
 import { TelemetryCharts } from '../components/telemetry-charts.js';
 import { api, describeError, request, type Session } from '../lib/api.js';
 import { ago, type DeviceView, gb, health, type TelemetryHistory } from '../lib/fleet-api.js';
@@ -12,8 +13,8 @@ const PERIODS = [
 const REFRESH_MS = 15_000;
 
 /**
- * One box: where it stands and its tags (editable), its state and machine, its telemetry over a
- * period as charts, and revocation (asked twice). Refreshes every 15 s, as the box reports.
+ * One box: where it stands and its tags (editable), its state and machine, remote commands and
+ * their history, its telemetry over a period as charts, and revocation (asked twice). Refreshes every 15 s, as the box reports.
  */
 export function DevicePage({ session, id }: { session: Session; id: string }) {
   const [device, setDevice] = useState<DeviceView | null>(null);
@@ -180,6 +181,7 @@ export function DevicePage({ session, id }: { session: Session; id: string }) {
             </form>
           )}
           {saved && !edit && <p class="muted">{saved}</p>}
+          <CommandsPanel session={session} deviceId={device.id} canIssue={!device.revoked_at} />
           <h3>Telemetry</h3>
           <div class="actions" id="telemetry-periods">
             {PERIODS.map((p) => (
