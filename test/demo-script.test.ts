@@ -117,12 +117,14 @@ describe('npm run demo (scripts/demo.mjs)', () => {
       'http',
       'procedure-timer',
       'frame-findings',
+      'chat-recogniser',
       'vlm',
       'models',
       'sqlite',
     ]);
     expect(hubStops.map((s) => s.part)).toEqual([
       'http',
+      'command-sender',
       'vlm',
       'queue-pauses',
       'ingest',
