@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,59 @@ export function parseNvidiaSmi(text: string): GpuStats[] {
     });
 }
 
+/**
+ * One line of Jetson's `tegrastats` (JetPack 4 to 6), e.g. `RAM 2448/3964MB (lfb 160x4MB) ... GR3D_FREQ
+ * 45%@921 ... GPU@34.5C ...`: the integrated GPU's load, the memory it shares with the CPU, and its
+ * temperature. Undefined when the line is not tegrastats output.
+ */
+export function parseTegrastats(line: string, name = 'Jetson GPU'): GpuStats | undefined {
+  const util = /\bGR3D_FREQ (\d{1,3})%/.exec(line);
+  const ram = /\bRAM (\d+)\/(\d+)MB\b/.exec(line);
+  if (!util && !ram) return undefined;
+  const temp = /\bGPU@(-?\d+(?:\.\d+)?)C\b/.exec(line);
+  const pct = util ? Number(util[1]) : null;
+  const c = temp ? Number(temp[1]) : null;
+  return {
+    name: name.slice(0, 100),
+    utilPercent: pct !== null && pct >= 0 && pct <= 100 ? pct : null,
+    memoryUsedBytes: ram ? Number(ram[1]) * MIB : null,
+    memoryTotalBytes: ram ? Number(ram[2]) * MIB : null,
+    temperatureC: c !== null && c > -50 && c < 200 ? c : null,
+  };
+}
+
+/**
+ * The first line `tegrastats` prints (it prints one every interval until stopped, so it is stopped
+ * after the first): the line, `absent` when there is no such program, or `failed`.
+ */
+function firstLineOf(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<string | 'absent' | 'failed'> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let out = '';
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const done = (v: string | 'absent' | 'failed') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(v);
+    };
+    const timer = setTimeout(() => done('failed'), timeoutMs);
+    child.on('error', (err: NodeJS.ErrnoException) => done(err.code === 'ENOENT' ? 'absent' : 'failed'));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const end = out.indexOf('\n');
+      if (end >= 0) done(out.slice(0, end));
+      else if (out.length > 16 * 1024) done('failed');
+    });
+    child.on('exit', () => done(out.trim() ? out.trim() : 'failed'));
+  });
+}
+
 /** Runs a program: its standard output, `absent` when there is no such program, or `failed`. */
 function run(command: string, args: string[], timeoutMs: number): Promise<string | 'absent' | 'failed'> {
   return new Promise((resolve) => {
@@ -66,17 +119,23 @@ export interface HostStatsOptions {
   thermalDir?: string;
   /** The GPU query (null: none on this machine). */
   nvidiaSmi?: string | null;
+  /** Jetson's `tegrastats`, asked where there is no `nvidia-smi` (null: none). */
+  tegrastats?: string | null;
+  /** The board's name (Jetson: /proc/device-tree/model). */
+  modelFile?: string;
 }
 
 /**
  * Samples the machine for telemetry: CPU use since the previous sample, memory, the hottest thermal
- * zone and, where `nvidia-smi` runs, each GPU. Never throws: what cannot be read is null. A GPU tool
- * that is not installed is not looked for again. (Jetson boxes have `tegrastats` instead, which is
- * not read yet: their GPU shows as null.)
+ * zone and, where `nvidia-smi` runs, each GPU; on a Jetson (no `nvidia-smi`), its integrated GPU from
+ * `tegrastats`. Never throws: what cannot be read is null. A GPU tool that is not installed is not
+ * looked for again.
  */
 export class HostStatsSampler {
   private last?: { busy: number; total: number };
   private nvidiaSmi: string | null;
+  private tegrastats: string | null;
+  private readonly modelFile: string;
   private readonly procStat: string;
   private readonly thermalDir: string;
 
@@ -84,6 +143,8 @@ export class HostStatsSampler {
     this.procStat = options.procStat ?? '/proc/stat';
     this.thermalDir = options.thermalDir ?? '/sys/class/thermal';
     this.nvidiaSmi = options.nvidiaSmi === undefined ? 'nvidia-smi' : options.nvidiaSmi;
+    this.tegrastats = options.tegrastats === undefined ? 'tegrastats' : options.tegrastats;
+    this.modelFile = options.modelFile ?? '/proc/device-tree/model';
   }
 
   async sample(): Promise<HostStats> {
@@ -123,7 +184,7 @@ export class HostStatsSampler {
   }
 
   private async gpus(): Promise<GpuStats[] | null> {
-    if (!this.nvidiaSmi) return null;
+    if (!this.nvidiaSmi) return this.jetsonGpu();
     const out = await run(
       this.nvidiaSmi,
       [
@@ -135,10 +196,24 @@ export class HostStatsSampler {
     if (out === 'absent') {
       // A box without the NVIDIA driver's tool is not asked again.
       this.nvidiaSmi = null;
-      return null;
+      return this.jetsonGpu();
     }
     if (out === 'failed') return null;
     const gpus = parseNvidiaSmi(out);
     return gpus.length ? gpus : null;
+  }
+
+  private async jetsonGpu(): Promise<GpuStats[] | null> {
+    if (!this.tegrastats) return null;
+    const line = await firstLineOf(this.tegrastats, ['--interval', '100'], 3000);
+    if (line === 'absent') {
+      this.tegrastats = null;
+      return null;
+    }
+    if (line === 'failed') return null;
+    // The device tree's model ends with a NUL byte.
+    const board = (await readFile(this.modelFile, 'utf8').catch(() => '')).replace(/\0/g, '').trim();
+    const gpu = parseTegrastats(line, board ? `${board} GPU` : undefined);
+    return gpu ? [gpu] : null;
   }
 }
