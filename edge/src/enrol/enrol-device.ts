@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import {
   type DeviceCredentials,
   loadDeviceCredentials,
@@ -6,6 +7,7 @@ import {
 import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
 import { enrolResponseSchema } from '@gic/provisioning/enrolment-messages.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import { HubClient, HubError } from '../sync/hub-client.js';
 
 export interface EnrolOptions {
   credentialsPath: string;
@@ -22,7 +24,17 @@ export interface EnrolOptions {
  */
 export async function ensureEnrolled(options: EnrolOptions, log: Logger): Promise<DeviceCredentials> {
   const existing = loadDeviceCredentials(options.credentialsPath);
-  if (existing) return existing;
+  if (existing && !options.token) return existing;
+  if (existing) {
+    // A token beside credentials: enrol again only if the hub refuses this identity (revoked). Its
+    // un-synced data stays in the outbox and is sent under the new one (the hub hands the old
+    // device's data over when the token names it: `replaces`).
+    if (!(await refusedByHub(existing))) return existing;
+    log.warn(
+      { deviceId: existing.deviceId },
+      'the hub refuses this box (revoked); enrolling again with GIC_ENROLMENT_TOKEN',
+    );
+  }
   if (!options.token) {
     throw new Error(
       'this edge box is not enrolled: set GIC_ENROLMENT_TOKEN to a token from the hub (POST /api/v1/devices/enrolment-tokens)',
@@ -52,7 +64,23 @@ export async function ensureEnrolled(options: EnrolOptions, log: Logger): Promis
     hubUrl: reply.hubUrl,
     enrolledAt: reply.enrolledAt,
   } as DeviceCredentials;
+  // The old identity is kept beside the new one, for the record (it no longer opens anything).
+  if (existing)
+    copyFileSync(options.credentialsPath, `${options.credentialsPath}.${existing.deviceId}.revoked`);
   saveDeviceCredentials(options.credentialsPath, credentials);
   log.info({ deviceId: reply.deviceId, hubUrl: reply.hubUrl }, 'enrolled with hub');
   return credentials;
+}
+
+/**
+ * Whether the hub refuses these credentials (401: revoked or unknown). A hub that cannot be reached,
+ * or answers otherwise, refuses nothing: the box keeps its identity.
+ */
+async function refusedByHub(credentials: DeviceCredentials): Promise<boolean> {
+  try {
+    await new HubClient(credentials, 10_000).request('GET', '/api/v1/devices/me/room-credentials');
+    return false;
+  } catch (err) {
+    return err instanceof HubError && err.status === 401;
+  }
 }

@@ -19,6 +19,8 @@ export interface DevicePlace {
 /** Where a device stands and the groups it is in: what an enrolment token gives the device it enrols. */
 export interface DeviceJoining extends DevicePlace {
   tags: string[];
+  /** A revoked device whose synced data the new one takes over (re-enrolment hand-over). */
+  replaces?: string | null;
 }
 
 /** Stores a one-time enrolment token's hash, and the site, room and tags of the device it will enrol. */
@@ -30,8 +32,9 @@ export async function insertEnrolmentToken(
   joining: DeviceJoining = { site: null, room: null, tags: [] },
 ) {
   await db.query(
-    'INSERT INTO enrolment_tokens (token_hash, created_by, expires_at, site, room, tags) VALUES ($1, $2, $3, $4, $5, $6)',
-    [tokenHash, createdBy, expiresAt, joining.site, joining.room, joining.tags],
+    `INSERT INTO enrolment_tokens (token_hash, created_by, expires_at, site, room, tags, replaces_device_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [tokenHash, createdBy, expiresAt, joining.site, joining.room, joining.tags, joining.replaces ?? null],
   );
 }
 
@@ -47,7 +50,7 @@ export async function consumeEnrolmentToken(
   const { rows } = await db.query<DeviceJoining>(
     `UPDATE enrolment_tokens SET used_at = now(), device_id = $2
       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-      RETURNING site, room, tags`,
+      RETURNING site, room, tags, replaces_device_id AS replaces`,
     [tokenHash, deviceId],
   );
   return rows[0] ?? null;
@@ -142,6 +145,57 @@ export async function revokeDevice(db: Queryable, id: string, scope: SiteScope):
   return rowCount === 1;
 }
 
+/** Tables whose rows a device wrote, keyed by it: what a re-enrolled box takes over. */
+const HANDED_OVER = [
+  'device_events',
+  'procedures',
+  'frame_analyses',
+  'recordings',
+  'alerts',
+  'recording_seals',
+  'chat_messages',
+  'frame_findings',
+] as const;
+
+/**
+ * Hands a revoked device's synced data to the device that replaces it (in the enrolment's
+ * transaction), so the box's un-synced events and recordings, resent under its new identity, land
+ * on the same procedures, each once. Returns the rows moved per table.
+ */
+export async function handOverDevice(
+  db: Queryable,
+  from: string,
+  to: string,
+): Promise<Record<string, number>> {
+  const moved: Record<string, number> = {};
+  for (const table of HANDED_OVER) {
+    const { rowCount } = await db.query(`UPDATE ${table} SET device_id = $2 WHERE device_id = $1`, [
+      from,
+      to,
+    ]);
+    moved[table] = rowCount ?? 0;
+  }
+  await db.query('UPDATE devices SET replaces_device_id = $2 WHERE id = $1', [to, from]);
+  return moved;
+}
+
+/** A revoked device within `scope` that no other device has taken over yet; undefined otherwise. */
+export async function replaceableDevice(
+  db: Queryable,
+  id: string,
+  scope: SiteScope,
+): Promise<{ id: string; site: string | null; room: string | null; tags: string[] } | undefined> {
+  const params: unknown[] = [id];
+  const within = siteCondition(scope, 'site', (v) => `$${params.push(v)}`);
+  const { rows } = await db.query<{ id: string; site: string | null; room: string | null; tags: string[] }>(
+    `SELECT id, site, room, tags FROM devices d
+      WHERE id = $1 AND revoked_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM devices n WHERE n.replaces_device_id = d.id)${within ? ` AND ${within}` : ''}`,
+    params,
+  );
+  return rows[0];
+}
+
 /**
  * Replaces an active device's public key, only if `currentX` is still its key (two rotations at once:
  * one wins) and no other device holds the new one. 'rotated', 'stale' (the key changed meanwhile,
@@ -211,6 +265,7 @@ export async function listDevices(db: Queryable, scope: SiteScope) {
     status: string;
     enrolled_at: Date;
     key_rotated_at: Date | null;
+    replaces_device_id: string | null;
     last_seen_at: Date | null;
     revoked_at: Date | null;
     telemetry: unknown;
@@ -220,7 +275,7 @@ export async function listDevices(db: Queryable, scope: SiteScope) {
     mask_layout_by: string | null;
     mask_layout_at: Date | null;
   }>(
-    `SELECT id, name, site, room, tags, status, enrolled_at, key_rotated_at, last_seen_at, revoked_at, telemetry, telemetry_at,
+    `SELECT id, name, site, room, tags, status, enrolled_at, key_rotated_at, replaces_device_id, last_seen_at, revoked_at, telemetry, telemetry_at,
             mask_layout, mask_layout_change, mask_layout_by, mask_layout_at
        FROM devices WHERE status <> 'virtual'${within ? ` AND ${within}` : ''} ORDER BY enrolled_at`,
     params,

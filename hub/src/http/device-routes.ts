@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BROKER_AUDIENCE, DEVICE_TOKEN_ALG, HUB_API_AUDIENCE } from '@gic/provisioning/device-token.js';
-import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
+import { deviceIdSchema, enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { createEnrolmentToken, hashEnrolmentToken } from '@gic/provisioning/enrolment-token.js';
 import { readJson, readQuery } from '@gic/shared/http/request-context.js';
 import { Hono } from 'hono';
@@ -13,9 +13,11 @@ import { deviceTagSchema, deviceTagsSchema } from '../devices/device-tags.js';
 import {
   activeDeviceKeys,
   consumeEnrolmentToken,
+  handOverDevice,
   insertDevice,
   insertEnrolmentToken,
   listDevices,
+  replaceableDevice,
   revokeDevice,
   setDevicePlace,
 } from '../devices/devices-repo.js';
@@ -36,7 +38,12 @@ export const tokenRequestSchema = z.object({
   /** The room of the device it enrols. */
   room: siteNameSchema.optional(),
   /** The groups the device it enrols joins (a canary group, a scope model, a building). */
-  tags: deviceTagsSchema.default([]),
+  tags: deviceTagsSchema.optional(),
+  /**
+   * A revoked device the one it enrols replaces (the same box re-enrolled, or its successor): its
+   * synced data passes to the new device, and its site, room and tags are the defaults.
+   */
+  replaces: deviceIdSchema.optional(),
 });
 
 /**
@@ -77,37 +84,65 @@ export function deviceRoutes({ db, auth, mqttPublicUrl, hubPublicUrl }: DeviceRo
   return (
     new Hono<HubEnv>()
       .post('/enrolment-tokens', audit('device.enrolment-token', 'enrolment_token'), enrol, async (c) => {
-        const { ttlHours, site: requested, room, tags } = await readJson(c, tokenRequestSchema);
-        const site = await siteOfNew(c, db, requested);
+        const request = await readJson(c, tokenRequestSchema);
+        const replaced = request.replaces
+          ? await replaceableDevice(db, request.replaces, await siteScope(c, db))
+          : undefined;
+        if (request.replaces && !replaced)
+          throw new HTTPException(409, {
+            message: `device ${request.replaces} is not a revoked device of your sites that no other device has replaced`,
+          });
+        const { ttlHours } = request;
+        const site = await siteOfNew(c, db, request.site ?? replaced?.site ?? undefined);
+        const room = request.room ?? replaced?.room ?? undefined;
+        const tags = request.tags ?? replaced?.tags ?? [];
+        const replaces = replaced?.id ?? null;
         const { token, tokenHash } = createEnrolmentToken();
         const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
         await insertEnrolmentToken(db, tokenHash, c.get('user')!.userId, expiresAt, {
           site,
           room: room ?? null,
           tags,
+          replaces,
         });
-        auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null, tags });
-        c.get('log').info({ expiresAt, site, room, tags }, 'enrolment token created');
-        return c.json({ token, expiresAt: expiresAt.toISOString(), site, room: room ?? null, tags }, 201);
+        auditObject(c, tokenHash.slice(0, 16), { site, room: room ?? null, tags, replaces });
+        c.get('log').info({ expiresAt, site, room, tags, replaces }, 'enrolment token created');
+        return c.json(
+          { token, expiresAt: expiresAt.toISOString(), site, room: room ?? null, tags, replaces },
+          201,
+        );
       })
       .post('/enrol', audit('device.enrol', 'device'), async (c) => {
         const request = await readJson(c, enrolRequestSchema);
         const deviceId = `edge-${randomBytes(6).toString('hex')}`;
-        const enrolledAt = await inTransaction(db, async (tx) => {
+        const enrolled = await inTransaction(db, async (tx) => {
           const place = await consumeEnrolmentToken(tx, hashEnrolmentToken(request.token), deviceId);
           if (!place) {
             throw new HTTPException(401, { message: 'enrolment token is unknown, expired or already used' });
           }
-          return insertDevice(tx, {
+          const enrolledAt = await insertDevice(tx, {
             id: deviceId,
             name: request.name,
             publicJwk: request.publicKey,
             place,
             ...(request.softwareVersion ? { softwareVersion: request.softwareVersion } : {}),
           });
+          if (place.replaces && !(await replaceableDevice(tx, place.replaces, { all: true, sites: [] })))
+            throw new HTTPException(409, {
+              message: `device ${place.replaces}, which this token replaces, has been replaced already`,
+            });
+          const handedOver = place.replaces ? await handOverDevice(tx, place.replaces, deviceId) : undefined;
+          return { enrolledAt, handedOver, replaces: place.replaces ?? null };
         });
-        auditObject(c, deviceId, { name: request.name });
-        c.get('log').info({ deviceId, name: request.name }, 'device enrolled');
+        auditObject(c, deviceId, {
+          name: request.name,
+          ...(enrolled.replaces ? { replaces: enrolled.replaces, handedOver: enrolled.handedOver } : {}),
+        });
+        c.get('log').info(
+          { deviceId, name: request.name, replaces: enrolled.replaces, handedOver: enrolled.handedOver },
+          'device enrolled',
+        );
+        const { enrolledAt } = enrolled;
         return c.json(
           {
             deviceId,
