@@ -111,8 +111,15 @@ describe('a revoked box enrolled again', () => {
             : undefined,
         30_000,
       );
+      step('analyses waiting');
+      const stopping = Date.now();
       await kill(edge!.child, 'SIGTERM');
       step('revoked box stopped');
+      // A slow stop says where its time went (each part logs when it has stopped).
+      if (Date.now() - stopping > 10_000)
+        console.info(
+          `slow stop: ${JSON.stringify(edge!.logs.filter((l) => typeof l.part === 'string' && String(l.msg).includes('stop')))}`,
+        );
       const waiting = (local.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
       expect(waiting).toBeGreaterThan(10);
 
