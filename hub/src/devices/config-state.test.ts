@@ -66,6 +66,12 @@ describe('a device against its desired configuration', () => {
     expect(restart.difference[0]!.why).toMatch(/next start/);
   });
 
+  it('is drifted when the box refused the version, with its reason', () => {
+    const s = configState(desired, report({ version: 2, values: all }), 'alerts.sensitivity: too big');
+    expect(s.state).toBe('drifted');
+    expect(s.difference[0]!.why).toBe('the box refused version 3: alerts.sensitivity: too big');
+  });
+
   it('is in sync when the confirmed version runs every key as desired', () => {
     expect(configState(desired, report({ values: all }))).toEqual({ state: 'in-sync', difference: [] });
   });

@@ -7,7 +7,7 @@ import type { ConfigReport } from '@gic/shared/messages/commands.js';
  * A device against its desired configuration: `in-sync` (the box confirmed the version and runs every
  * key it does not override as desired), `pending` (not confirmed yet, or keys waiting for a procedure
  * to end or for the next start), `drifted` (confirmed, but a key differs or the box's own setting
- * wins); `none` when no configuration was ever desired.
+ * wins, or it refused the version); `none` when no configuration was ever desired.
  */
 export type ConfigState = 'in-sync' | 'pending' | 'drifted' | 'none';
 
@@ -26,6 +26,8 @@ export interface ConfigDifference {
 export function configState(
   desired: { values: EdgeConfigFile; version: number } | null,
   reported: ConfigReport | null,
+  /** Why the box refused the desired version (its `config` command failed), if it did. */
+  refused?: string,
 ): { state: ConfigState; difference: ConfigDifference[] } {
   if (!desired) return { state: 'none', difference: [] };
   const wanted = flattenEdgeConfig(desired.values);
@@ -36,7 +38,8 @@ export function configState(
     const runs = reported && key in reported.values ? reported.values[key] : null;
     const differ = (why: string, kind: ConfigDifference['kind']) =>
       difference.push({ key, desired: value, reported: runs, why, kind });
-    if (!confirmed)
+    if (!confirmed && refused) differ(`the box refused version ${desired.version}: ${refused}`, 'drifted');
+    else if (!confirmed)
       differ(
         reported
           ? `the box runs version ${reported.version}, not ${desired.version} yet`
@@ -56,7 +59,9 @@ export function configState(
     else if (!isDeepStrictEqual(runs, value)) differ('the box runs another value', 'drifted');
   }
   const state: ConfigState = !confirmed
-    ? 'pending'
+    ? refused
+      ? 'drifted'
+      : 'pending'
     : difference.some((d) => d.kind === 'drifted')
       ? 'drifted'
       : difference.length

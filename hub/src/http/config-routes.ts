@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { audit, auditObject } from '../audit/audit-log.js';
 import { type Database, inTransaction } from '../db/database.js';
 import type { CommandSender } from '../devices/command-sender.js';
-import { insertCommand } from '../devices/commands-repo.js';
+import { findCommand, insertCommand } from '../devices/commands-repo.js';
 import { configCommand } from '../devices/config-command.js';
 import { findDeviceConfig, setDesiredConfig } from '../devices/config-repo.js';
 import { configState } from '../devices/config-state.js';
@@ -68,9 +68,13 @@ export function configRoutes({ db, auth, sender }: ConfigRoutesOptions) {
         const deviceId = c.req.param('id');
         await requireDeviceInScope(c, db, deviceId, 'no such device');
         const row = await findDeviceConfig(db, deviceId);
+        // The command carrying the latest version: failed means the box refused it, and says why.
+        const command = row && (await findCommand(db, deviceId, row.commandId));
+        const refused = command?.status === 'failed' ? (command.reason ?? 'no reason given') : undefined;
         const { state, difference } = configState(
           row ? { values: row.desired, version: row.desiredVersion } : null,
           row?.reported ?? null,
+          refused,
         );
         return c.json({
           deviceId,
@@ -84,6 +88,7 @@ export function configRoutes({ db, auth, sender }: ConfigRoutesOptions) {
           reportedAt: row?.reportedAt?.toISOString() ?? null,
           overridden: row?.overridden ?? [],
           pending: row?.pending ?? [],
+          command: command ? { id: command.id, status: command.status, reason: command.reason } : null,
           difference: difference.map(({ kind: _kind, ...d }) => d),
         });
       },
