@@ -51,6 +51,8 @@ import { HubClient } from './sync/hub-client.js';
 import { OutboxPublisher } from './sync/outbox-publisher.js';
 import { RoomCredentialsSync } from './sync/room-credentials-sync.js';
 import { buildTelemetry } from './sync/telemetry.js';
+import { ConfigTwin } from './twin/config-twin.js';
+import { DesiredConfigStore, type StoredDesiredConfig } from './twin/desired-config-store.js';
 import { DiskWatch } from './upload/disk-watch.js';
 import { finishRecording } from './upload/finish-recording.js';
 import { RecordingUploader } from './upload/recording-uploader.js';
@@ -102,6 +104,10 @@ export interface EdgeOptions {
   vlm?: VlmEngine;
   /** The latest log lines kept in memory (edge/src/main.ts), for a remote collect-logs command. */
   recentLog?: RecentLog;
+  /** The box's own environment, which wins over the hub's desired configuration (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** The hub's desired configuration `config` was loaded with (edge/src/main.ts), if any. */
+  startedWith?: StoredDesiredConfig;
 }
 
 export async function startEdge(
@@ -277,8 +283,34 @@ export async function startEdge(
         segments.procedureEnded(p.id);
         publisher?.publishStatus(live.state.source.state === 'no-signal' ? 'no-signal' : 'online');
         log.info({ procedureId: p.id, reason, frames: p.frames }, 'procedure ended');
+        // After the procedure's own end (its recording split) has run: deferred keys apply now.
+        setImmediate(() => void twin.procedureEnded());
       },
       screens: () => push.screens,
+    });
+    // The device twin: the hub's desired configuration, applied as far as it may be without disturbing.
+    const twin = new ConfigTwin({
+      store: new DesiredConfigStore(db),
+      env: options.env ?? process.env,
+      ...(options.startedWith ? { startedWith: options.startedWith } : {}),
+      procedureRunning: () => Boolean(live.state.procedure && !live.state.procedure.endedAt),
+      alerts: {
+        current: () => operators.defaults,
+        set: (settings) => {
+          operators.setRoomDefaults(settings);
+          liveSession.roomDefaultsChanged();
+        },
+      },
+      procedures: { current: () => controller.currentRules, set: (rules) => controller.setRules(rules) },
+      capture: {
+        current: () => {
+          const layout = capture?.layout();
+          return layout?.recording && { analysis: layout.analysis, recording: layout.recording };
+        },
+        relayout: async (settings, reason) => capture?.relayout(settings, reason),
+      },
+      publish: (result) => publisher?.publishCommandResult(result),
+      log: log.child({ part: 'twin' }),
     });
     const procedureTimer = setInterval(() => {
       controller.tick();
@@ -535,8 +567,11 @@ export async function startEdge(
           logText: () => options.recentLog?.text() ?? '',
           config,
           log: log.child({ part: 'commands' }),
+          onConfig: (command) => twin.handle(command),
         });
         await publisher.start();
+        // What the box runs of the desired configuration (a restart may have applied more of it).
+        twin.reconcile().catch(() => {}); // logged by the twin
         void rotateIfDue().then(scheduleRotation);
         const hubClient = new HubClient(credentials);
         roomSync = new RoomCredentialsSync(

@@ -96,7 +96,7 @@ export class CaptureSupervisor {
   private restartReason?: string;
 
   constructor(
-    private readonly layout: SupervisedLayout,
+    private layout: SupervisedLayout,
     private readonly recordingsDir: string,
     private readonly handlers: SupervisorHandlers,
     private readonly options: SupervisorOptions = {},
@@ -255,6 +255,16 @@ export class CaptureSupervisor {
   /** Changes what the current run's recorder burns out (see RecorderMask). */
   setRecorderMask(svg: string): void {
     this.current?.setRecorderMask(svg);
+  }
+
+  /** The layout runs are built with (a new one takes effect at the next run: see `restart`). */
+  get currentLayout(): Readonly<SupervisedLayout> {
+    return this.layout;
+  }
+
+  /** Builds the next runs with `layout`; its source must stay the same (the loop keeps its own). */
+  setLayout(layout: SupervisedLayout): void {
+    this.layout = { ...layout, source: this.layout.source };
   }
 
   /**

@@ -18,7 +18,9 @@ export interface CommandHandlerDeps {
   publish: (result: CommandResult) => Promise<void>;
   /** True while a procedure is in progress. */
   procedureRunning: () => boolean;
-  runners: Record<CommandKind, CommandRunner>;
+  runners: Record<Exclude<CommandKind, 'config'>, CommandRunner>;
+  /** Takes `config` commands (the device twin, twin/config-twin.ts): a desired state, not an action. */
+  onConfig?: (command: DeviceCommand) => Promise<void>;
   log: Logger;
   now?: () => Date;
 }
@@ -42,6 +44,13 @@ export class CommandHandler {
     const parsed = parsePayload(deviceCommandSchema, payload);
     if (!parsed.ok) return log.warn({ reason: parsed.reason }, 'malformed command dropped');
     const command = parsed.value;
+    // A desired configuration is a state, not an action: taken by version (not once by id), any time.
+    if (command.kind === 'config') {
+      if (this.deps.onConfig) return this.deps.onConfig(command);
+      return this.answer(command, 'failed', { reason: 'this box takes no configuration from the hub' }).catch(
+        () => {},
+      );
+    }
     try {
       if (!ledger.claim(command.id, command.kind, this.now())) return await this.repeat(command);
       const decision = decideCommand(command, this.now(), this.deps.procedureRunning());
@@ -57,7 +66,7 @@ export class CommandHandler {
       this.running.add(command.id);
       try {
         await this.answer(command, 'accepted');
-        const detail = await this.deps.runners[command.kind](command);
+        const detail = await this.deps.runners[command.kind as Exclude<CommandKind, 'config'>](command);
         await this.answer(command, 'succeeded', { detail });
       } catch (err) {
         const reason = (err as Error).message.slice(0, 500);

@@ -1,5 +1,6 @@
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
+import type { DeviceCommand } from '@gic/shared/messages/commands.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 import type { HubClient } from '../sync/hub-client.js';
 import type { OutboxPublisher } from '../sync/outbox-publisher.js';
@@ -23,6 +24,8 @@ export interface RemoteCommandsDeps extends Omit<SelfTestDeps, 'db'> {
   /** The running configuration (secrets are removed before it leaves the box). */
   config: unknown;
   log: Logger;
+  /** Takes the hub's desired configuration (the device twin). */
+  onConfig?: (command: DeviceCommand) => Promise<void>;
 }
 
 /**
@@ -36,6 +39,7 @@ export function startRemoteCommands(deps: RemoteCommandsDeps): CommandHandler {
     publish: async (result) => deps.publisher.publishCommandResult(result),
     procedureRunning: deps.procedureRunning,
     log: deps.log,
+    ...(deps.onConfig ? { onConfig: deps.onConfig } : {}),
     runners: {
       'self-test': (command) => runSelfTest(deps, command),
       'restart-capture': (command) =>

@@ -82,7 +82,7 @@ export interface LiveCaptureDeps {
  */
 export function startLiveCapture(deps: LiveCaptureDeps) {
   const { analyzer, session, controller, segments, log } = deps;
-  const { fps } = deps.layout.analysis;
+  let { fps } = deps.layout.analysis;
   const live = deps.layout.realtime || deps.layout.source.kind !== 'file';
   const newRecorderMask = () =>
     new RecorderMask({
@@ -237,6 +237,21 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     supervisor,
     /** Ends the current run and starts a new one at once (see CaptureSupervisor.restart). */
     restart: (reason: string) => supervisor.restart(reason),
+    /** The analysis and recording settings runs are built with now. */
+    layout: () => ({ analysis: deps.layout.analysis, recording: deps.layout.recording }),
+    /**
+     * Rebuilds the pipeline with new analysis and recording settings (the hub's desired
+     * configuration): the current run ends with its segments closed, the next uses them.
+     */
+    relayout: async (
+      changes: Pick<LiveCaptureDeps['layout'], 'analysis' | 'recording'>,
+      reason: string,
+    ): Promise<void> => {
+      deps.layout = { ...deps.layout, ...changes };
+      fps = deps.layout.analysis.fps;
+      supervisor.setLayout({ ...supervisor.currentLayout, ...changes });
+      await supervisor.restart(reason);
+    },
     sampler: () => sampler,
     stats: () => loop.stats,
     /** Closes the recorder's open segment and starts the next (a procedure ended): no file holds two patients. */

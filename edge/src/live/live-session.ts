@@ -141,6 +141,11 @@ export class LiveSession {
     this.hooks.changed();
   }
 
+  /** The room's default alert settings changed: they apply at once while nobody's own settings do. */
+  roomDefaultsChanged(): void {
+    this.tracker.setSettings(this.alertSettings);
+  }
+
   /** Someone's settings changed; if they are signed in, alerts follow the new ones at once. */
   settingsChanged(name: string): void {
     if (name === this.operators.signedIn) this.tracker.setSettings(this.alertSettings);

@@ -21,8 +21,18 @@ const SIGNED_IN_ID_KEY = 'screen.operator.identity';
 export class OperatorsStore {
   constructor(
     private readonly db: EdgeDatabase,
-    private readonly roomDefaults: AlertSettings,
+    private roomDefaults: AlertSettings,
   ) {}
+
+  /** The room's defaults now (the hub's desired configuration may change them). */
+  get defaults(): AlertSettings {
+    return this.roomDefaults;
+  }
+
+  /** Replaces the room's defaults; a person's own settings stay theirs. */
+  setRoomDefaults(settings: AlertSettings): void {
+    this.roomDefaults = { ...settings };
+  }
 
   list(): Operator[] {
     return (

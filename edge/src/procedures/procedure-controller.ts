@@ -55,12 +55,22 @@ export class ProcedureController {
     private readonly log: ProcedureLog,
     private readonly source: Parameters<ProcedureLog['start']>[0],
     private readonly sourceLabel: string,
-    private readonly rules: ProcedureRules,
+    private rules: ProcedureRules,
     private readonly hooks: ProcedureHooks,
     /** The endoscopist signed in on the screen, named on procedures that start by themselves. */
     private readonly currentOperator: () => string | null = () => null,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** New rules (the hub's desired configuration), from the next frame on; given only between procedures. */
+  setRules(rules: ProcedureRules): void {
+    this.rules = { ...rules };
+  }
+
+  /** The rules in force. */
+  get currentRules(): Readonly<ProcedureRules> {
+    return this.rules;
+  }
 
   get current(): OpenProcedure | undefined {
     return this.open;

@@ -25,6 +25,7 @@ import type { UserAuth } from './auth-middleware.js';
 import { authRoutes, type LoginLimits } from './auth-routes.js';
 import { hubChatRoutes } from './chat-routes.js';
 import { commandRoutes } from './command-routes.js';
+import { configRoutes } from './config-routes.js';
 import { deviceKeyRoutes } from './device-key-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
@@ -163,6 +164,7 @@ export function createHubApp(deps: HubAppDeps) {
       '/api/v1/devices',
       commandRoutes({ db, store, auth, sender: deps.api.commands ?? UNSENT_COMMANDS }),
     );
+    app.route('/api/v1/devices', configRoutes({ db, auth, sender: deps.api.commands ?? UNSENT_COMMANDS }));
     app.route('/api/v1/procedures', procedureRoutes(db, store, auth));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
     app.route('/api/v1/videos', videoRoutes({ db, store, auth, ...deps.api.videos }));

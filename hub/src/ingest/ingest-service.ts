@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@gic/shared/logging/logger.js';
-import { commandResultSchema, type DeviceCommand } from '@gic/shared/messages/commands.js';
+import {
+  commandResultSchema,
+  configReportSchema,
+  type DeviceCommand,
+} from '@gic/shared/messages/commands.js';
 import {
   type DeviceEvent,
   deviceEventSchema,
@@ -13,6 +17,8 @@ import { signServiceToken } from '../auth/session-tokens.js';
 import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
 import { type Database, inTransaction } from '../db/database.js';
 import { applyCommandResult, unansweredCommands } from '../devices/commands-repo.js';
+import { configCommand } from '../devices/config-command.js';
+import { recordConfigReport, unconfirmedConfig } from '../devices/config-repo.js';
 import { setDeviceStatus } from '../devices/devices-repo.js';
 import { recordTelemetry } from '../devices/telemetry-history.js';
 import { applyEvent } from './apply-event.js';
@@ -228,6 +234,18 @@ export class IngestService {
       } else if (p.kind === 'cmd/result') {
         await this.handleReport(p.deviceId, p.text, 'command result', commandResultSchema, async (result) => {
           const outcome = await applyCommandResult(this.db, p.deviceId, result);
+          // A config command's report (each one, not only the first: deferred keys are reported applied later).
+          const report = configReportSchema.safeParse(result.detail);
+          if (outcome !== 'unknown' && report.success) {
+            const recorded = await recordConfigReport(
+              this.db,
+              p.deviceId,
+              result.commandId,
+              report.data,
+              new Date(result.at),
+            );
+            this.log.debug({ deviceId: p.deviceId, version: report.data.version, recorded }, 'config report');
+          }
           if (outcome === 'unknown')
             this.log.warn(
               { deviceId: p.deviceId, commandId: result.commandId },
@@ -295,6 +313,7 @@ export class IngestService {
    */
   private async resendCommands(deviceId: string): Promise<void> {
     for (const c of await unansweredCommands(this.db, deviceId)) {
+      if (c.kind === 'config') continue; // sent below, with the configuration it carries
       const command: DeviceCommand = {
         id: c.id,
         kind: c.kind,
@@ -305,6 +324,12 @@ export class IngestService {
       };
       this.connection?.client.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(command), { qos: 1 });
     }
+    // The latest desired configuration, until the box confirms it (the box takes each version once).
+    const config = await unconfirmedConfig(this.db, deviceId);
+    if (config)
+      this.connection?.client.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(configCommand(config)), {
+        qos: 1,
+      });
   }
 
   private async deadLetter(bad: Extract<Parsed, { kind: 'bad' }>): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { enrolRequestSchema } from '@gic/provisioning/enrolment-messages.js';
 import { keyRotationRequestSchema } from '@gic/provisioning/key-rotation.js';
 import { chatRequestSchema } from '@gic/shared/chat/chat-routes.js';
+import { desiredEdgeConfigSchema } from '@gic/shared/config/desired-edge-config.js';
 import { z } from 'zod';
 import { auditFilterSchema } from '../audit/audit-query.js';
 import type { Permission } from '../auth/permissions.js';
@@ -341,6 +342,31 @@ export const HUB_ROUTES: RouteDoc[] = [
     auth: 'devices.read',
     responses: {
       '200': '{items: [{id, kind, status, reason, detail, issuedAt, expiresAt, updatedAt}]}',
+      '404': 'no such device within the caller’s sites',
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/devices/{id}/config',
+    summary:
+      "Set a device's desired configuration (a part of the edge's configuration file, checked with the edge's own schema and ranges; box-only keys refused); sent to the box as a `config` command, which applies what it can at once and defers what would disturb a procedure",
+    auth: 'devices.enrol',
+    body: desiredEdgeConfigSchema,
+    responses: {
+      '200': '{deviceId, desired, desiredVersion, commandId, sent}',
+      '400': 'every bad key, each named, with why',
+      '404': 'no such device within the caller’s sites',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/devices/{id}/config',
+    summary:
+      "A device's desired configuration against what the box reports: state in-sync, pending, drifted (or none), and the difference key by key with why",
+    auth: 'devices.read',
+    responses: {
+      '200':
+        '{state, desired, desiredVersion, reported, reportedVersion, overridden, pending, difference: [{key, desired, reported, why}]}',
       '404': 'no such device within the caller’s sites',
     },
   },

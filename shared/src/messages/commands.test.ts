@@ -30,6 +30,18 @@ describe('remote command messages', () => {
     expect(bad('null')).toMatchObject({ ok: false });
   });
 
+  it('takes a config command with its configuration, and only a config command with one', () => {
+    const config = { version: 2, values: { alerts: { sensitivity: 0.7 } } };
+    expect(deviceCommandSchema.safeParse({ ...command, kind: 'config', config }).success).toBe(true);
+    const without = parsePayload(deviceCommandSchema, JSON.stringify({ ...command, kind: 'config' }));
+    expect(without).toMatchObject({ ok: false, reason: /config: a config command carries config/ });
+    expect(deviceCommandSchema.safeParse({ ...command, config }).success).toBe(false);
+    expect(
+      deviceCommandSchema.safeParse({ ...command, kind: 'config', config: { version: 0, values: {} } })
+        .success,
+    ).toBe(false);
+  });
+
   it('takes a result with its detail, and refuses an unknown status', () => {
     const result = {
       commandId: command.id,

@@ -3,9 +3,10 @@ import { z } from 'zod';
 /**
  * Remote commands: the hub asks one box to do something on `gic/v1/d/{deviceId}/cmd` (QoS 1), and the
  * box answers on `.../cmd/result` (QoS 1), once when it takes or refuses the command and once when it is
- * done. A box refuses anything not marked `safeDuringProcedure` while a procedure runs.
+ * done. A box refuses anything not marked `safeDuringProcedure` while a procedure runs. `config` carries
+ * the hub's desired configuration (the device twin): the box itself defers what would disturb.
  */
-export const COMMAND_KINDS = ['restart-capture', 'collect-logs', 'self-test'] as const;
+export const COMMAND_KINDS = ['restart-capture', 'collect-logs', 'self-test', 'config'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -23,8 +24,16 @@ export const deviceCommandSchema = z
     safeDuringProcedure: z.boolean().optional(),
     /** Who asked (a hub user name), for the box's log. */
     issuedBy: z.string().min(1).max(100),
+    /** A `config` command's desired configuration (a part of the edge's file) and its version. */
+    config: z
+      .object({ version: z.number().int().positive(), values: z.record(z.string(), z.unknown()) })
+      .optional(),
   })
-  .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.issuedAt), 'expiresAt must be after issuedAt');
+  .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.issuedAt), 'expiresAt must be after issuedAt')
+  .refine((c) => (c.kind === 'config') === (c.config !== undefined), {
+    message: 'a config command carries config, and only it',
+    path: ['config'],
+  });
 export type DeviceCommand = z.infer<typeof deviceCommandSchema>;
 
 export const COMMAND_STATUSES = ['accepted', 'refused', 'succeeded', 'failed', 'expired'] as const;
@@ -41,6 +50,27 @@ export const commandResultSchema = z.object({
   at: isoTime,
 });
 export type CommandResult = z.infer<typeof commandResultSchema>;
+
+/**
+ * What a box reports of a desired configuration, as a `config` command's result detail: sent when it
+ * takes the version (`accepted` while keys wait, else `succeeded`), again when deferred keys are
+ * applied, and at each start. Keys are the twin's (`alerts.sensitivity`, `source`).
+ */
+export const configReportSchema = z.object({
+  version: z.number().int().positive(),
+  /** Running now with the desired value. */
+  applied: z.array(z.string()),
+  /** Kept until the procedure in progress ends (they would disturb it). */
+  deferred: z.array(z.string()),
+  /** Set by the box's own environment or file, which wins; `overriddenBy` says which. */
+  overridden: z.array(z.string()),
+  overriddenBy: z.record(z.string(), z.string()),
+  /** Stored, and taking effect only at the box's next start. */
+  restartRequired: z.array(z.string()),
+  /** The value the box runs for each desired key it can tell (overridden ones: the box's own). */
+  values: z.record(z.string(), z.unknown()),
+});
+export type ConfigReport = z.infer<typeof configReportSchema>;
 
 /**
  * How far a status is along a command's life: a result never moves a command back (a late `accepted`
