@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { modelInstallSchema } from './model-install.js';
 
 /**
  * Remote commands: the hub asks one box to do something on `gic/v1/d/{deviceId}/cmd` (QoS 1), and the
  * box answers on `.../cmd/result` (QoS 1), once when it takes or refuses the command and once when it is
  * done. A box refuses anything not marked `safeDuringProcedure` while a procedure runs.
  */
-export const COMMAND_KINDS = ['restart-capture', 'collect-logs', 'self-test'] as const;
+export const COMMAND_KINDS = ['restart-capture', 'collect-logs', 'self-test', 'install-model'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -23,8 +24,14 @@ export const deviceCommandSchema = z
     safeDuringProcedure: z.boolean().optional(),
     /** Who asked (a hub user name), for the box's log. */
     issuedBy: z.string().min(1).max(100),
+    /** What an `install-model` command installs (or rolls back). */
+    model: modelInstallSchema.optional(),
   })
-  .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.issuedAt), 'expiresAt must be after issuedAt');
+  .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.issuedAt), 'expiresAt must be after issuedAt')
+  .refine((c) => (c.kind === 'install-model') === Boolean(c.model), {
+    message: 'model is given with an install-model command, and only then',
+    path: ['model'],
+  });
 export type DeviceCommand = z.infer<typeof deviceCommandSchema>;
 
 export const COMMAND_STATUSES = ['accepted', 'refused', 'succeeded', 'failed', 'expired'] as const;
