@@ -208,6 +208,9 @@ describe('model rollout to a box', () => {
     })[];
     expect(device).toMatchObject({ deviceId, stage: 'canary', state: 'healthy' });
     expect(device!.install.detail).toMatchObject({ version: '2.0.0', previous: '1.0.0' });
+    console.info(
+      `on the box: ${JSON.stringify(device!.install.detail.stepsMs)} ms, reference frame ${device!.install.detail.latencyMs} ms`,
+    );
   }, 30_000);
 
   it('rolls back by itself a version whose weights do not load, says why, and the rollout aborts', async () => {

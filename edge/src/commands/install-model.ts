@@ -40,6 +40,7 @@ export function installModelRunner(
     if (!m) throw new Error('an install-model command without its model');
     const { folders, log } = deps;
     const id = m.modelId;
+    const t0 = Date.now();
     if (m.action === 'install') await folders.stage(m);
     else if ((await folders.version('previous', id)) === null)
       throw new Error(`no previous version of ${id} is kept on this box`);
@@ -49,6 +50,7 @@ export function installModelRunner(
     const replaced =
       m.action === 'install' ? await folders.switchIn(id) : await folders.version('current', id);
     const version = m.action === 'install' ? m.version : await folders.restorePrevious(id);
+    const t1 = Date.now();
     const checked = await health(folders.modelsDir, id, version, m.maxLatencyMs, log);
     if (!checked.ok) {
       if (replaced === null) throw new Error(`${checked.reason}; no earlier version was kept to go back to`);
@@ -59,6 +61,7 @@ export function installModelRunner(
       );
       throw new Error(`${checked.reason}; rolled back to ${back}`);
     }
+    const t2 = Date.now();
     await deps.reloadAnalyzers();
     log.info({ model: id, version, replaced, latencyMs: checked.latencyMs }, 'model switched');
     return {
@@ -69,6 +72,8 @@ export function installModelRunner(
       latencyMs: checked.latencyMs,
       executionProvider: checked.executionProvider,
       deferredMs,
+      // Where the time went (ms): download and switch (with any deferral), health check, reload.
+      stepsMs: { stageAndSwitch: t1 - t0, health: t2 - t1, reload: Date.now() - t2 },
     };
   };
 
