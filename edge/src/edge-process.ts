@@ -561,6 +561,14 @@ export async function startEdge(
           procedureRunning: () => Boolean(live.state.procedure && !live.state.procedure.endedAt),
           restartCapture: async (reason) => capture?.restart(reason),
           models: () => ({ loaded: analyzer.models, off: analyzer.modelsOff }),
+          modelsDir: config.modelsDir,
+          // A new model version: both analysis threads load it, and are warmed up before frames reach it.
+          reloadAnalyzers: async () => {
+            await Promise.all([analyzer.reload(), stills.reload()]);
+            await Promise.all([analyzer.warmUp(WARM_UP_SIZE), stills.warmUp(size)]);
+            // The hub hears of the versions now running at once, not at the next report.
+            publishTelemetry();
+          },
           source: () => live.state.source,
           dataDir: config.dataDir,
           diskWarnFreeBytes: config.diskMinFreeBytes,

@@ -166,6 +166,8 @@ const schema = z.object({
   GIC_JOB_SUPERVISE_S: z.coerce.number().int().min(1).max(3600).default(30),
   /** How long presigned key frame and export URLs stay valid (s): short, they carry no credentials. */
   GIC_URL_TTL_S: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** How often the API role moves model rollouts along (ms). */
+  GIC_ROLLOUT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   /** Retention: an upload's raw file is deleted this many days after upload (legal hold exempts). */
   GIC_RETENTION_RAW_DAYS: z.coerce.number().min(0).max(36_500).default(30),
   /** Retention: key frames are deleted this many days after the procedure's export is ready. */
@@ -341,6 +343,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       maintenanceIntervalSeconds: c.GIC_JOB_SUPERVISE_S,
     },
     urlTtlSeconds: c.GIC_URL_TTL_S,
+    rollouts: { intervalMs: c.GIC_ROLLOUT_INTERVAL_MS },
     retention: {
       rawUploadDays: c.GIC_RETENTION_RAW_DAYS,
       keyframesAfterExportDays: c.GIC_RETENTION_KEYFRAMES_AFTER_EXPORT_DAYS,

@@ -30,6 +30,7 @@ import { createHubApp } from './http/hub-app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { watchQueuePauses } from './jobs/queue-pauses.js';
+import { RolloutDriver } from './models/rollout-driver.js';
 import { purgeExpired } from './retention/retention-purge.js';
 import { ObjectStore } from './storage/object-store.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material.js';
@@ -290,6 +291,16 @@ export async function startHub(
     if (roles.has('api')) {
       commands = await startCommandSender(config.mqtt.url, secret, log.child({ part: 'commands' }));
       parts.add('command-sender', () => commands!.close());
+      // Rollouts move along from here too: they send install-model commands.
+      const rollouts = new RolloutDriver({
+        db,
+        store,
+        sender: commands,
+        log: log.child({ part: 'rollouts' }),
+        intervalMs: config.rollouts.intervalMs,
+      });
+      rollouts.start();
+      parts.add('rollouts', () => rollouts.stop());
     }
 
     const app = createHubApp({

@@ -54,6 +54,7 @@ describe('the command handler', () => {
         },
         'restart-capture': async () => ({ restarted: true }),
         'collect-logs': async () => ({}),
+        'install-model': async () => ({ version: '2.0.0' }),
       },
     });
     return { db, results, handler, runs: () => runs, failNext: () => (fail = true) };
@@ -102,6 +103,26 @@ describe('the command handler', () => {
     expect(t.runs()).toBe(1);
   });
 
+  it('takes a model install during a procedure as deferred (it switches when the procedure ends)', async () => {
+    const t = setUp(true);
+    const model = {
+      action: 'rollback' as const,
+      modelId: 'tiny-polyp',
+      version: '2.0.0',
+      files: [],
+      maxLatencyMs: 100,
+    };
+    await t.handler.handle(JSON.stringify(command({ kind: 'install-model', model })));
+    expect(t.results.map((r) => [r.status, r.reason, r.detail])).toEqual([
+      ['accepted', `${PROCEDURE_IN_PROGRESS}: done when it ends`, { deferred: true }],
+      ['succeeded', undefined, { version: '2.0.0' }],
+    ]);
+    // An install without its model, or a model with another kind, is malformed: dropped.
+    await t.handler.handle(JSON.stringify(command({ kind: 'install-model' })));
+    await t.handler.handle(JSON.stringify(command({ model })));
+    expect(t.results).toHaveLength(2);
+  });
+
   it('logs and drops a bad payload without answering or throwing', async () => {
     const t = setUp();
     await t.handler.handle('{nope');
@@ -147,6 +168,7 @@ describe('a command delivered twice at once', () => {
         },
         'restart-capture': async () => ({}),
         'collect-logs': async () => ({}),
+        'install-model': async () => ({}),
       },
     });
     const c = JSON.stringify({ ...command(), expiresAt: new Date(Date.now() + 60_000).toISOString() });

@@ -28,7 +28,8 @@ export interface CommandHandlerDeps {
 /**
  * Takes each payload from the box's `cmd` topic: validates it (a bad one is logged and dropped),
  * claims its id (a repeat gets the last answer again, and never runs twice), then answers `expired`,
- * `refused` (a procedure in progress), or `accepted`, runs it, and answers `succeeded` or `failed`.
+ * `refused` (a procedure in progress), or `accepted` (with `detail.deferred` when it waits for the
+ * procedure to end), runs it, and answers `succeeded` or `failed`.
  */
 export class CommandHandler {
   private readonly running = new Set<string>();
@@ -65,7 +66,11 @@ export class CommandHandler {
       // Marked running before the first await: a repeat arriving meanwhile must not read it as cut short.
       this.running.add(command.id);
       try {
-        await this.answer(command, 'accepted');
+        await this.answer(
+          command,
+          'accepted',
+          decision.action === 'defer' ? { reason: decision.reason, detail: { deferred: true } } : {},
+        );
         const detail = await this.deps.runners[command.kind as Exclude<CommandKind, 'config'>](command);
         await this.answer(command, 'succeeded', { detail });
       } catch (err) {

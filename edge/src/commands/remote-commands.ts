@@ -1,12 +1,14 @@
 import type { DeviceCredentials } from '@gic/provisioning/device-credentials.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { DeviceCommand } from '@gic/shared/messages/commands.js';
+import { ModelFolders } from '../models/model-folders.js';
 import type { EdgeDatabase } from '../store/edge-database.js';
 import type { HubClient } from '../sync/hub-client.js';
 import type { OutboxPublisher } from '../sync/outbox-publisher.js';
 import { collectLogs } from './collect-logs.js';
 import { CommandHandler } from './command-handler.js';
 import { CommandLedger } from './command-ledger.js';
+import { installModelRunner } from './install-model.js';
 import { restartCapture } from './restart-capture.js';
 import { runSelfTest, type SelfTestDeps } from './self-test.js';
 
@@ -21,6 +23,10 @@ export interface RemoteCommandsDeps extends Omit<SelfTestDeps, 'db'> {
   restartCapture: (reason: string) => Promise<void>;
   /** The latest log lines the box holds ('' when none are kept). */
   logText: () => string;
+  /** Where the models are (model installs switch versions there). */
+  modelsDir: string;
+  /** Loads the running analyzers again from the models folder (after a model switch). */
+  reloadAnalyzers: () => Promise<void>;
   /** The running configuration (secrets are removed before it leaves the box). */
   config: unknown;
   log: Logger;
@@ -44,6 +50,12 @@ export function startRemoteCommands(deps: RemoteCommandsDeps): CommandHandler {
       'self-test': (command) => runSelfTest(deps, command),
       'restart-capture': (command) =>
         restartCapture({ restart: deps.restartCapture, source: deps.source }, command),
+      'install-model': installModelRunner({
+        folders: new ModelFolders(deps.modelsDir),
+        procedureRunning: deps.procedureRunning,
+        reloadAnalyzers: deps.reloadAnalyzers,
+        log: deps.log.child({ part: 'model-install' }),
+      }),
       'collect-logs': (command) =>
         collectLogs(
           {

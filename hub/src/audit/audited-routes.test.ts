@@ -7,7 +7,7 @@ import { auditedAction } from './audit-log.js';
  * declares exactly one audit record.
  */
 const PATIENT_DATA =
-  /^\/api\/v1\/(procedures|videos|chat|audit|retention|users|jobs|devices\/(enrol|:id)|auth\/(login|logout|password|oidc\/(callback|exchange)))/;
+  /^\/api\/v1\/(procedures|videos|chat|audit|retention|users|jobs|models|rollouts|devices\/(enrol|:id)|auth\/(login|logout|password|oidc\/(callback|exchange)))/;
 /** Patient-data routes left unrecorded, and why. */
 const UNRECORDED: Record<string, string> = {
   'GET /api/v1/videos/upload/sessions/:uploadId': 'where a resumable upload stands (its own, no content)',

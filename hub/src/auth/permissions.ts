@@ -43,6 +43,8 @@ export const PERMISSIONS = {
   'devices.read': ['admin', 'operator'],
   /** Issue enrolment tokens. */
   'devices.enrol': ['admin', 'operator'],
+  /** Upload models and roll them out to devices. */
+  'models.manage': ['admin'],
   /** The job queues: pause, resume, retry. */
   'jobs.manage': ['admin'],
   /** Legal holds and purges. */

@@ -13,6 +13,8 @@ export interface CommandView {
   status: 'issued' | CommandResult['status'];
   reason: string | null;
   detail: Record<string, unknown> | null;
+  /** What the command carries beyond its kind (an install's model, URLs and hashes). */
+  payload: Record<string, unknown> | null;
   updatedAt: string;
 }
 
@@ -21,7 +23,7 @@ const VIEW = `id, device_id AS "deviceId", kind, issued_by AS "issuedBy", issued
   CASE WHEN status = 'issued' AND expires_at < now() THEN 'expired' ELSE status END AS status,
   CASE WHEN status = 'issued' AND expires_at < now() THEN 'the device did not answer before the expiry'
        ELSE reason END AS reason,
-  detail, updated_at AS "updatedAt"`;
+  detail, payload, updated_at AS "updatedAt"`;
 
 interface Row extends Omit<CommandView, 'issuedAt' | 'expiresAt' | 'updatedAt'> {
   issuedAt: Date;
@@ -46,12 +48,22 @@ export async function insertCommand(
     issuedAt: Date;
     expiresAt: Date;
     safeDuringProcedure: boolean;
+    payload?: Record<string, unknown>;
   },
 ): Promise<CommandView> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO device_commands (id, device_id, kind, issued_by, issued_at, expires_at, safe_during_procedure)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${VIEW}`,
-    [c.id, c.deviceId, c.kind, c.issuedBy, c.issuedAt, c.expiresAt, c.safeDuringProcedure],
+    `INSERT INTO device_commands (id, device_id, kind, issued_by, issued_at, expires_at, safe_during_procedure, payload)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${VIEW}`,
+    [
+      c.id,
+      c.deviceId,
+      c.kind,
+      c.issuedBy,
+      c.issuedAt,
+      c.expiresAt,
+      c.safeDuringProcedure,
+      c.payload ? JSON.stringify(c.payload) : null,
+    ],
   );
   return view(rows[0]!);
 }

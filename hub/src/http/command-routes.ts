@@ -16,8 +16,14 @@ import { requireDeviceInScope } from './site-guard.js';
 /** `POST /api/v1/devices/{id}/commands`. */
 export const commandRequestSchema = z
   .object({
-    /** `config` is sent by PUT /devices/{id}/config only (it carries the desired configuration). */
-    kind: z.enum(COMMAND_KINDS).exclude(['config']),
+    /**
+     * `config` is sent by PUT /devices/{id}/config only (it carries the desired configuration), and
+     * `install-model` by a rollout only.
+     */
+    kind: z
+      .enum(COMMAND_KINDS)
+      .exclude(['config'])
+      .refine((k) => k !== 'install-model', 'install-model is sent by a rollout (POST /api/v1/rollouts)'),
     /** How long the box may take to start it (s); past that it answers `expired`. */
     ttlSeconds: z.number().int().min(1).max(86_400).default(300),
     /** Run it even while a procedure is in progress (a box refuses otherwise). */

@@ -30,9 +30,11 @@ import { deviceKeyRoutes } from './device-key-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import type { HubEnv } from './hub-env.js';
 import { jobRoutes } from './job-routes.js';
+import { modelRoutes } from './model-routes.js';
 import { oidcRoutes } from './oidc-routes.js';
 import { procedureRoutes } from './procedure-routes.js';
 import { retentionRoutes } from './retention-routes.js';
+import { rolloutRoutes } from './rollout-routes.js';
 import { deviceRoomCredentialRoutes, roomCredentialRoutes } from './room-credential-routes.js';
 import { type SecurityHeaderOptions, securityHeaders } from './security-headers.js';
 import { uploadRoutes } from './upload-routes.js';
@@ -110,7 +112,10 @@ export function createHubApp(deps: HubAppDeps) {
   });
   // Video uploads stream (up to their own limit, counted as they arrive); every other body is small JSON.
   app.use('/api/*', (c, next) =>
-    c.req.path.startsWith('/api/v1/videos/upload') && c.req.method !== 'GET' ? next() : jsonLimit(c, next),
+    (c.req.path.startsWith('/api/v1/videos/upload') && c.req.method !== 'GET') ||
+    (c.req.path.startsWith('/api/v1/models/') && c.req.method === 'PUT')
+      ? next()
+      : jsonLimit(c, next),
   );
   installErrorHandler(app);
   app.use('*', auditLog(db, deps.audit ?? { trustProxy: false }));
@@ -165,6 +170,8 @@ export function createHubApp(deps: HubAppDeps) {
       commandRoutes({ db, store, auth, sender: deps.api.commands ?? UNSENT_COMMANDS }),
     );
     app.route('/api/v1/devices', configRoutes({ db, auth, sender: deps.api.commands ?? UNSENT_COMMANDS }));
+    app.route('/api/v1/models', modelRoutes({ db, store, auth }));
+    app.route('/api/v1/rollouts', rolloutRoutes({ db, auth }));
     app.route('/api/v1/procedures', procedureRoutes(db, store, auth));
     app.route('/api/v1/uploads', uploadRoutes({ db, store, jobs: deps.api.jobs }));
     app.route('/api/v1/videos', videoRoutes({ db, store, auth, ...deps.api.videos }));

@@ -321,6 +321,7 @@ export class IngestService {
         expiresAt: c.expiresAt,
         issuedBy: c.issuedBy,
         ...(c.safeDuringProcedure ? { safeDuringProcedure: true } : {}),
+        ...(c.payload ? { model: c.payload as DeviceCommand['model'] } : {}),
       };
       this.connection?.client.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(command), { qos: 1 });
     }

@@ -9,8 +9,10 @@ import { telemetryQuerySchema } from '../devices/telemetry-history.js';
 import { changePasswordSchema, loginSchema, refreshSchema } from '../http/auth-routes.js';
 import { commandLogsSchema, commandRequestSchema } from '../http/command-routes.js';
 import { deviceListQuerySchema, devicePlaceSchema, tokenRequestSchema } from '../http/device-routes.js';
+import { modelCreateSchema } from '../http/model-routes.js';
 import { oidcCallbackQuerySchema, oidcExchangeSchema } from '../http/oidc-routes.js';
 import { legalHoldSchema, purgesQuerySchema } from '../http/retention-routes.js';
+import { rolloutRequestSchema } from '../http/rollout-routes.js';
 import { roomCredentialSchema } from '../http/room-credential-routes.js';
 import { completeSchema, partsSchema, startSchema } from '../http/upload-routes.js';
 import { createUserSchema, updateUserSchema } from '../http/user-routes.js';
@@ -383,6 +385,83 @@ export const HUB_ROUTES: RouteDoc[] = [
       '404': 'no such collect-logs command',
     },
   },
+  {
+    method: 'post',
+    path: '/api/v1/models',
+    summary:
+      'Register a model version by its manifest; its files follow, each streamed by PUT to the path answered',
+    auth: 'models.manage',
+    body: modelCreateSchema,
+    responses: {
+      '201': '{id, version, task, manifest, ready: false, uploads: [{name, path}]}',
+      '400': 'a manifest that is not valid, with the reason',
+      '409': 'that version exists',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models',
+    summary: 'Every model version the hub holds, newest first, with which files are stored',
+    auth: 'models.manage',
+    responses: {
+      '200': '{items: [{id, version, task, manifest, storedFiles, ready, uploadedBy, createdAt}]}',
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/models/{id}/{version}/files/{name}',
+    summary:
+      "One file of a model version as the raw body, streamed to the object store (models/{id}/{version}/{name}) and kept only if its SHA-256 is the manifest's",
+    auth: 'models.manage',
+    binaryBody: true,
+    responses: {
+      '200': '{name, bytes, sha256, ready}',
+      '400': 'the SHA-256 differs from the manifest (the file named)',
+      '404': 'no such model version, or no such file in its manifest',
+      '413': 'too large',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/rollouts',
+    summary:
+      'Roll a model version out to the devices of one’s sites (with a tag): a canary group first, then a percentage of the rest; stopped once maxFailures devices fail',
+    auth: 'models.manage',
+    body: rolloutRequestSchema,
+    responses: {
+      '201': '{id, status: running, stage: canary, devices: [{deviceId, stage, position, state}]}',
+      '400': 'a request that is not valid, with the reason',
+      '404': 'no such model version',
+      '409': 'the model is missing files, or no device matches',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/rollouts',
+    summary: 'Rollouts, newest first',
+    auth: 'models.manage',
+    responses: { '200': '{items: [{id, modelId, version, status, stage, reason}]}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/rollouts/{id}',
+    summary:
+      'A rollout and each device’s state (pending, deferred, installing, healthy, failed with the reason, rolling-back, rolled-back)',
+    auth: 'models.manage',
+    responses: { '200': '{id, status, stage, counts, devices: [...]}', '404': 'no such rollout' },
+  },
+  ...(['pause', 'resume', 'rollback'] as const).map((action) => ({
+    method: 'post' as const,
+    path: `/api/v1/rollouts/{id}/${action}`,
+    summary: {
+      pause: 'Pause a running rollout: no further device is sent the install',
+      resume: 'Resume a paused rollout',
+      rollback:
+        'Roll a rollout back: every device that took the new version is told to put back the one it kept (no download)',
+    }[action],
+    auth: 'models.manage' as const,
+    responses: { '200': 'the rollout', '404': 'no such rollout', '409': 'not possible from its status' },
+  })),
   {
     method: 'patch',
     path: '/api/v1/devices/{id}',

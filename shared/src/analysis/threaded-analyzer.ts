@@ -40,7 +40,7 @@ type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void
 export class ThreadedAnalyzer implements Analyzer {
   private worker!: Worker;
   private ready!: Promise<void>;
-  private readonly pending = new Map<number, Pending>();
+  private pending = new Map<number, Pending>();
   private nextId = 1;
   private closing = false;
   private dead: Error | undefined;
@@ -73,36 +73,70 @@ export class ThreadedAnalyzer implements Analyzer {
     this.dead = undefined;
     const worker = new Worker(workerScript(), { workerData: this.data });
     this.worker = worker;
+    // Requests of this thread: those of a thread retired by `reload` are settled by that thread alone.
+    const pending = new Map<number, Pending>();
+    this.pending = pending;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (reply: AnalysisReply) => {
         if (reply.kind === 'ready') {
-          this.loaded = { models: reply.models, modelsOff: reply.modelsOff };
+          if (this.worker === worker) this.loaded = { models: reply.models, modelsOff: reply.modelsOff };
           resolve();
         } else if (reply.kind === 'log') this.relog(reply.line);
         else {
-          const p = this.pending.get(reply.id);
-          this.pending.delete(reply.id);
+          const p = pending.get(reply.id);
+          pending.delete(reply.id);
           if (!p) return;
           if (reply.kind === 'result') p.resolve(reply.value);
           else p.reject(Object.assign(new Error(reply.message), { name: reply.name }));
         }
       });
       worker.on('error', (err) => {
-        this.dead = err;
+        if (this.worker === worker) this.dead = err;
         reject(err);
       });
       worker.on('exit', (code) => {
-        const reason = this.dead ?? new Error(`the analysis thread exited (code ${code})`);
-        this.dead = reason;
+        const reason =
+          (this.worker === worker ? this.dead : undefined) ??
+          new Error(`the analysis thread exited (code ${code})`);
         reject(reason);
-        for (const p of this.pending.values()) p.reject(reason);
-        this.pending.clear();
+        for (const p of pending.values()) p.reject(reason);
+        pending.clear();
+        if (this.worker !== worker) return;
+        this.dead = reason;
         if (!this.closing)
           this.log.error({ err: reason.message }, 'analysis thread died; the next frame starts a new one');
       });
     });
     // A rejection here is reported through the requests that wait on it.
     this.ready.catch(() => undefined);
+  }
+
+  /**
+   * Loads the models again from the models folder (a model version switched there): a new thread is
+   * started and, once its models are loaded, takes every new request; the old one finishes what it
+   * was given, then ends. If the new thread fails to start, the old one stays. Resolves with the
+   * models loaded and off.
+   */
+  async reload(): Promise<{ models: FrameAnalyzer['models']; modelsOff: FrameAnalyzer['modelsOff'] }> {
+    const old = { worker: this.worker, pending: this.pending, ready: this.ready, dead: this.dead };
+    this.spawn();
+    try {
+      await this.ready;
+    } catch (err) {
+      void this.worker.terminate();
+      Object.assign(this, old);
+      throw err;
+    }
+    void (async () => {
+      if (!old.dead) {
+        const id = this.nextId++;
+        const closed = new Promise((resolve) => old.pending.set(id, { resolve, reject: resolve }));
+        old.worker.postMessage({ kind: 'close', id });
+        await closed;
+      }
+      await old.worker.terminate();
+    })();
+    return this.loaded;
   }
 
   private relog(line: string): void {

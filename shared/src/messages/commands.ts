@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelInstallSchema } from './model-install.js';
 
 /**
  * Remote commands: the hub asks one box to do something on `gic/v1/d/{deviceId}/cmd` (QoS 1), and the
@@ -6,7 +7,13 @@ import { z } from 'zod';
  * done. A box refuses anything not marked `safeDuringProcedure` while a procedure runs. `config` carries
  * the hub's desired configuration (the device twin): the box itself defers what would disturb.
  */
-export const COMMAND_KINDS = ['restart-capture', 'collect-logs', 'self-test', 'config'] as const;
+export const COMMAND_KINDS = [
+  'restart-capture',
+  'collect-logs',
+  'self-test',
+  'config',
+  'install-model',
+] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -28,11 +35,17 @@ export const deviceCommandSchema = z
     config: z
       .object({ version: z.number().int().positive(), values: z.record(z.string(), z.unknown()) })
       .optional(),
+    /** What an `install-model` command installs (or rolls back). */
+    model: modelInstallSchema.optional(),
   })
   .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.issuedAt), 'expiresAt must be after issuedAt')
   .refine((c) => (c.kind === 'config') === (c.config !== undefined), {
     message: 'a config command carries config, and only it',
     path: ['config'],
+  })
+  .refine((c) => (c.kind === 'install-model') === Boolean(c.model), {
+    message: 'model is given with an install-model command, and only then',
+    path: ['model'],
   });
 export type DeviceCommand = z.infer<typeof deviceCommandSchema>;
 
