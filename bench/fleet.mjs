@@ -169,7 +169,7 @@ try {
       resent: t1.resent - t0.resent,
       offered2,
       acked2,
-      saturated: committed < 0.95 * offered || growing,
+      saturated: acked2 < 0.95 * offered2 || growing,
       growing,
     };
   };
@@ -257,7 +257,7 @@ try {
 
   // 4. Ramp: more boxes, then more events per box, until one hub falls behind.
   console.log(
-    `\nRamp, ${RAMP_SECONDS} s a step (saturated: committed < 95% of offered over the step, or the backlog still grew by over a second's events in its second half)`,
+    `\nRamp, ${RAMP_SECONDS} s a step (saturated: in the step's second half, past the new boxes' arrival, confirmed < 95% of offered, or the backlog grew by over a second's events)`,
   );
   const steps = [
     ...RAMP.map((m) => ({ boxes: Math.round(N * m), rate: RATE })),
