@@ -34,6 +34,12 @@ export interface AnalyseDeps {
   keepRaw: boolean;
 }
 
+/**
+ * The share of this stage's progress that the frames' analysis is: the rest is key frames, and for
+ * a raw upload the de-identified copy (a full decode, mask and re-encode).
+ */
+export const analysisShareOf = (raw: boolean) => (raw ? 0.5 : 0.9);
+
 /** Key frames are stored this wide (px). */
 const KEYFRAME_WIDTH = 640;
 
@@ -48,10 +54,11 @@ const readFrame = async (
 });
 
 /**
- * Stage 2: the sampled frames analysed in batches by the shared engine (quality, in/out of body,
- * privacy, the polyp model when installed), results to PostgreSQL; masked key frames to the object
- * store; for an upload, the de-identified copy made, verified (read back: SHA-256 and a GStreamer
- * probe) and only then the raw file deleted. Frames already analysed by a crashed attempt are kept.
+ * Stage 2: the extract stage analysed the frames as it decoded them (the shared engine: quality,
+ * in/out of body, privacy, the polyp model when installed; results in PostgreSQL); any sampled frame
+ * still without its analysis is analysed here from its stored JPEG, in batches. Then masked key frames
+ * to the object store; for an upload, the de-identified copy made, verified (read back: SHA-256 and a
+ * GStreamer probe) and only then the raw file deleted. Frames already analysed are kept.
  */
 export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promise<void> {
   const { db, store, options } = deps;
@@ -62,11 +69,13 @@ export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promis
   const todo = rows.filter((r) => !r.analysis);
   if (todo.some((r) => !r.object_key)) throw new Error('sampled frames are gone: run processing again');
   const analyzer = await deps.analyzer();
-  const analysisShare = source.raw ? 0.5 : 0.9;
+  const analysisShare = analysisShareOf(source.raw);
   // A room's recording and a masked copy were de-identified as they were written: searching them for
   // text again costs most of the analysis and changes only their key frames (by configuration).
   const scan: Scan = source.raw || options.textScan === 'always' ? 'full' : 'none';
   const done0 = rows.length - todo.length;
+  // Where the extract stage's overlapped analysis left this stage's progress (its attempt began at 0).
+  await ctx.progress((done0 / rows.length) * analysisShare);
   // The next batch is read and decoded (object store, GStreamer) while the engine's thread analyses
   // this one, so the engine never waits for its input: one batch of frames more in memory.
   const load = (from: number): Promise<RgbFrame[]> | undefined => {
@@ -98,7 +107,9 @@ export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promis
   const keyframes = chooseKeyframes(analyses, options.keyframeEveryS * 1000);
   const stored: { tMs: number; reason: string; key: string }[] = [];
   for (const k of keyframes) {
-    const row = analysed.find((r) => r.t_ms === k.tMs)!;
+    const row = analysed.find((r) => r.t_ms === k.tMs && r.object_key);
+    if (!row)
+      throw new Error(`the frame at ${k.tMs} ms chosen as a key frame was not kept: run processing again`);
     const masked = burnMask(await readFrame(store, row, size), timeline.maskAt(k.tMs));
     const key = `keyframes/${ctx.procedureId}/${ctx.runId}/${k.tMs}.jpg`;
     await store.put(key, await encodeJpeg(masked, { quality: 85, width: KEYFRAME_WIDTH }), 'image/jpeg');

@@ -39,7 +39,7 @@ export async function startBatchWorkers(deps: BatchWorkerDeps): Promise<() => Pr
   };
   await jobs.work(
     'video-extract',
-    processor.stageHandler('extract', (ctx) => extractStage(ctx, { db, store, options })),
+    processor.stageHandler('extract', (ctx) => extractStage(ctx, { db, store, options, analyzer: engine })),
   );
   await jobs.work(
     'video-analyse',

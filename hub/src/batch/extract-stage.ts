@@ -1,10 +1,17 @@
 import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
+import type { Scan } from '@gic/shared/analysis/frame-analyzer.js';
+import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
 import { readVideoFrames } from '@gic/shared/media/file-frames.js';
+import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { Database } from '../db/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { analysisShareOf } from './analyse-stage.js';
 import type { StageContext } from './batch-processor.js';
-import { clearFrames, insertFrames } from './results-repo.js';
+import { BoundedBatches } from './bounded-batches.js';
+import { KeyframeCandidates } from './keyframe-candidates.js';
+import { setWaitingStageProgress } from './processing-repo.js';
+import { clearFrames, insertFrames, saveAnalyses } from './results-repo.js';
 import { analysisSize, videoSource } from './video-source.js';
 
 export interface BatchOptions {
@@ -26,52 +33,104 @@ export interface BatchOptions {
   textScan: 'uploads' | 'always';
 }
 
-/** JPEG quality of sampled frames held between the stages (1..100): high, the engine reads them. */
+/** JPEG quality of sampled frames kept as key frame candidates (1..100): the key frames are made from them. */
 const FRAME_QUALITY = 92;
-/** Rows written to PostgreSQL at once. */
-const INSERT_EVERY = 32;
+/**
+ * Batches analysed (or waiting for the engine) while the decoder goes on: two keep the engine's thread
+ * busy (one analysing, one queued) while a third fills; more would only hold more frames in memory.
+ */
+const BATCHES_AHEAD = 2;
+/** How often the overlapped analysis writes the analyse stage's progress (ms). */
+const PROGRESS_EVERY_MS = 1000;
 
-/** Where a run's sampled frames wait for analysis (deleted once analysed). */
+/** Where a run's key frame candidates are kept until the analyse stage has chosen the key frames. */
 export const frameKey = (runId: string, index: number) => `work/${runId}/frames/${index}.jpg`;
 
+export interface ExtractDeps {
+  db: Database;
+  store: ObjectStore;
+  options: BatchOptions;
+  /** The worker's engine (the shared analysis the edge runs, in its own thread). */
+  analyzer: () => Promise<Pick<Analyzer, 'analyseBatch'>>;
+}
+
+interface Sampled {
+  frame: RgbFrame;
+  motion: number;
+}
+
 /**
- * Stage 1: decodes the video straight from the object store (GStreamer reads it by HTTP range
- * requests: never whole in memory) at up to `maxFps`, and keeps the frames the edge's adaptive
- * sampler picks: `sampleFps` while the view is still, more under motion, always the first. Kept frames
- * go to the object store for the analyse stage. A retry starts over.
+ * Stage 1, decode and analysis overlapped: decodes the video straight from the object store
+ * (GStreamer reads it by HTTP range requests: never whole in memory) at up to `maxFps`, and keeps the
+ * frames the edge's adaptive sampler picks: `sampleFps` while the view is still, more under motion,
+ * always the first. Kept frames go in batches through a bounded queue to the engine while decoding
+ * goes on; each analysed batch gets a row per frame with its analysis (keyed by run and frame index:
+ * writing one again replaces it), and the frames that may become key frames are stored (JPEG). A retry,
+ * after a crash say, starts over from a cleared run, so no frame is counted twice. The analyse stage
+ * then analyses whatever is left unanalysed (nothing, unless this stage was changed mid-run) and
+ * chooses the key frames.
  */
-export async function extractStage(
-  ctx: StageContext,
-  deps: { db: Database; store: ObjectStore; options: BatchOptions },
-): Promise<void> {
+export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promise<void> {
   const { db, store, options } = deps;
   await clearFrames(db, ctx.runId);
   const source = await videoSource(db, store, ctx.procedureId);
   const size = analysisSize(source.facts, options.maxWidth);
   const sampler = new AdaptiveSampler({ minFps: options.sampleFps, maxFps: options.maxFps });
+  // The engine loads (its first time) while the first frames decode.
+  const engine = deps.analyzer();
+  engine.catch(() => {}); // thrown by the first batch that waits for it
+  const scan: Scan = source.raw || options.textScan === 'always' ? 'full' : 'none';
   const total = Math.max(1, source.facts.durationMs);
+  const candidates = new KeyframeCandidates(options.keyframeEveryS * 1000);
+  const batches = new BoundedBatches<Sampled>(options.batchSize, BATCHES_AHEAD, async (items) => {
+    const frames = items.map((i) => i.frame);
+    const analyses = await (await engine).analyseBatch(
+      frames,
+      frames.map(() => scan),
+    );
+    // Only a frame that may become a key frame is kept as a picture (a JPEG encode and an upload
+    // each); the others keep their analysis alone.
+    const rows = await Promise.all(
+      items.map(async ({ frame, motion }, i) => {
+        let key: string | null = null;
+        if (candidates.offer(analyses[i]!)) {
+          key = frameKey(ctx.runId, frame.index);
+          await store.put(key, await encodeJpeg(frame, { quality: FRAME_QUALITY }), 'image/jpeg');
+        }
+        return { index: frame.index, tMs: frame.ptsMs, motion, key };
+      }),
+    );
+    await insertFrames(db, ctx.runId, rows);
+    await saveAnalyses(db, ctx.runId, analyses);
+    // The analyse stage's progress, shown while this one does its work (by video time analysed).
+    if (Date.now() - reported >= PROGRESS_EVERY_MS) {
+      reported = Date.now();
+      const share = (frames.at(-1)!.ptsMs / total) * analysisShareOf(source.raw);
+      await setWaitingStageProgress(db, ctx.runId, 'analyse', share);
+    }
+  });
+  let reported = 0;
   let index = 0;
   let offsetMs = 0;
-  let pending: { index: number; tMs: number; motion: number; key: string }[] = [];
-  for (const [i, key] of source.keys.entries()) {
-    const url = await store.presignGet(key, { internal: true, expiresIn: 6 * 3600 });
-    for await (const frame of readVideoFrames({ url }, { ...size, fps: options.maxFps })) {
-      const tMs = offsetMs + frame.ptsMs;
-      const shifted = { ...frame, ptsMs: tMs };
-      if (!sampler.offer(shifted)) continue;
-      const k = frameKey(ctx.runId, index);
-      await store.put(k, await encodeJpeg({ ...shifted, index }, { quality: FRAME_QUALITY }), 'image/jpeg');
-      pending.push({ index, tMs, motion: sampler.motion, key: k });
-      index++;
-      if (pending.length >= INSERT_EVERY) {
-        await insertFrames(db, ctx.runId, pending);
-        pending = [];
+  try {
+    for (const [i, key] of source.keys.entries()) {
+      const url = await store.presignGet(key, { internal: true, expiresIn: 6 * 3600 });
+      for await (const frame of readVideoFrames({ url }, { ...size, fps: options.maxFps })) {
+        const tMs = offsetMs + frame.ptsMs;
+        const shifted = { ...frame, ptsMs: tMs };
+        if (!sampler.offer(shifted)) continue;
+        await batches.push({ frame: { ...shifted, index }, motion: sampler.motion });
+        index++;
+        await ctx.progress(tMs / total);
       }
-      await ctx.progress(tMs / total);
+      offsetMs += source.durationsMs[i]!;
     }
-    offsetMs += source.durationsMs[i]!;
+    await batches.finish();
+  } catch (err) {
+    // Nothing of this attempt may still write once it has failed (a retry clears the run first).
+    await batches.settle();
+    throw err;
   }
-  await insertFrames(db, ctx.runId, pending);
   if (index === 0) throw new Error('no frame could be read from the video');
-  ctx.log.info({ frames: index, ...size }, 'frames sampled');
+  ctx.log.info({ frames: index, ...size }, 'frames sampled and analysed');
 }

@@ -1,5 +1,6 @@
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
-import { groupFindings, qualityScore } from './summary-builder.js';
+import { betterView } from './keyframe-candidates.js';
+import { groupFindings } from './summary-builder.js';
 
 export interface KeyframeChoice {
   tMs: number;
@@ -8,7 +9,7 @@ export interface KeyframeChoice {
 
 /**
  * Which analysed frames become key frames: each finding's best frame, and in every stretch of
- * `everyMs` the best view inside the body (sharp, well exposed, then sharpest). Stretches spent
+ * `everyMs` the best view inside the body (sharp, well exposed, then sharpest, then earliest). Stretches spent
  * outside the body give none: they would be masked whole.
  */
 export function chooseKeyframes(analyses: FrameAnalysis[], everyMs: number): KeyframeChoice[] {
@@ -19,12 +20,7 @@ export function chooseKeyframes(analyses: FrameAnalysis[], everyMs: number): Key
     if (!a.quality.inBody) continue;
     const slot = Math.floor(a.ptsMs / everyMs);
     const current = best.get(slot);
-    const better =
-      !current ||
-      qualityScore(a.quality) > qualityScore(current.quality) ||
-      (qualityScore(a.quality) === qualityScore(current.quality) &&
-        a.quality.sharpness > current.quality.sharpness);
-    if (better) best.set(slot, a);
+    if (!current || betterView(a, current)) best.set(slot, a);
   }
   for (const a of best.values())
     if (!chosen.has(a.ptsMs)) chosen.set(a.ptsMs, { tMs: a.ptsMs, reason: 'interval' });

@@ -114,6 +114,22 @@ export async function setStageProgress(db: Queryable, runId: string, stage: Stag
   await db.query('UPDATE processing_runs SET updated_at = now() WHERE id = $1', [runId]);
 }
 
+/**
+ * Progress of a stage whose work an earlier stage does ahead of it (analysis overlapped with
+ * extraction): the stage stays waiting, and its own attempt takes the progress on from there.
+ */
+export async function setWaitingStageProgress(
+  db: Queryable,
+  runId: string,
+  stage: StageName,
+  progress: number,
+) {
+  await db.query(
+    `UPDATE processing_stages SET progress = $3 WHERE run_id = $1 AND name = $2 AND state = 'waiting'`,
+    [runId, stage, Math.max(0, Math.min(1, progress))],
+  );
+}
+
 export async function completeStage(db: Queryable, runId: string, stage: StageName, last: boolean) {
   await db.query(
     `UPDATE processing_stages SET state = 'completed', progress = 1, finished_at = now()

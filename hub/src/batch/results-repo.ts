@@ -18,7 +18,8 @@ export async function clearFrames(db: Queryable, runId: string): Promise<void> {
 export async function insertFrames(
   db: Queryable,
   runId: string,
-  frames: { index: number; tMs: number; motion: number; key: string }[],
+  /** `key`: where the frame's picture is kept; null when it is not (only its analysis is). */
+  frames: { index: number; tMs: number; motion: number; key: string | null }[],
 ): Promise<void> {
   if (frames.length === 0) return;
   await db.query(
