@@ -124,6 +124,7 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     ]);
     expect(hubStops.map((s) => s.part)).toEqual([
       'http',
+      'rollouts',
       'command-sender',
       'vlm',
       'queue-pauses',
