@@ -17,6 +17,14 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await db.connect();
+  // A checked-out client has no pool listener: its connection lost between two queries (a database
+  // restart, a cut network) would be an unhandled 'error'. Kept here, and the client is then
+  // destroyed on release rather than given to the next caller.
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -26,6 +34,7 @@ export async function inTransaction<T>(
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
