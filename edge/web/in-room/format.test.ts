@@ -20,6 +20,9 @@ describe('the in-room screen wording', () => {
     expect(clock(0)).toBe('00:00');
     expect(clock(61.9)).toBe('01:01');
     expect(clock(3600)).toBe('60:00');
+    // Started after the screen's last tick: not a negative time.
+    expect(clock(-0.4)).toBe('00:00');
+    expect(clock(Number.NaN)).toBe('00:00');
     expect(size(1)).toBe('1 kB');
     expect(size(999_999)).toBe('1000 kB');
     expect(size(1_250_000)).toBe('1.3 MB');

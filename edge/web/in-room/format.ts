@@ -2,8 +2,11 @@ import type { LiveState, RecordingState } from './live-types.js';
 
 /** Seconds as mm:ss. */
 export function clock(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  return `${String(m).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  // A procedure that began after the screen's last tick (or on a box whose clock is a little ahead of
+  // the screen's) is a few hundred milliseconds "in the future": it reads 00:00, never -1:-1.
+  const s = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+  const m = Math.floor(s / 60);
+  return `${String(m).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 }
 
 /** Bytes as the screen says them: kB (rounded up) below a megabyte, MB with one decimal above. */
