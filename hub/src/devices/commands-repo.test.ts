@@ -49,6 +49,25 @@ describe('device commands (against PostgreSQL, through the ingest)', () => {
     expect(await unansweredCommands(db, device)).toEqual([]);
   });
 
+  it('sends again at reconnection what has no final answer: unexpired unanswered ones, and accepted ones past their expiry', async () => {
+    const box = `edge-cmd${Date.now() % 1000}`;
+    await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ($1, 'room', '{}')", [box]);
+    const issued = await issue(box);
+    const running = await issue(box, 300);
+    await answer(box, result(running.id, 'accepted', { detail: { deferred: true } }));
+    const done = await issue(box);
+    await answer(box, result(done.id, 'accepted'));
+    await answer(box, result(done.id, 'succeeded'));
+    const lapsed = await issue(box, 300);
+    await new Promise((r) => setTimeout(r, 400));
+    // The accepted one is past its expiry and still sent; the unanswered one past its expiry is not.
+    expect((await unansweredCommands(db, box)).map((c) => c.id).sort()).toEqual([issued.id, running.id].sort());
+    expect((await listCommands(db, box)).find((c) => c.id === lapsed.id)!.status).toBe('expired');
+    // The box's answer after a restart moves it on, and it is sent no more.
+    await answer(box, result(running.id, 'failed', { reason: 'interrupted: the box restarted while it ran' }));
+    expect((await unansweredCommands(db, box)).map((c) => c.id)).toEqual([issued.id]);
+  });
+
   it('ignores a result for an unknown command, for another device’s command, and a malformed one', async () => {
     const c = await issue(other);
     await answer(device, result(c.id, 'succeeded'));

@@ -139,11 +139,20 @@ export async function addCommandDetail(
   return Boolean(rowCount);
 }
 
-/** Commands of a device not yet answered and not expired, oldest first: sent again when it reconnects. */
+/**
+ * Commands of a device with no final answer, oldest first: sent again when it reconnects. Those not
+ * yet answered while unexpired; and those it accepted, whatever their expiry (a deferred install can
+ * wait out a long procedure): a box that restarted while one ran answers it `failed` ("interrupted"),
+ * one still running gives its last answer again, so none stays `accepted` after the box comes back.
+ * Accepted ones older than 30 days are left as they are.
+ */
 export async function unansweredCommands(db: Queryable, deviceId: string): Promise<CommandView[]> {
   const { rows } = await db.query<Row>(
     `SELECT ${VIEW} FROM device_commands
-      WHERE device_id = $1 AND status = 'issued' AND expires_at > now() ORDER BY issued_at`,
+      WHERE device_id = $1
+        AND ((status = 'issued' AND expires_at > now())
+          OR (status = 'accepted' AND issued_at > now() - interval '30 days'))
+      ORDER BY issued_at`,
     [deviceId],
   );
   return rows.map(view);
