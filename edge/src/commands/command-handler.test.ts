@@ -88,6 +88,32 @@ describe('the command handler', () => {
     expect(t.results.at(-1)?.status).toBe('succeeded');
   });
 
+  it('answers failed, not expired, a command cut short by a restart and sent again after its expiry', async () => {
+    const t = setUp();
+    const c = command({
+      kind: 'install-model',
+      model: { action: 'rollback', modelId: 'tiny-polyp', version: '2.0.0', files: [], maxLatencyMs: 100 },
+    });
+    // The box took it and died before it finished: only `accepted` is in its store.
+    new CommandLedger(t.db).claim(c.id, c.kind, NOW);
+    new CommandLedger(t.db).record({ commandId: c.id, status: 'accepted', at: NOW.toISOString() });
+    const later = new CommandHandler({
+      ledger: new CommandLedger(t.db),
+      publish: async (r) => {
+        t.results.push(r);
+      },
+      procedureRunning: () => true,
+      log: createLogger('test', 'silent'),
+      now: () => new Date(Date.parse(c.expiresAt) + 3_600_000),
+      runners: {} as never,
+    });
+    await later.handle(JSON.stringify(c));
+    expect(t.results.map((r) => [r.status, r.reason])).toEqual([
+      ['failed', 'interrupted: the box restarted while it ran'],
+    ]);
+    expect(t.runs()).toBe(0);
+  });
+
   it('refuses during a procedure with the reason, expires a late one, and reports a failure', async () => {
     const t = setUp(true);
     await t.handler.handle(JSON.stringify(command({ kind: 'restart-capture' })));

@@ -61,10 +61,15 @@ describe('device commands (against PostgreSQL, through the ingest)', () => {
     const lapsed = await issue(box, 300);
     await new Promise((r) => setTimeout(r, 400));
     // The accepted one is past its expiry and still sent; the unanswered one past its expiry is not.
-    expect((await unansweredCommands(db, box)).map((c) => c.id).sort()).toEqual([issued.id, running.id].sort());
+    expect((await unansweredCommands(db, box)).map((c) => c.id).sort()).toEqual(
+      [issued.id, running.id].sort(),
+    );
     expect((await listCommands(db, box)).find((c) => c.id === lapsed.id)!.status).toBe('expired');
     // The box's answer after a restart moves it on, and it is sent no more.
-    await answer(box, result(running.id, 'failed', { reason: 'interrupted: the box restarted while it ran' }));
+    await answer(
+      box,
+      result(running.id, 'failed', { reason: 'interrupted: the box restarted while it ran' }),
+    );
     expect((await unansweredCommands(db, box)).map((c) => c.id)).toEqual([issued.id]);
   });
 
