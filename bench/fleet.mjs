@@ -5,13 +5,20 @@
 // Prints: enrolment and connect times; event ingest (offered and committed rates, publish -> ack
 // lag, what is left unacknowledged at the end) and the telemetry write rate; a self-test command to
 // every box through the API with some boxes in a procedure (refused) and the rest not (succeeded);
-// then a ramp with 2x and 4x the boxes (then the events per second) to find where one hub runs out,
+// a model rollout to every box (a version generated in code, uploaded; a canary group, then the rest),
+// the same number of boxes in a procedure (deferred, then done once their procedures end), each box
+// installing it with the edge's own runner (bench/fleet/sim-model.mjs says what is shared); then a ramp with 2x and 4x the boxes (then the events per second) to find where one hub runs out,
 // with the hub's CPU (and its PostgreSQL's) at each step. Everything is removed at the end.
 //   BENCH_DEVICES (50)           simulated boxes
 //   BENCH_SECONDS (60)           length of the event phase (s)
 //   BENCH_EVENTS_PER_S (3)       events a second per box in a procedure
 //   BENCH_TELEMETRY_S (15)       telemetry period per box (s)
 //   BENCH_IN_PROCEDURE (10)      boxes in a procedure when the self-test goes out
+//   BENCH_ROLLOUT_CANARY (2)     boxes in the rollout's canary group (0: no model rollout)
+//   BENCH_ROLLOUT_HOLD_S (15)    the procedures end this long after the rollout starts (or once the rest are done)
+//   BENCH_ROLLOUT_HEALTH (shared) `each`: every box runs its own ONNX Runtime health check, not one per version
+//   BENCH_ROLLOUT_EXTRA_MB (0)   a second file of that many MiB in the model, to weigh the downloads
+//   BENCH_ROLLOUT_INTERVAL_MS    the hub's GIC_ROLLOUT_INTERVAL_MS (unset: its default, 2000)
 //   BENCH_RAMP (2,4)             multiples of the boxes for the ramp, then of the event rate (BENCH_RAMP_RATES: 2,4)
 //   BENCH_RAMP_SECONDS (20)      length of each ramp step (s)
 import { mkdirSync } from 'node:fs';
@@ -22,7 +29,9 @@ import { inBatches, percentile, spread, wait } from './fleet/figures.mjs';
 import { FleetDriver } from './fleet/fleet-driver.mjs';
 import { signIn } from './fleet/hub-api.mjs';
 import { cpuShare, startHub } from './fleet/hub-under-test.mjs';
+import { rolloutLines, runRollout } from './fleet/rollout-phase.mjs';
 import { SimDevice } from './fleet/sim-device.mjs';
+import { SharedHealthCheck } from './fleet/sim-model.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const num = (name, fallback) => {
@@ -37,6 +46,15 @@ const SECONDS = num('BENCH_SECONDS', 60);
 const RATE = num('BENCH_EVENTS_PER_S', 3);
 const TELEMETRY_S = num('BENCH_TELEMETRY_S', 15);
 const IN_PROCEDURE = Math.min(N, Math.round(Number(process.env.BENCH_IN_PROCEDURE ?? 10)));
+const ROLLOUT_CANARY = Math.round(Number(process.env.BENCH_ROLLOUT_CANARY ?? 2));
+const ROLLOUT_HOLD_S = num('BENCH_ROLLOUT_HOLD_S', 15);
+const ROLLOUT_HEALTH = process.env.BENCH_ROLLOUT_HEALTH ?? 'shared';
+if (!['shared', 'each'].includes(ROLLOUT_HEALTH))
+  throw new Error(`BENCH_ROLLOUT_HEALTH must be shared or each, got ${ROLLOUT_HEALTH}`);
+const ROLLOUT_INTERVAL_MS = process.env.BENCH_ROLLOUT_INTERVAL_MS;
+const ROLLOUT_EXTRA_MB = Number(process.env.BENCH_ROLLOUT_EXTRA_MB ?? 0);
+if (!(ROLLOUT_EXTRA_MB >= 0))
+  throw new Error(`BENCH_ROLLOUT_EXTRA_MB must be 0 or more, got ${process.env.BENCH_ROLLOUT_EXTRA_MB}`);
 const RAMP = list('BENCH_RAMP', '2,4');
 const RAMP_RATES = list('BENCH_RAMP_RATES', '2,4');
 const RAMP_SECONDS = num('BENCH_RAMP_SECONDS', 20);
@@ -69,7 +87,11 @@ for (const event of ['uncaughtException', 'unhandledRejection'])
 console.log(
   `bench:fleet on ${cpus().length} cores (load average ${loadavg()[0].toFixed(1)} at start), Node ${process.version}`,
 );
-hub = await startHub(root, (line) => console.error(`fleet: ${line}`));
+hub = await startHub(
+  root,
+  (line) => console.error(`fleet: ${line}`),
+  ROLLOUT_INTERVAL_MS ? { GIC_ROLLOUT_INTERVAL_MS: ROLLOUT_INTERVAL_MS } : {},
+);
 try {
   let started = performance.now();
   await hub.ready();
@@ -79,7 +101,8 @@ try {
   const api = await signIn(hub.httpUrl, hub.adminPassword);
   const selfTestDir = join(hub.dataDir, 'boxes');
   mkdirSync(selfTestDir);
-  const selfTest = { dataDir: selfTestDir, db: openEdgeDatabase(join(selfTestDir, 'edge.db')) };
+  const health = new SharedHealthCheck({ each: ROLLOUT_HEALTH === 'each' });
+  const selfTest = { dataDir: selfTestDir, db: openEdgeDatabase(join(selfTestDir, 'edge.db')), health };
 
   /** Enrols and connects `count` more boxes, all at once (as after a hub restart); prints the times. */
   const grow = async (count, label) => {
@@ -255,7 +278,28 @@ try {
   // The busy boxes' last frames confirmed before the ramp counts anything.
   for (let i = 0; i < 600 && driver.totals().pending > 0; i++) await wait(50);
 
-  // 4. Ramp: more boxes, then more events per box, until one hub falls behind.
+  // 4. A model rollout to every box, some in a procedure.
+  if (ROLLOUT_CANARY > 0) {
+    const rollout = await runRollout({
+      hub,
+      api,
+      fleet,
+      driver,
+      health,
+      inProcedure: IN_PROCEDURE,
+      canary: ROLLOUT_CANARY,
+      holdSeconds: ROLLOUT_HOLD_S,
+      rate: RATE,
+      extraMiB: ROLLOUT_EXTRA_MB,
+    });
+    console.log(
+      `\nModel rollout to all ${N} boxes through the API (canary ${ROLLOUT_CANARY}, then 100% of the rest), ${IN_PROCEDURE} of them in a procedure; the hub's driver looks every ${ROLLOUT_INTERVAL_MS ?? 2000} ms; the hub's view polled every 50 ms`,
+    );
+    for (const line of rolloutLines(rollout)) console.log(line);
+    for (let i = 0; i < 600 && driver.totals().pending > 0; i++) await wait(50);
+  }
+
+  // 5. Ramp: more boxes, then more events per box, until one hub falls behind.
   console.log(
     `\nRamp, ${RAMP_SECONDS} s a step (saturated: in the step's second half, past the new boxes' arrival, confirmed < 95% of offered, or the backlog grew by over a second's events)`,
   );

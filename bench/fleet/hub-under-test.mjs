@@ -62,7 +62,7 @@ function childrenOf(parent) {
   return pids;
 }
 
-export async function startHub(root, log = () => {}) {
+export async function startHub(root, log = () => {}, extraEnv = {}) {
   const top = mkdtempSync(join(tmpdir(), 'gic-bench-fleet-'));
   // Passable (not readable) for the postgres user the embedded cluster runs as under root, so its data stays here.
   chmodSync(top, 0o711);
@@ -83,6 +83,7 @@ export async function startHub(root, log = () => {}) {
     // One admin enrols and commands a whole fleet here: the per-user API limit (100 a minute) is for people.
     GIC_RATE_API_PER_MINUTE: '0',
     GIC_LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   const clean = {};
   for (const key of ['PATH', 'HOME', 'LANG']) if (process.env[key]) clean[key] = process.env[key];

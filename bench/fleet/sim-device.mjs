@@ -1,7 +1,9 @@
 // One simulated edge box: a real MQTT client with its own Ed25519 key (its password a JWT it signs, as
 // the edge's), retained status with an `offline` Last Will, telemetry (QoS 0), events (QoS 1) kept in
 // an outbox until the hub acknowledges them (resent when unacknowledged, as OutboxPublisher does),
-// and remote commands answered by the edge's own CommandHandler and decision rule.
+// and remote commands answered by the edge's own CommandHandler and decision rule (self-test, and
+// install-model with the edge's runner: sim-model.mjs).
+import { join } from 'node:path';
 import { CommandHandler } from '@gic/edge/commands/command-handler.js';
 import { runSelfTest } from '@gic/edge/commands/self-test.js';
 import { BROKER_AUDIENCE, signDeviceToken } from '@gic/provisioning/device-token.js';
@@ -10,6 +12,7 @@ import { ackSchema } from '@gic/shared/messages/events.js';
 import { deviceTopic } from '@gic/shared/messages/topics.js';
 import mqtt from 'mqtt';
 import { eventChecker, ProcedureScript, telemetry } from './device-messages.mjs';
+import { boxModelRunner, installFirstModel } from './sim-model.mjs';
 
 /** Events handed to the broker and not yet confirmed, at most (the edge's OutboxPublisher window). */
 const WINDOW = 200;
@@ -46,12 +49,17 @@ export class SimDevice {
   answered = new Map();
   script = new ProcedureScript();
   connected = false;
+  /** Its model downloads: { startedAt, endedAt, bytes, status }. */
+  downloads = [];
+  /** The command ledger: each command's last answer. */
+  ledger = new MemoryLedger();
 
   /**
    * @param {{ deviceId: string, privateJwk: object }} credentials from enrolment
-   * @param {{ dataDir: string, db: { exec(sql: string): void } }} selfTest where the self-test writes
+   * @param {{ dataDir: string, db: { exec(sql: string): void }, health: import('./sim-model.mjs').SharedHealthCheck }} box
+   *   where the self-test writes (and, under `{dataDir}/{deviceId}/models`, this box's models), and the health check
    */
-  constructor(credentials, mqttUrl, selfTest) {
+  constructor(credentials, mqttUrl, box) {
     this.deviceId = credentials.deviceId;
     this.privateJwk = credentials.privateJwk;
     this.mqttUrl = mqttUrl;
@@ -63,8 +71,9 @@ export class SimDevice {
       cmd: deviceTopic(this.deviceId, 'cmd'),
       result: deviceTopic(this.deviceId, 'cmd/result'),
     };
+    this.modelsDir = join(box.dataDir, this.deviceId, 'models');
     this.commands = new CommandHandler({
-      ledger: new MemoryLedger(),
+      ledger: this.ledger,
       publish: (result) => this.answer(result),
       procedureRunning: () => this.script.inProcedure,
       runners: {
@@ -76,12 +85,19 @@ export class SimDevice {
                 off: [],
               }),
               source: () => ({ state: 'live' }),
-              dataDir: selfTest.dataDir,
-              db: selfTest.db,
+              dataDir: box.dataDir,
+              db: box.db,
               diskWarnFreeBytes: 1e9,
             },
             command,
           ),
+        'install-model': boxModelRunner({
+          modelsDir: this.modelsDir,
+          procedureRunning: () => this.script.inProcedure,
+          health: box.health,
+          log: silent,
+          downloads: this.downloads,
+        }),
         'restart-capture': async () => ({ restarted: true }),
         'collect-logs': async () => {
           throw new Error('collect-logs is not simulated');
@@ -89,6 +105,11 @@ export class SimDevice {
       },
       log: silent,
     });
+  }
+
+  /** Writes the model the box runs before a rollout (tiny-polyp 1.0.0) into its models folder. */
+  installFirstModel() {
+    return installFirstModel(this.modelsDir);
   }
 
   /** Connects (signing its password) and resolves with the ms from the call to the first CONNACK. */
