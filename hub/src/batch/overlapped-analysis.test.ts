@@ -46,7 +46,6 @@ describe('extraction and analysis overlapped', () => {
   let processor: BatchProcessor;
   const procedureId = randomUUID();
   const calls: EngineCall[] = [];
-  let current = '';
   /** The engine fails its call number `failAt` (1-based) of the current run once: a worker dying mid-stage. */
   let failing: { failAt: number } | undefined;
 
@@ -55,7 +54,12 @@ describe('extraction and analysis overlapped', () => {
     const real = await engine;
     return {
       analyseBatch: async (frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> => {
-        const runId = current;
+        // The run being processed: the procedure's latest (its first job may start before start() returns).
+        const latest = await db.query<{ id: string }>(
+          'SELECT id FROM processing_runs WHERE procedure_id = $1 ORDER BY created_at DESC LIMIT 1',
+          [procedureId],
+        );
+        const runId = latest.rows[0]!.id;
         const { rows } = await db.query<{ n: number; state: string }>(
           `SELECT (SELECT count(*)::int FROM batch_frames WHERE run_id = $1) AS n,
                   (SELECT state FROM processing_stages WHERE run_id = $1 AND name = 'extract') AS state`,
@@ -150,9 +154,7 @@ describe('extraction and analysis overlapped', () => {
 
   /** Starts a run and waits for its summary (the export stage has no worker here). */
   async function processToSummary() {
-    // Its first job is picked up by the next poll of the queue (0.5 s): after `current` is set.
     const runId = await processor.start(procedureId, 'rita');
-    current = runId;
     await until(
       'the summary',
       async () => {

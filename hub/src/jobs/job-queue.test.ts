@@ -6,9 +6,9 @@ import { JobQueue } from './job-queue.js';
 describe('job queue heartbeat', () => {
   let db: Database;
   let jobs: JobQueue;
+  let url: string;
 
   beforeAll(async () => {
-    let url: string;
     ({ db, url } = await createTestDatabase());
     // Dead jobs (no heartbeat for 3 s) are looked for every second; a running handler beats every second.
     jobs = await JobQueue.start(url, () => {}, {
@@ -43,4 +43,25 @@ describe('job queue heartbeat', () => {
     );
     expect(rows.map((r) => r.state)).toEqual(['completed']);
   }, 45_000);
+
+  it('wakes its own worker for a job it sends, instead of waiting for the next poll', async () => {
+    // Polling every 20 s: a job picked up within seconds was woken, not polled.
+    const slow = await JobQueue.start(url, () => {}, { pollingIntervalSeconds: 20 });
+    try {
+      const started: number[] = [];
+      await slow.work('abort-stale-uploads', async () => {
+        started.push(Date.now());
+      });
+      await new Promise((r) => setTimeout(r, 500)); // its first poll has found nothing
+      const sentAt = Date.now();
+      await slow.send('abort-stale-uploads', {});
+      const end = Date.now() + 10_000;
+      while (started.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(started).toHaveLength(1);
+      console.info(`job picked up ${started[0]! - sentAt} ms after it was sent (polling every 20 s)`);
+      expect(started[0]! - sentAt).toBeLessThan(5_000);
+    } finally {
+      await slow.stop();
+    }
+  }, 30_000);
 });
