@@ -16,8 +16,13 @@ const deviceId = 'edge-pub001';
 const log = createLogger('test', 'silent');
 
 /** A bare aedes broker on loopback (no authentication: the policy is tested with the hub's broker). */
-async function bareBroker(port: number): Promise<{ close(): Promise<void> }> {
+async function bareBroker(
+  port: number,
+  options: { holdPublishes?: boolean } = {},
+): Promise<{ close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
+  // Held: a publish is never authorised, so it is never acknowledged (it stays in flight).
+  if (options.holdPublishes) broker.authorizePublish = () => {};
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   return {
@@ -101,5 +106,63 @@ describe('OutboxPublisher', () => {
     publisher.notify();
     await until('every event confirmed', () => (outbox.size() === 0 ? true : undefined), 10_000);
     expect(new Set(heard).size).toBe(6);
+  });
+
+  it('stops at once when the broker went away with events in flight, and keeps them to send again', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const broker = await bareBroker(port, { holdPublishes: true });
+    const keys = await generateDeviceKeyPair();
+    const credentials = {
+      deviceId,
+      ...keys,
+      mqttUrl: url,
+      hubUrl: 'http://127.0.0.1:1',
+      enrolledAt: new Date().toISOString(),
+    } as DeviceCredentials;
+    const outbox = new MemoryOutbox();
+    const publisher = new OutboxPublisher(credentials, url, outbox, log, () => 'online');
+    const procedureId = randomUUID();
+    await publisher.start();
+    await until('connected', () => (publisher.state().connected ? true : undefined));
+    for (let i = 0; i < 5; i++) outbox.append(frame(procedureId, i));
+    publisher.notify();
+    await new Promise((r) => setTimeout(r, 300)); // handed to the broker, never acknowledged
+    await broker.close();
+    await until('the connection to be lost', () => (publisher.state().connected ? undefined : true));
+    // Waiting for acknowledgements no broker will send would hold the box's stop (it held it 45 s).
+    const stopping = Date.now();
+    await publisher.stop();
+    const took = Date.now() - stopping;
+    expect(took, `stop took ${took} ms`).toBeLessThan(2_000);
+    expect(outbox.size()).toBe(5);
+  });
+
+  it('stops within seconds when a connected broker acknowledges nothing', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const broker = await bareBroker(port, { holdPublishes: true });
+    stops.push(() => broker.close());
+    const keys = await generateDeviceKeyPair();
+    const credentials = {
+      deviceId,
+      ...keys,
+      mqttUrl: url,
+      hubUrl: 'http://127.0.0.1:1',
+      enrolledAt: new Date().toISOString(),
+    } as DeviceCredentials;
+    const outbox = new MemoryOutbox();
+    const publisher = new OutboxPublisher(credentials, url, outbox, log, () => 'online');
+    await publisher.start();
+    await until('connected', () => (publisher.state().connected ? true : undefined));
+    for (let i = 0; i < 3; i++) outbox.append(frame(randomUUID(), i));
+    publisher.notify();
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = Date.now();
+    await publisher.stop();
+    const took = Date.now() - stopping;
+    // At most 2 s for the offline status and 3 s for what is in flight.
+    expect(took, `stop took ${took} ms`).toBeLessThan(9_000);
+    expect(outbox.size()).toBe(3);
   });
 });

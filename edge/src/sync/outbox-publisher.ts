@@ -215,16 +215,21 @@ export class OutboxPublisher {
     clearInterval(this.timer);
     const client = this.connection?.client;
     if (client?.connected) {
-      await client
-        .publishAsync(
-          deviceTopic(this.credentials.deviceId, 'status'),
-          JSON.stringify({ state: 'offline', ts: new Date().toISOString() }),
-          {
-            qos: 1,
-            retain: true,
-          },
-        )
-        .catch(() => {});
+      // Said if the broker takes it soon; otherwise the Last Will says it.
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client
+          .publishAsync(
+            deviceTopic(this.credentials.deviceId, 'status'),
+            JSON.stringify({ state: 'offline', ts: new Date().toISOString() }),
+            { qos: 1, retain: true },
+          )
+          .catch(() => {}),
+        new Promise((resolve) => {
+          timeout = setTimeout(resolve, 2000);
+        }),
+      ]);
+      clearTimeout(timeout);
     }
     await this.connection?.close();
   }

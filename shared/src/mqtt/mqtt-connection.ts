@@ -23,6 +23,9 @@ export interface MqttConnection {
   close(): Promise<void>;
 }
 
+/** How long closing a connected client waits for the acknowledgements of what it has in flight (ms). */
+const CLOSE_GRACE_MS = 3000;
+
 /**
  * Connects with MQTT 3.1.1 (the embedded aedes broker speaks no 5; 5 when asked) and keeps
  * reconnecting forever.
@@ -56,7 +59,18 @@ export async function connectMqtt(options: MqttConnectionOptions): Promise<MqttC
     refreshPassword: refresh,
     close: async () => {
       clearInterval(timer);
-      await client.endAsync();
+      // A graceful end waits for every QoS 1 message in flight to be acknowledged, which never comes
+      // without a connection (it held a revoked box's stop until its 45 s limit). Unacknowledged
+      // messages are their sender's to send again (the outbox keeps each event until the hub confirms
+      // it): without a connection the end is immediate, and with one it waits CLOSE_GRACE_MS at most.
+      if (!client.connected) return void (await client.endAsync(true));
+      let timeout: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'gave-up'>((resolve) => {
+        timeout = setTimeout(() => resolve('gave-up'), CLOSE_GRACE_MS);
+      });
+      const ended = await Promise.race([client.endAsync(), gaveUp]);
+      clearTimeout(timeout);
+      if (ended === 'gave-up') client.stream?.destroy();
     },
   };
 }
