@@ -308,8 +308,10 @@ export class IngestService {
   }
 
   /**
-   * A device that comes (back) online is sent its commands still unanswered and unexpired: one issued
-   * while it was away never reached it (it connects with a clean session). The box does each id once.
+   * A device that comes (back) online is sent its commands still unanswered and unexpired (one issued
+   * while it was away never reached it: it connects with a clean session), and those it accepted and
+   * never finished answering (see unansweredCommands). The box does each id once, and answers a repeat
+   * with its last answer, or `failed` when a restart cut it short.
    */
   private async resendCommands(deviceId: string): Promise<void> {
     for (const c of await unansweredCommands(this.db, deviceId)) {
