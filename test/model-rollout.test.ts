@@ -5,8 +5,8 @@
  * the new version in its telemetry; a version whose weights do not load (true SHA-256) rolled back by
  * the box itself with the reason, and the rollout aborted; a rollout during a procedure deferred, then
  * done when the procedure ends; an operator's rollback; every step in the audit log. The portal's
- * rollout pages, in Chromium: the rollouts with their counts, a rollout's devices with their states,
- * paused, resumed and rolled back (asked first) from the page.
+ * rollout pages, in Chromium: a rollout started from its form, the rollouts with their counts, a
+ * rollout's devices with their states, paused, resumed and rolled back (asked first) from the page.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -247,7 +247,32 @@ describe('model rollout to a box', () => {
         body: '{}',
       });
       expect(started.status).toBe(201);
-      const { id } = await rollOut('4.0.0');
+      // Started from the portal's form: the versions with every file stored offered, the tag typed.
+      const waitedAt = Date.now();
+      const page = await portal;
+      const pageAt = Date.now();
+      await page.click('nav a[href="#/rollouts"]');
+      await page.click('#rollout-new');
+      await page.selectOption('#rollout-model', `${TINY_POLYP_ID}@4.0.0`);
+      const models = (await api('GET', '/api/v1/models')).body.items as { id: string; version: string }[];
+      expect(
+        await page.$$eval('#rollout-model option', (options) =>
+          options.map((o) => (o as HTMLOptionElement).value),
+        ),
+      ).toEqual(models.map((m) => `${m.id}@${m.version}`));
+      await page.fill('#rollout-tag', TAG);
+      await page.click('#rollout-form button[type=submit]');
+      await page.waitForFunction(() => /^#\/rollouts\/[0-9a-f-]{36}$/.test(location.hash));
+      const id = (await page.evaluate(() => location.hash)).split('/')[2]!;
+      expect((await api('GET', `/api/v1/rollouts/${id}`)).body).toMatchObject({
+        modelId: TINY_POLYP_ID,
+        version: '4.0.0',
+        tag: TAG,
+        canary: 1,
+        percent: 100,
+        maxFailures: 1,
+        createdBy: 'admin',
+      });
       const deferred = await deviceState(id, ['deferred', 'healthy', 'failed']);
       expect(deferred).toMatchObject({
         state: 'deferred',
@@ -257,11 +282,19 @@ describe('model rollout to a box', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect((await deviceState(id, ['deferred', 'healthy', 'failed'])).state).toBe('deferred');
 
-      // The portal: every rollout with its counts, this one's device deferred with the reason.
-      const waitedAt = Date.now();
-      const page = await portal;
-      const pageAt = Date.now();
-      await page.click('nav a[href="#/rollouts"]');
+      // Its page shows the device deferred with the reason; the list every rollout with its counts.
+      const row = page.locator(`#rollout-devices tr[data-device="${deviceId}"]`);
+      await page.waitForFunction(
+        (d) =>
+          document.querySelector(`#rollout-devices tr[data-device="${d}"]`)?.getAttribute('data-state') ===
+          'deferred',
+        deviceId,
+      );
+      const [shown] = (await api('GET', `/api/v1/rollouts/${id}`)).body.devices as RolloutDevice[];
+      expect(await row.getAttribute('data-state')).toBe(shown!.state);
+      expect(await row.textContent()).toContain(shown!.reason);
+      expect(await page.textContent('#rollout-title')).toBe(`${TINY_POLYP_ID} 4.0.0`);
+      await page.click('#rollout a[href="#/rollouts"]');
       const listed = (await api('GET', '/api/v1/rollouts')).body.items as {
         id: string;
         version: string;
@@ -284,12 +317,7 @@ describe('model rollout to a box', () => {
       }
       await page.screenshot({ path: join(ARTIFACTS, 'rollouts.png'), fullPage: true });
       await page.click(`#rollouts-table tr[data-rollout="${id}"] a`);
-      const row = page.locator(`#rollout-devices tr[data-device="${deviceId}"]`);
       await row.waitFor();
-      const [shown] = (await api('GET', `/api/v1/rollouts/${id}`)).body.devices as RolloutDevice[];
-      expect(await row.getAttribute('data-state')).toBe(shown!.state);
-      expect(await row.textContent()).toContain(shown!.reason);
-      expect(await page.textContent('#rollout-title')).toBe(`${TINY_POLYP_ID} 4.0.0`);
       const button = (action: string) => page.locator(`#rollout-actions button[data-action="${action}"]`);
       const status = async (s: string) => {
         await page.waitForFunction(
@@ -306,7 +334,7 @@ describe('model rollout to a box', () => {
       await status('running');
       await page.screenshot({ path: join(ARTIFACTS, 'rollout.png'), fullPage: true });
       console.info(
-        `rollout pages: waited ${pageAt - waitedAt} ms for the sign-in, then list, rollout, pause and resume in ${Date.now() - pageAt} ms`,
+        `rollout pages: waited ${pageAt - waitedAt} ms for the sign-in, then started, listed, paused and resumed in ${Date.now() - pageAt} ms`,
       );
 
       const endedAt = Date.now();

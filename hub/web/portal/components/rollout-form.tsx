@@ -70,21 +70,44 @@ export function RolloutForm({ session }: { session: Session }) {
       <label>
         Tag{' '}
         <input
+          id="rollout-tag"
           value={tag}
           placeholder="every device"
           onInput={(e) => setTag((e.target as HTMLInputElement).value)}
         />
       </label>
       <label>
-        Canary devices <input type="number" min={0} max={1000} value={canary} onInput={number(setCanary)} />
+        Canary devices{' '}
+        <input
+          id="rollout-canary"
+          type="number"
+          min={0}
+          max={1000}
+          value={canary}
+          onInput={number(setCanary)}
+        />
       </label>
       <label>
         Then % of the rest{' '}
-        <input type="number" min={0} max={100} value={percent} onInput={number(setPercent)} />
+        <input
+          id="rollout-percent"
+          type="number"
+          min={0}
+          max={100}
+          value={percent}
+          onInput={number(setPercent)}
+        />
       </label>
       <label>
         Stop after failures{' '}
-        <input type="number" min={1} max={10000} value={maxFailures} onInput={number(setMaxFailures)} />
+        <input
+          id="rollout-max-failures"
+          type="number"
+          min={1}
+          max={10000}
+          value={maxFailures}
+          onInput={number(setMaxFailures)}
+        />
       </label>
       <button type="submit" disabled={!choice}>
         Start the rollout
