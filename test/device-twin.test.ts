@@ -5,6 +5,8 @@
  * procedure ends, then the device is in
  * sync; a key the box sets itself wins and shows as drifted with the reason; a key only a start
  * applies is kept across a restart and applied by it; a bad configuration is refused naming the key.
+ * The portal's device page, in Chromium, shows the state and the difference and edits the desired
+ * configuration (the hub's reason shown on a refusal).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +15,10 @@ import { join } from 'node:path';
 import { loadHubConfig } from '@gic/hub/config.js';
 import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, enrolmentToken, until } from './helpers.js';
+import { ARTIFACTS, launchChromium, openPortal } from './portal-browser.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnMain } from './processes.js';
 import { testHubEnv } from './test-database.js';
@@ -28,6 +32,8 @@ interface TwinView {
   pending: string[];
   overridden: string[];
   reported: { values: Record<string, unknown>; restartRequired: string[] } | null;
+  desired: Record<string, unknown> | null;
+  desiredBy: string | null;
   difference: { key: string; desired: unknown; reported: unknown; why: string }[];
 }
 
@@ -38,6 +44,8 @@ describe('the device twin', () => {
   let edge: ChildProcess;
   let edgeUrl: string;
   let deviceId: string;
+  /** Chromium for the portal's pages, started beside the hub. */
+  let browser: Promise<Browser> | undefined;
   let edgeEnv: Record<string, string>;
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -78,7 +86,14 @@ describe('the device twin', () => {
     });
 
   beforeAll(async () => {
-    hub = await startHub(loadHubConfig(await testHubEnv(dir, PASSWORD)), createLogger('twin', 'silent'));
+    browser = launchChromium();
+    browser.catch(() => {}); // a failure is the browser test's, when it awaits it
+    hub = await startHub(
+      // The twin is polled every 50 ms to time the box's answers, and the portal's device page shares
+      // the admin's requests: no per-user limit here (test/people-access.test.ts judges the limits).
+      loadHubConfig({ ...(await testHubEnv(dir, PASSWORD)), GIC_RATE_API_PER_MINUTE: '0' }),
+      createLogger('twin', 'silent'),
+    );
     admin = await adminToken(hub.httpUrl, PASSWORD);
     const port = await freePort();
     edgeUrl = `http://127.0.0.1:${port}`;
@@ -106,6 +121,7 @@ describe('the device twin', () => {
     );
   }, 90_000);
   afterAll(async () => {
+    await (await browser?.catch(() => undefined))?.close();
     if (edge) await kill(edge, 'SIGTERM');
     await hub?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -205,5 +221,84 @@ describe('the device twin', () => {
     const synced = await reads(version, 'in-sync');
     console.info(`twin: box restart to in-sync ${Date.now() - restartAt} ms`);
     expect(synced.reported!.values).toMatchObject({ 'alerts.sensitivity': 0.7, 'upload.parallelParts': 2 });
+  }, 60_000);
+
+  it('shows the configuration on the device page, with the hub’s reason for a bad one, and an edit pending then in sync', async () => {
+    const shownAt = Date.now();
+    const portal = openPortal(await browser!, hub.httpUrl, PASSWORD, `#/devices/${deviceId}`);
+    portal.catch(() => {}); // awaited below, or in finally
+    try {
+      // A procedure holds the procedure rules: the edit below reads pending until it ends.
+      expect((await procedure('')).status).toBe(201);
+      const before = await twin();
+      const page = await portal;
+      const state = page.locator('#config-state');
+      await state.waitFor();
+      console.info(`twin page: sign-in to the configuration shown ${Date.now() - shownAt} ms`);
+      expect(await state.getAttribute('data-state')).toBe(before.state);
+      expect(await page.textContent('#config-desired-version')).toMatch(
+        new RegExp(`^version ${before.desiredVersion} by ${before.desiredBy}`),
+      );
+      expect(await page.textContent('#config-reported-version')).toMatch(
+        new RegExp(`^version ${before.reportedVersion}, reported`),
+      );
+
+      // The editor starts from the desired configuration.
+      await page.click('#config-edit');
+      expect(JSON.parse(await page.inputValue('#config-text'))).toEqual(before.desired);
+      await page.fill('#config-text', '{"alerts": ');
+      await page.click('#config-form button[type=submit]');
+      expect(await page.textContent('#config-refusal')).toMatch(/^not JSON: /);
+      // A configuration the hub refuses: its 400 reason, word for word, and the text kept.
+      const bad = { alerts: { sensitivity: 2 }, hubUrl: 'http://elsewhere:1' };
+      const refused = await api('PUT', `/api/v1/devices/${deviceId}/config`, bad);
+      expect(refused.status).toBe(400);
+      await page.fill('#config-text', JSON.stringify(bad));
+      await page.click('#config-form button[type=submit]');
+      await page.waitForFunction(
+        (why) => document.querySelector('#config-refusal')?.textContent === why,
+        refused.body.error,
+      );
+      expect(await page.inputValue('#config-text')).toBe(JSON.stringify(bad));
+      expect((await twin()).desiredVersion).toBe(before.desiredVersion);
+
+      // A valid one: saved, pending while the procedure runs (the difference says why), then in sync.
+      const wanted = { alerts: { sensitivity: 0.65 }, procedures: { autoEndSeconds: 40 } };
+      await page.fill('#config-text', JSON.stringify(wanted));
+      const sentAt = Date.now();
+      await page.click('#config-form button[type=submit]');
+      const version = before.desiredVersion! + 1;
+      await page.waitForFunction(
+        (v) =>
+          document.querySelector('#config-state')?.getAttribute('data-state') === 'pending' &&
+          document.querySelector('#config-reported-version')?.textContent?.startsWith(`version ${v},`),
+        version,
+        { timeout: 15_000 },
+      );
+      console.info(`twin page: send to the box's report shown ${Date.now() - sentAt} ms`);
+      expect(await page.locator('#config-form').count()).toBe(0);
+      const held = await twin();
+      expect(held).toMatchObject({ state: 'pending', desiredVersion: version, desired: wanted });
+      expect(held.difference.length).toBeGreaterThan(0);
+      const rows = await page.$$eval('#config-difference tbody tr', (trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)),
+      );
+      const cell = (v: unknown) => (v === null ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
+      expect(rows).toEqual(held.difference.map((d) => [d.key, cell(d.desired), cell(d.reported), d.why]));
+      await page.screenshot({ path: join(ARTIFACTS, 'device-config.png'), fullPage: true });
+
+      const endAt = Date.now();
+      expect((await procedure('/current/end')).status).toBe(200);
+      await page.waitForFunction(
+        () => document.querySelector('#config-state')?.getAttribute('data-state') === 'in-sync',
+        undefined,
+        { timeout: 20_000 },
+      );
+      console.info(`twin page: procedure end to in sync shown ${Date.now() - endAt} ms`);
+      expect(await page.locator('#config-difference').count()).toBe(0);
+      expect((await twin()).state).toBe('in-sync');
+    } finally {
+      await (await portal.catch(() => undefined))?.close();
+    }
   }, 60_000);
 });

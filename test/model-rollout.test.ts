@@ -4,7 +4,9 @@
  * is not the manifest's refused, naming it), rolled out to a tag, installed and healthy on the box with
  * the new version in its telemetry; a version whose weights do not load (true SHA-256) rolled back by
  * the box itself with the reason, and the rollout aborted; a rollout during a procedure deferred, then
- * done when the procedure ends; an operator's rollback; every step in the audit log.
+ * done when the procedure ends; an operator's rollback; every step in the audit log. The portal's
+ * rollout pages, in Chromium: a rollout started from its form, the rollouts with their counts, a
+ * rollout's devices with their states, paused, resumed and rolled back (asked first) from the page.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,8 +22,10 @@ import {
   TINY_POLYP_ID,
   tinyPolypManifest,
 } from '@gic/shared/testing/tiny-polyp-model.js';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, enrolmentToken, until } from './helpers.js';
+import { ARTIFACTS, launchChromium, openPortal } from './portal-browser.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnMain } from './processes.js';
 import { testHubEnv } from './test-database.js';
@@ -45,6 +49,8 @@ describe('model rollout to a box', () => {
   let edge: ChildProcess;
   let edgeUrl: string;
   let deviceId: string;
+  /** Chromium for the portal's pages, started beside the hub. */
+  let browser: Promise<Browser> | undefined;
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${hub.httpUrl}${path}`, {
@@ -116,6 +122,8 @@ describe('model rollout to a box', () => {
     );
 
   beforeAll(async () => {
+    browser = launchChromium();
+    browser.catch(() => {}); // a failure is the browser test's, when it awaits it
     installTinyPolypModel(modelsDir);
     hub = await startHub(
       loadHubConfig({ ...(await testHubEnv(dir, PASSWORD)), GIC_ROLLOUT_INTERVAL_MS: '100' }),
@@ -150,6 +158,7 @@ describe('model rollout to a box', () => {
     expect((await api('PATCH', `/api/v1/devices/${deviceId}`, { tags: [TAG] })).status).toBe(200);
   }, 90_000);
   afterAll(async () => {
+    await (await browser?.catch(() => undefined))?.close();
     if (edge) await kill(edge, 'SIGTERM');
     await hub?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -227,37 +236,144 @@ describe('model rollout to a box', () => {
   }, 30_000);
 
   it('defers a rollout during a procedure and completes it when the procedure ends; then an operator rolls it back', async () => {
-    await upload('4.0.0', buildTinyPolypDetector({ width: 64, height: 48 }));
-    const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(started.status).toBe(201);
-    const { id } = await rollOut('4.0.0');
-    const deferred = await deviceState(id, ['deferred', 'healthy', 'failed']);
-    expect(deferred).toMatchObject({ state: 'deferred', reason: 'procedure in progress: done when it ends' });
-    // Nothing switches while the procedure runs.
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await deviceState(id, ['deferred', 'healthy', 'failed'])).state).toBe('deferred');
-    const endedAt = Date.now();
-    const ended = await fetch(`${edgeUrl}/api/v1/procedures/current/end`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'nurse' }),
-    });
-    expect(ended.status).toBe(200);
-    const healthy = await deviceState(id, ['healthy', 'failed']);
-    expect(healthy.state).toBe('healthy');
-    await runsVersion('4.0.0');
-    console.info(`deferred rollout 4.0.0: procedure end to healthy in ${healthy.at - endedAt} ms`);
+    // Signed in to the portal meanwhile (seconds on a loaded machine), looked at once deferred.
+    const portal = openPortal(await browser!, hub.httpUrl, PASSWORD, '#/');
+    portal.catch(() => {}); // awaited below, or in finally
+    try {
+      await upload('4.0.0', buildTinyPolypDetector({ width: 64, height: 48 }));
+      const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(started.status).toBe(201);
+      // Started from the portal's form: the versions with every file stored offered, the tag typed.
+      const waitedAt = Date.now();
+      const page = await portal;
+      const pageAt = Date.now();
+      await page.click('nav a[href="#/rollouts"]');
+      await page.click('#rollout-new');
+      await page.selectOption('#rollout-model', `${TINY_POLYP_ID}@4.0.0`);
+      const models = (await api('GET', '/api/v1/models')).body.items as { id: string; version: string }[];
+      expect(
+        await page.$$eval('#rollout-model option', (options) =>
+          options.map((o) => (o as HTMLOptionElement).value),
+        ),
+      ).toEqual(models.map((m) => `${m.id}@${m.version}`));
+      await page.fill('#rollout-tag', TAG);
+      await page.click('#rollout-form button[type=submit]');
+      await page.waitForFunction(() => /^#\/rollouts\/[0-9a-f-]{36}$/.test(location.hash));
+      const id = (await page.evaluate(() => location.hash)).split('/')[2]!;
+      expect((await api('GET', `/api/v1/rollouts/${id}`)).body).toMatchObject({
+        modelId: TINY_POLYP_ID,
+        version: '4.0.0',
+        tag: TAG,
+        canary: 1,
+        percent: 100,
+        maxFailures: 1,
+        createdBy: 'admin',
+      });
+      const deferred = await deviceState(id, ['deferred', 'healthy', 'failed']);
+      expect(deferred).toMatchObject({
+        state: 'deferred',
+        reason: 'procedure in progress: done when it ends',
+      });
+      // Nothing switches while the procedure runs.
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await deviceState(id, ['deferred', 'healthy', 'failed'])).state).toBe('deferred');
 
-    const back = await api('POST', `/api/v1/rollouts/${id}/rollback`);
-    expect(back.body).toMatchObject({ status: 'rolled-back' });
-    expect((await deviceState(id, ['rolled-back', 'failed'])).state).toBe('rolled-back');
-    await runsVersion('2.0.0');
-    expect((await api('POST', `/api/v1/rollouts/${id}/resume`)).status).toBe(409);
-  }, 40_000);
+      // Its page shows the device deferred with the reason; the list every rollout with its counts.
+      const row = page.locator(`#rollout-devices tr[data-device="${deviceId}"]`);
+      await page.waitForFunction(
+        (d) =>
+          document.querySelector(`#rollout-devices tr[data-device="${d}"]`)?.getAttribute('data-state') ===
+          'deferred',
+        deviceId,
+      );
+      const [shown] = (await api('GET', `/api/v1/rollouts/${id}`)).body.devices as RolloutDevice[];
+      expect(await row.getAttribute('data-state')).toBe(shown!.state);
+      expect(await row.textContent()).toContain(shown!.reason);
+      expect(await page.textContent('#rollout-title')).toBe(`${TINY_POLYP_ID} 4.0.0`);
+      await page.click('#rollout a[href="#/rollouts"]');
+      const listed = (await api('GET', '/api/v1/rollouts')).body.items as {
+        id: string;
+        version: string;
+        status: string;
+        counts: Record<string, number>;
+      }[];
+      expect(listed.map((r) => [r.version, r.counts])).toEqual([
+        ['4.0.0', { deferred: 1 }],
+        ['3.0.0', { failed: 1 }],
+        ['2.0.0', { healthy: 1 }],
+      ]);
+      await page.locator(`#rollouts-table tr[data-rollout="${id}"]`).waitFor();
+      expect(await page.locator('#rollouts-table tbody tr').count()).toBe(listed.length);
+      for (const r of listed) {
+        const row = page.locator(`#rollouts-table tr[data-rollout="${r.id}"]`);
+        expect(await row.getAttribute('data-status')).toBe(r.status);
+        const text = (await row.textContent()) ?? '';
+        expect(text).toContain(r.version);
+        for (const [state, n] of Object.entries(r.counts)) expect(text).toContain(`${n} ${state}`);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, 'rollouts.png'), fullPage: true });
+      await page.click(`#rollouts-table tr[data-rollout="${id}"] a`);
+      await row.waitFor();
+      const button = (action: string) => page.locator(`#rollout-actions button[data-action="${action}"]`);
+      const status = async (s: string) => {
+        await page.waitForFunction(
+          (want) => document.querySelector('#rollout-status')?.getAttribute('data-status') === want,
+          s,
+        );
+        expect((await api('GET', `/api/v1/rollouts/${id}`)).body.status).toBe(s);
+      };
+      expect(await button('resume').isDisabled()).toBe(true);
+      await button('pause').click();
+      await status('paused');
+      expect(await button('pause').isDisabled()).toBe(true);
+      await button('resume').click();
+      await status('running');
+      await page.screenshot({ path: join(ARTIFACTS, 'rollout.png'), fullPage: true });
+      console.info(
+        `rollout pages: waited ${pageAt - waitedAt} ms for the sign-in, then started, listed, paused and resumed in ${Date.now() - pageAt} ms`,
+      );
+
+      const endedAt = Date.now();
+      const ended = await fetch(`${edgeUrl}/api/v1/procedures/current/end`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 'nurse' }),
+      });
+      expect(ended.status).toBe(200);
+      const healthy = await deviceState(id, ['healthy', 'failed']);
+      expect(healthy.state).toBe('healthy');
+      await runsVersion('4.0.0');
+      console.info(`deferred rollout 4.0.0: procedure end to healthy in ${healthy.at - endedAt} ms`);
+
+      // Rolled back from the page, once confirmed.
+      let asked = '';
+      page.once('dialog', (d) => {
+        asked = d.message();
+        return d.accept();
+      });
+      await page.waitForFunction(
+        () => document.querySelector('#rollout-status')?.getAttribute('data-status') === 'completed',
+      );
+      await button('rollback').click();
+      await status('rolled-back');
+      expect(asked).toMatch(/^Roll back\?/);
+      expect((await deviceState(id, ['rolled-back', 'failed'])).state).toBe('rolled-back');
+      await page.waitForFunction(
+        (d) =>
+          document.querySelector(`#rollout-devices tr[data-device="${d}"]`)?.getAttribute('data-state') ===
+          'rolled-back',
+        deviceId,
+      );
+      await runsVersion('2.0.0');
+      expect((await api('POST', `/api/v1/rollouts/${id}/resume`)).status).toBe(409);
+    } finally {
+      await (await portal.catch(() => undefined))?.close();
+    }
+  }, 60_000);
 
   it('has every step in the audit log', async () => {
     const { rows } = await hub.db.query<{ action: string }>(

@@ -68,11 +68,20 @@ export async function findRollout(db: Queryable, id: string): Promise<RolloutVie
   return rows[0] && view(rows[0]);
 }
 
-export async function listRollouts(db: Queryable, limit = 100): Promise<RolloutView[]> {
-  const { rows } = await db.query<Row>(`SELECT ${VIEW} FROM rollouts ORDER BY created_at DESC LIMIT $1`, [
-    limit,
-  ]);
-  return rows.map(view);
+/** Rollouts, newest first, each with how many of its devices are in each state (the list's progress). */
+export async function listRollouts(
+  db: Queryable,
+  limit = 100,
+): Promise<(RolloutView & { counts: Partial<Record<DeviceRolloutState, number>> })[]> {
+  const { rows } = await db.query<Row & { counts: Partial<Record<DeviceRolloutState, number>> }>(
+    `SELECT ${VIEW},
+            (SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb)
+               FROM (SELECT state, count(*)::int AS n FROM rollout_devices
+                      WHERE rollout_id = rollouts.id GROUP BY state) s) AS counts
+       FROM rollouts ORDER BY created_at DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map(({ counts, ...r }) => ({ ...view(r), counts }));
 }
 
 /**

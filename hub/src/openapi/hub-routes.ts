@@ -438,9 +438,9 @@ export const HUB_ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/api/v1/rollouts',
-    summary: 'Rollouts, newest first',
+    summary: 'Rollouts, newest first, each with how many of its devices are in each state',
     auth: 'models.manage',
-    responses: { '200': '{items: [{id, modelId, version, status, stage, reason}]}' },
+    responses: { '200': '{items: [{id, modelId, version, status, stage, reason, counts}]}' },
   },
   {
     method: 'get',

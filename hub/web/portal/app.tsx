@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { loadSession, type Session, saveSession, signOut, whenUnauthorized } from './lib/api.js';
+import { can } from './lib/permissions.js';
 import { useRoute } from './lib/route.js';
 import { ChangePassword } from './pages/change-password.js';
 import { DevicePage } from './pages/device-page.js';
@@ -7,15 +8,15 @@ import { FleetPage } from './pages/fleet-page.js';
 import { JobsPage } from './pages/jobs-page.js';
 import { ProcedureList } from './pages/procedure-list.js';
 import { ProcedurePage } from './pages/procedure-page.js';
+import { RolloutPage } from './pages/rollout-page.js';
+import { RolloutsPage } from './pages/rollouts-page.js';
 import { SignIn } from './pages/sign-in.js';
-
-/** Roles that see the fleet (permission devices.read in hub/src/auth/permissions.ts). */
-const FLEET_ROLES = new Set(['admin', 'operator']);
 
 /**
  * The hub's review portal: sign in, the procedures from every room (filtered, paged), a procedure's
  * review page (video, timeline, summary, processing, export), for admins the jobs page, and for
- * admins and fleet operators the fleet (devices, and a device's telemetry charts). Served
+ * admins and fleet operators the fleet (devices, and a device's telemetry charts, configuration
+ * and commands), and for those who manage models their rollouts. Served
  * whole by the hub (no CDN, no web font: a hospital network may have no internet).
  */
 export function App() {
@@ -39,7 +40,8 @@ export function App() {
           <nav>
             <a href="#/">Procedures</a>
             {session.role === 'admin' && <a href="#/jobs">Jobs</a>}
-            {FLEET_ROLES.has(session.role) && <a href="#/devices">Fleet</a>}
+            {can(session, 'devices.read') && <a href="#/devices">Fleet</a>}
+            {can(session, 'models.manage') && <a href="#/rollouts">Rollouts</a>}
             <span id="who" class="muted">
               {`${session.username} (${session.role})`}
             </span>
@@ -67,6 +69,8 @@ export function App() {
         {ready && route.page === 'jobs' && <JobsPage session={session} />}
         {ready && route.page === 'fleet' && <FleetPage session={session} />}
         {ready && route.page === 'device' && <DevicePage session={session} id={route.id} />}
+        {ready && route.page === 'rollouts' && <RolloutsPage session={session} />}
+        {ready && route.page === 'rollout' && <RolloutPage session={session} id={route.id} />}
       </main>
     </>
   );

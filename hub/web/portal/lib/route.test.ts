@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceHref, parseRoute, procedureHref } from './route.js';
+import { deviceHref, parseRoute, procedureHref, rolloutHref } from './route.js';
 
 describe('the portal routes', () => {
   it('reads the page from the fragment, and anything else is the list', () => {
@@ -8,6 +8,8 @@ describe('the portal routes', () => {
     expect(parseRoute('#/jobs')).toEqual({ page: 'jobs' });
     expect(parseRoute('#/devices')).toEqual({ page: 'fleet' });
     expect(parseRoute(deviceHref('edge-0a1b2c3d4e5f'))).toEqual({ page: 'device', id: 'edge-0a1b2c3d4e5f' });
+    expect(parseRoute('#/rollouts')).toEqual({ page: 'rollouts' });
+    expect(parseRoute(rolloutHref(id))).toEqual({ page: 'rollout', id });
     for (const hash of [
       '',
       '#',
@@ -17,6 +19,8 @@ describe('the portal routes', () => {
       '#/nowhere',
       '#/devices/Not_An_Id',
       '#/devices/',
+      '#/rollouts/not-an-id',
+      '#/rollouts/',
     ])
       expect(parseRoute(hash), hash).toEqual({ page: 'list' });
   });

@@ -6,7 +6,9 @@ export type Route =
   | { page: 'procedure'; id: string }
   | { page: 'jobs' }
   | { page: 'fleet' }
-  | { page: 'device'; id: string };
+  | { page: 'device'; id: string }
+  | { page: 'rollouts' }
+  | { page: 'rollout'; id: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A device id as the hub gives it (provisioning's deviceIdSchema). */
@@ -20,11 +22,15 @@ export function parseRoute(hash: string): Route {
   if (path === '/devices') return { page: 'fleet' };
   const device = /^\/devices\/([^/?]+)$/.exec(path);
   if (device && DEVICE_ID.test(device[1]!)) return { page: 'device', id: device[1]! };
+  if (path === '/rollouts') return { page: 'rollouts' };
+  const rollout = /^\/rollouts\/([^/?]+)$/.exec(path);
+  if (rollout && UUID.test(rollout[1]!)) return { page: 'rollout', id: rollout[1]! };
   return { page: 'list' };
 }
 
 export const procedureHref = (id: string) => `#/procedures/${id}`;
 export const deviceHref = (id: string) => `#/devices/${id}`;
+export const rolloutHref = (id: string) => `#/rollouts/${id}`;
 
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));

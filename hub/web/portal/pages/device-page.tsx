@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { CommandsPanel } from '../components/commands-panel.js';
+import { ConfigPanel } from '../components/config-panel.js';
 import { TelemetryCharts } from '../components/telemetry-charts.js';
 import { api, describeError, request, type Session } from '../lib/api.js';
 import { ago, type DeviceView, gb, health, type TelemetryHistory } from '../lib/fleet-api.js';
+import { can } from '../lib/permissions.js';
 
 const PERIODS = [
   { hours: 1, label: '1 h' },
@@ -13,8 +15,9 @@ const PERIODS = [
 const REFRESH_MS = 15_000;
 
 /**
- * One box: where it stands and its tags (editable), its state and machine, remote commands and
- * their history, its telemetry over a period as charts, and revocation (asked twice). Refreshes every 15 s, as the box reports.
+ * One box: where it stands and its tags (editable), its state and machine, its configuration against
+ * the desired one (editable), remote commands and their history, its telemetry over a period as
+ * charts, and revocation (asked twice). Refreshes every 15 s, as the box reports.
  */
 export function DevicePage({ session, id }: { session: Session; id: string }) {
   const [device, setDevice] = useState<DeviceView | null>(null);
@@ -181,6 +184,11 @@ export function DevicePage({ session, id }: { session: Session; id: string }) {
             </form>
           )}
           {saved && !edit && <p class="muted">{saved}</p>}
+          <ConfigPanel
+            session={session}
+            deviceId={device.id}
+            canEdit={!device.revoked_at && can(session, 'devices.enrol')}
+          />
           <CommandsPanel session={session} deviceId={device.id} canIssue={!device.revoked_at} />
           <h3>Telemetry</h3>
           <div class="actions" id="telemetry-periods">
