@@ -217,15 +217,14 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       },
       onWarning: (_run, message) => log.warn({ reason: message }, 'capture warning'),
       onFrame: async (_run: CaptureRun, raw: RgbFrame) => {
-        const frame = {
-          ...raw,
-          // The appsink's buffer is ours only until the next pull; a waiting frame keeps a copy.
-          data: Buffer.from(raw.data),
-          index: raw.index + base.index,
-          ptsMs: raw.ptsMs + base.ptsMs,
-        };
-        next = { index: frame.index + 1, ptsMs: frame.ptsMs + 1000 / fps };
-        if (!sampler.offer(frame)) return;
+        const index = raw.index + base.index;
+        const ptsMs = raw.ptsMs + base.ptsMs;
+        next = { index: index + 1, ptsMs: ptsMs + 1000 / fps };
+        // The sampler keeps a coarse luma grid, not the frame: it reads the appsink's buffer, and only
+        // the frames it keeps are copied (2.7 MB at 1280x720).
+        if (!sampler.offer({ ...raw, index, ptsMs })) return;
+        // The appsink's buffer is ours only until the next pull; a waiting frame keeps a copy.
+        const frame = { ...raw, data: Buffer.from(raw.data), index, ptsMs };
         // Analysis has fallen behind the video: fail closed, mask everything until it catches up.
         if (
           lastPushedPtsMs !== undefined &&

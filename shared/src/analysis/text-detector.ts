@@ -1,8 +1,9 @@
 import type { RgbFrame } from '../media/frame.js';
 import type { Box, ModelRef } from '../messages/events.js';
 import { type BatchSupport, inputBatchSupport } from './batch-runner.js';
-import type { ModelManifest, ResolvedModel } from './model-manifest.js';
+import type { ResolvedModel } from './model-manifest.js';
 import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
+import { passTensor } from './pass-tensor.js';
 import { defaultMapBoxOptions, probabilityMapToBoxes } from './probability-map-boxes.js';
 import { addStageTime, type StageTimes } from './stage-times.js';
 
@@ -121,42 +122,6 @@ export function planPasses(width: number, height: number, scale: TextDetectionSc
     }
   }
   return passes;
-}
-
-type ModelInput = ModelManifest['input'];
-
-/** A pass's input tensor data: the rectangle resized (nearest), normalised, black beyond its content. */
-function passTensor(
-  frame: RgbFrame,
-  pass: DetectionPass,
-  input: ModelInput,
-  out: Float32Array,
-  offset: number,
-): void {
-  const { inputWidth: W, inputHeight: H } = pass;
-  const plane = W * H;
-  const bgr = input.colorOrder === 'BGR';
-  const nchw = input.layout === 'NCHW';
-  const cw = Math.min(W, Math.round((pass.x1 - pass.x0) * pass.scaleX));
-  const chh = Math.min(H, Math.round((pass.y1 - pass.y0) * pass.scaleY));
-  for (let c = 0; c < 3; c++) {
-    const black = (0 - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
-    for (let i = 0; i < plane; i++) out[offset + (nchw ? c * plane + i : i * 3 + c)] = black;
-  }
-  for (let y = 0; y < chh; y++) {
-    const sy = Math.min(frame.height - 1, pass.y0 + Math.floor((y + 0.5) / pass.scaleY));
-    const row = sy * frame.stride;
-    for (let x = 0; x < cw; x++) {
-      const sx = Math.min(frame.width - 1, pass.x0 + Math.floor((x + 0.5) / pass.scaleX));
-      const p = row + sx * 3;
-      const i = y * W + x;
-      for (let c = 0; c < 3; c++) {
-        const v = frame.data[p + (bgr ? 2 - c : c)]! / 255;
-        out[offset + (nchw ? c * plane + i : i * 3 + c)] =
-          (v - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
-      }
-    }
-  }
 }
 
 /** Loads a text-detection model whose manifest output kind is `probability-map` (any input size, multiples of 32). */
