@@ -208,18 +208,17 @@ const MAIN_THREAD_STAGES = [
   'delivery',
 ];
 
+/** A frame's stages, `thread` (the analysis thread's total) replaced by what its own stages leave of it. */
+function stageEntries(f) {
+  const own = Object.entries(f.stages).filter(([k]) => k !== 'thread' && k in STAGE_LABELS);
+  const onThread = own.filter(([k]) => !MAIN_THREAD_STAGES.includes(k));
+  return [...own, ['thread-other', (f.stages.thread ?? 0) - onThread.reduce((a, [, v]) => a + v, 0)]];
+}
+
 /** Median and p95 (ms) of each stage over the frames where it ran; `of`: how many frames that was. */
 function stageStats(frames) {
   const by = new Map();
-  for (const f of frames) {
-    const own = Object.entries(f.stages).filter(([k]) => k !== 'thread' && k in STAGE_LABELS);
-    const onThread = own.filter(([k]) => !MAIN_THREAD_STAGES.includes(k));
-    const entries = [
-      ...own,
-      ['thread-other', (f.stages.thread ?? 0) - onThread.reduce((a, [, v]) => a + v, 0)],
-    ];
-    for (const [k, v] of entries) by.set(k, [...(by.get(k) ?? []), v]);
-  }
+  for (const f of frames) for (const [k, v] of stageEntries(f)) by.set(k, [...(by.get(k) ?? []), v]);
   const stats = {};
   for (const k of Object.keys(STAGE_LABELS)) {
     const values = by.get(k);
@@ -250,9 +249,7 @@ function printStages(latencies, frames) {
     if (stats.every((s) => !s[k])) continue;
     console.log(`    ${label.padEnd(42)}${stats.map((s) => cell(s[k])).join(' ')}`);
   }
-  const sums = frames.map((f) =>
-    Object.entries(f.stages).reduce((a, [k, v]) => (k === 'thread' ? a : a + v), 0),
-  );
+  const sums = frames.map((f) => stageEntries(f).reduce((a, [, v]) => a + v, 0));
   console.log(
     `    ${'sum of stages'.padEnd(42)}${groups
       .map(([, g]) =>
