@@ -6,14 +6,25 @@
 //  - the highest sustained analysis rate (every frame analysed, as fast as this machine allows);
 //  - that pipeline's throughput as a ratio to bare GStreamer decode + scale of the same file,
 //    measured in the same run;
+//  - for the live run, where each frame's time went, stage by stage (edge/src/live/frame-stages.ts:
+//    queue wait, copy and hand-over to the analysis thread, each model's tensor prep, inference and
+//    boxes, text lines, recorder mask, SQLite, live state and WebSocket send, delivery), median and
+//    p95, for all frames and split by full and light text scans; the end-to-end latency split the
+//    same way; and which scan and stages the frames at the p95 and above carry;
 //  - analysis throughput of decoded frames at batch 1 against batch 4 (FrameAnalyzer.analyseBatch).
-// Options (environment): BENCH_SECONDS (10), BENCH_RUNS (3: baseline runs, median taken),
-// BENCH_LIVE_SECONDS (65: the live clip), BENCH_LIVE_FPS (5: its analysis rate).
+// Options (environment): BENCH_SECONDS (10), BENCH_RUNS (3: baseline runs, median taken; 0: the
+// live run alone),
+// BENCH_LIVE_SECONDS (65: the live clip), BENCH_LIVE_FPS (5: its analysis rate), BENCH_MODELS
+// (pp-ocrv4-det: the models the live edge loads, comma separated; the edge's default is
+// pp-ocrv4-det,pp-ocrv4-rec,blazeface-front), BENCH_SIZES (720p,1080p).
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CapturePipeline } from '@gic/edge/capture/capture-pipeline.js';
 import { loadEdgeConfig } from '@gic/edge/config.js';
 import { startEdge } from '@gic/edge/edge-process.js';
+import { FRAME_STAGES_CHANNEL } from '@gic/edge/live/frame-stages.js';
 import { loadFrameAnalyzer } from '@gic/shared/analysis/load-analyzer.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import { readFileFrames } from '@gic/shared/media/file-frames.js';
@@ -27,6 +38,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const liveSeconds = Number(process.env.BENCH_LIVE_SECONDS ?? 65);
 const liveFps = Number(process.env.BENCH_LIVE_FPS ?? 5);
+const liveModels = process.env.BENCH_MODELS ?? 'pp-ocrv4-det';
+const sizes = (process.env.BENCH_SIZES ?? '720p,1080p').split(',');
 const log = createLogger('bench', 'warn');
 mkdirSync(dir, { recursive: true });
 
@@ -36,6 +49,12 @@ const percentile = (values, p) => {
 };
 const median = (values) => percentile(values, 50);
 const ms = (v) => `${v.toFixed(1)} ms`;
+const load = () =>
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+const spread = (values) =>
+  `p50 ${ms(percentile(values, 50))}, p95 ${ms(percentile(values, 95))}, p99 ${ms(percentile(values, 99))}, max ${ms(Math.max(...values))}`;
 
 /** Bare decode + scale to the analysis size, to end of stream: frames per second of wall time. */
 function bareDecode(path, size, frames) {
@@ -85,9 +104,13 @@ async function batchThroughput(frames, batch, analyzer) {
  * The whole edge, as a room runs it: the clip replayed at its own pace (recorder, preview, adaptive
  * sampling at 2-5 fps, batching, procedure control, SQLite and outbox writes, no hub reachable), and a
  * screen connected by WebSocket. Latency of each analysed frame: from the appsink handing it over
- * (`latestCapturedAt`, stamped by the edge) to its message arriving at the screen.
+ * (`latestCapturedAt`, stamped by the edge) to its message arriving at the screen; and each frame's
+ * stage times (see frame-stages.ts), with `delivery` (the send to the screen's message handler) added.
  */
 async function liveLatency(path, label) {
+  const stagesByFrame = new Map();
+  const onStages = (m) => stagesByFrame.set(m.frameIndex, m);
+  subscribe(FRAME_STAGES_CHANNEL, onStages);
   const edgeDir = join(dir, `edge-${label}-${Date.now()}`);
   const edge = await startEdge(
     loadEdgeConfig({
@@ -101,7 +124,7 @@ async function liveLatency(path, label) {
       GIC_ANALYSIS_FPS: String(liveFps),
       GIC_ANALYSIS_MIN_FPS: String(liveFps),
       GIC_MODELS_DIR: join(root, 'models'),
-      GIC_MODELS: 'pp-ocrv4-det',
+      GIC_MODELS: liveModels,
       GIC_PRIVACY_MASKS: JSON.stringify([{ x: 0, y: 0, w: 1, h: 0.14 }]),
       GIC_PROCEDURE_AUTO_START_S: '1',
       GIC_LOG_LEVEL: 'fatal',
@@ -110,20 +133,154 @@ async function liveLatency(path, label) {
   );
   const socket = new WebSocket(`${edge.httpUrl.replace('http', 'ws')}/api/v1/realtime/ws`);
   const latencies = [];
+  const frames = [];
   let last = -1;
   socket.on('message', (data) => {
+    const receivedAt = performance.now();
     const state = JSON.parse(String(data));
     const index = state.latest?.frameIndex;
     if (index === undefined || index === last || !state.latestCapturedAt) return;
     last = index;
-    latencies.push(Date.now() - state.latestCapturedAt);
+    const latency = Date.now() - state.latestCapturedAt;
+    latencies.push(latency);
+    const staged = stagesByFrame.get(index);
+    stagesByFrame.delete(index);
+    if (staged) {
+      frames.push({
+        latency,
+        scan: staged.scan,
+        batch: staged.batch,
+        bytes: data.length,
+        stages: {
+          ...staged.stages,
+          delivery: receivedAt - staged.pushedAt - (staged.stages['after-push'] ?? 0),
+        },
+      });
+    }
   });
   await edge.sourceEnded;
   await new Promise((r) => setTimeout(r, 200));
+  unsubscribe(FRAME_STAGES_CHANNEL, onStages);
   socket.close();
   await edge.stop();
   rmSync(edgeDir, { recursive: true, force: true });
-  return latencies;
+  return { latencies, frames };
+}
+
+/** Stage names as printed, in path order; `thread` is the analysis thread's total, shown apart. */
+const STAGE_LABELS = {
+  wait: 'wait: queued behind the running batch',
+  copy: 'copy of the frame for the analysis thread',
+  picture: 'picture: field of view, colour, quality',
+  'text-full.tensor': 'text full scan: scale + tensor',
+  'text-full.inference': 'text full scan: inference',
+  'text-full.boxes': 'text full scan: map -> boxes',
+  'text-light.tensor': 'text light scan: scale + tensor',
+  'text-light.inference': 'text light scan: inference',
+  'text-light.boxes': 'text light scan: map -> boxes',
+  faces: 'faces (tensor + inference)',
+  polyps: 'polyps (tensor + inference)',
+  'text-lines': 'text lines (join, grow, recogniser)',
+  result: 'analysis objects built',
+  'thread-other': 'analysis thread, other (event loop)',
+  'hand-over': 'hand-over: thread messages, result back',
+  'batch-mates': 'earlier frames of the batch handled',
+  mask: 'recorder mask decided + set',
+  layout: 'learned layout observed',
+  store: 'procedure control, SQLite + outbox',
+  alerts: 'alert tracking',
+  push: 'live state + JSON + WebSocket send',
+  'after-push': 'after the send: thumbnails, VLM offer',
+  delivery: 'delivery: event loop -> screen handler',
+};
+
+const MAIN_THREAD_STAGES = [
+  'wait',
+  'copy',
+  'hand-over',
+  'batch-mates',
+  'mask',
+  'layout',
+  'store',
+  'alerts',
+  'push',
+  'after-push',
+  'delivery',
+];
+
+/** A frame's stages, `thread` (the analysis thread's total) replaced by what its own stages leave of it. */
+function stageEntries(f) {
+  const own = Object.entries(f.stages).filter(([k]) => k !== 'thread' && k in STAGE_LABELS);
+  const onThread = own.filter(([k]) => !MAIN_THREAD_STAGES.includes(k));
+  return [...own, ['thread-other', (f.stages.thread ?? 0) - onThread.reduce((a, [, v]) => a + v, 0)]];
+}
+
+/** Median and p95 (ms) of each stage over the frames where it ran; `of`: how many frames that was. */
+function stageStats(frames) {
+  const by = new Map();
+  for (const f of frames) for (const [k, v] of stageEntries(f)) by.set(k, [...(by.get(k) ?? []), v]);
+  const stats = {};
+  for (const k of Object.keys(STAGE_LABELS)) {
+    const values = by.get(k);
+    if (values) stats[k] = { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
+  }
+  return stats;
+}
+
+/** The live run's stage split and its latency by scan, and what the frames at the p95 and above carry. */
+function printStages(latencies, frames) {
+  const groups = [
+    ['all', frames],
+    ['full scan', frames.filter((f) => f.scan === 'full')],
+    ['light scan', frames.filter((f) => f.scan === 'light')],
+  ].filter(([, g]) => g.length > 0);
+  const stats = groups.map(([, g]) => stageStats(g));
+  const cell = (s) =>
+    s
+      ? `${s.p50.toFixed(1).padStart(6)} ${s.p95.toFixed(1).padStart(6)}`
+      : `${'-'.padStart(6)} ${'-'.padStart(6)}`;
+  console.log(
+    `  where a frame's time goes (ms a frame, median and p95 over the frames where the stage ran; batch stages count once for each frame of the batch):`,
+  );
+  console.log(
+    `    ${''.padEnd(42)}${groups.map(([name, g]) => `${`${name} (${g.length})`.padStart(14)}`).join(' ')}`,
+  );
+  for (const [k, label] of Object.entries(STAGE_LABELS)) {
+    if (stats.every((s) => !s[k])) continue;
+    console.log(`    ${label.padEnd(42)}${stats.map((s) => cell(s[k])).join(' ')}`);
+  }
+  const sums = frames.map((f) => stageEntries(f).reduce((a, [, v]) => a + v, 0));
+  console.log(
+    `    ${'sum of stages'.padEnd(42)}${groups
+      .map(([, g]) =>
+        cell({
+          p50: median(g.map((f) => sums[frames.indexOf(f)])),
+          p95: percentile(
+            g.map((f) => sums[frames.indexOf(f)]),
+            95,
+          ),
+        }),
+      )
+      .join(' ')}`,
+  );
+  console.log(
+    `    JSON pushed a frame: ${(median(frames.map((f) => f.bytes)) / 1024).toFixed(1)} KiB median; batches of ${[1, 2, 3, 4].map((b) => `${b}: ${frames.filter((f) => f.batch === b).length}`).join(', ')} frames`,
+  );
+  for (const [name, g] of groups.slice(1)) {
+    console.log(
+      `  appsink -> WebSocket, ${name.padEnd(10)} frames: ${spread(g.map((f) => f.latency))} (${g.length} frames)`,
+    );
+  }
+  const p95 = percentile(latencies, 95);
+  const tail = frames.filter((f) => f.latency >= p95);
+  const tailStats = stageStats(tail);
+  const largest = Object.entries(tailStats)
+    .sort(([, a], [, b]) => b.p50 - a.p50)
+    .slice(0, 4)
+    .map(([k, s]) => `${k} ${s.p50.toFixed(0)} ms`);
+  console.log(
+    `  at or above the p95 (${ms(p95)}): ${tail.length} frames, ${tail.filter((f) => f.scan === 'full').length} full-scan, ${tail.filter((f) => f.scan === 'light').length} light-scan; their largest stages (median): ${largest.join(', ')}`,
+  );
 }
 
 const { analyzer, size } = await loadFrameAnalyzer(join(root, 'models'), ['pp-ocrv4-det'], log);
@@ -133,7 +290,7 @@ console.log(
 for (const [label, width, height] of [
   ['720p', 1280, 720],
   ['1080p', 1920, 1080],
-]) {
+].filter(([l]) => sizes.includes(l))) {
   const path = join(dir, `clip-${label}-${seconds}s.mp4`);
   if (!existsSync(path)) await generateSampleVideo(path, { seconds, width, height, fps: 30 });
   const frames = seconds * 30;
@@ -144,23 +301,32 @@ for (const [label, width, height] of [
   const livePath = join(dir, `clip-${label}-live-${liveSeconds}s.mp4`);
   if (!existsSync(livePath))
     await generateSampleVideo(livePath, { seconds: liveSeconds, width, height, fps: 30 });
-  const latencies = await liveLatency(livePath, label);
-  console.log(`\n${label} (${width}x${height}, ${frames} frames at 30 fps)`);
+  const { latencies, frames: staged } = await liveLatency(livePath, label);
+  console.log(`\n${label} (${width}x${height}, ${frames} frames at 30 fps; ${load()} after the live run)`);
+  if (runs > 0) {
+    console.log(
+      `  bare GStreamer decode + scale:        ${median(baseline).toFixed(1)} frames/s (median of ${runs})`,
+    );
+    console.log(
+      `  pipeline, every frame analysed:      ${median(pipeline).toFixed(1)} frames/s = highest sustained analysis rate`,
+    );
+    console.log(
+      `  ratio pipeline / bare decode:         ${(median(pipeline) / median(baseline)).toFixed(3)}`,
+    );
+  }
   console.log(
-    `  bare GStreamer decode + scale:        ${median(baseline).toFixed(1)} frames/s (median of ${runs})`,
+    `  appsink -> WebSocket, whole edge live: p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))} (${latencies.length} frames of a ${liveSeconds} s clip analysed at ${liveFps} fps, recorder on, models ${liveModels})`,
   );
-  console.log(
-    `  pipeline, every frame analysed:      ${median(pipeline).toFixed(1)} frames/s = highest sustained analysis rate`,
-  );
-  console.log(`  ratio pipeline / bare decode:         ${(median(pipeline) / median(baseline)).toFixed(3)}`);
-  console.log(
-    `  appsink -> WebSocket, whole edge live: p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))} (${latencies.length} frames of a ${liveSeconds} s clip analysed at ${liveFps} fps, recorder on)`,
-  );
+  if (runs > 0)
+    console.log(
+      `  before the appsink (not in that latency): decode + scale ${ms(1000 / median(baseline))} a frame in the bare run, on the same cores`,
+    );
+  printStages(latencies, staged);
   console.log(
     `  seed bar: p95 frame analysis < 500 ms -> ${percentile(latencies, 95) < 500 ? 'met' : 'NOT met'} on this CPU`,
   );
 }
-{
+if (runs > 0 && sizes.includes('720p')) {
   const frames = [];
   for await (const f of readFileFrames(join(dir, `clip-720p-${seconds}s.mp4`), { ...size, fps: 2 }))
     frames.push(f);

@@ -2,6 +2,7 @@ import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
 import { LiveAnalysisLoop } from '@gic/shared/analysis/live-analysis-loop.js';
 import type { PrivacyMask, PrivacyMode } from '@gic/shared/analysis/privacy/privacy-mask.js';
 import { ScanCadence } from '@gic/shared/analysis/scan-cadence.js';
+import type { StageTimes } from '@gic/shared/analysis/stage-times.js';
 import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
@@ -19,6 +20,7 @@ import { RECORDER_DELAY_MS, RecorderMask } from '../capture/recorder-mask.js';
 import type { DeviceMaskLayout } from '../privacy/device-mask-layout.js';
 import type { ProcedureController } from '../procedures/procedure-controller.js';
 import type { SegmentRecordings } from '../upload/segment-recordings.js';
+import { frameStagesChannel, frameStageTimes, type LiveFrameStages, lap } from './frame-stages.js';
 import type { LiveSession } from './live-session.js';
 
 /** How long a run's end waits for its last frames' analysis (ms) before going on without it. */
@@ -108,44 +110,76 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   let lastAnalysedPtsMs: number | undefined;
   // Whether the box may record (a full disk says no); a split honours it.
   let recordingAllowed = true;
-  // When the appsink delivered each waiting frame (epoch ms), for the screen's latency figure.
-  const capturedAt = new Map<number, number>();
+  // When the appsink delivered each waiting frame (epoch ms), for the screen's latency figure, and
+  // (performance.now()) for stage times.
+  const capturedAt = new Map<number, { epochMs: number; at: number }>();
+  // While someone listens for stage times (frame-stages.ts): each waiting result's batch times.
+  const batchTimes = new Map<number, { times: StageTimes; done: number; batch: number }>();
 
   const loop = new LiveAnalysisLoop<FrameAnalysis>({
     analyse: async (frames) => {
       const started = performance.now();
-      const analyses = await analyzer.analyseBatch(frames, scans.pick(frames));
-      deps.observeBatch((performance.now() - started) / 1000, frames.length);
+      const times = frameStageTimes();
+      const analyses = await analyzer.analyseBatch(frames, scans.pick(frames), times);
+      const done = performance.now();
+      deps.observeBatch((done - started) / 1000, frames.length);
+      if (times) {
+        for (const f of frames) {
+          const captured = capturedAt.get(f.index)?.at;
+          const wait: StageTimes = captured === undefined ? {} : { wait: started - captured };
+          batchTimes.set(f.index, { times: { ...wait, ...times }, done, batch: frames.length });
+        }
+      }
       return analyses;
     },
     maxBatch: MAX_BATCH,
     maxLagMs: live ? MAX_LAG_MS : Number.POSITIVE_INFINITY,
     onResult: (frame, analysis) => {
-      session.live.state.latestCapturedAt = capturedAt.get(frame.index) ?? null;
+      const captured = capturedAt.get(frame.index);
+      const timed = batchTimes.get(frame.index);
+      batchTimes.delete(frame.index);
+      const times = timed?.times;
+      let at = lap(times, 'batch-mates', timed?.done);
+      session.live.state.latestCapturedAt = captured?.epochMs ?? null;
       // A live frame's capture time places the timeline on the recording (see recording.sealed).
-      const at = capturedAt.get(frame.index);
-      if (live && at !== undefined) analysis.capturedAt = new Date(at).toISOString();
+      if (live && captured) analysis.capturedAt = new Date(captured.epochMs).toISOString();
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
       deps.onAnalysed?.();
       const svg = recorderMask.update(analysis);
       if (svg) supervisor.setRecorderMask(svg);
+      at = lap(times, 'mask', at);
       deps.maskLayout.observe(analysis);
       if (analysis.quality.inBody) {
         const share = recorderMask.maskedInPicture(frame.width / frame.height);
         if (share !== undefined) analysis.maskedInPicture = share;
       }
-      for (const alert of session.analysed(analysis))
-        deps.onRaised(alert, frame, analysis, recorderMask.frameMask(analysis));
+      lap(times, 'layout', at);
+      const raised = session.analysed(analysis, times);
+      const pushedAt = times && performance.now();
+      for (const alert of raised) deps.onRaised(alert, frame, analysis, recorderMask.frameMask(analysis));
       deps.onFrameForModel?.(frame, analysis, () => recorderMask.frameMask(analysis));
+      lap(times, 'after-push', pushedAt);
+      if (times && captured) {
+        frameStagesChannel.publish({
+          frameIndex: frame.index,
+          scan: analysis.scan,
+          batch: timed!.batch,
+          capturedAt: captured.at,
+          pushedAt: pushedAt!,
+          stages: times,
+        } satisfies LiveFrameStages);
+      }
     },
     onDrop: (frames) => {
       for (const f of frames) capturedAt.delete(f.index);
+      for (const f of frames) batchTimes.delete(f.index);
       deps.onDropped(frames.length);
     },
     // A frame that cannot be analysed (corrupt, truncated) is skipped; live analysis goes on.
     onError: (err, frames) => {
       for (const f of frames) capturedAt.delete(f.index);
+      for (const f of frames) batchTimes.delete(f.index);
       log.warn({ err: (err as Error).message, frames: frames.length }, 'frames could not be analysed');
     },
   });
@@ -183,15 +217,14 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       },
       onWarning: (_run, message) => log.warn({ reason: message }, 'capture warning'),
       onFrame: async (_run: CaptureRun, raw: RgbFrame) => {
-        const frame = {
-          ...raw,
-          // The appsink's buffer is ours only until the next pull; a waiting frame keeps a copy.
-          data: Buffer.from(raw.data),
-          index: raw.index + base.index,
-          ptsMs: raw.ptsMs + base.ptsMs,
-        };
-        next = { index: frame.index + 1, ptsMs: frame.ptsMs + 1000 / fps };
-        if (!sampler.offer(frame)) return;
+        const index = raw.index + base.index;
+        const ptsMs = raw.ptsMs + base.ptsMs;
+        next = { index: index + 1, ptsMs: ptsMs + 1000 / fps };
+        // The sampler keeps a coarse luma grid, not the frame: it reads the appsink's buffer, and only
+        // the frames it keeps are copied (2.7 MB at 1280x720).
+        if (!sampler.offer({ ...raw, index, ptsMs })) return;
+        // The appsink's buffer is ours only until the next pull; a waiting frame keeps a copy.
+        const frame = { ...raw, data: Buffer.from(raw.data), index, ptsMs };
         // Analysis has fallen behind the video: fail closed, mask everything until it catches up.
         if (
           lastPushedPtsMs !== undefined &&
@@ -201,7 +234,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
           const svg = recorderMask.failClosed(frame.ptsMs);
           if (svg) supervisor.setRecorderMask(svg);
         }
-        capturedAt.set(frame.index, Date.now());
+        capturedAt.set(frame.index, { epochMs: Date.now(), at: performance.now() });
         lastPushedPtsMs = frame.ptsMs;
         loop.push(frame);
         // A replayed file is paced by analysis, one frame at a time, as its recorder's delay is in

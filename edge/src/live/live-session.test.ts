@@ -32,7 +32,7 @@ function frame(index: number, inBody: boolean, detections: Detection[] = []): Fr
   };
 }
 
-function session(auto = true) {
+function session(auto = true, changed = () => {}) {
   const db = openEdgeDatabase(':memory:');
   const outbox = new SqliteOutbox(db);
   const operators = new OperatorsStore(db, alertSettingsSchema.parse({ minDurationMs: 0 }));
@@ -50,7 +50,7 @@ function session(auto = true) {
     () => operators.signedIn,
   );
   const s: LiveSession = new LiveSession(live, controller, new AlertsStore(db, outbox), operators, {
-    changed: () => {},
+    changed,
     eventsWaiting: () => {},
     procedureStarted: () => {},
     procedureEnded: (p, reason) => ended.push(`${p.id}:${reason}`),
@@ -102,5 +102,22 @@ describe('LiveSession', () => {
     expect(live.state.procedure?.endedAt).toBeDefined();
     expect(live.state.alerts).toEqual([]);
     expect(db.prepare('SELECT state FROM alerts').all()).toEqual([{ state: 'ended' }]);
+  });
+
+  it("tells where a frame's time went when asked: SQLite, alerts, and the push to the screens", () => {
+    // A push that takes 5 ms (a slow screen socket, say): its time shows under `push`, not elsewhere.
+    const slowPush = () => {
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+    };
+    const { db, s } = session(true, slowPush);
+    s.startProcedure(null);
+    const times: Record<string, number> = {};
+    expect(s.analysed(frame(0, true, [polyp]), times)).toHaveLength(1);
+    expect(Object.keys(times).sort()).toEqual(['alerts', 'push', 'store']);
+    expect(times.push!).toBeGreaterThanOrEqual(5);
+    expect(times.store!).toBeLessThan(times.push!);
+    // The frame was stored as ever.
+    expect(db.prepare('SELECT COUNT(*) AS n FROM frame_analyses').get()).toEqual({ n: 1 });
   });
 });

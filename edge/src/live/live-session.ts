@@ -1,3 +1,4 @@
+import type { StageTimes } from '@gic/shared/analysis/stage-times.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
 import type { AlertSettings } from '../alerts/alert-settings.js';
 import { type Alert, AlertTracker } from '../alerts/alert-tracker.js';
@@ -5,6 +6,7 @@ import type { AlertsStore } from '../alerts/alerts-store.js';
 import type { OperatorsStore } from '../operators/operators-store.js';
 import type { ScreenPerson } from '../operators/screen-sign-in.js';
 import type { OpenProcedure, ProcedureController } from '../procedures/procedure-controller.js';
+import { lap } from './frame-stages.js';
 import { type LiveStateHolder, MAX_FINDINGS_SHOWN } from './live-state.js';
 import type { EndReason } from './procedure-log.js';
 
@@ -73,9 +75,14 @@ export class LiveSession {
     },
   };
 
-  /** One analysed frame from the live source; returns the alerts it raised. */
-  analysed(analysis: FrameAnalysis): Alert[] {
+  /**
+   * One analysed frame from the live source; returns the alerts it raised. `times`, where given, gets
+   * `store` (procedure control, SQLite and outbox), `alerts` and `push` (the screens told) in ms.
+   */
+  analysed(analysis: FrameAnalysis, times?: StageTimes): Alert[] {
+    let at = times && performance.now();
     const fate = this.controller.frame(analysis);
+    at = lap(times, 'store', at);
     const raised: Alert[] = [];
     // Alerts are tracked inside a procedure, or one about to start; not on the frame that ended one.
     if (fate === 'pending' || (fate === 'recorded' && this.controller.current)) {
@@ -97,8 +104,11 @@ export class LiveSession {
     if (shown && open?.id === shown.id) shown.frames = open.frames;
     this.live.state.procedurePending = fate === 'pending';
     this.live.frameAnalysed(analysis);
+    at = lap(times, 'alerts', at);
     this.hooks.changed();
+    at = lap(times, 'push', at);
     if (fate === 'recorded') this.hooks.eventsWaiting();
+    lap(times, 'store', at);
     return raised;
   }
 

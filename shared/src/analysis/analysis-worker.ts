@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger.js';
 import type { RgbFrame } from '../media/frame.js';
 import type { FrameAnalyzer, Scan } from './frame-analyzer.js';
 import { type AnalyzerOptions, loadFrameAnalyzer } from './load-analyzer.js';
+import type { StageTimes } from './stage-times.js';
 
 export interface AnalysisWorkerData {
   modelsDir: string;
@@ -25,14 +26,16 @@ export interface AnalysisWorkerData {
 }
 
 export type AnalysisRequest =
-  | { id: number; kind: 'analyse'; frames: RgbFrame[]; scans?: Scan[] }
+  /** `timed`: reply with the batch's stage times (ThreadedAnalyzer.analyseBatch's `times`). */
+  | { id: number; kind: 'analyse'; frames: RgbFrame[]; scans?: Scan[]; timed?: boolean }
   | { id: number; kind: 'warm-up'; size: { width: number; height: number } }
   | { id: number; kind: 'close' };
 
 export type AnalysisReply =
   | { kind: 'ready'; models: FrameAnalyzer['models']; modelsOff: FrameAnalyzer['modelsOff'] }
   | { kind: 'log'; line: string }
-  | { kind: 'result'; id: number; value: unknown }
+  /** `times`: for a timed request, its stages and `thread` (ms from the request's arrival to this reply). */
+  | { kind: 'result'; id: number; value: unknown; times?: StageTimes }
   | { kind: 'error'; id: number; message: string; name: string };
 
 /**
@@ -63,15 +66,25 @@ port.postMessage({
 } satisfies AnalysisReply);
 
 port.on('message', async (request: AnalysisRequest) => {
+  const arrived = performance.now();
   try {
     let value: unknown;
-    if (request.kind === 'analyse') value = await analyzer.analyseBatch(request.frames, request.scans);
-    else if (request.kind === 'warm-up') value = await analyzer.warmUp(request.size);
+    let times: StageTimes | undefined;
+    if (request.kind === 'analyse') {
+      if (request.timed) times = {};
+      value = await analyzer.analyseBatch(request.frames, request.scans, times);
+    } else if (request.kind === 'warm-up') value = await analyzer.warmUp(request.size);
     else {
       await analyzer.close();
       value = null;
     }
-    port.postMessage({ kind: 'result', id: request.id, value } satisfies AnalysisReply);
+    if (times) times.thread = performance.now() - arrived;
+    port.postMessage({
+      kind: 'result',
+      id: request.id,
+      value,
+      ...(times ? { times } : {}),
+    } satisfies AnalysisReply);
     if (request.kind === 'close') port.close();
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

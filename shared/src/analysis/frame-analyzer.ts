@@ -8,6 +8,7 @@ import { judgeInBodyColour } from './privacy/in-body.js';
 import { boxShareInside, insidePolygon } from './privacy/polygon.js';
 import { growTextLine, joinTextLines } from './privacy/text-lines.js';
 import type { TextRecogniser } from './privacy/text-recogniser.js';
+import { addStageTime, type StageTimes, timeStage } from './stage-times.js';
 import type { TextDetectionScale } from './text-detector.js';
 
 /** Face boxes run brow to chin; masks grow them by this share of their size on each side, for hair and ears. */
@@ -26,23 +27,29 @@ export interface RegionModel<T> {
 
 /** A text detector that can also read a frame at another scale for one call (TextDetector). */
 export interface TextRegionModel extends RegionModel<Box> {
-  detectBatch?(frames: RgbFrame[], scale?: TextDetectionScale): Promise<Box[][]>;
+  detectBatch?(frames: RgbFrame[], scale?: TextDetectionScale, times?: StageTimes): Promise<Box[][]>;
 }
 
-/** Runs a model on the frames `wanted` picks; the others get no results. `scale`: a text detector's, for this call. */
+/**
+ * Runs a model on the frames `wanted` picks; the others get no results. `scale`: a text detector's,
+ * for this call; `times`: where a text detector adds its stages (see TextDetector.detectBatch).
+ */
 async function detectWhere<T>(
   model:
-    | (RegionModel<T> & { detectBatch?(frames: RgbFrame[], scale?: TextDetectionScale): Promise<T[][]> })
+    | (RegionModel<T> & {
+        detectBatch?(frames: RgbFrame[], scale?: TextDetectionScale, times?: StageTimes): Promise<T[][]>;
+      })
     | undefined,
   frames: RgbFrame[],
   wanted: (i: number) => boolean,
   scale?: TextDetectionScale,
+  times?: StageTimes,
 ): Promise<T[][]> {
   const picked = frames.filter((_, i) => wanted(i));
   const empty = frames.map((): T[] => []);
   if (!model || picked.length === 0) return empty;
   let found: T[][];
-  if (model.detectBatch) found = await model.detectBatch(picked, scale);
+  if (model.detectBatch) found = await model.detectBatch(picked, scale, times);
   else {
     // One at a time: onnxruntime already spreads one run over the cores.
     found = [];
@@ -134,9 +141,16 @@ export class FrameAnalyzer {
    * at LIGHT_SCAN_SCALE (ScanCadence picks them
    * on a live source, where a full scan of every frame would not keep up on a CPU); what full scans
    * find is held by the recorder in between, and its delay covers the interval (see scan-cadence.ts);
-   * `none` frames are not searched for text at all (a recording already de-identified).
+   * `none` frames are not searched for text at all (a recording already de-identified). `times`, where
+   * given, gets the batch's time by stage (ms): `picture` (field of view, colour, quality), the text
+   * detector's `text-full.*` and `text-light.*` (`tensor`, `inference`, `boxes`), `faces`, `polyps`,
+   * `text-lines` (lines joined, grown, read by the recogniser) and `result`.
    */
-  async analyseBatch(frames: RgbFrame[], requested?: readonly Scan[]): Promise<FrameAnalysis[]> {
+  async analyseBatch(
+    frames: RgbFrame[],
+    requested?: readonly Scan[],
+    times?: StageTimes,
+  ): Promise<FrameAnalysis[]> {
     const started = performance.now();
     for (const frame of frames) checkRgbFrame(frame);
     const { textDetector, faceDetector, polypDetector, lightTextScale } = this.parts;
@@ -155,20 +169,48 @@ export class FrameAnalyzer {
       );
     });
     const qualities = frames.map((frame) => assessQuality(frame, thresholds, qualityStep(frame.width)));
-    const [fullText, lightText, faces, detections] = await Promise.all([
-      detectWhere(textDetector, frames, (i) => scans[i] === 'full'),
-      detectWhere(textDetector, frames, (i) => scans[i] === 'light', lightTextScale),
+    addStageTime(times, 'picture', performance.now() - started);
+    // One model after another: onnxruntime runs each inference synchronously on this thread (spread
+    // over its own pool), so models never ran side by side; in turn, each one's time is its own.
+    const fullTimes: StageTimes | undefined = times && {};
+    const fullText = await detectWhere(
+      textDetector,
+      frames,
+      (i) => scans[i] === 'full',
+      undefined,
+      fullTimes,
+    );
+    const lightTimes: StageTimes | undefined = times && {};
+    const lightText = await detectWhere(
+      textDetector,
+      frames,
+      (i) => scans[i] === 'light',
+      lightTextScale,
+      lightTimes,
+    );
+    // Only the models loaded have a stage.
+    const faces = await timeStage(faceDetector && times, 'faces', () =>
       detectWhere(faceDetector, frames, () => true),
+    );
+    const detections = await timeStage(polypDetector && times, 'polyps', () =>
       detectWhere(polypDetector, frames, (i) => colour[i]!.inBody),
-    ]);
+    );
+    for (const [scan, stages] of [
+      ['full', fullTimes],
+      ['light', lightTimes],
+    ] as const) {
+      for (const [stage, ms] of Object.entries(stages ?? {}))
+        addStageTime(times, `text-${scan}.${stage}`, ms);
+    }
     const text = frames.map((_, i) =>
       scans[i] === 'full' ? fullText[i]! : scans[i] === 'light' ? lightText[i]! : [],
     );
-    const regions = await Promise.all(
-      frames.map((frame, i) => this.textRegions(frame, text[i]!, pictures[i])),
+    const regions = await timeStage(times, 'text-lines', () =>
+      Promise.all(frames.map((frame, i) => this.textRegions(frame, text[i]!, pictures[i]))),
     );
-    const latencyMs = +(performance.now() - started).toFixed(2);
-    return frames.map((frame, i) => {
+    const modelsDone = performance.now();
+    const latencyMs = +(modelsDone - started).toFixed(2);
+    const analyses = frames.map((frame, i) => {
       const picture = pictures[i];
       // A scope inside the body never sees a face: one in the picture means the view is of the room.
       // (One outside it, a tower's picture-in-picture say, is masked as a face and no more.)
@@ -197,6 +239,8 @@ export class FrameAnalyzer {
         latencyMs,
       };
     });
+    addStageTime(times, 'result', performance.now() - modelsDone);
+    return analyses;
   }
 
   /**

@@ -1,9 +1,11 @@
 import type { RgbFrame } from '../media/frame.js';
 import type { Box, ModelRef } from '../messages/events.js';
 import { type BatchSupport, inputBatchSupport } from './batch-runner.js';
-import type { ModelManifest, ResolvedModel } from './model-manifest.js';
+import type { ResolvedModel } from './model-manifest.js';
 import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
+import { passTensor } from './pass-tensor.js';
 import { defaultMapBoxOptions, probabilityMapToBoxes } from './probability-map-boxes.js';
+import { addStageTime, type StageTimes } from './stage-times.js';
 
 /** Finds burned-in text (a DB-style detector such as PP-OCR det) so that it can be masked. */
 export interface TextDetector {
@@ -13,9 +15,10 @@ export interface TextDetector {
   detect(frame: RgbFrame): Promise<Box[]>;
   /**
    * Text boxes for each frame, in order; passes of one size run together when the model takes a batch.
-   * `scale` overrides the detector's own for this call (a light scan: LIGHT_SCAN_SCALE).
+   * `scale` overrides the detector's own for this call (a light scan: LIGHT_SCAN_SCALE). `times`, where
+   * given, gets the call's `tensor` (scale and normalise), `inference` and `boxes` (map to boxes) ms.
    */
-  detectBatch(frames: RgbFrame[], scale?: TextDetectionScale): Promise<Box[][]>;
+  detectBatch(frames: RgbFrame[], scale?: TextDetectionScale, times?: StageTimes): Promise<Box[][]>;
   close(): Promise<void>;
 }
 
@@ -121,42 +124,6 @@ export function planPasses(width: number, height: number, scale: TextDetectionSc
   return passes;
 }
 
-type ModelInput = ModelManifest['input'];
-
-/** A pass's input tensor data: the rectangle resized (nearest), normalised, black beyond its content. */
-function passTensor(
-  frame: RgbFrame,
-  pass: DetectionPass,
-  input: ModelInput,
-  out: Float32Array,
-  offset: number,
-): void {
-  const { inputWidth: W, inputHeight: H } = pass;
-  const plane = W * H;
-  const bgr = input.colorOrder === 'BGR';
-  const nchw = input.layout === 'NCHW';
-  const cw = Math.min(W, Math.round((pass.x1 - pass.x0) * pass.scaleX));
-  const chh = Math.min(H, Math.round((pass.y1 - pass.y0) * pass.scaleY));
-  for (let c = 0; c < 3; c++) {
-    const black = (0 - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
-    for (let i = 0; i < plane; i++) out[offset + (nchw ? c * plane + i : i * 3 + c)] = black;
-  }
-  for (let y = 0; y < chh; y++) {
-    const sy = Math.min(frame.height - 1, pass.y0 + Math.floor((y + 0.5) / pass.scaleY));
-    const row = sy * frame.stride;
-    for (let x = 0; x < cw; x++) {
-      const sx = Math.min(frame.width - 1, pass.x0 + Math.floor((x + 0.5) / pass.scaleX));
-      const p = row + sx * 3;
-      const i = y * W + x;
-      for (let c = 0; c < 3; c++) {
-        const v = frame.data[p + (bgr ? 2 - c : c)]! / 255;
-        out[offset + (nchw ? c * plane + i : i * 3 + c)] =
-          (v - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
-      }
-    }
-  }
-}
-
 /** Loads a text-detection model whose manifest output kind is `probability-map` (any input size, multiples of 32). */
 export async function loadTextDetector(
   model: ResolvedModel,
@@ -174,15 +141,22 @@ export async function loadTextDetector(
   let support = inputBatchSupport(session, input.name);
 
   /** Runs passes of one input size, together when the model takes a batch: boxes in frame px for each. */
-  const runPasses = async (frames: RgbFrame[], passes: DetectionPass[]): Promise<Box[][]> => {
+  const runPasses = async (
+    frames: RgbFrame[],
+    passes: DetectionPass[],
+    times: StageTimes | undefined,
+  ): Promise<Box[][]> => {
     const { inputWidth: W, inputHeight: H } = passes[0]!;
+    const started = times && performance.now();
     const size = 3 * W * H;
     const data = new Float32Array(size * passes.length);
     passes.forEach((pass, i) => {
       passTensor(frames[i]!, pass, input, data, i * size);
     });
     const dims = input.layout === 'NCHW' ? [passes.length, 3, H, W] : [passes.length, H, W, 3];
+    const prepared = times && performance.now();
     const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+    const inferred = times && performance.now();
     const map = result[output.name];
     if (!map) throw new Error(`model ${manifest.id} has no output ${output.name}`);
     const [mh, mw] = map.dims.slice(-2) as [number, number];
@@ -190,7 +164,7 @@ export async function loadTextDetector(
     if (values.length !== mw * mh * passes.length) {
       throw new Error(`model ${manifest.id}: output dims [${map.dims}] for ${passes.length} passes`);
     }
-    return passes.map((pass, i) =>
+    const boxes = passes.map((pass, i) =>
       probabilityMapToBoxes(values.subarray(i * mw * mh, (i + 1) * mw * mh), mw, mh, options).map((b) => {
         // Map px -> pass input px -> frame px, clipped to the pass's own rectangle.
         const fx0 = Math.max(pass.x0, pass.x0 + (b.x * W) / pass.scaleX);
@@ -200,9 +174,19 @@ export async function loadTextDetector(
         return { x: fx0, y: fy0, w: Math.max(0, fx1 - fx0), h: Math.max(0, fy1 - fy0) };
       }),
     );
+    if (times) {
+      addStageTime(times, 'tensor', prepared! - started!);
+      addStageTime(times, 'inference', inferred! - prepared!);
+      addStageTime(times, 'boxes', performance.now() - inferred!);
+    }
+    return boxes;
   };
 
-  const detectBatch = async (frames: RgbFrame[], callScale?: TextDetectionScale): Promise<Box[][]> => {
+  const detectBatch = async (
+    frames: RgbFrame[],
+    callScale?: TextDetectionScale,
+    times?: StageTimes,
+  ): Promise<Box[][]> => {
     if (callScale) checkScale(manifest.id, callScale);
     const passScale = callScale ?? scale;
     const jobs = frames.flatMap((frame, f) =>
@@ -221,6 +205,7 @@ export async function loadTextDetector(
           results = await runPasses(
             group.map((j) => j.frame),
             group.map((j) => j.pass),
+            times,
           );
           support = 'dynamic';
         } catch (err) {
@@ -230,7 +215,7 @@ export async function loadTextDetector(
         }
       } else results = [];
       if (results.length === 0) {
-        for (const job of group) results.push(...(await runPasses([job.frame], [job.pass])));
+        for (const job of group) results.push(...(await runPasses([job.frame], [job.pass], times)));
       }
       group.forEach((job, i) => {
         const { width, height } = job.frame;

@@ -41,6 +41,29 @@ describe('ThreadedAnalyzer (the real models on a thread of their own)', () => {
       const strip = (a: (typeof here)[number]) => ({ ...a, latencyMs: 0 });
       expect(there.map(strip)).toEqual(here.map(strip));
       expect(there.map((a) => a.scan)).toEqual(['full', 'light']);
+      // Timed (bench:edge), the analyses are the same, and the time is told stage by stage.
+      const times: Record<string, number> = {};
+      const timed = await threaded.analyseBatch(frames, scans, times);
+      expect(timed.map(strip)).toEqual(here.map(strip));
+      const onThread = [
+        'picture',
+        'text-full.tensor',
+        'text-full.inference',
+        'text-full.boxes',
+        'text-light.tensor',
+        'text-light.inference',
+        'text-light.boxes',
+        'faces',
+        'text-lines',
+        'result',
+      ];
+      expect(Object.keys(times).sort()).toEqual([...onThread, 'copy', 'hand-over', 'thread'].sort());
+      for (const ms of Object.values(times)) expect(ms).toBeGreaterThanOrEqual(0);
+      // A full scan of 1280x720 is heavier than a light one at 512 px, and the stages add up to the thread's time.
+      expect(times['text-full.inference']!).toBeGreaterThan(times['text-light.inference']!);
+      const staged = onThread.reduce((sum, stage) => sum + times[stage]!, 0);
+      expect(staged).toBeLessThanOrEqual(times.thread! + 0.01);
+      expect(staged).toBeGreaterThan(0.8 * times.thread!);
       // The sample's identity band is found: the comparison is not of empty results.
       expect(there[0]!.privacyRegions.length).toBeGreaterThanOrEqual(1);
     } finally {

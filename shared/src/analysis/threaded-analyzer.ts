@@ -8,6 +8,7 @@ import type { FrameAnalysis } from '../messages/events.js';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './analysis-worker.js';
 import type { FrameAnalyzer, Scan } from './frame-analyzer.js';
 import type { AnalyzerOptions } from './load-analyzer.js';
+import { addStageTime, type StageTimes } from './stage-times.js';
 
 /** What the edge asks of an analyzer, in this thread or another. */
 export type Analyzer = Pick<
@@ -27,7 +28,12 @@ function workerScript(): URL {
 }
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
+type Pending = {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  /** Where a timed request's stage times go. */
+  times?: StageTimes;
+};
 
 /**
  * A FrameAnalyzer on a thread of its own. onnxruntime-node runs each inference synchronously on the
@@ -86,8 +92,10 @@ export class ThreadedAnalyzer implements Analyzer {
           const p = pending.get(reply.id);
           pending.delete(reply.id);
           if (!p) return;
-          if (reply.kind === 'result') p.resolve(reply.value);
-          else p.reject(Object.assign(new Error(reply.message), { name: reply.name }));
+          if (reply.kind === 'result') {
+            if (p.times && reply.times) Object.assign(p.times, reply.times);
+            p.resolve(reply.value);
+          } else p.reject(Object.assign(new Error(reply.message), { name: reply.name }));
         }
       });
       worker.on('error', (err) => {
@@ -149,14 +157,21 @@ export class ThreadedAnalyzer implements Analyzer {
     }
   }
 
-  /** Sends one request; `transfer`: buffers handed to the thread rather than copied (ours alone). */
-  private async request<T>(message: WithoutId<AnalysisRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
+  /**
+   * Sends one request; `transfer`: buffers handed to the thread rather than copied (ours alone);
+   * `times`: where the reply's stage times go.
+   */
+  private async request<T>(
+    message: WithoutId<AnalysisRequest>,
+    transfer: ArrayBuffer[] = [],
+    times?: StageTimes,
+  ): Promise<T> {
     if (this.closing && message.kind !== 'close') throw new Error('the analyzer is closed');
     if (this.dead) this.spawn();
     await this.ready;
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(times ? { times } : {}) });
       this.worker.postMessage({ ...message, id }, transfer);
     });
   }
@@ -173,14 +188,36 @@ export class ThreadedAnalyzer implements Analyzer {
     return (await this.analyseBatch([frame]))[0]!;
   }
 
-  analyseBatch(frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> {
+  /**
+   * As FrameAnalyzer.analyseBatch; `times` also gets `copy` (the frames copied for the thread),
+   * `thread` (the request on the thread, from its arrival to its reply) and `hand-over` (the rest of
+   * the round trip: messages both ways, the result's copy back, each thread's event loop).
+   */
+  async analyseBatch(
+    frames: RgbFrame[],
+    scans?: readonly Scan[],
+    times?: StageTimes,
+  ): Promise<FrameAnalysis[]> {
+    const started = times && performance.now();
     // Plain copies: a frame's buffer may be a view into a larger one, and the caller keeps its frame.
     // The copies are ours alone, so they are transferred, not copied again on the way.
     const copies = frames.map((f) => ({ ...f, data: Uint8Array.from(f.data) }));
-    return this.request(
-      { kind: 'analyse', frames: copies, ...(scans ? { scans: [...scans] } : {}) },
+    const sent = times && performance.now();
+    const analyses = await this.request<FrameAnalysis[]>(
+      {
+        kind: 'analyse',
+        frames: copies,
+        ...(scans ? { scans: [...scans] } : {}),
+        ...(times ? { timed: true } : {}),
+      },
       copies.map((f) => f.data.buffer),
+      times,
     );
+    if (times) {
+      addStageTime(times, 'copy', sent! - started!);
+      addStageTime(times, 'hand-over', performance.now() - sent! - (times.thread ?? 0));
+    }
+    return analyses;
   }
 
   warmUp(size: { width: number; height: number }): Promise<number> {
