@@ -46,6 +46,17 @@ async function fakeIngest(url: string, heard: string[]): Promise<MqttClient> {
   return client;
 }
 
+/** A box's credentials for the broker at `url` (no hub: the publisher never calls one). */
+async function boxCredentials(url: string): Promise<DeviceCredentials> {
+  return {
+    deviceId,
+    ...(await generateDeviceKeyPair()),
+    mqttUrl: url,
+    hubUrl: 'http://127.0.0.1:1',
+    enrolledAt: new Date().toISOString(),
+  } as DeviceCredentials;
+}
+
 const frame = (procedureId: string, frameIndex: number) => ({
   type: 'frame.analysed' as const,
   procedureId,
@@ -74,14 +85,7 @@ describe('OutboxPublisher', () => {
     const url = `mqtt://127.0.0.1:${port}`;
     const broker = await bareBroker(port);
     stops.push(() => broker.close());
-    const keys = await generateDeviceKeyPair();
-    const credentials = {
-      deviceId,
-      ...keys,
-      mqttUrl: url,
-      hubUrl: 'http://127.0.0.1:1',
-      enrolledAt: new Date().toISOString(),
-    } as DeviceCredentials;
+    const credentials = await boxCredentials(url);
     const outbox = new MemoryOutbox();
     // A resend timeout far beyond the test's length: only the gap rule can bring the lost ones back.
     const publisher = new OutboxPublisher(credentials, url, outbox, log, () => 'online', {
@@ -112,14 +116,7 @@ describe('OutboxPublisher', () => {
     const port = await freePort();
     const url = `mqtt://127.0.0.1:${port}`;
     const broker = await bareBroker(port, { holdPublishes: true });
-    const keys = await generateDeviceKeyPair();
-    const credentials = {
-      deviceId,
-      ...keys,
-      mqttUrl: url,
-      hubUrl: 'http://127.0.0.1:1',
-      enrolledAt: new Date().toISOString(),
-    } as DeviceCredentials;
+    const credentials = await boxCredentials(url);
     const outbox = new MemoryOutbox();
     const publisher = new OutboxPublisher(credentials, url, outbox, log, () => 'online');
     const procedureId = randomUUID();
@@ -143,14 +140,7 @@ describe('OutboxPublisher', () => {
     const url = `mqtt://127.0.0.1:${port}`;
     const broker = await bareBroker(port, { holdPublishes: true });
     stops.push(() => broker.close());
-    const keys = await generateDeviceKeyPair();
-    const credentials = {
-      deviceId,
-      ...keys,
-      mqttUrl: url,
-      hubUrl: 'http://127.0.0.1:1',
-      enrolledAt: new Date().toISOString(),
-    } as DeviceCredentials;
+    const credentials = await boxCredentials(url);
     const outbox = new MemoryOutbox();
     const publisher = new OutboxPublisher(credentials, url, outbox, log, () => 'online');
     await publisher.start();
