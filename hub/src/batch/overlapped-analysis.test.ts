@@ -28,6 +28,8 @@ const log = createLogger('test', 'silent');
 /** One call of the engine, and where the run stood when it came. */
 interface EngineCall {
   runId: string;
+  /** Which stage attempt made it: each attempt asks for the analyzer once. */
+  attempt: number;
   indices: number[];
   /** Sampled frames stored for the run so far, and the extract stage's state, at the call. */
   framesStored: number;
@@ -50,7 +52,9 @@ describe('extraction and analysis overlapped', () => {
   let failing: { failAt: number } | undefined;
 
   // The real shared engine, with each call recorded (and one failure when asked).
+  let attempts = 0;
   const analyzer = async () => {
+    const attempt = ++attempts;
     const real = await engine;
     return {
       analyseBatch: async (frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> => {
@@ -67,6 +71,7 @@ describe('extraction and analysis overlapped', () => {
         );
         calls.push({
           runId,
+          attempt,
           indices: frames.map((f) => f.index),
           framesStored: rows[0]!.n,
           extractState: rows[0]!.state,
@@ -206,9 +211,15 @@ describe('extraction and analysis overlapped', () => {
     expect(failing).toBeUndefined(); // the failure happened
     const extract = crashed.stages.find((s) => s.name === 'extract')!;
     expect(extract.attempts).toBe(2);
-    // The second attempt began with the run cleared, and analysed every frame exactly once.
-    const retry = mine.slice(mine.findIndex((c, i) => i > 0 && c.indices[0] === 0));
-    expect(retry[0]!.framesStored).toBe(0);
+    // The second attempt began with the run cleared, after the first had stopped, and analysed every
+    // frame exactly once. (Calls are told apart by attempt, not by order: two batches are at the
+    // engine at once, so their records may land in either order.)
+    const retryAttempt = mine.at(-1)!.attempt;
+    const retry = mine.filter((c) => c.attempt === retryAttempt);
+    const first = mine.filter((c) => c.attempt !== retryAttempt);
+    expect(first.length).toBeGreaterThanOrEqual(3); // its third call failed
+    expect(Math.max(...first.map((c) => c.at))).toBeLessThan(Math.min(...retry.map((c) => c.at)));
+    expect(retry.find((c) => c.indices[0] === 0)!.framesStored).toBe(0);
     const analysed = retry.flatMap((c) => c.indices).sort((a, b) => a - b);
     expect(analysed).toEqual(crashed.frames.map((f) => f.frame_index));
     expect(new Set(analysed).size).toBe(analysed.length);
