@@ -17,7 +17,7 @@ import { type RunningHub, startHub } from '@gic/hub/hub-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, enrolmentToken, until } from './helpers.js';
+import { adminToken, connectedDevice, enrolmentToken, until } from './helpers.js';
 import { ARTIFACTS, launchChromium, openPortal } from './portal-browser.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnMain } from './processes.js';
@@ -110,15 +110,7 @@ describe('the device twin', () => {
       GIC_ALERT_COOLDOWN_MS: '1500',
     };
     await startEdge();
-    deviceId = await until(
-      'the box to enrol and connect',
-      async () => {
-        const { rows } = await hub.db.query<{ id: string }>("SELECT id FROM devices WHERE status = 'online'");
-        return rows[0]?.id;
-      },
-      30_000,
-      100,
-    );
+    deviceId = await connectedDevice(hub.db, ['online']);
   }, 90_000);
   afterAll(async () => {
     await (await browser?.catch(() => undefined))?.close();

@@ -103,3 +103,24 @@ export async function sequenceAtHub(
   const repeated = [...counts].filter(([seq, n]) => n > 1 || seq > lastSeq).map(([seq]) => seq);
   return { missing, repeated };
 }
+
+/**
+ * Waits (in the database: the API's rate is for people) until a box has enrolled and is connected in
+ * one of `states` (its retained status), and returns its device id.
+ */
+export function connectedDevice(
+  db: { query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }> },
+  states: readonly string[] = ['online', 'in-procedure'],
+): Promise<string> {
+  return until(
+    'the box to enrol and connect',
+    async () => {
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM devices WHERE status = ANY($1)', [
+        [...states],
+      ]);
+      return rows[0]?.id;
+    },
+    30_000,
+    100,
+  );
+}

@@ -24,7 +24,7 @@ import {
 } from '@gic/shared/testing/tiny-polyp-model.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, enrolmentToken, until } from './helpers.js';
+import { adminToken, connectedDevice, enrolmentToken, until } from './helpers.js';
 import { ARTIFACTS, launchChromium, openPortal } from './portal-browser.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnMain } from './processes.js';
@@ -144,17 +144,7 @@ describe('model rollout to a box', () => {
       GIC_LOG_LEVEL: 'info',
     });
     await ready(edge, `${edgeUrl}/health/live`, 30_000);
-    deviceId = await until(
-      'the box to enrol and connect',
-      async () => {
-        const { rows } = await hub.db.query<{ id: string }>(
-          "SELECT id FROM devices WHERE status IN ('online', 'in-procedure')",
-        );
-        return rows[0]?.id;
-      },
-      30_000,
-      100,
-    );
+    deviceId = await connectedDevice(hub.db);
     expect((await api('PATCH', `/api/v1/devices/${deviceId}`, { tags: [TAG] })).status).toBe(200);
   }, 90_000);
   afterAll(async () => {

@@ -20,7 +20,7 @@ import { createLogger } from '@gic/shared/logging/logger.js';
 import { deviceTopic } from '@gic/shared/messages/topics.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, enrolmentToken, until } from './helpers.js';
+import { adminToken, connectedDevice, enrolmentToken, until } from './helpers.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnMain } from './processes.js';
 import { testHubEnv } from './test-database.js';
@@ -102,17 +102,7 @@ describe('remote commands to a box', () => {
       GIC_LOG_LEVEL: 'info',
     });
     await ready(edge, `${edgeUrl}/health/live`, 30_000);
-    deviceId = await until(
-      'the box to enrol and connect',
-      async () => {
-        const { rows } = await hub.db.query<{ id: string }>(
-          "SELECT id FROM devices WHERE status IN ('online', 'in-procedure')",
-        );
-        return rows[0]?.id;
-      },
-      30_000,
-      100,
-    );
+    deviceId = await connectedDevice(hub.db);
     await until('video from the source', async () =>
       (await fetch(`${edgeUrl}/api/v1/realtime/preview.jpg`)).ok ? true : undefined,
     );
