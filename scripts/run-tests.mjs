@@ -7,7 +7,9 @@
  *     (two end-to-end files that judge no timing run in the unit process);
  *  2. the `e2e-solo` files (vitest.config.ts: OCR, full-rate analysis, timing under their own load)
  *     alone, as on a quiet machine.
- * Every output line is marked with its project; the exit status is the first failure's.
+ * Every output line is marked with its project; the exit status is the first failure's. Each project's
+ * "Failed Tests" section is printed again after the summary line, so that the tail of the output (all
+ * a CI log may keep) names what failed and why.
  *
  * With arguments (file filters, vitest options) it is a plain `vitest run` with them.
  */
@@ -18,6 +20,12 @@ import { fileURLToPath } from 'node:url';
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const args = process.argv.slice(2);
 
+/** Lines of each project's "Failed Tests" section, kept to be printed again at the end. */
+const failures = [];
+const FAILURES_KEPT = 60;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+const plain = (line) => line.replace(/\x1b\[[0-9;]*m/g, '');
+
 function run(vitestArgs, label) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [vitest, 'run', ...vitestArgs], {
@@ -27,7 +35,17 @@ function run(vitestArgs, label) {
     if (label) {
       for (const stream of [child.stdout, child.stderr]) {
         const out = stream === child.stdout ? process.stdout : process.stderr;
-        createInterface({ input: stream }).on('line', (line) => out.write(`${label} ${line}\n`));
+        let kept = -1;
+        createInterface({ input: stream }).on('line', (line) => {
+          out.write(`${label} ${line}\n`);
+          const text = plain(line);
+          if (/Failed Tests \d+/.test(text)) kept = 0;
+          else if (/^\s*Test Files\s/.test(text)) kept = -1;
+          if (kept >= 0 && kept < FAILURES_KEPT && text.trim() !== '') {
+            failures.push(`${label} ${text}`);
+            kept += 1;
+          }
+        });
       }
     }
     const stop = () => child.kill('SIGINT');
@@ -60,4 +78,5 @@ const verdict = (code) => (code === 0 ? 'passed' : 'FAILED');
 console.log(
   `tests: unit ${verdict(unit)}, end-to-end ${verdict(e2e)} (side by side, ${together} s), end-to-end alone ${verdict(solo)}, in ${Math.round((Date.now() - started) / 1000)} s`,
 );
+if (failures.length > 0) console.log(`what failed:\n${failures.join('\n')}`);
 process.exit([unit, e2e, solo].find((code) => code !== 0) ?? 0);
