@@ -4,7 +4,8 @@
  * is not the manifest's refused, naming it), rolled out to a tag, installed and healthy on the box with
  * the new version in its telemetry; a version whose weights do not load (true SHA-256) rolled back by
  * the box itself with the reason, and the rollout aborted; a rollout during a procedure deferred, then
- * done when the procedure ends; an operator's rollback; every step in the audit log. The portal's
+ * done when the procedure ends, or when the box killed during it is started again; an operator's
+ * rollback; every step in the audit log. The portal's
  * rollout pages, in Chromium: a rollout started from its form, the rollouts with their counts, a
  * rollout's devices with their states, paused, resumed and rolled back (asked first) from the page.
  */
@@ -48,6 +49,7 @@ describe('model rollout to a box', () => {
   let admin: string;
   let edge: ChildProcess;
   let edgeUrl: string;
+  let edgeEnv: Record<string, string>;
   let deviceId: string;
   /** Chromium for the portal's pages, started beside the hub. */
   let browser: Promise<Browser> | undefined;
@@ -132,7 +134,7 @@ describe('model rollout to a box', () => {
     admin = await adminToken(hub.httpUrl, PASSWORD);
     const port = await freePort();
     edgeUrl = `http://127.0.0.1:${port}`;
-    edge = spawnMain('edge', {
+    edgeEnv = {
       GIC_EDGE_DATA_DIR: join(dir, 'edge'),
       GIC_EDGE_PORT: String(port),
       GIC_HUB_URL: hub.httpUrl,
@@ -142,7 +144,8 @@ describe('model rollout to a box', () => {
       GIC_ANALYSIS_FPS: '2',
       GIC_PROCEDURE_AUTO: 'false',
       GIC_LOG_LEVEL: 'info',
-    });
+    };
+    edge = spawnMain('edge', edgeEnv);
     await ready(edge, `${edgeUrl}/health/live`, 30_000);
     deviceId = await connectedDevice(hub.db);
     expect((await api('PATCH', `/api/v1/devices/${deviceId}`, { tags: [TAG] })).status).toBe(200);
@@ -363,6 +366,45 @@ describe('model rollout to a box', () => {
     } finally {
       await (await portal.catch(() => undefined))?.close();
     }
+  }, 60_000);
+
+  it('takes a deferred install up again when the box is killed during the procedure and started again', async () => {
+    await upload('5.0.0', buildTinyPolypDetector({ width: 64, height: 48 }));
+    const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(201);
+    const { id } = await rollOut('5.0.0');
+    expect((await deviceState(id, ['deferred', 'healthy', 'failed'])).state).toBe('deferred');
+    // The box dies during the procedure; started again, it closes the procedure it left open and,
+    // once the hub sends the install again at reconnection, switches from the copy it had staged.
+    await kill(edge, 'SIGKILL');
+    const restartedAt = Date.now();
+    edge = spawnMain('edge', edgeEnv);
+    await ready(edge, `${edgeUrl}/health/live`, 30_000);
+    const healthy = await deviceState(id, ['healthy', 'failed']);
+    expect(healthy).toMatchObject({ state: 'healthy', reason: null });
+    await runsVersion('5.0.0');
+    await rolloutStatus(id, 'completed');
+    const { rows } = await hub.db.query<{ status: string; detail: Record<string, unknown> }>(
+      `SELECT c.status, c.detail FROM device_commands c JOIN rollout_devices rd ON rd.command_id = c.id
+        WHERE rd.rollout_id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([
+      {
+        status: 'succeeded',
+        detail: expect.objectContaining({
+          deferred: true,
+          started: true,
+          version: '5.0.0',
+          previous: '2.0.0',
+        }),
+      },
+    ]);
+    console.info(`deferred rollout 5.0.0: box restart to healthy in ${healthy.at - restartedAt} ms`);
   }, 60_000);
 
   it('has every step in the audit log', async () => {

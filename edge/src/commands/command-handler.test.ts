@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openEdgeDatabase } from '../store/edge-database.js';
 import { withoutSecrets } from './collect-logs.js';
 import { decideCommand, PROCEDURE_IN_PROGRESS } from './command-decision.js';
-import { CommandHandler } from './command-handler.js';
+import { CommandHandler, type CommandProgress } from './command-handler.js';
 import { CommandLedger } from './command-ledger.js';
 
 const NOW = new Date('2026-12-03T04:00:00.000Z');
@@ -54,7 +54,10 @@ describe('the command handler', () => {
         },
         'restart-capture': async () => ({ restarted: true }),
         'collect-logs': async () => ({}),
-        'install-model': async () => ({ version: '2.0.0' }),
+        'install-model': async (_c, progress) => {
+          await progress.begin();
+          return { version: '2.0.0' };
+        },
       },
     });
     return { db, results, handler, runs: () => runs, failNext: () => (fail = true) };
@@ -141,12 +144,79 @@ describe('the command handler', () => {
     await t.handler.handle(JSON.stringify(command({ kind: 'install-model', model })));
     expect(t.results.map((r) => [r.status, r.reason, r.detail])).toEqual([
       ['accepted', `${PROCEDURE_IN_PROGRESS}: done when it ends`, { deferred: true }],
+      ['accepted', undefined, { started: true }],
       ['succeeded', undefined, { version: '2.0.0' }],
     ]);
     // An install without its model, or a model with another kind, is malformed: dropped.
     await t.handler.handle(JSON.stringify(command({ kind: 'install-model' })));
     await t.handler.handle(JSON.stringify(command({ model })));
-    expect(t.results).toHaveLength(2);
+    expect(t.results).toHaveLength(3);
+    // Not deferred: one `accepted`, however the runner reports its start.
+    const quiet = setUp(false);
+    await quiet.handler.handle(JSON.stringify(command({ kind: 'install-model', model })));
+    expect(quiet.results.map((r) => r.status)).toEqual(['accepted', 'succeeded']);
+  });
+
+  it('after a restart, waits again for an install still deferred; one whose switch had begun is failed', async () => {
+    const t = setUp();
+    const model = {
+      action: 'rollback' as const,
+      modelId: 'tiny-polyp',
+      version: '2.0.0',
+      files: [],
+      maxLatencyMs: 100,
+    };
+    const ledger = new CommandLedger(t.db);
+    // Two installs taken during a procedure; the box stopped while the first still waited for its end
+    // and after the second's switch had begun.
+    const waiting = command({ kind: 'install-model', model });
+    const begun = command({ kind: 'install-model', model });
+    for (const c of [waiting, begun]) {
+      ledger.claim(c.id, c.kind, NOW);
+      ledger.record({
+        commandId: c.id,
+        status: 'accepted',
+        reason: 'procedure in progress',
+        detail: { deferred: true },
+        at: NOW.toISOString(),
+      });
+    }
+    ledger.record({
+      commandId: begun.id,
+      status: 'accepted',
+      detail: { started: true },
+      at: NOW.toISOString(),
+    });
+    let runs = 0;
+    const restarted = new CommandHandler({
+      ledger: new CommandLedger(t.db),
+      publish: async (r) => {
+        t.results.push(r);
+      },
+      procedureRunning: () => false,
+      log: createLogger('test', 'silent'),
+      // Sent again by the hub on reconnection, after their expiry.
+      now: () => new Date(Date.parse(waiting.expiresAt) + 3_600_000),
+      runners: {
+        'install-model': async (_c: DeviceCommand, progress: CommandProgress) => {
+          runs++;
+          await progress.begin();
+          return { version: '2.0.0' };
+        },
+      } as never,
+    });
+    await restarted.handle(JSON.stringify(waiting));
+    await restarted.handle(JSON.stringify(begun));
+    expect(t.results.map((r) => [r.commandId, r.status, r.detail ?? r.reason])).toEqual([
+      [waiting.id, 'accepted', { started: true }],
+      [waiting.id, 'succeeded', { version: '2.0.0' }],
+      [begun.id, 'failed', 'interrupted: the box restarted while it ran'],
+    ]);
+    expect(runs).toBe(1);
+    // Once done, a further repeat is answered from the store, not run.
+    await restarted.handle(JSON.stringify(waiting));
+    expect(t.results.at(-1)).toMatchObject({ commandId: waiting.id, status: 'succeeded' });
+    expect(runs).toBe(1);
   });
 
   it('logs and drops a bad payload without answering or throwing', async () => {

@@ -9,8 +9,21 @@ import {
 import { decideCommand } from './command-decision.js';
 import type { CommandLedger } from './command-ledger.js';
 
+/** What a runner tells the handler while it runs. */
+export interface CommandProgress {
+  /**
+   * The work that changes the box begins (a deferred model switch: the procedure has ended). For a
+   * deferred command the handler answers `accepted` again, with `detail.started`: the hub shows it
+   * installing, and a restart from here on leaves it cut short rather than still waiting.
+   */
+  begin(): Promise<void>;
+}
+
 /** Does one kind of command; resolves with its detail (small JSON), rejects with why it failed. */
-export type CommandRunner = (command: DeviceCommand) => Promise<Record<string, unknown>>;
+export type CommandRunner = (
+  command: DeviceCommand,
+  progress: CommandProgress,
+) => Promise<Record<string, unknown>>;
 
 export interface CommandHandlerDeps {
   ledger: CommandLedger;
@@ -63,36 +76,68 @@ export class CommandHandler {
         return await this.answer(command, 'expired', { reason: 'the command expired before it could start' });
       if (decision.action === 'refuse')
         return await this.answer(command, 'refused', { reason: decision.reason });
-      // Marked running before the first await: a repeat arriving meanwhile must not read it as cut short.
-      this.running.add(command.id);
-      try {
-        await this.answer(
-          command,
-          'accepted',
-          decision.action === 'defer' ? { reason: decision.reason, detail: { deferred: true } } : {},
-        );
-        const detail = await this.deps.runners[command.kind as Exclude<CommandKind, 'config'>](command);
-        await this.answer(command, 'succeeded', { detail });
-      } catch (err) {
-        const reason = (err as Error).message.slice(0, 500);
-        log.warn({ commandId: command.id, kind: command.kind, reason }, 'command failed');
-        await this.answer(command, 'failed', { reason });
-      } finally {
-        this.running.delete(command.id);
-      }
+      await this.run(command, decision.action === 'defer' ? decision.reason : null);
     } catch (err) {
       log.error({ commandId: command.id, err: (err as Error).message }, 'command not handled');
     }
   }
 
-  /** A command seen before: its last answer again; one cut short by a restart is answered failed. */
+  /**
+   * Answers `accepted` (with why it waits, when deferred), runs the command, and answers `succeeded`
+   * or `failed`. `deferred: undefined` resumes a deferred command after a restart: it is not answered
+   * `accepted` again, since the hub already has that answer.
+   */
+  private async run(command: DeviceCommand, deferred: string | null | undefined): Promise<void> {
+    const { log } = this.deps;
+    // Marked running before the first await: a repeat arriving meanwhile must not read it as cut short.
+    this.running.add(command.id);
+    try {
+      if (deferred !== undefined)
+        await this.answer(
+          command,
+          'accepted',
+          deferred ? { reason: deferred, detail: { deferred: true } } : {},
+        );
+      let begun = false;
+      const progress: CommandProgress = {
+        begin: async () => {
+          if (begun || deferred === null) return;
+          begun = true;
+          await this.answer(command, 'accepted', { detail: { started: true } });
+        },
+      };
+      const runner = this.deps.runners[command.kind as Exclude<CommandKind, 'config'>];
+      const detail = await runner(command, progress);
+      await this.answer(command, 'succeeded', { detail });
+    } catch (err) {
+      const reason = (err as Error).message.slice(0, 500);
+      log.warn({ commandId: command.id, kind: command.kind, reason }, 'command failed');
+      await this.answer(command, 'failed', { reason });
+    } finally {
+      this.running.delete(command.id);
+    }
+  }
+
+  /**
+   * A command seen before: its last answer again, and it is never run twice. After a restart, one
+   * that was still waiting for a procedure to end (its last answer `accepted`, deferred) had changed
+   * nothing yet: it waits again. One cut short while it ran is answered failed.
+   */
   private async repeat(command: DeviceCommand): Promise<void> {
     const last = this.deps.ledger.lastResult(command.id);
+    const cutShort = last?.status === 'accepted' && !this.running.has(command.id);
+    if (cutShort && last.detail?.deferred === true) {
+      this.deps.log.info(
+        { commandId: command.id, kind: command.kind },
+        'deferred command taken up again after a restart',
+      );
+      return this.run(command, undefined);
+    }
     this.deps.log.info(
       { commandId: command.id, last: last?.status ?? null },
       'repeated command not run again',
     );
-    if (last?.status === 'accepted' && !this.running.has(command.id))
+    if (cutShort)
       return this.answer(command, 'failed', { reason: 'interrupted: the box restarted while it ran' });
     if (last) await this.deps.publish(last);
   }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,9 @@ describe('installing a model on the box', () => {
   const folders = new ModelFolders(modelsDir);
   let procedure = false;
   let reloads = 0;
-  const run = installModelRunner({
+  /** Ids of the commands whose switch began (the handler answers `accepted` again then). */
+  const begun: string[] = [];
+  const runner = installModelRunner({
     folders,
     procedureRunning: () => procedure,
     reloadAnalyzers: async () => {
@@ -41,6 +43,12 @@ describe('installing a model on the box', () => {
     log,
     pollMs: 50,
   });
+  const run = (c: DeviceCommand) =>
+    runner(c, {
+      begin: async () => {
+        begun.push(c.id);
+      },
+    });
   const command = (model: ModelInstall): DeviceCommand => ({
     id: randomUUID(),
     kind: 'install-model',
@@ -122,16 +130,69 @@ describe('installing a model on the box', () => {
       reason: 'procedure in progress: done when it ends',
     });
     procedure = true;
-    const done = run(command(install('4.0.0', v2)));
-    await new Promise((r) => setTimeout(r, 400));
-    // Downloaded and staged, not switched.
+    const c = command(install('4.0.0', v2));
+    const done = run(c);
+    for (let i = 0; i < 200 && (await folders.version('staging', TINY_POLYP_ID)) !== '4.0.0'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    // Downloaded and staged, not switched, and not begun.
     expect(await folders.version('staging', TINY_POLYP_ID)).toBe('4.0.0');
     expect(await folders.version('current', TINY_POLYP_ID)).toBe('2.0.0');
+    expect(begun).not.toContain(c.id);
     procedure = false;
     const detail = await done;
+    expect(begun).toContain(c.id);
     expect(detail).toMatchObject({ version: '4.0.0', previous: '2.0.0' });
-    expect(detail.deferredMs).toBeGreaterThanOrEqual(300);
+    expect(detail.deferredMs).toBeGreaterThanOrEqual(250);
     expect(reloads).toBe(2);
+  }, 30_000);
+
+  it('takes up a staged install again after a restart with no download (its URLs gone), if whole', async () => {
+    /** A box that stages `c`, waits for a procedure to end, and stops while it waits. */
+    const stageThenStop = async (c: DeviceCommand) => {
+      let stopped = false;
+      const first = installModelRunner({
+        folders: new ModelFolders(modelsDir),
+        procedureRunning: () => {
+          if (stopped) throw new Error('the box stopped');
+          return true;
+        },
+        reloadAnalyzers: async () => {},
+        log,
+        pollMs: 20,
+      });
+      const waiting = first(c, { begin: async () => {} }).catch((err: Error) => err.message);
+      for (let i = 0; i < 200 && (await folders.version('staging', TINY_POLYP_ID)) !== c.model?.version; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      stopped = true;
+      expect(await waiting).toBe('the box stopped');
+      expect(await folders.version('staging', TINY_POLYP_ID)).toBe(c.model?.version);
+    };
+    const restarted = installModelRunner({
+      folders: new ModelFolders(modelsDir),
+      procedureRunning: () => false,
+      reloadAnalyzers: async () => {},
+      log,
+    });
+    const c5 = command(install('5.0.0', v2));
+    await stageThenStop(c5);
+    files.delete('/5.0.0/model.onnx'); // its presigned URL has expired: 404
+    expect(await restarted(c5, { begin: async () => {} })).toMatchObject({
+      version: '5.0.0',
+      previous: '4.0.0',
+    });
+    expect(await folders.version('current', TINY_POLYP_ID)).toBe('5.0.0');
+
+    // A staged copy that is not whole is downloaded again: with its URL gone, the install fails.
+    const c6 = command(install('6.0.0', v2));
+    await stageThenStop(c6);
+    files.delete('/6.0.0/model.onnx');
+    const staged = join(folders.dirOf('staging', TINY_POLYP_ID), TINY_POLYP_ID, 'model.onnx');
+    writeFileSync(staged, readFileSync(staged).subarray(0, 100));
+    await expect(restarted(c6, { begin: async () => {} })).rejects.toThrow(
+      'file model.onnx: download answered 404',
+    );
+    expect(await folders.version('current', TINY_POLYP_ID)).toBe('5.0.0');
   }, 30_000);
 
   it('rolls back to the kept version with no network', async () => {
@@ -141,14 +202,14 @@ describe('installing a model on the box', () => {
       command({
         action: 'rollback',
         modelId: TINY_POLYP_ID,
-        version: '4.0.0',
+        version: '5.0.0',
         files: [],
         maxLatencyMs: 10_000,
       }),
     );
-    expect(detail).toMatchObject({ action: 'rollback', version: '2.0.0', previous: '4.0.0' });
-    expect(await folders.version('current', TINY_POLYP_ID)).toBe('2.0.0');
-    expect(await folders.version('previous', TINY_POLYP_ID)).toBe('4.0.0');
+    expect(detail).toMatchObject({ action: 'rollback', version: '4.0.0', previous: '5.0.0' });
+    expect(await folders.version('current', TINY_POLYP_ID)).toBe('4.0.0');
+    expect(await folders.version('previous', TINY_POLYP_ID)).toBe('5.0.0');
     await expect(
       run(
         command({ action: 'rollback', modelId: 'no-such-model', version: '1', files: [], maxLatencyMs: 10 }),

@@ -2,6 +2,7 @@ import type { Logger } from '@gic/shared/logging/logger.js';
 import type { DeviceCommand } from '@gic/shared/messages/commands.js';
 import type { ModelFolders } from '../models/model-folders.js';
 import { checkModelHealth } from '../models/model-health.js';
+import type { CommandProgress, CommandRunner } from './command-handler.js';
 
 export interface InstallModelDeps {
   folders: ModelFolders;
@@ -22,9 +23,7 @@ export interface InstallModelDeps {
  * put back by itself and the command fails with why. `rollback` puts the kept version back, no
  * network. One install at a time on a box.
  */
-export function installModelRunner(
-  deps: InstallModelDeps,
-): (command: DeviceCommand) => Promise<Record<string, unknown>> {
+export function installModelRunner(deps: InstallModelDeps): CommandRunner {
   const health = deps.health ?? checkModelHealth;
   const pollMs = deps.pollMs ?? 500;
   let queue: Promise<unknown> = Promise.resolve();
@@ -35,7 +34,7 @@ export function installModelRunner(
     return Date.now() - started;
   };
 
-  const run = async (command: DeviceCommand): Promise<Record<string, unknown>> => {
+  const run = async (command: DeviceCommand, progress: CommandProgress): Promise<Record<string, unknown>> => {
     const m = command.model;
     if (!m) throw new Error('an install-model command without its model');
     const { folders, log } = deps;
@@ -47,6 +46,7 @@ export function installModelRunner(
     const deferredMs = await noProcedure();
     if (deferredMs > 0)
       log.info({ model: id, deferredMs }, 'model switch deferred until the procedure ended');
+    await progress.begin();
     const replaced =
       m.action === 'install' ? await folders.switchIn(id) : await folders.version('current', id);
     const version = m.action === 'install' ? m.version : await folders.restorePrevious(id);
@@ -77,8 +77,8 @@ export function installModelRunner(
     };
   };
 
-  return (command) => {
-    const next = queue.then(() => run(command));
+  return (command, progress) => {
+    const next = queue.then(() => run(command, progress));
     queue = next.catch(() => undefined);
     return next;
   };

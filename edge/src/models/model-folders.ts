@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -37,7 +37,8 @@ export class ModelFolders {
   /**
    * Downloads every file of `install` into the staging folder, checking each SHA-256 as it streams,
    * and writes the manifest beside them. Throws with the file named when one differs; nothing staged
-   * is left then.
+   * is left then. A copy already staged whole for the same manifest (an install taken up again after
+   * a restart, whose URLs may have expired) is kept, every file's SHA-256 read again, not downloaded.
    */
   async stage(install: ModelInstall): Promise<ModelManifest> {
     const parsed = modelManifestSchema.safeParse(install.manifest);
@@ -56,6 +57,7 @@ export class ModelFolders {
         throw new Error(`file ${f.name}: no download with the manifest's SHA-256`);
     }
     const root = this.dirOf('staging', install.modelId);
+    if (await this.stagedWhole(root, manifest)) return manifest;
     await rm(root, { recursive: true, force: true });
     await mkdir(join(root, manifest.id), { recursive: true });
     try {
@@ -66,6 +68,22 @@ export class ModelFolders {
       throw err;
     }
     return manifest;
+  }
+
+  /** True when `root` holds `manifest` (the same text) and each of its files with its SHA-256. */
+  private async stagedWhole(root: string, manifest: ModelManifest): Promise<boolean> {
+    try {
+      if ((await readFile(join(root, `${manifest.id}.json`), 'utf8')) !== JSON.stringify(manifest, null, 2))
+        return false;
+      for (const f of manifest.files) {
+        const hash = createHash('sha256');
+        await pipeline(createReadStream(join(root, manifest.id, f.name)), hash);
+        if (hash.digest('hex') !== f.sha256) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async download(file: ModelInstall['files'][number], path: string): Promise<void> {

@@ -49,6 +49,26 @@ describe('device commands (against PostgreSQL, through the ingest)', () => {
     expect(await unansweredCommands(db, device)).toEqual([]);
   });
 
+  it('takes a deferred command’s start after its deferral, once, and never back to deferred', async () => {
+    const c = await issue();
+    const deferred = { reason: 'procedure in progress: done when it ends', detail: { deferred: true } };
+    await answer(device, result(c.id, 'accepted', deferred));
+    await answer(device, result(c.id, 'accepted', { detail: { started: true } }));
+    expect(await statusOf(c.id)).toMatchObject({
+      status: 'accepted',
+      detail: { deferred: true, started: true },
+    });
+    // The deferral redelivered late does not undo the start (its reason would show it waiting again).
+    await answer(device, result(c.id, 'accepted', deferred));
+    expect(await statusOf(c.id)).toMatchObject({ status: 'accepted', reason: null });
+    await answer(device, result(c.id, 'succeeded', { detail: { version: '2' } }));
+    await answer(device, result(c.id, 'accepted', { detail: { started: true } }));
+    expect(await statusOf(c.id)).toMatchObject({
+      status: 'succeeded',
+      detail: { deferred: true, started: true, version: '2' },
+    });
+  });
+
   it('sends again at reconnection what has no final answer: unexpired unanswered ones, and accepted ones past their expiry', async () => {
     const box = `edge-cmd${Date.now() % 1000}`;
     await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ($1, 'room', '{}')", [box]);

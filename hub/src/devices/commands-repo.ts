@@ -91,8 +91,9 @@ export async function findCommand(
 }
 
 /**
- * Applies a device's answer. A status moves forward only (`rank`: issued 0, accepted 1, the rest 2),
- * so a redelivered or late answer changes nothing. 'unknown' when the device has no such command.
+ * Applies a device's answer. A status moves forward only (issued, accepted, accepted with
+ * `detail.started` (a deferred command whose wait is over), then a final answer), so a redelivered or
+ * late answer changes nothing. 'unknown' when the device has no such command.
  * A final answer's detail is merged over what the hub already keeps (where the logs were stored).
  */
 export async function applyCommandResult(
@@ -106,8 +107,9 @@ export async function applyCommandResult(
             detail = CASE WHEN $5::jsonb IS NULL THEN detail ELSE coalesce(detail, '{}'::jsonb) || $5::jsonb END,
             updated_at = now()
       WHERE id = $1 AND device_id = $2
-        AND (CASE status WHEN 'issued' THEN 0 WHEN 'accepted' THEN 1 ELSE 2 END) <
-            (CASE $3::text WHEN 'accepted' THEN 1 ELSE 2 END)`,
+        AND (CASE status WHEN 'issued' THEN 0
+                         WHEN 'accepted' THEN CASE WHEN detail ? 'started' THEN 2 ELSE 1 END ELSE 3 END) <
+            (CASE $3::text WHEN 'accepted' THEN CASE WHEN $5::jsonb ? 'started' THEN 2 ELSE 1 END ELSE 3 END)`,
     [
       result.commandId,
       deviceId,

@@ -46,6 +46,10 @@ describe('device states from the box answers', () => {
       }),
     ).toEqual({ state: 'deferred', reason: 'procedure in progress: done when it ends' });
     expect(installState({ status: 'accepted', reason: null, detail: null }).state).toBe('installing');
+    // The box answers accepted again when the procedure has ended and the switch begins.
+    expect(
+      installState({ status: 'accepted', reason: null, detail: { deferred: true, started: true } }).state,
+    ).toBe('installing');
     expect(installState({ status: 'succeeded', reason: null, detail: {} }).state).toBe('healthy');
     expect(installState({ status: 'failed', reason: 'the model does not load', detail: null })).toEqual({
       state: 'failed',

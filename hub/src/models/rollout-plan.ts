@@ -54,13 +54,16 @@ export interface CommandState {
   detail: Record<string, unknown> | null;
 }
 
-/** A device's rollout state from its install command (`accepted` with `detail.deferred`: deferred). */
+/**
+ * A device's rollout state from its install command (`accepted` with `detail.deferred`: deferred,
+ * until the box answers `accepted` again with `detail.started` when the procedure has ended).
+ */
 export function installState(c: CommandState): { state: DeviceRolloutState; reason: string | null } {
   switch (c.status) {
     case 'issued':
       return { state: 'pending', reason: null };
     case 'accepted':
-      return c.detail?.deferred
+      return c.detail?.deferred && !c.detail.started
         ? { state: 'deferred', reason: c.reason ?? 'a procedure is in progress' }
         : { state: 'installing', reason: null };
     case 'succeeded':
