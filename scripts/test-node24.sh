@@ -36,6 +36,12 @@ if [ -f "$base/files.last" ]; then
 fi
 tar --null -T "$base/files" -cf - | tar -xf - -C "$tree"
 mv "$base/files" "$base/files.last"
+# The copy is a git checkout of those files too, as a user's clone is (test/private-checkout.test.ts
+# clones it; it skips itself outside a checkout).
+[ -d "$tree/.git" ] || git -C "$tree" init -q
+git -C "$tree" add -A
+git -C "$tree" -c user.name=test-node24 -c user.email=test-node24@localhost -c commit.gpgsign=false \
+  commit -q --allow-empty -m "the checkout's files, for the Node 24 run"
 
 cd "$tree"
 export PATH="$node_dir/bin:$PATH"
