@@ -159,9 +159,10 @@ const answers = { text: FINDINGS, redImage: FINDINGS, otherImage: FINDINGS };
 await writeTinyGemma3Model(idleDir, { answers });
 await writeTinyGemma3Model(busyDir, { answers, slowness, visionSlowness: slowness });
 
-console.log(
-  `\n== The live pipeline with the VLM idle and busy (whole edge, 720p clip of ${seconds} s, tiny Gemma-3-shaped VLM, slowness ${slowness}) ==`,
-);
+if (modes.length > 0)
+  console.log(
+    `\n== The live pipeline with the VLM idle and busy (whole edge, 720p clip of ${seconds} s, tiny Gemma-3-shaped VLM, slowness ${slowness}) ==`,
+  );
 for (const mode of modes) {
   const idle = await run(mode, false, clip, modelsDir, idleDir);
   const busy = await run(mode, true, clip, modelsDir, busyDir);
