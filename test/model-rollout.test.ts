@@ -76,6 +76,16 @@ describe('model rollout to a box', () => {
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ name: 'model.onnx', sha256: sha(bytes), ready: true });
   };
+  /** Uploads `version` of the tiny model (working weights), then starts a procedure on the box. */
+  const uploadAndStartProcedure = async (version: string) => {
+    await upload(version, buildTinyPolypDetector({ width: 64, height: 48 }));
+    const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(201);
+  };
   /** Starts a rollout; resolves with its id and when it was posted. */
   const rollOut = async (version: string, extra: Record<string, unknown> = {}) => {
     const started = Date.now();
@@ -233,13 +243,7 @@ describe('model rollout to a box', () => {
     const portal = openPortal(await browser!, hub.httpUrl, PASSWORD, '#/');
     portal.catch(() => {}); // awaited below, or in finally
     try {
-      await upload('4.0.0', buildTinyPolypDetector({ width: 64, height: 48 }));
-      const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      });
-      expect(started.status).toBe(201);
+      await uploadAndStartProcedure('4.0.0');
       // Started from the portal's form: the versions with every file stored offered, the tag typed.
       const waitedAt = Date.now();
       const page = await portal;
@@ -369,13 +373,7 @@ describe('model rollout to a box', () => {
   }, 60_000);
 
   it('takes a deferred install up again when the box is killed during the procedure and started again', async () => {
-    await upload('5.0.0', buildTinyPolypDetector({ width: 64, height: 48 }));
-    const started = await fetch(`${edgeUrl}/api/v1/procedures`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(started.status).toBe(201);
+    await uploadAndStartProcedure('5.0.0');
     const { id } = await rollOut('5.0.0');
     expect((await deviceState(id, ['deferred', 'healthy', 'failed'])).state).toBe('deferred');
     // The box dies during the procedure; started again, it closes the procedure it left open and,

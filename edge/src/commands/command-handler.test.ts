@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openEdgeDatabase } from '../store/edge-database.js';
 import { withoutSecrets } from './collect-logs.js';
 import { decideCommand, PROCEDURE_IN_PROGRESS } from './command-decision.js';
-import { CommandHandler, type CommandProgress } from './command-handler.js';
+import { CommandHandler, type CommandHandlerDeps, type CommandProgress } from './command-handler.js';
 import { CommandLedger } from './command-ledger.js';
 
 const NOW = new Date('2026-12-03T04:00:00.000Z');
@@ -31,6 +31,15 @@ describe('what a box does with a command', () => {
     expect(decideCommand(command(), NOW, false)).toEqual({ action: 'run' });
   });
 });
+
+/** A model rollback: a model command that needs no download. */
+const model = {
+  action: 'rollback' as const,
+  modelId: 'tiny-polyp',
+  version: '2.0.0',
+  files: [],
+  maxLatencyMs: 100,
+};
 
 describe('the command handler', () => {
   const setUp = (procedure = false) => {
@@ -62,6 +71,18 @@ describe('the command handler', () => {
     });
     return { db, results, handler, runs: () => runs, failNext: () => (fail = true) };
   };
+  /** A new handler on the same SQLite store, as the box has after a restart; its answers join `t`'s. */
+  const restarted = (t: ReturnType<typeof setUp>, over: Partial<CommandHandlerDeps> = {}) =>
+    new CommandHandler({
+      ledger: new CommandLedger(t.db),
+      publish: async (r) => {
+        t.results.push(r);
+      },
+      procedureRunning: () => false,
+      log: createLogger('test', 'silent'),
+      runners: {} as never,
+      ...over,
+    });
 
   it('answers accepted then succeeded with the detail, and runs a redelivered command only once', async () => {
     const t = setUp();
@@ -77,15 +98,7 @@ describe('the command handler', () => {
     const t = setUp();
     const c = command();
     await t.handler.handle(JSON.stringify(c));
-    const again = new CommandHandler({
-      ledger: new CommandLedger(t.db),
-      publish: async (r) => {
-        t.results.push(r);
-      },
-      procedureRunning: () => false,
-      log: createLogger('test', 'silent'),
-      runners: {} as never,
-    });
+    const again = restarted(t);
     await again.handle(JSON.stringify(c));
     expect(t.runs()).toBe(1);
     expect(t.results.at(-1)?.status).toBe('succeeded');
@@ -95,20 +108,14 @@ describe('the command handler', () => {
     const t = setUp();
     const c = command({
       kind: 'install-model',
-      model: { action: 'rollback', modelId: 'tiny-polyp', version: '2.0.0', files: [], maxLatencyMs: 100 },
+      model,
     });
     // The box took it and died before it finished: only `accepted` is in its store.
     new CommandLedger(t.db).claim(c.id, c.kind, NOW);
     new CommandLedger(t.db).record({ commandId: c.id, status: 'accepted', at: NOW.toISOString() });
-    const later = new CommandHandler({
-      ledger: new CommandLedger(t.db),
-      publish: async (r) => {
-        t.results.push(r);
-      },
+    const later = restarted(t, {
       procedureRunning: () => true,
-      log: createLogger('test', 'silent'),
       now: () => new Date(Date.parse(c.expiresAt) + 3_600_000),
-      runners: {} as never,
     });
     await later.handle(JSON.stringify(c));
     expect(t.results.map((r) => [r.status, r.reason])).toEqual([
@@ -134,13 +141,6 @@ describe('the command handler', () => {
 
   it('takes a model install during a procedure as deferred (it switches when the procedure ends)', async () => {
     const t = setUp(true);
-    const model = {
-      action: 'rollback' as const,
-      modelId: 'tiny-polyp',
-      version: '2.0.0',
-      files: [],
-      maxLatencyMs: 100,
-    };
     await t.handler.handle(JSON.stringify(command({ kind: 'install-model', model })));
     expect(t.results.map((r) => [r.status, r.reason, r.detail])).toEqual([
       ['accepted', `${PROCEDURE_IN_PROGRESS}: done when it ends`, { deferred: true }],
@@ -159,13 +159,6 @@ describe('the command handler', () => {
 
   it('after a restart, waits again for an install still deferred; one whose switch had begun is failed', async () => {
     const t = setUp();
-    const model = {
-      action: 'rollback' as const,
-      modelId: 'tiny-polyp',
-      version: '2.0.0',
-      files: [],
-      maxLatencyMs: 100,
-    };
     const ledger = new CommandLedger(t.db);
     // Two installs taken during a procedure; the box stopped while the first still waited for its end
     // and after the second's switch had begun.
@@ -188,13 +181,7 @@ describe('the command handler', () => {
       at: NOW.toISOString(),
     });
     let runs = 0;
-    const restarted = new CommandHandler({
-      ledger: new CommandLedger(t.db),
-      publish: async (r) => {
-        t.results.push(r);
-      },
-      procedureRunning: () => false,
-      log: createLogger('test', 'silent'),
+    const again = restarted(t, {
       // Sent again by the hub on reconnection, after their expiry.
       now: () => new Date(Date.parse(waiting.expiresAt) + 3_600_000),
       runners: {
@@ -205,8 +192,8 @@ describe('the command handler', () => {
         },
       } as never,
     });
-    await restarted.handle(JSON.stringify(waiting));
-    await restarted.handle(JSON.stringify(begun));
+    await again.handle(JSON.stringify(waiting));
+    await again.handle(JSON.stringify(begun));
     expect(t.results.map((r) => [r.commandId, r.status, r.detail ?? r.reason])).toEqual([
       [waiting.id, 'accepted', { started: true }],
       [waiting.id, 'succeeded', { version: '2.0.0' }],
@@ -214,7 +201,7 @@ describe('the command handler', () => {
     ]);
     expect(runs).toBe(1);
     // Once done, a further repeat is answered from the store, not run.
-    await restarted.handle(JSON.stringify(waiting));
+    await again.handle(JSON.stringify(waiting));
     expect(t.results.at(-1)).toMatchObject({ commandId: waiting.id, status: 'succeeded' });
     expect(runs).toBe(1);
   });
