@@ -7,6 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { type ModelManifest, modelManifestSchema } from '@gic/shared/analysis/model-manifest.js';
 import type { ModelInstall } from '@gic/shared/messages/model-install.js';
 
+/** A staged manifest as written beside its files, and as a staged copy is compared with a command's. */
+const manifestText = (manifest: ModelManifest) => JSON.stringify(manifest, null, 2);
+
 /**
  * A model's folders on the box. The running version is where the analyzer reads it
  * (`{modelsDir}/{id}.json` and `{modelsDir}/{id}/`); a version being installed is downloaded into
@@ -62,7 +65,7 @@ export class ModelFolders {
     await mkdir(join(root, manifest.id), { recursive: true });
     try {
       for (const f of install.files) await this.download(f, join(root, manifest.id, f.name));
-      await writeFile(join(root, `${manifest.id}.json`), JSON.stringify(manifest, null, 2));
+      await writeFile(join(root, `${manifest.id}.json`), manifestText(manifest));
     } catch (err) {
       await rm(root, { recursive: true, force: true });
       throw err;
@@ -73,7 +76,7 @@ export class ModelFolders {
   /** True when `root` holds `manifest` (the same text) and each of its files with its SHA-256. */
   private async stagedWhole(root: string, manifest: ModelManifest): Promise<boolean> {
     try {
-      if ((await readFile(join(root, `${manifest.id}.json`), 'utf8')) !== JSON.stringify(manifest, null, 2))
+      if ((await readFile(join(root, `${manifest.id}.json`), 'utf8')) !== manifestText(manifest))
         return false;
       for (const f of manifest.files) {
         const hash = createHash('sha256');
