@@ -34,6 +34,7 @@ import { startLiveCapture } from './live/live-capture.js';
 import { LiveSession } from './live/live-session.js';
 import { LiveStateHolder } from './live/live-state.js';
 import { ProcedureLog } from './live/procedure-log.js';
+import { ModelFolders } from './models/model-folders.js';
 import { IdleSignOut } from './operators/idle-sign-out.js';
 import { OperatorsStore } from './operators/operators-store.js';
 import { RoomCredentialsStore } from './operators/room-credentials-store.js';
@@ -150,6 +151,10 @@ export async function startEdge(
     for (const r of recordings.unfinished()) await finishRecording(recordings, r.id, outbox);
     for (const id of crashed) segments.procedureEnded(id);
     segments.sweepOrphans(recordingsDir);
+
+    // A model switch a crash cut short is ended before the analyzers read the models folder.
+    for (const r of await new ModelFolders(config.modelsDir).recover())
+      log.warn(r, 'ended a model switch cut short by a restart');
 
     const { layersOff, mode: privacyMode } = config.privacy;
     // Models run on threads of their own, so inference never holds up the event loop: one for the

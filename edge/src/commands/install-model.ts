@@ -53,16 +53,28 @@ export function installModelRunner(deps: InstallModelDeps): CommandRunner {
     const t1 = Date.now();
     const checked = await health(folders.modelsDir, id, version, m.maxLatencyMs, log);
     if (!checked.ok) {
-      if (replaced === null) throw new Error(`${checked.reason}; no earlier version was kept to go back to`);
-      const back = await folders.restorePrevious(id, { discard: m.action === 'install' });
+      // A new version goes back to what ran before (or to nothing); a rollback to the version it left.
+      const back =
+        m.action === 'install'
+          ? await folders.undoSwitchIn(id, { discard: true })
+          : replaced === null
+            ? null
+            : await folders.restorePrevious(id);
       log.warn(
         { model: id, version, back, reason: checked.reason },
         'model unhealthy: rolled back by itself',
       );
-      throw new Error(`${checked.reason}; rolled back to ${back}`);
+      throw new Error(
+        back !== null
+          ? `${checked.reason}; rolled back to ${back}`
+          : m.action === 'install'
+            ? `${checked.reason}; no earlier version ran, so none runs now`
+            : `${checked.reason}; no version ran before the rollback to go back to`,
+      );
     }
     const t2 = Date.now();
     await deps.reloadAnalyzers();
+    if (m.action === 'install') await folders.confirmSwitch(id);
     log.info({ model: id, version, replaced, latencyMs: checked.latencyMs }, 'model switched');
     return {
       action: m.action,
