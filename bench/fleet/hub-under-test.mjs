@@ -87,7 +87,11 @@ export async function startHub(root, log = () => {}, extraEnv = {}) {
   };
   const clean = {};
   for (const key of ['PATH', 'HOME', 'LANG']) if (process.env[key]) clean[key] = process.env[key];
-  const child = spawn(process.execPath, ['hub/dist/main.js'], {
+  // BENCH_HUB_CPU_PROF=<folder>: the hub writes a V8 CPU profile of each thread there as it stops.
+  const profile = process.env.BENCH_HUB_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, 'hub/dist/main.js'], {
     cwd: root,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,6 +117,9 @@ export async function startHub(root, log = () => {}, extraEnv = {}) {
   const hub = {
     pid: child.pid,
     httpUrl,
+    mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    /** The hub's own environment (its configuration can be read from it with loadHubConfig). */
+    env,
     dataDir: top,
     adminPassword: ADMIN_PASSWORD,
     get alive() {

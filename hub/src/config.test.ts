@@ -53,8 +53,8 @@ describe('loadHubConfig', () => {
     const c = loadHubConfig({});
     expect(c.mqtt.limits).toEqual({
       maxPacketBytes: 256 * 1024,
-      messagesPerSecond: 5000,
-      messageBurst: 50_000,
+      messagesPerSecond: 20_000,
+      messageBurst: 200_000,
       bytesPerSecond: 16 * 1024 * 1024,
       byteBurst: 64 * 1024 * 1024,
     });

@@ -75,8 +75,8 @@ const schema = z.object({
     .max(268_435_455)
     .default(256 * 1024),
   /** A device's PUBLISH rate on the embedded broker: messages per second on average, and at once. */
-  GIC_MQTT_RATE_MSGS_PER_S: z.coerce.number().min(1).max(1_000_000).default(5000),
-  GIC_MQTT_RATE_MSGS_BURST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  GIC_MQTT_RATE_MSGS_PER_S: z.coerce.number().min(1).max(1_000_000).default(20_000),
+  GIC_MQTT_RATE_MSGS_BURST: z.coerce.number().int().min(1).max(10_000_000).default(200_000),
   /** A device's PUBLISH volume on the embedded broker: KiB per second on average, and at once. */
   GIC_MQTT_RATE_KIB_PER_S: z.coerce
     .number()

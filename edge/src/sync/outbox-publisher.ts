@@ -30,6 +30,9 @@ export interface PublisherOptions {
   gapResendMs?: number;
 }
 
+/** Events read from the outbox at once (a window is filled in reads of this many). */
+const READ_AT_ONCE = 100;
+
 /**
  * Drains the outbox to the broker with QoS 1 and deletes an event only when the hub says, on this
  * device's `ack` topic, that it is committed. Unconfirmed events go again after `resendAfterMs`,
@@ -41,7 +44,13 @@ export interface PublisherOptions {
 export class OutboxPublisher {
   private connection?: MqttConnection;
   private timer?: NodeJS.Timeout;
-  private draining = false;
+  /** A drain is reading the outbox now (drain is re-entered from the publishes it starts). */
+  private filling = false;
+  private stopping = false;
+  /** Publishes handed to the broker and not yet acknowledged by it. */
+  private inFlight = 0;
+  /** A publish failed since the window was last empty: logged once, not once per event. */
+  private interrupted = false;
   private lastContactAt: string | null = null;
   private lastConfirmedAt: string | null = null;
   private readonly resendAfterMs: number;
@@ -151,37 +160,53 @@ export class OutboxPublisher {
     this.drain();
   }
 
+  /**
+   * Keeps up to `window` events handed to the broker and not yet acknowledged by it (PUBACK): each
+   * PUBACK makes room for the next, so the connection never waits for a whole window to clear. An
+   * event is marked sent as it is handed over, so the next read skips it; should its publish fail,
+   * it goes again after a reconnect (everything unconfirmed does) or after `resendAfterMs`.
+   */
   private drain(): void {
     const client = this.connection?.client;
-    if (this.draining || !client?.connected) return;
-    this.draining = true;
-    const now = Date.now();
-    // Resend what waited too long, and (at most once per gapResendMs) what a later confirmation skipped.
-    const resendBefore = this.resendAll
-      ? now
-      : Math.max(now - this.resendAfterMs, Math.min(this.confirmedUpTo, now - this.gapResendMs));
-    this.resendAll = false;
-    const batch = this.outbox.due(this.window, new Date(resendBefore));
-    (async () => {
-      // The whole window in flight at once: QoS 1 keeps each message's delivery, and PUBACKs overlap.
+    if (this.filling || this.stopping || !client?.connected) return;
+    this.filling = true;
+    try {
       const topic = deviceTopic(this.credentials.deviceId, 'events');
-      const sent: number[] = [];
-      await Promise.allSettled(
-        batch.map((entry) => {
-          this.sentAt.set(entry.id, Date.now());
-          return client.publishAsync(topic, entry.payload, { qos: 1 }).then(() => sent.push(entry.seq));
-        }),
-      );
-      this.outbox.markSent(sent, new Date());
-      if (sent.length < batch.length)
-        throw new Error(`${batch.length - sent.length} publishes not acknowledged by the broker`);
-    })()
-      .catch((err: Error) => this.log.warn({ err: err.message }, 'publish interrupted; will resend'))
-      .finally(() => {
-        this.draining = false;
-        // A full window means more may be waiting: keep going rather than wait for the timer.
-        if (batch.length === this.window || this.resendAll) this.drain();
-      });
+      while (this.inFlight < this.window && client.connected) {
+        const now = Date.now();
+        // Resend what waited too long, and (at most once per gapResendMs) what a later confirmation skipped.
+        const resendBefore = this.resendAll
+          ? now
+          : Math.max(now - this.resendAfterMs, Math.min(this.confirmedUpTo, now - this.gapResendMs));
+        this.resendAll = false;
+        const room = Math.min(this.window - this.inFlight, READ_AT_ONCE);
+        const batch = this.outbox.due(room, new Date(resendBefore));
+        if (batch.length === 0) break;
+        this.outbox.markSent(
+          batch.map((e) => e.seq),
+          new Date(now),
+        );
+        for (const entry of batch) {
+          this.inFlight++;
+          this.sentAt.set(entry.id, now);
+          client
+            .publishAsync(topic, entry.payload, { qos: 1 })
+            .catch((err: Error) => {
+              if (!this.interrupted) this.log.warn({ err: err.message }, 'publish interrupted; will resend');
+              this.interrupted = true;
+            })
+            .finally(() => {
+              this.inFlight--;
+              if (this.inFlight === 0) this.interrupted = false;
+              // Refilled a read at a time, not a read per PUBACK.
+              if (this.inFlight <= this.window - READ_AT_ONCE || this.inFlight === 0) this.drain();
+            });
+        }
+        if (batch.length < room) break;
+      }
+    } finally {
+      this.filling = false;
+    }
   }
 
   state(): SyncState {
@@ -212,6 +237,8 @@ export class OutboxPublisher {
   }
 
   async stop(): Promise<void> {
+    // Nothing new is handed to the client from here on (a PUBACK arriving now would start a read).
+    this.stopping = true;
     clearInterval(this.timer);
     const client = this.connection?.client;
     if (client?.connected) {

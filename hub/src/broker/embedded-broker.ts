@@ -31,8 +31,8 @@ export type BrokerRefusal = 'oversize' | 'flood';
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   maxPacketBytes: 256 * 1024,
-  messagesPerSecond: 5000,
-  messageBurst: 50_000,
+  messagesPerSecond: 20_000,
+  messageBurst: 200_000,
   bytesPerSecond: 16 * 1024 * 1024,
   byteBurst: 64 * 1024 * 1024,
 };
