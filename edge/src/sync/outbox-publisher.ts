@@ -138,7 +138,7 @@ export class OutboxPublisher {
       this.lastConfirmedAt = this.lastContactAt;
       this.drain();
     });
-    this.timer = setInterval(() => this.drain(), 1000);
+    this.timer = setInterval(() => this.topUp(), 1000);
     this.timer.unref();
   }
 
@@ -158,6 +158,11 @@ export class OutboxPublisher {
   /** Asks for a drain now (after new events were appended). */
   notify(): void {
     this.drain();
+  }
+
+  /** Drains once half a window (at most a read) has come back: a read per half window, not per PUBACK. */
+  private topUp(): void {
+    if (this.inFlight <= this.window - Math.min(READ_AT_ONCE, Math.ceil(this.window / 2))) this.drain();
   }
 
   /**
@@ -198,8 +203,7 @@ export class OutboxPublisher {
             .finally(() => {
               this.inFlight--;
               if (this.inFlight === 0) this.interrupted = false;
-              // Refilled a read at a time, not a read per PUBACK.
-              if (this.inFlight <= this.window - READ_AT_ONCE || this.inFlight === 0) this.drain();
+              this.topUp();
             });
         }
         if (batch.length < room) break;
