@@ -117,7 +117,11 @@ export class OutboxPublisher {
       this.resendAll = true;
       this.drain();
     });
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('error', (err) => {
+      // Once stopping, an acknowledgement from the hub still arriving cannot be answered: not a fault.
+      if (this.stopping) this.log.debug({ err: err.message }, 'mqtt error while stopping');
+      else this.log.warn({ err: err.message }, 'mqtt error');
+    });
     client.on('message', (topic, payload) => {
       if (topic === deviceTopic(deviceId, 'cmd')) return this.onCommand?.(payload);
       if (!topic.endsWith('/ack')) return;
