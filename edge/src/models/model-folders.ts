@@ -184,9 +184,9 @@ export class ModelFolders {
   }
 
   /**
-   * The renames of a restore, from wherever a crash left them (as `finishSwitchIn`, the kept version
-   * coming in and the running one going to `.swap`); once both are in place the journal says so,
-   * since the replaced version then takes the previous folder's name in its turn.
+   * The renames of a restore, from wherever a crash left them (each entry shifted as in `switchIn`,
+   * the kept version coming in and the running one going to `.swap`); once both are in place the
+   * journal says so, since the replaced version then takes the previous folder's name in its turn.
    */
   private async finishRestore(id: string, discard: boolean, moved: boolean): Promise<void> {
     const previous = this.dirOf('previous', id);
