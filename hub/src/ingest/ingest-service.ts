@@ -167,7 +167,11 @@ export class IngestService {
   async handleBatch(messages: Message[]): Promise<void> {
     const parsed = messages.map(parse);
     const acks = new Map<string, string[]>();
-    const ack = (deviceId: string, id: string) => acks.set(deviceId, [...(acks.get(deviceId) ?? []), id]);
+    const ack = (deviceId: string, id: string) => {
+      const ids = acks.get(deviceId);
+      if (ids) ids.push(id);
+      else acks.set(deviceId, [id]);
+    };
     const refused: Extract<Parsed, { kind: 'bad' }>[] = [];
     const events = parsed.filter((p) => p.kind === 'event');
     if (events.length > 0) {
