@@ -185,14 +185,18 @@ try {
     'the recording to be verified',
     async () => {
       const p = await current();
-      return p && ['available', 'corrupt'].includes(p.syncState) ? p : undefined;
+      // 'no-recording': the edge sealed the procedure without video (its segments say why).
+      return p && ['available', 'corrupt', 'no-recording'].includes(p.syncState) ? p : undefined;
     },
     300_000,
   );
+  const recording =
+    done.syncState === 'no-recording'
+      ? `no recording (${done.segments?.map((s) => s.error).find(Boolean) ?? 'the edge sealed none'}; see ${join(dir, 'edge.log')})`
+      : `recording ${done.syncState} (${done.recording?.segments ?? 0} segment(s), ${done.recording?.sizeBytes ?? 0} bytes, ` +
+        `SHA-256 ${done.segments?.[0]?.sha256?.slice(0, 16) ?? '-'}...)`;
   say(
-    `procedure done: ${done.analysedFrames} frames analysed, ${done.privacyRegions} text regions masked, ` +
-      `recording ${done.syncState} (${done.recording?.segments ?? 0} segment(s), ${done.recording?.sizeBytes ?? 0} bytes, ` +
-      `SHA-256 ${done.segments?.[0]?.sha256?.slice(0, 16) ?? '-'}...)`,
+    `procedure done: ${done.analysedFrames} frames analysed, ${done.privacyRegions} text regions masked, ${recording}`,
   );
   say('the pages stay up; press Ctrl-C to stop');
 } catch (err) {

@@ -44,6 +44,22 @@ async function startDemo(env: Record<string, string>): Promise<Run> {
   return { child, output: () => output, waitFor, exited };
 }
 
+/**
+ * Runs `body` on a started demo and stops the demo however `body` ends: a failed test must not leave
+ * its hub on the port the next test starts its own on.
+ */
+async function withDemo(env: Record<string, string>, body: (run: Run) => Promise<void>): Promise<void> {
+  const run = await startDemo(env);
+  try {
+    await body(run);
+  } finally {
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGINT');
+      await run.exited;
+    }
+  }
+}
+
 /** Times at which each part logged "stopped", in log order. */
 function stops(logFile: string): { part: string; time: number }[] {
   return readFileSync(logFile, 'utf8')
@@ -85,80 +101,88 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     };
   }, 60_000);
 
-  it('runs the whole path, prints the URLs and the admin login, and stops edge then hub on Ctrl-C', async () => {
-    const run = await startDemo(env);
-    await run.waitFor('procedure done', 90_000);
-    const out = run.output();
-    expect(out).toMatch(new RegExp(`Hub portal: +http://127.0.0.1:${env.GIC_HUB_PORT}/`));
-    expect(out).toMatch(new RegExp(`In-room screen: +http://127.0.0.1:${env.GIC_EDGE_PORT}/`));
-    const password = readFileSync(join(dir, 'demo/hub/initial-admin-password'), 'utf8').trim();
-    expect(out).toContain(`Admin login:     admin / ${password}`);
-    // 6 s at 3 fps, live-paced: at most 19 frames; a busy machine drops stale ones, so how many is
-    // not asserted here (e2e-demo-path.test.ts counts them exactly, unpaced).
-    const done = out.match(
-      /procedure done: (\d+) frames analysed, (\d+) text regions masked, recording available/,
-    );
-    expect(Number(done?.[1])).toBeGreaterThan(0);
-    expect(Number(done?.[1])).toBeLessThanOrEqual(19);
-    expect(Number(done?.[2])).toBeGreaterThanOrEqual(Number(done?.[1]));
+  it(
+    'runs the whole path, prints the URLs and the admin login, and stops edge then hub on Ctrl-C',
+    () =>
+      withDemo(env, async (run) => {
+        await run.waitFor('procedure done', 90_000);
+        const out = run.output();
+        expect(out).toMatch(new RegExp(`Hub portal: +http://127.0.0.1:${env.GIC_HUB_PORT}/`));
+        expect(out).toMatch(new RegExp(`In-room screen: +http://127.0.0.1:${env.GIC_EDGE_PORT}/`));
+        const password = readFileSync(join(dir, 'demo/hub/initial-admin-password'), 'utf8').trim();
+        expect(out).toContain(`Admin login:     admin / ${password}`);
+        // 6 s at 3 fps, live-paced: at most 19 frames; a busy machine drops stale ones, so how many is
+        // not asserted here (e2e-demo-path.test.ts counts them exactly, unpaced).
+        const done = out.match(
+          /procedure done: (\d+) frames analysed, (\d+) text regions masked, recording available/,
+        );
+        expect(Number(done?.[1])).toBeGreaterThan(0);
+        expect(Number(done?.[1])).toBeLessThanOrEqual(19);
+        expect(Number(done?.[2])).toBeGreaterThanOrEqual(Number(done?.[1]));
 
-    run.child.kill('SIGINT');
-    expect(await run.exited).toBe(0);
-    const edgeStops = stops(join(dir, 'demo/edge.log'));
-    const hubStops = stops(join(dir, 'demo/hub.log'));
-    expect(edgeStops.map((s) => s.part)).toEqual([
-      'capture',
-      'analysis-watchdog',
-      'sync',
-      'enrolment',
-      'live-push',
-      'telemetry',
-      'disk-check',
-      'http',
-      'procedure-timer',
-      'frame-findings',
-      'chat-recogniser',
-      'vlm',
-      'models',
-      'sqlite',
-    ]);
-    expect(hubStops.map((s) => s.part)).toEqual([
-      'http',
-      'rollouts',
-      'command-sender',
-      'vlm',
-      'queue-pauses',
-      'ingest',
-      'broker',
-      'job-queue',
-      'batch-engine',
-      'object-store',
-      'embedded-s3',
-      'database-pool',
-      'embedded-postgres',
-    ]);
-    expect(edgeStops.at(-1)!.time).toBeLessThanOrEqual(hubStops[0]!.time);
-  }, 120_000);
+        run.child.kill('SIGINT');
+        expect(await run.exited).toBe(0);
+        const edgeStops = stops(join(dir, 'demo/edge.log'));
+        const hubStops = stops(join(dir, 'demo/hub.log'));
+        expect(edgeStops.map((s) => s.part)).toEqual([
+          'capture',
+          'analysis-watchdog',
+          'sync',
+          'enrolment',
+          'live-push',
+          'telemetry',
+          'disk-check',
+          'http',
+          'procedure-timer',
+          'frame-findings',
+          'chat-recogniser',
+          'vlm',
+          'models',
+          'sqlite',
+        ]);
+        expect(hubStops.map((s) => s.part)).toEqual([
+          'http',
+          'rollouts',
+          'command-sender',
+          'vlm',
+          'queue-pauses',
+          'ingest',
+          'broker',
+          'job-queue',
+          'batch-engine',
+          'object-store',
+          'embedded-s3',
+          'database-pool',
+          'embedded-postgres',
+        ]);
+        expect(edgeStops.at(-1)!.time).toBeLessThanOrEqual(hubStops[0]!.time);
+      }),
+    120_000,
+  );
 
-  it('starts again on the same data without enrolling twice, and keeps what the first run wrote', async () => {
-    const run = await startDemo({ ...env, GIC_ADMIN_PASSWORD: 'second-run-password' });
-    await run.waitFor('procedure done', 90_000);
-    expect(run.output()).not.toContain('enrolment token created');
-    expect(run.output()).toContain('Admin login:     admin / second-run-password');
-    const res = await fetch(`http://127.0.0.1:${env.GIC_HUB_PORT}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'second-run-password' }),
-    });
-    const { accessToken } = (await res.json()) as { accessToken: string };
-    const list = await fetch(`http://127.0.0.1:${env.GIC_HUB_PORT}/api/v1/procedures`, {
-      headers: { authorization: `Bearer ${accessToken}` },
-    });
-    const { items } = (await list.json()) as { items: { deviceId: string; syncState: string }[] };
-    expect(items).toHaveLength(2);
-    expect(new Set(items.map((p) => p.deviceId)).size).toBe(1);
-    expect(items.every((p) => p.syncState === 'available')).toBe(true);
-    run.child.kill('SIGINT');
-    expect(await run.exited).toBe(0);
-  }, 120_000);
+  it(
+    'starts again on the same data without enrolling twice, and keeps what the first run wrote',
+    () =>
+      withDemo({ ...env, GIC_ADMIN_PASSWORD: 'second-run-password' }, async (run) => {
+        await run.waitFor('procedure done', 90_000);
+        expect(run.output()).not.toContain('enrolment token created');
+        expect(run.output()).toContain('Admin login:     admin / second-run-password');
+        const res = await fetch(`http://127.0.0.1:${env.GIC_HUB_PORT}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password: 'second-run-password' }),
+        });
+        const { accessToken } = (await res.json()) as { accessToken: string };
+        const list = await fetch(`http://127.0.0.1:${env.GIC_HUB_PORT}/api/v1/procedures`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        const { items } = (await list.json()) as { items: { deviceId: string; syncState: string }[] };
+        expect(items).toHaveLength(2);
+        expect(new Set(items.map((p) => p.deviceId)).size).toBe(1);
+        expect(items.every((p) => p.syncState === 'available')).toBe(true);
+        run.child.kill('SIGINT');
+        expect(await run.exited).toBe(0);
+      }),
+    120_000,
+  );
 });

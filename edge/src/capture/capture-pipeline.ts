@@ -4,6 +4,9 @@ import { type GstPipeline, gst, gstErrorText } from '@gic/shared/media/gst.js';
 import { type CaptureLayout, captureDescription } from './pipeline-description.js';
 import { type ClosedSegment, type Segment, SegmentRecorder } from './segment-recorder.js';
 
+/** The most a run's end waits for the recorder's appsink to hand over what it holds (ms). */
+const RECORDER_DRAIN_MS = 10_000;
+
 export type CaptureEnd =
   | { kind: 'eos' }
   | { kind: 'error'; message: string }
@@ -42,6 +45,10 @@ export class CapturePipeline {
   private eosSeen?: () => void;
   private finished?: Promise<void>;
   private frameIndex = 0;
+  /** Access units the recorder's appsink handed over in this run. */
+  private accessUnits = 0;
+  /** Resolves once the recorder's appsink has handed null: everything encoded has been written. */
+  private recorderDrained: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly layout: CaptureLayout,
@@ -57,7 +64,9 @@ export class CapturePipeline {
     pipeline.pollBus((message) => {
       if (message.type === 'eos') {
         this.eosSeen?.();
-        this.finish({ kind: 'eos' });
+        // The pipeline's end of stream means every sink has its own, but the bus and the appsinks reach
+        // JavaScript through separate queues: what the recorder's appsink still holds is written first.
+        void this.drainRecorder().then(() => this.finish({ kind: 'eos' }));
       } else if (message.type === 'error') {
         this.finish({ kind: 'error', message: gstErrorText(message) });
       } else if (message.type === 'warning') {
@@ -131,11 +140,19 @@ export class CapturePipeline {
       this.closeValve(true);
       void recorder.setEnabled(false);
     }
-    // Access units are handed on as they come; once the run has ended, the pipeline's stop flushes
-    // whatever is left (after an error) and the pull hands null.
+    // Access units are handed on as they come; the pull hands null at the recorder branch's end of
+    // stream, or once the pipeline is stopped (after an error, whatever is left is dropped).
+    let drained!: () => void;
+    this.recorderDrained = new Promise((resolve) => {
+      drained = resolve;
+    });
     const pullRecorded = () =>
       recorded.pull((au) => {
-        if (!au) return;
+        if (!au) {
+          drained();
+          return;
+        }
+        this.accessUnits++;
         recorder.write(au);
         pullRecorded();
       });
@@ -186,20 +203,45 @@ export class CapturePipeline {
   async stop(timeoutMs = 5000): Promise<void> {
     const pipeline = this.pipeline;
     if (pipeline && !this.ended) {
-      const eos = new Promise<void>((resolve) => {
-        this.eosSeen = resolve;
-        setTimeout(resolve, timeoutMs).unref();
+      const eos = new Promise<boolean>((resolve) => {
+        this.eosSeen = () => resolve(true);
+        setTimeout(() => resolve(false), timeoutMs).unref();
       });
       pipeline.sendEOS();
-      await eos;
+      // A source stuck in its driver never lets end of stream through: then nothing is left to drain.
+      if (await eos) await this.drainRecorder();
     }
     this.finish({ kind: 'stopped' });
     await this.finished;
   }
 
+  /**
+   * Waits, at most `timeoutMs`, for the recorder's appsink to hand null (its end of stream, after the
+   * last access unit). Past that the run ends anyway, and says what the recorder lost.
+   */
+  private async drainRecorder(timeoutMs = RECORDER_DRAIN_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.recorderDrained.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!drained && !this.ended)
+      this.handlers.onWarning?.(
+        `the recorder's last access units were not written: its appsink did not end within ${timeoutMs} ms of the stream's end`,
+      );
+  }
+
   private finish(end: CaptureEnd): void {
     if (this.ended) return;
     this.ended = true;
+    // A run that sampled video but whose recorder got none: said, so that a missing recording is explained.
+    if (this.recorder && this.recording && this.frameIndex > 0 && this.accessUnits === 0)
+      this.handlers.onWarning?.(
+        `the recorder received no video in this run (${this.frameIndex} frames sampled for analysis)`,
+      );
     // Frees every GStreamer resource of the run (threads, sockets, buffers), wherever it is called from.
     this.pipeline?.stop();
     this.pipeline = undefined;

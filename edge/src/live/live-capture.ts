@@ -113,6 +113,30 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   // When the appsink delivered each waiting frame (epoch ms), for the screen's latency figure, and
   // (performance.now()) for stage times.
   const capturedAt = new Map<number, { epochMs: number; at: number }>();
+  // Frames handed to the analysis and frames it is done with (analysed, failed or dropped), and who
+  // waits for it to be done with every frame handed over until then (see `analysed` below).
+  let pushed = 0;
+  let settled = 0;
+  const settledWaiters: { upTo: number; resolve: () => void }[] = [];
+  const settle = (frames: number) => {
+    settled += frames;
+    for (let i = settledWaiters.length - 1; i >= 0; i--) {
+      if (settledWaiters[i]!.upTo > settled) continue;
+      settledWaiters[i]!.resolve();
+      settledWaiters.splice(i, 1);
+    }
+  };
+  /**
+   * Resolves once every frame handed to the analysis so far has been analysed, failed or dropped
+   * (at most DRAIN_TIMEOUT_MS: a hung model must not hold a recording open).
+   */
+  const analysed = (): Promise<void> => {
+    if (settled >= pushed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => settledWaiters.push({ upTo: pushed, resolve }));
+    return withTimeout(done, DRAIN_TIMEOUT_MS, () => new Error('analysis hangs')).catch(() =>
+      log.warn({ waiting: pushed - settled }, 'a closed segment stopped waiting for the analysis'),
+    );
+  };
   // While someone listens for stage times (frame-stages.ts): each waiting result's batch times.
   const batchTimes = new Map<number, { times: StageTimes; done: number; batch: number }>();
 
@@ -145,6 +169,8 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       if (live && captured) analysis.capturedAt = new Date(captured.epochMs).toISOString();
       lastAnalysedPtsMs = frame.ptsMs;
       capturedAt.delete(frame.index);
+      // After the session has heard of it (below): a procedure this frame starts has started.
+      queueMicrotask(() => settle(1));
       deps.onAnalysed?.();
       const svg = recorderMask.update(analysis);
       if (svg) supervisor.setRecorderMask(svg);
@@ -172,12 +198,14 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       }
     },
     onDrop: (frames) => {
+      settle(frames.length);
       for (const f of frames) capturedAt.delete(f.index);
       for (const f of frames) batchTimes.delete(f.index);
       deps.onDropped(frames.length);
     },
     // A frame that cannot be analysed (corrupt, truncated) is skipped; live analysis goes on.
     onError: (err, frames) => {
+      settle(frames.length);
       for (const f of frames) capturedAt.delete(f.index);
       for (const f of frames) batchTimes.delete(f.index);
       log.warn({ err: (err as Error).message, frames: frames.length }, 'frames could not be analysed');
@@ -210,7 +238,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       // A segment cut short by a failed write holds less than the frames written (up to its last
       // whole fragment): its duration is then not known.
       onSegmentClosed: (_run, segment) =>
-        segments.closed(segment.path, segment.error ? undefined : segment.durationMs),
+        segments.closed(segment.path, segment.error ? undefined : segment.durationMs, analysed),
       onRecorderError: (_run, message) => {
         log.error({ reason: message }, 'recording failed; analysis goes on and recording is retried');
         deps.onRecorderState(message);
@@ -236,6 +264,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         }
         capturedAt.set(frame.index, { epochMs: Date.now(), at: performance.now() });
         lastPushedPtsMs = frame.ptsMs;
+        pushed++;
         loop.push(frame);
         // A replayed file is paced by analysis, one frame at a time, as its recorder's delay is in
         // stream time: nothing is dropped, and no frame reaches the encoder before its mask decision.

@@ -132,6 +132,53 @@ describe('SegmentRecordings', () => {
     expect(existsSync(before)).toBe(true);
   });
 
+  it('gives a segment the analysis had not caught up with when it closed to the procedure the analysis then starts', async () => {
+    // A short file: the recorder closes its one segment at the end of the stream, while frames of it
+    // still wait for the analysis, and one of them starts the procedure.
+    const clip = file('clip.mp4');
+    segments.opened(clip);
+    let analysed!: () => void;
+    const caughtUp = new Promise<void>((resolve) => {
+      analysed = resolve;
+    });
+    const closing = segments.closed(clip, 6000, () => caughtUp);
+    await new Promise((r) => setTimeout(r, 10));
+    const id = start(); // an automatic start, from a frame analysed after the segment closed
+    analysed();
+    await closing;
+    end(); // the source's end ends the procedure after its segments are closed
+    expect(existsSync(clip)).toBe(true);
+    expect(store.lastSegment(id)).toMatchObject({ path: clip, status: 'ready', final: 1, duration_ms: 6000 });
+    expect(seals().map((s) => [s.segmentIndex, s.status, s.final])).toEqual([
+      [0, 'ready', false],
+      [0, 'ready', true],
+    ]);
+
+    // The analysis caught up and started nothing: the room between patients is deleted as before.
+    const between = file('between.mp4');
+    segments.opened(between);
+    await segments.closed(between, 2000, () => Promise.resolve());
+    expect(existsSync(between)).toBe(false);
+  });
+
+  it('seals a waiting segment final when its procedure starts and ends before the analysis has caught up', async () => {
+    const clip = file('short.mp4');
+    segments.opened(clip);
+    let analysed!: () => void;
+    const caughtUp = new Promise<void>((resolve) => {
+      analysed = resolve;
+    });
+    const closing = segments.closed(clip, 3000, () => caughtUp);
+    const id = start();
+    end(); // nothing is split: the segment is closed already, and it is sealed once the wait is over
+    expect(splits).toBe(0);
+    expect(seals()).toEqual([]);
+    analysed();
+    await closing;
+    expect(store.lastSegment(id)).toMatchObject({ path: clip, status: 'ready', final: 1 });
+    expect(seals().map((s) => [s.segmentIndex, s.status, s.final])).toEqual([[0, 'ready', true]]);
+  });
+
   it('marks the last segment final when the procedure outlives it, and says so when nothing was recorded', async () => {
     const id = start();
     const a = file('a.mp4');

@@ -19,6 +19,8 @@ interface OpenSegment {
   startedAt?: Date;
   recordingId?: string;
   procedureId?: string;
+  /** The recorder has closed it; it waits for the analysis before it is sealed or deleted. */
+  closed?: boolean;
 }
 
 /**
@@ -26,8 +28,11 @@ interface OpenSegment {
  * it; one opened while none was open belongs to the next procedure that starts while it is still
  * being written (so an automatic start, dated back to the scope going in, keeps that video); a
  * segment no procedure touched is deleted when it closes (it can only hold the room between
- * patients, burned out). When a procedure ends, the recorder is asked to split, so no segment holds
- * two patients, and the procedure's last segment is marked final for the hub.
+ * patients, burned out). "While it is still being written" is judged by the analysis, which trails
+ * the recorder: a segment that closes without a procedure waits (see `closed`) until the frames
+ * captured while it was written have been analysed, since one of them may start a procedure. When a
+ * procedure ends, the recorder is asked to split, so no segment holds two patients, and the
+ * procedure's last segment is marked final for the hub.
  */
 export class SegmentRecordings {
   private readonly open = new Map<string, OpenSegment>();
@@ -55,7 +60,7 @@ export class SegmentRecordings {
 
   /** The procedure ended: split its open segment, or mark its last closed one final. */
   procedureEnded(procedureId: string): void {
-    if ([...this.open.values()].some((s) => s.procedureId === procedureId)) {
+    if ([...this.open.values()].some((s) => s.procedureId === procedureId && !s.closed)) {
       this.hooks.split();
       return;
     }
@@ -98,9 +103,17 @@ export class SegmentRecordings {
 
   /**
    * The recorder closed a segment file holding `durationMs` of video: seal it for upload, or delete
-   * it if no procedure had it.
+   * it if no procedure had it. One that no procedure has yet stays open to a procedure start until
+   * `analysed` resolves (every frame captured so far has been analysed): the analysis trails the
+   * recorder, and at the end of a short file it may start the procedure only after the recorder has
+   * closed the file's one segment.
    */
-  async closed(path: string, durationMs?: number): Promise<void> {
+  async closed(path: string, durationMs?: number, analysed?: () => Promise<void>): Promise<void> {
+    const waiting = this.open.get(path);
+    if (waiting && !waiting.procedureId && analysed) {
+      waiting.closed = true;
+      await analysed();
+    }
     const segment = this.open.get(path);
     this.open.delete(path);
     if (!segment?.recordingId || !segment.procedureId) {
