@@ -4,6 +4,7 @@ import { ConfigError, parseEnv } from '@gic/shared/config/parse-env.js';
 import { vlmConfigFromEnv } from '@gic/shared/vlm/vlm-config.js';
 import { z } from 'zod';
 import { oidcEnvSchema, oidcSettings } from './auth/oidc/oidc-settings.js';
+import { DEFAULT_BROKER_LIMITS } from './broker/broker-limits.js';
 
 export const HUB_ROLES = ['api', 'ingest', 'worker', 'broker'] as const;
 export type HubRole = (typeof HUB_ROLES)[number];
@@ -73,22 +74,31 @@ const schema = z.object({
     .int()
     .min(1024)
     .max(268_435_455)
-    .default(256 * 1024),
+    .default(DEFAULT_BROKER_LIMITS.maxPacketBytes),
   /** A device's PUBLISH rate on the embedded broker: messages per second on average, and at once. */
-  GIC_MQTT_RATE_MSGS_PER_S: z.coerce.number().min(1).max(1_000_000).default(20_000),
-  GIC_MQTT_RATE_MSGS_BURST: z.coerce.number().int().min(1).max(10_000_000).default(200_000),
+  GIC_MQTT_RATE_MSGS_PER_S: z.coerce
+    .number()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_BROKER_LIMITS.messagesPerSecond),
+  GIC_MQTT_RATE_MSGS_BURST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(DEFAULT_BROKER_LIMITS.messageBurst),
   /** A device's PUBLISH volume on the embedded broker: KiB per second on average, and at once. */
   GIC_MQTT_RATE_KIB_PER_S: z.coerce
     .number()
     .min(1)
     .max(10_000_000)
-    .default(16 * 1024),
+    .default(DEFAULT_BROKER_LIMITS.bytesPerSecond / 1024),
   GIC_MQTT_RATE_KIB_BURST: z.coerce
     .number()
     .int()
     .min(1)
     .max(100_000_000)
-    .default(64 * 1024),
+    .default(DEFAULT_BROKER_LIMITS.byteBurst / 1024),
   /** Certificate chain and private key (PEM files) for HTTPS and MQTTS; both or neither. */
   GIC_TLS_CERT_FILE: z.string().min(1).optional(),
   GIC_TLS_KEY_FILE: z.string().min(1).optional(),

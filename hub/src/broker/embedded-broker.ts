@@ -9,33 +9,14 @@ import type { Database } from '../db/database.js';
 import { authenticateDevice } from '../devices/device-auth.js';
 import { revokedAmong } from '../devices/devices-repo.js';
 import type { TlsMaterial } from '../tls-material.js';
+import { type BrokerLimits, DEFAULT_BROKER_LIMITS } from './broker-limits.js';
 import { mayPublish, maySubscribe, type Principal, SERVICE_CLIENT_PREFIX } from './broker-policy.js';
 import { guardConnection } from './guarded-connection.js';
 import { MQTT_PUBLISH } from './mqtt-frame-scanner.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** What the broker lets one connection send. */
-export interface BrokerLimits {
-  /** Largest packet accepted (bytes on the wire); a larger one closes the connection. */
-  maxPacketBytes: number;
-  /** PUBLISH packets per second a device may send on average, and at once. */
-  messagesPerSecond: number;
-  messageBurst: number;
-  /** PUBLISH bytes per second a device may send on average, and at once. */
-  bytesPerSecond: number;
-  byteBurst: number;
-}
-
 /** Why the broker closed a connection: an oversized packet, or a device over its rate. */
 export type BrokerRefusal = 'oversize' | 'flood';
-
-export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
-  maxPacketBytes: 256 * 1024,
-  messagesPerSecond: 20_000,
-  messageBurst: 200_000,
-  bytesPerSecond: 16 * 1024 * 1024,
-  byteBurst: 64 * 1024 * 1024,
-};
 
 export interface BrokerHandle {
   close(): Promise<void>;
