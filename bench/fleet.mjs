@@ -28,10 +28,10 @@ import { openEdgeDatabase } from '@gic/edge/store/edge-database.js';
 import { inBatches, percentile, spread, wait } from './fleet/figures.mjs';
 import { FleetDriver } from './fleet/fleet-driver.mjs';
 import { signIn } from './fleet/hub-api.mjs';
-import { cpuShare, startHub } from './fleet/hub-under-test.mjs';
 import { rolloutLines, runRollout } from './fleet/rollout-phase.mjs';
 import { SimDevice } from './fleet/sim-device.mjs';
 import { SharedHealthCheck } from './fleet/sim-model.mjs';
+import { cpuShare, startHub } from './hub-under-test.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const num = (name, fallback) => {

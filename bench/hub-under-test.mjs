@@ -63,7 +63,7 @@ function childrenOf(parent) {
 }
 
 export async function startHub(root, log = () => {}, extraEnv = {}) {
-  const top = mkdtempSync(join(tmpdir(), 'gic-bench-fleet-'));
+  const top = mkdtempSync(join(tmpdir(), 'gic-bench-hub-'));
   // Passable (not readable) for the postgres user the embedded cluster runs as under root, so its data stays here.
   chmodSync(top, 0o711);
   const dataDir = join(top, 'hub');

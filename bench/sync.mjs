@@ -27,7 +27,7 @@ import { ObjectStore } from '@gic/hub/storage/object-store.js';
 import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import mqtt from 'mqtt';
-import { cpuShare, startHub } from './fleet/hub-under-test.mjs';
+import { cpuShare, startHub } from './hub-under-test.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const root = resolve(import.meta.dirname, '..');

@@ -4,8 +4,8 @@
 // finish once their procedures end. The hub's view is read from its rollout_devices table (as the
 // self-test reads device_commands); the boxes' from their own answers and downloads.
 import { cpus } from 'node:os';
+import { cpuShare } from '../hub-under-test.mjs';
 import { spread, wait } from './figures.mjs';
-import { cpuShare } from './hub-under-test.mjs';
 import { rolloutModel } from './sim-model.mjs';
 
 const VERSION = '2.0.0';
@@ -17,7 +17,7 @@ const GIGABIT_MIB_S = Math.round(1e9 / 8 / 1024 ** 2);
 /**
  * Runs the rollout and returns its figures.
  * @param {object} o
- * @param {object} o.hub the hub under test (hub-under-test.mjs)
+ * @param {object} o.hub the hub under test (bench/hub-under-test.mjs)
  * @param {object} o.api the signed-in API (hub-api.mjs)
  * @param {import('./sim-device.mjs').SimDevice[]} o.fleet every box the hub knows (the rollout takes all)
  * @param {import('./fleet-driver.mjs').FleetDriver} o.driver paces the busy boxes' events
