@@ -155,4 +155,40 @@ describe('CapturePipeline segments', () => {
     expect(Math.abs(total - 12_000)).toBeLessThanOrEqual(100);
     console.info(`12 s clip, 5 s segments: ${elapsedMs.toFixed(0)} ms, ${total} ms recorded`);
   });
+
+  it('ends a live run it is asked to stop as stopped, not as the source ending, with its segment whole', async () => {
+    // The stop's own end of stream reaches the bus: were that taken for the source's end, a live
+    // tower's procedure would be left open (lost source) instead of ended for the shutdown.
+    const opened: Segment[] = [];
+    const closed: ClosedSegment[] = [];
+    let end: CaptureEnd | undefined;
+    let frames = 0;
+    const pipeline = new CapturePipeline(
+      {
+        source: { kind: 'test' },
+        realtime: true,
+        analysis: { width: 160, height: 90, fps: 5 },
+        masks: [],
+        recording: recording('stopped'),
+      },
+      {
+        onFrame: async () => {
+          frames++;
+        },
+        onSegmentOpened: (segment) => opened.push(segment),
+        onSegmentClosed: (segment) => closed.push(segment),
+        onEnd: (e) => {
+          end = e;
+        },
+      },
+    );
+    pipeline.start();
+    while (frames < 5 || opened.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await pipeline.stop();
+    expect(end).toEqual({ kind: 'stopped' });
+    expect(closed.map((s) => [s.index, s.error])).toEqual([[0, undefined]]);
+    const probed = await probeVideo(closed[0]!.path);
+    expect(Math.abs(probed.durationMs - closed[0]!.durationMs)).toBeLessThanOrEqual(34);
+    expect(probed.durationMs).toBeGreaterThan(0);
+  });
 });

@@ -43,6 +43,8 @@ export class CapturePipeline {
   private recording = true;
   private ended = false;
   private eosSeen?: () => void;
+  /** stop() was called: the end of stream it sends ends the run as `stopped`, not as the source's end. */
+  private stopping = false;
   private finished?: Promise<void>;
   private frameIndex = 0;
   /** Access units the recorder's appsink handed over in this run. */
@@ -66,7 +68,9 @@ export class CapturePipeline {
         this.eosSeen?.();
         // The pipeline's end of stream means every sink has its own, but the bus and the appsinks reach
         // JavaScript through separate queues: what the recorder's appsink still holds is written first.
-        void this.drainRecorder().then(() => this.finish({ kind: 'eos' }));
+        void this.drainRecorder().then(() =>
+          this.finish(this.stopping ? { kind: 'stopped' } : { kind: 'eos' }),
+        );
       } else if (message.type === 'error') {
         this.finish({ kind: 'error', message: gstErrorText(message) });
       } else if (message.type === 'warning') {
@@ -202,6 +206,7 @@ export class CapturePipeline {
   /** Ends the stream so that the recorder closes its last segment, then tears the pipeline down. */
   async stop(timeoutMs = 5000): Promise<void> {
     const pipeline = this.pipeline;
+    this.stopping = true;
     if (pipeline && !this.ended) {
       const eos = new Promise<boolean>((resolve) => {
         this.eosSeen = () => resolve(true);
