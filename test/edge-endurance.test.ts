@@ -126,6 +126,19 @@ describe('an edge and a hub started as a user starts them, under load and stalls
       );
       // Photos keep being answered: more than the 24 in flight. (How many depends on the CPU: each is
       // searched for text in full at 1280x720, about 0.2 s of model time here; bench:edge measures it.)
+      // Any sample that was not ready and live, with what the edge logged as warnings meanwhile.
+      const notReady = samples
+        .map((s, i) => ({ i, ...s }))
+        .filter((s) => s.ready !== 200 || s.state !== 'live');
+      if (notReady.length > 0)
+        console.log(
+          `not ready or not live: ${JSON.stringify(notReady)}; the edge's warnings: ${JSON.stringify(
+            edge.logs
+              .filter((l) => Number(l.level) >= 40)
+              .map((l) => ({ time: l.time, msg: l.msg, reason: l.reason ?? l.err }))
+              .slice(-20),
+          )}`,
+        );
       expect(answers.length).toBeGreaterThan(24);
       expect(answers.filter((a) => a.status !== 200)).toEqual([]);
       expect(samples.length).toBeGreaterThanOrEqual(10);
