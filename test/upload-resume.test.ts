@@ -192,9 +192,11 @@ describe('parts in flight at once', () => {
     );
     // Each part starts on its own slot, k slots after the first or later: a late timer (a busy
     // machine) delays its part, never the slots after it, so a gap may be short but the sum never is.
-    // (Timers never fire early, bar the event loop's whole-millisecond clock.)
+    // Measured here at the PUT, not at the slot: between the two a part is read from disk, which
+    // on a busy machine takes a few ms more for one part than another (the first included; a
+    // fresh-clone run measured one part 4.6 ms before its slot). 15 ms is 7% of a slot.
     for (const [k, start] of starts.entries())
-      expect(start - starts[0]!).toBeGreaterThanOrEqual(k * slot - 3);
+      expect(start - starts[0]!).toBeGreaterThanOrEqual(k * slot - 15);
     // And they do not straggle: the last starts within a second of its slot.
     expect(starts.at(-1)! - starts[0]!).toBeLessThan(5 * slot + 1000);
   }, 60_000);
