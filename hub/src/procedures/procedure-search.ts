@@ -121,8 +121,15 @@ function conditions(f: ProcedureFilter, scope: SiteScope): { where: string[]; pa
   return { where, params };
 }
 
-const cursorOf = (row: ProcedureRow & { sort_key: Date }) =>
-  Buffer.from(JSON.stringify({ t: row.sort_key.toISOString(), id: row.id })).toString('base64url');
+/**
+ * The sort key as ISO text to the microsecond, as PostgreSQL holds it: a JavaScript Date keeps only
+ * milliseconds, and a cursor cut to the millisecond skipped the rows of the next page that shared its
+ * millisecond (procedures created by the hub's own clock, `now()`, a few microseconds apart).
+ */
+const SORT_CURSOR = `to_char(${SORT_KEY} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const cursorOf = (row: ProcedureRow & { sort_cursor: string }) =>
+  Buffer.from(JSON.stringify({ t: row.sort_cursor, id: row.id })).toString('base64url');
 
 /**
  * One page of the procedures within `scope` matching the filters, newest first, and how many match in
@@ -147,8 +154,8 @@ export async function searchProcedures(
   pageParams.push(f.limit + 1);
   const [total, { rows }] = await Promise.all([
     db.query<{ n: string }>(`SELECT count(*) AS n FROM ${PROCEDURE_FROM} ${filtered}`, params),
-    db.query<ProcedureRow & { sort_key: Date }>(
-      `SELECT ${PROCEDURE_COLUMNS}, ${SORT_KEY} AS sort_key
+    db.query<ProcedureRow & { sort_cursor: string }>(
+      `SELECT ${PROCEDURE_COLUMNS}, ${SORT_CURSOR} AS sort_cursor
        FROM ${PROCEDURE_FROM}
       ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
       ORDER BY ${SORT_KEY} DESC, p.id DESC
