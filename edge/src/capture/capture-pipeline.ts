@@ -1,6 +1,7 @@
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import { rgbStride } from '@gic/shared/media/frame.js';
 import { type GstPipeline, gst, gstErrorText } from '@gic/shared/media/gst.js';
+import { withTimeout } from '@gic/shared/process/with-timeout.js';
 import { type CaptureLayout, captureDescription } from './pipeline-description.js';
 import { type ClosedSegment, type Segment, SegmentRecorder } from './segment-recorder.js';
 
@@ -225,14 +226,10 @@ export class CapturePipeline {
    * last access unit). Past that the run ends anyway, and says what the recorder lost.
    */
   private async drainRecorder(timeoutMs = RECORDER_DRAIN_MS): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      this.recorderDrained.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const drained = await withTimeout(this.recorderDrained, timeoutMs, () => new Error('not drained')).then(
+      () => true,
+      () => false,
+    );
     if (!drained && !this.ended)
       this.handlers.onWarning?.(
         `the recorder's last access units were not written: its appsink did not end within ${timeoutMs} ms of the stream's end`,
