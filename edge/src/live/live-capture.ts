@@ -7,7 +7,7 @@ import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import type { Logger } from '@gic/shared/logging/logger.js';
 import type { RgbFrame } from '@gic/shared/media/frame.js';
 import type { FrameAnalysis } from '@gic/shared/messages/events.js';
-import { withTimeout } from '@gic/shared/process/with-timeout.js';
+import { withIdleTimeout } from '@gic/shared/process/with-idle-timeout.js';
 import type { Alert } from '../alerts/alert-tracker.js';
 import type { CaptureEnd } from '../capture/capture-pipeline.js';
 import {
@@ -23,8 +23,12 @@ import type { SegmentRecordings } from '../upload/segment-recordings.js';
 import { frameStagesChannel, frameStageTimes, type LiveFrameStages, lap } from './frame-stages.js';
 import type { LiveSession } from './live-session.js';
 
-/** How long a run's end waits for its last frames' analysis (ms) before going on without it. */
-const DRAIN_TIMEOUT_MS = 10_000;
+/**
+ * How long a wait for the analysis (a run's end, a closed segment) goes on with no frame analysed,
+ * failed or dropped (ms) before going on without it: a slow model that still makes progress is
+ * waited for, a hung one is not.
+ */
+const ANALYSIS_IDLE_MS = 10_000;
 /** Most frames analysed in one batch when several wait (a slow model, a busy CPU). */
 const MAX_BATCH = 4;
 /** A waiting frame this far behind the newest (stream ms) is dropped: the screen wants now, not a backlog. */
@@ -117,9 +121,11 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
   // waits for it to be done with every frame handed over until then (see `analysed` below).
   let pushed = 0;
   let settled = 0;
+  let settledAt = performance.now();
   const settledWaiters: { upTo: number; resolve: () => void }[] = [];
   const settle = (frames: number) => {
     settled += frames;
+    settledAt = performance.now();
     for (let i = settledWaiters.length - 1; i >= 0; i--) {
       if (settledWaiters[i]!.upTo > settled) continue;
       settledWaiters[i]!.resolve();
@@ -127,14 +133,31 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
     }
   };
   /**
-   * Resolves once every frame handed to the analysis so far has been analysed, failed or dropped
-   * (at most DRAIN_TIMEOUT_MS: a hung model must not hold a recording open).
+   * Settles as `work` does, or rejects once the analysis has settled no frame for ANALYSIS_IDLE_MS:
+   * a slow model that still makes progress is waited for, a hung model must not hold a recording or
+   * a run's end open.
    */
+  const whileAnalysing = (work: Promise<void>): Promise<void> =>
+    withIdleTimeout(
+      work,
+      ANALYSIS_IDLE_MS,
+      () => settledAt,
+      () => new Error('analysis hangs'),
+    );
+  /** Resolves once every frame handed to the analysis so far has been analysed, failed or dropped. */
   const analysed = (): Promise<void> => {
-    if (settled >= pushed) return Promise.resolve();
+    if (settled >= pushed) {
+      log.debug('a closed segment has every frame captured so far analysed');
+      return Promise.resolve();
+    }
+    const waiting = pushed - settled;
+    log.debug({ waiting }, 'a closed segment waits for the analysis of the frames captured so far');
     const done = new Promise<void>((resolve) => settledWaiters.push({ upTo: pushed, resolve }));
-    return withTimeout(done, DRAIN_TIMEOUT_MS, () => new Error('analysis hangs')).catch(() =>
-      log.warn({ waiting: pushed - settled }, 'a closed segment stopped waiting for the analysis'),
+    return whileAnalysing(done).catch(() =>
+      log.warn(
+        { waiting, left: pushed - settled },
+        `a closed segment stopped waiting for the analysis, which settled no frame for ${ANALYSIS_IDLE_MS / 1000} s`,
+      ),
     );
   };
   // While someone listens for stage times (frame-stages.ts): each waiting result's batch times.
@@ -274,10 +297,10 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       onRunEnd: async (run: CaptureRun, end: CaptureEnd) => {
         // Every frame of the run is analysed (or dropped as stale) before the procedure hears of its
         // end; a model that hangs must not hold the capture (or a shutdown) with it.
-        await withTimeout(loop.drain(), DRAIN_TIMEOUT_MS, () => new Error('analysis hangs')).catch(() =>
+        await whileAnalysing(loop.drain()).catch(() =>
           log.error(
             { waiting: loop.stats.waiting },
-            'analysis did not finish within 10 s of the capture run ending',
+            `the capture run ended with frames the analysis did not finish: it settled none for ${ANALYSIS_IDLE_MS / 1000} s`,
           ),
         );
         if (!delivered) return; // the source never delivered video

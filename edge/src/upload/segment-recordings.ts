@@ -50,6 +50,7 @@ export class SegmentRecordings {
   opened(path: string, startedAt?: Date): void {
     const segment: OpenSegment = startedAt ? { path, startedAt } : { path };
     this.open.set(path, segment);
+    this.log.debug({ path }, 'segment opened');
     const procedureId = this.currentProcedure();
     if (procedureId) this.attach(segment, procedureId);
   }
@@ -110,6 +111,7 @@ export class SegmentRecordings {
    */
   async closed(path: string, durationMs?: number, analysed?: () => Promise<void>): Promise<void> {
     const waiting = this.open.get(path);
+    this.log.debug({ path, durationMs, procedureId: waiting?.procedureId }, 'segment closed');
     if (waiting && !waiting.procedureId && analysed) {
       waiting.closed = true;
       await analysed();
@@ -117,6 +119,8 @@ export class SegmentRecordings {
     const segment = this.open.get(path);
     this.open.delete(path);
     if (!segment?.recordingId || !segment.procedureId) {
+      // Between patients (or before the analysis saw a procedure start): nothing of it is kept.
+      this.log.info({ path, durationMs, known: segment !== undefined }, 'deleted a segment no procedure had');
       rmSync(path, { force: true });
       return;
     }
