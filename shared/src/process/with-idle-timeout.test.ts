@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withIdleTimeout } from './with-idle-timeout.js';
+import { withTimeout } from './with-timeout.js';
 
 describe('withIdleTimeout', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }));
@@ -67,5 +68,16 @@ describe('withIdleTimeout', () => {
     );
     await expect(result).resolves.toBe(7);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('as withTimeout (no progress ever), rejects at its limit however the work goes', async () => {
+    const slow = steppedWork(10, 4_000);
+    const settled = vi.fn();
+    withTimeout(slow.work, 10_000, () => new Error('too slow')).catch((err: Error) => settled(err.message));
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(settled).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toHaveBeenCalledWith('too slow');
+    expect(slow.steps()).toBe(2);
   });
 });

@@ -1,17 +1,9 @@
+import { withIdleTimeout } from './with-idle-timeout.js';
+
 /**
  * Settles like `work`, or rejects with `timedOut()` after `timeoutMs`, whichever comes first; the
- * timer never outlives the race.
+ * timer never outlives the race. (An idle timeout whose work never reports progress.)
  */
-export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timedOut()), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+  return withIdleTimeout(work, timeoutMs, () => Number.NEGATIVE_INFINITY, timedOut);
 }
