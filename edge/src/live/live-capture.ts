@@ -21,6 +21,7 @@ import type { DeviceMaskLayout } from '../privacy/device-mask-layout.js';
 import type { ProcedureController } from '../procedures/procedure-controller.js';
 import type { SegmentRecordings } from '../upload/segment-recordings.js';
 import { frameStagesChannel, frameStageTimes, type LiveFrameStages, lap } from './frame-stages.js';
+import { LagWarnings } from './lag-warnings.js';
 import type { LiveSession } from './live-session.js';
 
 /**
@@ -98,6 +99,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
       holdText: deps.maskLayout.enabled,
     });
   let recorderMask = newRecorderMask();
+  const behind = new LagWarnings(log, SAFE_LAG_MS);
   // A learned or edited layout reaches the recorder at once.
   deps.maskLayout.onChange(() => {
     const svg = recorderMask.refresh();
@@ -284,6 +286,7 @@ export function startLiveCapture(deps: LiveCaptureDeps) {
         ) {
           const svg = recorderMask.failClosed(frame.ptsMs);
           if (svg) supervisor.setRecorderMask(svg);
+          behind.failedClosed(lastPushedPtsMs - lastAnalysedPtsMs);
         }
         capturedAt.set(frame.index, { epochMs: Date.now(), at: performance.now() });
         lastPushedPtsMs = frame.ptsMs;
