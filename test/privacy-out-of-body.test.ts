@@ -66,7 +66,10 @@ describe('no patient identity reaches the recording', () => {
       // Inside again, the picture comes back once in-body has held past the recorder's delay.
       const backInside = seen.filter((f) => f.t >= 5000);
       expect(backInside.length).toBeGreaterThanOrEqual(8);
-      expect(Math.min(...backInside.map((f) => f.luma))).toBeGreaterThan(40);
+      expect(
+        Math.min(...backInside.map((f) => f.luma)),
+        `luma of the recording every 100 ms: ${JSON.stringify(seen)}`,
+      ).toBeGreaterThan(40);
     } finally {
       await edge.stop();
     }

@@ -20,12 +20,14 @@ interface Ran {
   closed: (ClosedSegment & { sizeAtClose: number })[];
 }
 
-function run(layout: CaptureLayout): Promise<Ran> {
+/** Runs a pipeline to its end; each frame's handling takes `frameMs` (a slow model). */
+function run(layout: CaptureLayout, frameMs = 0): Promise<Ran> {
   const ran: Omit<Ran, 'end'> = { frames: [], opened: [], closed: [] };
   return new Promise((resolve) => {
     const pipeline = new CapturePipeline(layout, {
       onFrame: async (frame) => {
         ran.frames.push({ ...frame, data: Buffer.from(frame.data) });
+        if (frameMs) await new Promise((r) => setTimeout(r, frameMs));
       },
       onSegmentOpened: (segment) => ran.opened.push(segment),
       onSegmentClosed: (segment) => ran.closed.push({ ...segment, sizeAtClose: statSync(segment.path).size }),
@@ -89,6 +91,23 @@ describe('CapturePipeline', () => {
       recorded++;
     }
     expect(recorded).toBeGreaterThanOrEqual(5);
+  });
+
+  it('hands every sampled frame of a file to the analysis before the run ends, however slow it is', async () => {
+    // The appsink holds frames when the end of stream reaches it; it waits until they are pulled
+    // (wait-on-eos) before the bus hears of the end, so none is lost to a slow analysis.
+    const { frames, end } = await run(
+      {
+        source: { kind: 'file', path: clip, loop: false },
+        realtime: false,
+        analysis: { width: 320, height: 180, fps: 3 },
+        recording: recording('slow'),
+        masks: [],
+      },
+      400,
+    );
+    expect(end).toEqual({ kind: 'eos' });
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('reports a truncated file as a source error instead of crashing', async () => {

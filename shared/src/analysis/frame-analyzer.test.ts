@@ -129,3 +129,53 @@ describe('FrameAnalyzer.analyseBatch with the real models', () => {
     await expect(analyzer.analyseBatch([frames[0]!, broken])).rejects.toThrow(/frame 9: 1000 bytes/);
   });
 });
+
+describe('FrameAnalyzer and the text recogniser', () => {
+  const banner: Box = { x: 0.1, y: 0.05, w: 0.5, h: 0.06 };
+  /** An analyzer whose detector finds the banner on every frame and whose recogniser says `isText`. */
+  function setup(isText: boolean) {
+    const reads: number[] = [];
+    const analyzer = new FrameAnalyzer({
+      textDetector: {
+        ref: { id: 'fixed-text', version: '1', executionProvider: 'cpu' },
+        detect: async () => [banner],
+        close: async () => {},
+      },
+      textRecogniser: {
+        ref: { id: 'scripted-rec', version: '1', executionProvider: 'cpu' },
+        read: async (frame, regions) => {
+          reads.push(frame.ptsMs);
+          return regions.map(() => ({ text: isText ? 'DOE JANE' : '', confidence: 0.9, isText }));
+        },
+        close: async () => {},
+      },
+      modelsOff: [],
+      privacy: { fieldOfView: false },
+    });
+    const at = async (ptsMs: number) => {
+      const frame = { ...filled(0, () => [150, 60, 50]), ptsMs };
+      const [analysis] = await analyzer.analyseBatch([frame]);
+      return analysis!.privacyRegions.filter((r) => r.kind === 'text');
+    };
+    return { reads, at };
+  }
+
+  it('does not read again a line it read as text moments ago in the same place, and masks it', async () => {
+    const { reads, at } = setup(true);
+    for (const pts of [0, 200, 400, 1000, 2000]) {
+      const regions = await at(pts);
+      expect(regions).toHaveLength(1);
+      expect(regions[0]!.recognised).toBe(true);
+    }
+    expect(reads).toEqual([0]);
+    // Past the confirmation's 2 s of stream time it is read again.
+    await at(2001);
+    expect(reads).toEqual([0, 2001]);
+  });
+
+  it('reads a line that was not text again on every frame, so a stale reading never unmasks', async () => {
+    const { reads, at } = setup(false);
+    for (const pts of [0, 200, 400]) expect((await at(pts))[0]!.recognised).toBe(false);
+    expect(reads).toEqual([0, 200, 400]);
+  });
+});

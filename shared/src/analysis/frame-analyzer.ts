@@ -3,6 +3,7 @@ import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events
 import { growBox } from './box-geometry.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
 import { colourGrid } from './privacy/colour-grid.js';
+import { ConfirmedTextLines } from './privacy/confirmed-text-lines.js';
 import { estimateFieldOfView, type FieldOfViewEstimate } from './privacy/field-of-view.js';
 import { judgeInBodyColour } from './privacy/in-body.js';
 import { boxShareInside, insidePolygon } from './privacy/polygon.js';
@@ -109,6 +110,7 @@ const qualityStep = (width: number) => Math.max(2, Math.round(width / 256));
 /** Runs image quality and every loaded model on a frame or a batch of frames. */
 export class FrameAnalyzer {
   private readonly privacy: PrivacyAnalysisOptions;
+  private readonly confirmedText = new ConfirmedTextLines();
 
   constructor(private readonly parts: FrameAnalyzerParts) {
     this.privacy = { ...defaultPrivacyAnalysis, ...parts.privacy };
@@ -258,16 +260,21 @@ export class FrameAnalyzer {
         : recognise === 'everywhere' || !picture?.bordered
           ? lines.map(() => true)
           : lines.map((line) => boxShareInside(picture.polygon, line) >= INSIDE_SHARE);
-    const toRead = lines.filter((_, i) => asked[i]);
+    // A line read as text moments ago, found again in place, is not read again (see ConfirmedTextLines).
+    const known = lines.map((line, i) => asked[i] && this.confirmedText.covers(line, frame, frame.ptsMs));
+    const toRead = lines.filter((_, i) => asked[i] && !known[i]);
     let readings: { isText: boolean }[] | undefined;
     try {
       readings = toRead.length ? await this.parts.textRecogniser!.read(frame, toRead) : [];
     } catch {
       readings = undefined;
     }
+    toRead.forEach((line, i) => {
+      if (readings?.[i]?.isText) this.confirmedText.confirmed(line, frame, frame.ptsMs);
+    });
     let next = 0;
     return lines.map((line, i) => {
-      const reading = asked[i] ? readings?.[next++] : undefined;
+      const reading = known[i] ? { isText: true } : asked[i] ? readings?.[next++] : undefined;
       return {
         ...growTextLine(line, frame),
         kind: 'text' as const,

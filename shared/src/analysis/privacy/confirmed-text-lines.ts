@@ -1,0 +1,46 @@
+import type { Box } from '../../messages/events.js';
+
+/** How long (stream ms) a line the recogniser read as text stays confirmed without being read again. */
+export const CONFIRMED_FOR_MS = 2000;
+/** Least overlap (intersection over union) of a line with a confirmed one to count as the same line. */
+export const SAME_LINE_IOU = 0.7;
+/** Most lines remembered per frame size (a tower's display holds a few dozen at most). */
+const MAX_LINES = 64;
+
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.w * a.h + b.w * b.h - inter);
+}
+
+/**
+ * Text lines the recogniser read as text moments ago, so that a line found again in the same place
+ * (a tower's banner, still from frame to frame) is masked without being read again: the recogniser
+ * costs about 50 ms a line on a CPU, on every frame. Only readings of text are remembered. Reusing one
+ * can only mask a line the detector found where text was read before; a line read as a highlight or
+ * texture (not masked) is read again every time, so a stale reading never unmasks anything. A
+ * confirmation lasts CONFIRMED_FOR_MS of stream time from its reading, then the line is read again.
+ */
+export class ConfirmedTextLines {
+  private readonly lines = new Map<string, { box: Box; readAtMs: number }[]>();
+
+  /** Whether `line`, in a frame of this size at `ptsMs`, was read as text within CONFIRMED_FOR_MS. */
+  covers(line: Box, size: { width: number; height: number }, ptsMs: number): boolean {
+    const known = this.lines.get(`${size.width}x${size.height}`) ?? [];
+    return known.some(
+      (k) => Math.abs(ptsMs - k.readAtMs) <= CONFIRMED_FOR_MS && iou(k.box, line) >= SAME_LINE_IOU,
+    );
+  }
+
+  /** The recogniser read `line` as text at `ptsMs`. */
+  confirmed(line: Box, size: { width: number; height: number }, ptsMs: number): void {
+    const key = `${size.width}x${size.height}`;
+    const known = (this.lines.get(key) ?? []).filter(
+      (k) => Math.abs(ptsMs - k.readAtMs) <= CONFIRMED_FOR_MS && iou(k.box, line) < SAME_LINE_IOU,
+    );
+    known.push({ box: line, readAtMs: ptsMs });
+    this.lines.set(key, known.slice(-MAX_LINES));
+  }
+}
