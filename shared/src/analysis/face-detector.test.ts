@@ -171,7 +171,28 @@ describe('loadFaceDetector (BlazeFace front, the real model)', () => {
       expect(faces.length, JSON.stringify(box)).toBeGreaterThanOrEqual(1);
       // The face found lies on the pasted portrait.
       expect(faces.some((f) => overlap(f, box) > 0.5 * f.w * f.h)).toBe(true);
+      // A search of the large views alone does not reach these (faces 0.09-0.16 of the frame high).
+      expect(await detector.detect(frame, 'large')).toEqual([]);
     }
+  });
+
+  it('finds a face half the frame high or more in the large views alone', async () => {
+    const head = await portrait('collins-head.png', 400);
+    const box = { x: 0.3, y: 0.1, w: 0.3, h: 0.8 };
+    const frame = await withFace('room', 'none', head, box);
+    const large = await detector.detect(frame, 'large');
+    expect(
+      large.some((f) => overlap(f, box) > 0.5 * f.w * f.h && f.h >= 0.3),
+      JSON.stringify(large),
+    ).toBe(true);
+  });
+
+  it('searches the large views alone when asked: the whole frame and the squares as tall as it', () => {
+    expect(faceTiles(1280, 720, 'large')).toEqual(
+      faceTiles(1280, 720).filter((t) => t.size.w === 1280 || t.size.w === 720),
+    );
+    expect(faceTiles(1280, 720, 'large')).toHaveLength(4);
+    expect(faceTiles(1280, 1024, 'large')).toHaveLength(3);
   });
 
   it('looks at the whole frame and at overlapping squares of it', () => {

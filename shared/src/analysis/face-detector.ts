@@ -10,11 +10,18 @@ import { frameToTensorData } from './image-tensor.js';
 import type { ModelManifest, ResolvedModel } from './model-manifest.js';
 import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
 
+/**
+ * How far a search for faces reaches: `all` views of the frame (faces down to about a tenth of its
+ * height), or the `large` ones only (the whole frame and the squares as tall as it: faces about a
+ * quarter of its height or more, the room seen through the scope), a fifth of the work.
+ */
+export type FaceReach = 'all' | 'large';
+
 /** Finds faces (BlazeFace) so that they can be blurred or masked when the scope is outside the patient. */
 export interface FaceDetector {
   readonly ref: ModelRef;
-  /** Face boxes normalised to the frame (0..1), best first. */
-  detect(frame: RgbFrame): Promise<Box[]>;
+  /** Face boxes normalised to the frame (0..1), best first; every view unless `reach` is `large`. */
+  detect(frame: RgbFrame, reach?: FaceReach): Promise<Box[]>;
   close(): Promise<void>;
 }
 
@@ -202,9 +209,9 @@ export async function loadFaceDetector(
 
   return {
     ref: { id, version: manifest.version, executionProvider },
-    async detect(frame) {
+    async detect(frame, reach = 'all') {
       const found: Box[] = [];
-      for (const [i, tile] of faceTiles(frame.width, frame.height).entries()) {
+      for (const [i, tile] of faceTiles(frame.width, frame.height, reach).entries()) {
         const view = cropView(frame, tile);
         // Each extra view is another chance for texture to pass for a face: those need more certainty.
         const threshold = i === 0 ? output.threshold : Math.max(output.threshold, TILE_THRESHOLD);
@@ -240,15 +247,15 @@ export interface FaceTile {
 /**
  * Where to look for faces: the whole frame (letterboxed), then squares as tall as its short side and
  * half as tall, overlapping, so that a face a tenth of the frame's height still fills a fifth of some
- * view, as the short-range model needs. 1 + 3 + 15 views for a 16:9 frame, about 1 ms each.
+ * view, as the short-range model needs. 1 + 3 + 15 views for a 16:9 frame, 2-4 ms each on a CPU.
+ * `large`: the whole frame and the tall squares alone (1 + 3).
  */
-export function faceTiles(width: number, height: number): FaceTile[] {
+export function faceTiles(width: number, height: number, reach: FaceReach = 'all'): FaceTile[] {
   const tiles: FaceTile[] = [{ x0: 0, y0: 0, size: { w: width, h: height } }];
   const short = Math.min(width, height);
-  for (const [side, overlap] of [
-    [short, 0.5],
-    [Math.round(short / 2), 1 / 3],
-  ] as const) {
+  const sides: (readonly [number, number])[] = [[short, 0.5]];
+  if (reach === 'all') sides.push([Math.round(short / 2), 1 / 3]);
+  for (const [side, overlap] of sides) {
     if (side < 32) continue;
     const positions = (length: number) => {
       if (length <= side) return [0];

@@ -7,11 +7,11 @@ import { type RgbFrame, rgbStride } from '../media/frame.js';
 import type { Box, Detection, FrameAnalysis } from '../messages/events.js';
 import { sampleClipFrames } from '../testing/sample-frames.js';
 import { installTinyPolypModel } from '../testing/tiny-polyp-model.js';
-import { loadFaceDetector } from './face-detector.js';
+import { type FaceReach, loadFaceDetector } from './face-detector.js';
 import { FrameAnalyzer, type RegionModel } from './frame-analyzer.js';
 import { resolveModel } from './model-manifest.js';
 import { loadPolypDetector } from './polyp-detector.js';
-import { loadTextDetector } from './text-detector.js';
+import { LIGHT_SCAN_SCALE, loadTextDetector } from './text-detector.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SIZE = { width: 512, height: 288 }; // the text model's input, px
@@ -177,5 +177,32 @@ describe('FrameAnalyzer and the text recogniser', () => {
     const { reads, at } = setup(false);
     for (const pts of [0, 200, 400]) expect((await at(pts))[0]!.recognised).toBe(false);
     expect(reads).toEqual([0, 200, 400]);
+  });
+});
+
+describe('FrameAnalyzer and the face detector', () => {
+  it('searches for faces of every size on frames searched for text, for large ones alone on the others', async () => {
+    const reaches: (FaceReach | undefined)[] = [];
+    const analyzer = new FrameAnalyzer({
+      textDetector: {
+        ref: { id: 'no-text', version: '1', executionProvider: 'cpu' },
+        detect: async () => [],
+        close: async () => {},
+      },
+      lightTextScale: LIGHT_SCAN_SCALE,
+      faceDetector: {
+        ref: { id: 'counting-faces', version: '1', executionProvider: 'cpu' },
+        detect: async (_frame: RgbFrame, reach?: FaceReach) => {
+          reaches.push(reach);
+          return [];
+        },
+        close: async () => {},
+      },
+      modelsOff: [],
+    });
+    const frames = [0, 1, 2, 3].map((i) => filled(i, () => [150, 60, 50]));
+    const analyses = await analyzer.analyseBatch(frames, ['full', 'light', 'none', 'light']);
+    expect(analyses.map((a) => a.scan)).toEqual(['full', 'light', 'none', 'light']);
+    expect(reaches).toEqual(['all', 'all', 'large', 'all']);
   });
 });

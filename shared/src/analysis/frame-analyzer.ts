@@ -1,6 +1,7 @@
 import { checkRgbFrame, type RgbFrame, rgbStride } from '../media/frame.js';
 import type { Box, Detection, FrameAnalysis, ModelRef } from '../messages/events.js';
 import { growBox } from './box-geometry.js';
+import type { FaceReach } from './face-detector.js';
 import { assessQuality, defaultQualityThresholds, type QualityThresholds } from './image-quality.js';
 import { colourGrid } from './privacy/colour-grid.js';
 import { ConfirmedTextLines } from './privacy/confirmed-text-lines.js';
@@ -91,8 +92,11 @@ export interface FrameAnalyzerParts {
   lightTextScale?: TextDetectionScale;
   /** Reads text lines inside the picture, so that highlights and texture are not masked as text. */
   textRecogniser?: TextRecogniser;
-  /** Faces, on every frame: masked wherever they are, and a face means the view is not inside the body. */
-  faceDetector?: RegionModel<Box>;
+  /**
+   * Faces, on every frame: masked wherever they are, and a face means the view is not inside the body.
+   * Large ones only on frames not searched for text (see analyseBatch).
+   */
+  faceDetector?: RegionModel<Box> & { detect(frame: RgbFrame, reach?: FaceReach): Promise<Box[]> };
   /** Clinical findings (polyps), run on in-body frames. */
   polypDetector?: RegionModel<Detection>;
   /** Models that are configured but could not load, with the reason; reported on every frame. */
@@ -101,7 +105,7 @@ export interface FrameAnalyzerParts {
   privacy?: Partial<PrivacyAnalysisOptions>;
 }
 
-/** How a frame is searched for text (FrameAnalysis.scan); faces are searched in full on every frame. */
+/** How a frame is searched for text (FrameAnalysis.scan); `none` also searches only for large faces. */
 export type Scan = 'full' | 'light' | 'none';
 
 /** Grid step for image quality: about 256 samples across, as a 512 px frame sampled every 2 px had. */
@@ -191,9 +195,19 @@ export class FrameAnalyzer {
       lightTimes,
     );
     // Only the models loaded have a stage.
-    const faces = await timeStage(faceDetector && times, 'faces', () =>
-      detectWhere(faceDetector, frames, () => true),
-    );
+    // Faces of every size on frames searched for text (full or light). A frame not searched for text
+    // comes from a recording de-identified as it was written (the hub's pass over a room's recording):
+    // there only large faces are searched for (a fifth of the work), which say that the view is of
+    // the room and not inside the body; small print and small faces were the room's to mask.
+    const faces = await timeStage(faceDetector && times, 'faces', async () => {
+      const found: Box[][] = [];
+      for (const [i, frame] of frames.entries()) {
+        found.push(
+          faceDetector ? await faceDetector.detect(frame, scans[i] === 'none' ? 'large' : 'all') : [],
+        );
+      }
+      return found;
+    });
     const detections = await timeStage(polypDetector && times, 'polyps', () =>
       detectWhere(polypDetector, frames, (i) => colour[i]!.inBody),
     );
