@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIRMED_FOR_MS, ConfirmedTextLines } from './confirmed-text-lines.js';
+import { CONFIRMED_FOR_MS, CONFIRMED_FOR_WALL_MS, ConfirmedTextLines } from './confirmed-text-lines.js';
 
 const size = { width: 1280, height: 720 };
 const banner = { x: 0.1, y: 0.02, w: 0.6, h: 0.04 };
@@ -39,5 +39,15 @@ describe('ConfirmedTextLines', () => {
     expect(lines.covers(line(15), size, 0)).toBe(false);
     expect(lines.covers(line(16), size, 0)).toBe(true);
     expect(lines.covers(line(79), size, 0)).toBe(true);
+  });
+
+  it('forgets a confirmation after CONFIRMED_FOR_WALL_MS of wall-clock time, for frames with no stream time of their own', () => {
+    let now = 0;
+    const lines = new ConfirmedTextLines(() => now);
+    lines.confirmed(banner, size, 0);
+    now = CONFIRMED_FOR_WALL_MS;
+    expect(lines.covers(banner, size, 0)).toBe(true);
+    now++;
+    expect(lines.covers(banner, size, 0)).toBe(false);
   });
 });
