@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bandLuma } from '@gic/edge/capture/testing/test-clips.js';
 import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,19 +62,13 @@ async function withDemo(env: Record<string, string>, body: (run: Run) => Promise
   }
 }
 
-/** The mean brightness (0-255) of the one recording in `folder`, every half second, decoded with GStreamer. */
+/** The mean luma (0-255) of the one recording in `folder`, every half second, decoded with GStreamer. */
 async function recordingBrightness(folder: string): Promise<{ ptsMs: number; mean: number }[]> {
   const files = readdirSync(folder).filter((f) => f.endsWith('.mp4'));
   expect(files, `recordings in ${folder}`).toHaveLength(1);
   const out = [];
-  for await (const frame of readFileFrames(join(folder, files[0]!), { width: 320, height: 180, fps: 2 })) {
-    let sum = 0;
-    for (let y = 0; y < frame.height; y++) {
-      const row = frame.data.subarray(y * frame.stride, y * frame.stride + frame.width * 3);
-      for (const v of row) sum += v;
-    }
-    out.push({ ptsMs: frame.ptsMs, mean: Math.round(sum / (frame.width * frame.height * 3)) });
-  }
+  for await (const frame of readFileFrames(join(folder, files[0]!), { width: 320, height: 180, fps: 2 }))
+    out.push({ ptsMs: frame.ptsMs, mean: Math.round(bandLuma(frame, 0, 1)) });
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { iou } from '@gic/shared/analysis/box-geometry.js';
 import type { Box, Detection, ModelRef } from '@gic/shared/messages/events.js';
 import { type AlertSettings, defaultAlertSettings } from './alert-settings.js';
 
@@ -37,15 +38,6 @@ interface Track {
   bestScore: number;
   modelId: string;
   alert?: Alert;
-}
-
-/** Intersection over union of two normalised boxes. */
-export function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const h = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  const inter = w * h;
-  const union = a.w * a.h + b.w * b.h - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /**

@@ -9,6 +9,15 @@ export function growBox(b: Box, share: number): Box {
   return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
 }
 
+/** Intersection over union of two normalised boxes (0 when they do not overlap). */
+export function iou(a: Box, b: Box): number {
+  const w = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const inter = w * h;
+  const union = a.w * a.h + b.w * b.h - inter;
+  return union > 0 ? inter / union : 0;
+}
+
 /** Pixel rectangle [x0,x1) x [y0,y1) of an image that covers every pixel a normalised box touches. */
 export interface PixelRect {
   x0: number;

@@ -1,4 +1,5 @@
 import type { Box } from '../../messages/events.js';
+import { iou } from '../box-geometry.js';
 
 /** How long (stream ms) a line the recogniser read as text stays confirmed without being read again. */
 export const CONFIRMED_FOR_MS = 2000;
@@ -11,14 +12,6 @@ export const CONFIRMED_FOR_WALL_MS = 10_000;
 export const SAME_LINE_IOU = 0.7;
 /** Most lines remembered per frame size (a tower's display holds a few dozen at most). */
 const MAX_LINES = 64;
-
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.w * a.h + b.w * b.h - inter);
-}
 
 /**
  * Text lines the recogniser read as text moments ago, so that a line found again in the same place
