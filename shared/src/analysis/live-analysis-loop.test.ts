@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
@@ -185,6 +186,10 @@ describe('LiveAnalysisLoop with the real FrameAnalyzer (PP-OCRv4 det)', () => {
       createLogger('test', 'silent'),
     );
     const frames = await sampleClipFrames(6, size);
+    // The pixels' digests, so that a difference below says whether the frames changed under the
+    // analysis (CI once saw one frame's sharpness differ by 2.5% with its brightness the same).
+    const digests = () => frames.map((f) => createHash('sha256').update(f.data).digest('hex'));
+    const sampled = digests();
     const delivered: [number, FrameAnalysis][] = [];
     const errors: unknown[] = [];
     const loop = new LiveAnalysisLoop({
@@ -201,8 +206,10 @@ describe('LiveAnalysisLoop with the real FrameAnalyzer (PP-OCRv4 det)', () => {
     expect(errors).toEqual([]);
     expect(loop.stats).toMatchObject({ analysed: 6, dropped: 0, batches: 2, meanBatchSize: 3 });
     expect(delivered.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(digests(), 'the frames were changed while the loop analysed them').toEqual(sampled);
     for (const [i, analysis] of delivered) {
       const { latencyMs: _, ...alone } = await analyzer.analyse(frames[i]!);
+      expect(digests(), `frame ${i} was changed since`).toEqual(sampled);
       expect(analysis).toMatchObject(alone);
       expect(analysis.privacyRegions.length).toBeGreaterThan(0); // the OSD text, in every frame
     }
