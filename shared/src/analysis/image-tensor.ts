@@ -7,21 +7,40 @@ type ModelInput = ModelManifest['input'];
 function writeFrameTensor(frame: RgbFrame, input: ModelInput, out: Float32Array, offset: number): void {
   const { width: W, height: H, mean, std } = input;
   const plane = W * H;
-  const bgr = input.colorOrder === 'BGR';
   const nchw = input.layout === 'NCHW';
-  const scale = [1 / (255 * std[0]), 1 / (255 * std[1]), 1 / (255 * std[2])] as const;
-  const shift = [mean[0] / std[0], mean[1] / std[1], mean[2] / std[2]] as const;
+  // Each channel's 256 values, normalised once with the per-pixel arithmetic (the same floats), and
+  // which byte of a source pixel it reads.
+  const table = (c: 0 | 1 | 2) => {
+    const scale = 1 / (255 * std[c]);
+    const shift = mean[c] / std[c];
+    const t = new Float32Array(256);
+    for (let v = 0; v < 256; v++) t[v] = v * scale - shift;
+    return t;
+  };
+  const [t0, t1, t2] = [table(0), table(1), table(2)];
+  const [s0, s2] = input.colorOrder === 'BGR' ? [2, 0] : [0, 2];
+  // Byte offset in a source row of each tensor column's pixel, worked out once.
+  const columns = new Int32Array(W);
+  for (let x = 0; x < W; x++)
+    columns[x] = Math.min(frame.width - 1, Math.floor(((x + 0.5) * frame.width) / W)) * 3;
+  const data = frame.data;
   for (let y = 0; y < H; y++) {
-    const sy = Math.min(frame.height - 1, Math.floor(((y + 0.5) * frame.height) / H));
-    const row = sy * frame.stride;
+    const row = Math.min(frame.height - 1, Math.floor(((y + 0.5) * frame.height) / H)) * frame.stride;
+    const first = y * W;
     for (let x = 0; x < W; x++) {
-      const sx = Math.min(frame.width - 1, Math.floor(((x + 0.5) * frame.width) / W));
-      const p = row + sx * 3;
-      const i = y * W + x;
-      for (let c = 0; c < 3; c++) {
-        const v = frame.data[p + (bgr ? 2 - c : c)]!;
-        const value = v * scale[c as 0 | 1 | 2] - shift[c as 0 | 1 | 2];
-        out[offset + (nchw ? c * plane + i : i * 3 + c)] = value;
+      const p = row + columns[x]!;
+      const i = first + x;
+      const a = t0[data[p + s0]!]!;
+      const b = t1[data[p + 1]!]!;
+      const c = t2[data[p + s2]!]!;
+      if (nchw) {
+        out[offset + i] = a;
+        out[offset + plane + i] = b;
+        out[offset + 2 * plane + i] = c;
+      } else {
+        out[offset + i * 3] = a;
+        out[offset + i * 3 + 1] = b;
+        out[offset + i * 3 + 2] = c;
       }
     }
   }

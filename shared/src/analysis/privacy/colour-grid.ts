@@ -39,28 +39,48 @@ export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
     luma: new Uint8Array(size),
     lumaMin: new Uint8Array(size),
   };
+  // The samples' byte offsets, worked out once a column and once a row (not per cell: this runs on
+  // every analysed frame, live and in the hub's batch pass).
+  const columns = new Int32Array(n * 2);
+  for (let gx = 0; gx < n; gx++) {
+    columns[2 * gx] = Math.min(width - 1, Math.floor((gx + 0.25) * cell)) * 3;
+    columns[2 * gx + 1] = Math.min(width - 1, Math.floor((gx + 0.75) * cell)) * 3;
+  }
+  const { r: gr, g: gg, b: gb, luma, lumaMin } = grid;
   for (let gy = 0; gy < rows; gy++) {
+    const top = Math.min(height - 1, Math.floor((gy + 0.25) * cell)) * stride;
+    const bottom = Math.min(height - 1, Math.floor((gy + 0.75) * cell)) * stride;
     for (let gx = 0; gx < n; gx++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      let darkest = 255;
-      for (const fy of [0.25, 0.75]) {
-        const y = Math.min(height - 1, Math.floor((gy + fy) * cell));
-        for (const fx of [0.25, 0.75]) {
-          const p = y * stride + Math.min(width - 1, Math.floor((gx + fx) * cell)) * 3;
-          r += data[p]!;
-          g += data[p + 1]!;
-          b += data[p + 2]!;
-          darkest = Math.min(darkest, (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) >> 8);
-        }
-      }
+      const a = top + columns[2 * gx]!;
+      const b = top + columns[2 * gx + 1]!;
+      const c = bottom + columns[2 * gx]!;
+      const d = bottom + columns[2 * gx + 1]!;
+      const ra = data[a]!;
+      const ga = data[a + 1]!;
+      const ba = data[a + 2]!;
+      const rb = data[b]!;
+      const gb2 = data[b + 1]!;
+      const bb = data[b + 2]!;
+      const rc = data[c]!;
+      const gc = data[c + 1]!;
+      const bc = data[c + 2]!;
+      const rd = data[d]!;
+      const gd = data[d + 1]!;
+      const bd = data[d + 2]!;
       const i = gy * n + gx;
-      grid.r[i] = r >> 2;
-      grid.g[i] = g >> 2;
-      grid.b[i] = b >> 2;
-      grid.luma[i] = (77 * grid.r[i]! + 150 * grid.g[i]! + 29 * grid.b[i]!) >> 8;
-      grid.lumaMin[i] = darkest;
+      const r = (ra + rb + rc + rd) >> 2;
+      const g = (ga + gb2 + gc + gd) >> 2;
+      const bl = (ba + bb + bc + bd) >> 2;
+      gr[i] = r;
+      gg[i] = g;
+      gb[i] = bl;
+      luma[i] = (77 * r + 150 * g + 29 * bl) >> 8;
+      lumaMin[i] = Math.min(
+        (77 * ra + 150 * ga + 29 * ba) >> 8,
+        (77 * rb + 150 * gb2 + 29 * bb) >> 8,
+        (77 * rc + 150 * gc + 29 * bc) >> 8,
+        (77 * rd + 150 * gd + 29 * bd) >> 8,
+      );
     }
   }
   return grid;
