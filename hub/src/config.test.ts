@@ -12,6 +12,13 @@ describe('loadHubConfig', () => {
     expect(c.database.url).toBeUndefined();
   });
 
+  it("leaves the batch decoder's threads to libav unless told, and refuses a count that is not whole", () => {
+    expect(loadHubConfig({}).batch.decoderThreads).toBe(0);
+    expect(loadHubConfig({ GIC_BATCH_DECODE_THREADS: '1' }).batch.decoderThreads).toBe(1);
+    expect(() => loadHubConfig({ GIC_BATCH_DECODE_THREADS: '1.5' })).toThrow(/GIC_BATCH_DECODE_THREADS/);
+    expect(() => loadHubConfig({ GIC_BATCH_DECODE_THREADS: '-1' })).toThrow(/GIC_BATCH_DECODE_THREADS/);
+  });
+
   it('uses external services when their URLs are set', () => {
     const c = loadHubConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/gic',

@@ -12,6 +12,73 @@ namespace gic {
 
 std::atomic<int> Pipeline::alive{0};
 
+namespace {
+
+/** Properties to set on elements a bin adds while it runs (decodebin's decoder, say), by factory. */
+struct ChildProperty {
+  std::string factory;  // a factory name, or a prefix ending in '*'
+  std::string property;
+  std::string value;
+};
+using ChildProperties = std::vector<ChildProperty>;
+
+bool FactoryMatches(const std::string& pattern, const gchar* name) {
+  if (!pattern.empty() && pattern.back() == '*') return g_str_has_prefix(name, pattern.substr(0, pattern.size() - 1).c_str());
+  return pattern == name;
+}
+
+void ApplyChildProperties(const ChildProperties& properties, GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (!factory) return;
+  const gchar* name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
+  for (const auto& p : properties) {
+    // A factory matched by prefix may make elements without the property (avdec_aac has no threads).
+    if (FactoryMatches(p.factory, name) && g_object_class_find_property(G_OBJECT_GET_CLASS(element), p.property.c_str()))
+      gst_util_set_object_arg(G_OBJECT(element), p.property.c_str(), p.value.c_str());
+  }
+}
+
+// Runs on whichever thread adds the element (a streaming thread, for an autoplugged decoder), before
+// the element is linked and configured.
+void OnDeepElementAdded(GstBin*, GstBin*, GstElement* element, gpointer data) {
+  ApplyChildProperties(*static_cast<ChildProperties*>(data), element);
+}
+
+void FreeChildProperties(gpointer data, GClosure*) { delete static_cast<ChildProperties*>(data); }
+
+/** Reads `{ factory: { property: value } }`; throws a JS TypeError (and returns false) on anything else. */
+bool ReadChildProperties(Napi::Env env, Napi::Value value, ChildProperties& out) {
+  if (!value.IsObject()) {
+    Napi::TypeError::New(env, "childProperties must be an object of factory names").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Object factories = value.As<Napi::Object>();
+  Napi::Array names = factories.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    const std::string factory = names.Get(i).As<Napi::String>().Utf8Value();
+    Napi::Value props = factories.Get(factory);
+    if (!props.IsObject()) {
+      Napi::TypeError::New(env, "childProperties." + factory + " must be an object of properties").ThrowAsJavaScriptException();
+      return false;
+    }
+    Napi::Object object = props.As<Napi::Object>();
+    Napi::Array keys = object.GetPropertyNames();
+    for (uint32_t k = 0; k < keys.Length(); k++) {
+      const std::string property = keys.Get(k).As<Napi::String>().Utf8Value();
+      Napi::Value v = object.Get(property);
+      if (!v.IsString() && !v.IsNumber() && !v.IsBoolean()) {
+        Napi::TypeError::New(env, "childProperties." + factory + "." + property + " must be a string, number or boolean")
+            .ThrowAsJavaScriptException();
+        return false;
+      }
+      out.push_back({factory, property, v.ToString().Utf8Value()});
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Napi::Function Pipeline::Define(Napi::Env env) {
   return DefineClass(env, "Pipeline",
                      {
@@ -34,6 +101,11 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
     return;
   }
   const std::string description = info[0].As<Napi::String>().Utf8Value();
+  auto childProperties = std::make_unique<ChildProperties>();
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Value value = info[1].As<Napi::Object>().Get("childProperties");
+    if (!value.IsUndefined() && !ReadChildProperties(env, value, *childProperties)) return;
+  }
   GError* error = nullptr;
   GstElement* parsed = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error);
   if (error || !parsed) {
@@ -55,6 +127,20 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
   }
   alive++;
   DropBusMessages(pipeline_);
+  if (!childProperties->empty()) {
+    // Elements the description made, then those bins add later; the handler's data lives as long as
+    // the pipeline (freed when it is).
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      ApplyChildProperties(*childProperties, GST_ELEMENT(g_value_get_object(&item)));
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    g_signal_connect_data(pipeline_, "deep-element-added", G_CALLBACK(OnDeepElementAdded), childProperties.release(),
+                          FreeChildProperties, GConnectFlags(0));
+  }
 }
 
 Pipeline::~Pipeline() { Shutdown(); }

@@ -23,6 +23,8 @@ export interface BatchOptions {
   maxWidth: number;
   /** Frames analysed together in one call of the engine. */
   batchSize: number;
+  /** Threads of the libav video decoder (0 or absent: libav's own choice; see GIC_BATCH_DECODE_THREADS). */
+  decoderThreads?: number;
   /** One key frame, the best view, in each stretch of this many seconds, besides findings. */
   keyframeEveryS: number;
   /**
@@ -115,7 +117,10 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
   try {
     for (const [i, key] of source.keys.entries()) {
       const url = await store.presignGet(key, { internal: true, expiresIn: 6 * 3600 });
-      for await (const frame of readVideoFrames({ url }, { ...size, fps: options.maxFps })) {
+      for await (const frame of readVideoFrames(
+        { url },
+        { ...size, fps: options.maxFps, decoderThreads: options.decoderThreads },
+      )) {
         const tMs = offsetMs + frame.ptsMs;
         const shifted = { ...frame, ptsMs: tMs };
         if (!sampler.offer(shifted)) continue;

@@ -1,9 +1,11 @@
 import { pbkdf2 } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type GstPipeline, gst, gstErrorText, gstStats } from './gst.js';
+import { type GstPipeline, type GstPipelineOptions, gst, gstErrorText, gstStats, runToEos } from './gst.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 const livePipeline = (sink = 'appsink name=sink max-buffers=1 drop=true') =>
@@ -140,5 +142,58 @@ describe('the GStreamer binding', () => {
     });
     p.stop();
     expect(text).toBe('filesrc0 (GstFileSrc): Resource not found. (No such file "/nonexistent/clip.mp4")');
+  });
+  it('sets childProperties on elements the description makes and on those decodebin adds while it runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-child-props-'));
+    try {
+      const clip = join(dir, 'clip.mp4');
+      await runToEos(
+        `videotestsrc num-buffers=15 ! video/x-raw,width=160,height=120 ! x264enc ! mp4mux ! filesink location=${clip}`,
+      );
+      /** Decodes the first frame and reads the autoplugged H.264 decoder's `max-threads`. */
+      const decoderThreads = async (options?: GstPipelineOptions) => {
+        const p = new (gst().Pipeline)(
+          `filesrc location=${clip} ! decodebin ! videoconvert name=convert ! appsink name=sink sync=false`,
+          options,
+        );
+        try {
+          p.play();
+          const frame = await new Promise<Buffer | null>((resolve) => p.findChild('sink')!.pull(resolve));
+          expect(frame?.length).toBeGreaterThan(0);
+          // decodebin names its decoder after the factory and a process-wide count (hence this test comes
+          // last: others expect the first filesrc's name).
+          for (let i = 0; i < 100; i++) {
+            const decoder = p.findChild(`avdec_h264-${i}`);
+            if (decoder) return { threads: decoder['max-threads'], convert: p.findChild('convert')!.qos };
+          }
+          throw new Error('no avdec_h264 in the pipeline');
+        } finally {
+          p.stop();
+        }
+      };
+      expect(await decoderThreads()).toEqual({ threads: 0, convert: true });
+      expect(
+        await decoderThreads({
+          childProperties: { 'avdec_*': { 'max-threads': 1 }, videoconvert: { qos: false } },
+        }),
+      ).toEqual({ threads: 1, convert: false });
+      // An element without the property (the demuxer, matched by the prefix) is left alone.
+      expect(await decoderThreads({ childProperties: { '*': { 'max-threads': 2 } } })).toEqual({
+        threads: 2,
+        convert: true,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses childProperties that are not factories of properties', () => {
+    const build = (childProperties: unknown) =>
+      new (gst().Pipeline)('fakesrc ! fakesink', { childProperties } as GstPipelineOptions);
+    expect(() => build(3)).toThrow(/childProperties must be an object/);
+    expect(() => build({ fakesrc: 3 })).toThrow(/childProperties\.fakesrc must be an object of properties/);
+    expect(() => build({ fakesrc: { 'num-buffers': {} } })).toThrow(
+      /childProperties\.fakesrc\.num-buffers must be a string, number or boolean/,
+    );
   });
 });

@@ -60,8 +60,18 @@ export interface GstStats {
   elements: number;
   appsinks: number;
 }
+export interface GstPipelineOptions {
+  /**
+   * Properties set on every element a factory makes in this pipeline, including those a bin adds
+   * while it runs (decodebin's demuxer and decoder), as soon as each is added and before it is
+   * configured: `{ 'avdec_*': { 'max-threads': 1 } }`. A factory name ending in `*` is a prefix; an
+   * element without the property is left alone. Values are read as gst-launch reads them (enum nicks,
+   * numbers, booleans).
+   */
+  childProperties?: Record<string, Record<string, string | number | boolean>>;
+}
 interface GstModule {
-  Pipeline: new (description: string) => GstPipeline;
+  Pipeline: new (description: string, options?: GstPipelineOptions) => GstPipeline;
   stats(): GstStats;
   version: string;
 }
@@ -129,8 +139,12 @@ export function gstErrorText(message: GstBusMessage): string {
  * Runs a pipeline that ends by itself (a file writer, say) and resolves at end of stream,
  * rejecting with GStreamer's own message on error.
  */
-export function runToEos(description: string, timeoutMs = 120_000): Promise<void> {
-  const pipeline = new (gst().Pipeline)(description);
+export function runToEos(
+  description: string,
+  timeoutMs = 120_000,
+  options?: GstPipelineOptions,
+): Promise<void> {
+  const pipeline = new (gst().Pipeline)(description, options);
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       pipeline.stop();

@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decoderThreadOptions, readFileFrames } from './file-frames.js';
+import { runToEos } from './gst.js';
+
+describe('readFileFrames', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-file-frames-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('decodes the very same frames with one decoder thread as with libav’s own threading', async () => {
+    const clip = join(dir, 'clip.mp4');
+    await runToEos(
+      `videotestsrc pattern=ball num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc key-int-max=15 ! mp4mux ! filesink location=${clip}`,
+    );
+    const digests = async (decoderThreads?: number) => {
+      const out: string[] = [];
+      for await (const frame of readFileFrames(clip, { width: 160, height: 120, fps: 10, decoderThreads }))
+        out.push(`${frame.index}@${frame.ptsMs}:${createHash('sha256').update(frame.data).digest('hex')}`);
+      return out;
+    };
+    const auto = await digests();
+    expect(auto).toHaveLength(20);
+    expect(await digests(1)).toEqual(auto);
+    expect(await digests(3)).toEqual(auto);
+  });
+
+  it('gives the libav decoder the threads asked for, and refuses a count that is not a whole number', () => {
+    expect(decoderThreadOptions(undefined)).toEqual({});
+    expect(decoderThreadOptions(0)).toEqual({});
+    expect(decoderThreadOptions(1)).toEqual({ childProperties: { 'avdec_*': { 'max-threads': 1 } } });
+    expect(() => decoderThreadOptions(1.5)).toThrow(RangeError);
+    expect(() => decoderThreadOptions(-1)).toThrow(/whole number >= 0, got -1/);
+  });
+});
