@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bandLuma } from '@gic/edge/capture/testing/test-clips.js';
 import { loadEdgeConfig } from '@gic/edge/config.js';
 import { startEdge } from '@gic/edge/edge-process.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
@@ -13,16 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
 
 /** Mean luma (0..255) of a whole frame. */
-function luma(frame: RgbFrame): number {
-  let sum = 0;
-  for (let y = 0; y < frame.height; y++) {
-    for (let x = 0; x < frame.width; x++) {
-      const p = y * frame.stride + x * 3;
-      sum += 0.299 * frame.data[p]! + 0.587 * frame.data[p + 1]! + 0.114 * frame.data[p + 2]!;
-    }
-  }
-  return sum / (frame.width * frame.height);
-}
+const luma = (frame: RgbFrame) => bandLuma(frame, 0, 1);
 
 describe('no patient identity reaches the recording', () => {
   it('burns out every frame while the scope is outside the body, on a box with no network', async () => {
