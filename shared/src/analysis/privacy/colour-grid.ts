@@ -46,41 +46,28 @@ export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
     columns[2 * gx] = Math.min(width - 1, Math.floor((gx + 0.25) * cell)) * 3;
     columns[2 * gx + 1] = Math.min(width - 1, Math.floor((gx + 0.75) * cell)) * 3;
   }
-  const { r: gr, g: gg, b: gb, luma, lumaMin } = grid;
   for (let gy = 0; gy < rows; gy++) {
     const top = Math.min(height - 1, Math.floor((gy + 0.25) * cell)) * stride;
     const bottom = Math.min(height - 1, Math.floor((gy + 0.75) * cell)) * stride;
     for (let gx = 0; gx < n; gx++) {
-      const a = top + columns[2 * gx]!;
-      const b = top + columns[2 * gx + 1]!;
-      const c = bottom + columns[2 * gx]!;
-      const d = bottom + columns[2 * gx + 1]!;
-      const ra = data[a]!;
-      const ga = data[a + 1]!;
-      const ba = data[a + 2]!;
-      const rb = data[b]!;
-      const gb2 = data[b + 1]!;
-      const bb = data[b + 2]!;
-      const rc = data[c]!;
-      const gc = data[c + 1]!;
-      const bc = data[c + 2]!;
-      const rd = data[d]!;
-      const gd = data[d + 1]!;
-      const bd = data[d + 2]!;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let darkest = 255;
+      // The cell's four samples: top left, top right, bottom left, bottom right.
+      for (let s = 0; s < 4; s++) {
+        const p = (s < 2 ? top : bottom) + columns[2 * gx + (s & 1)]!;
+        r += data[p]!;
+        g += data[p + 1]!;
+        b += data[p + 2]!;
+        darkest = Math.min(darkest, (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) >> 8);
+      }
       const i = gy * n + gx;
-      const r = (ra + rb + rc + rd) >> 2;
-      const g = (ga + gb2 + gc + gd) >> 2;
-      const bl = (ba + bb + bc + bd) >> 2;
-      gr[i] = r;
-      gg[i] = g;
-      gb[i] = bl;
-      luma[i] = (77 * r + 150 * g + 29 * bl) >> 8;
-      lumaMin[i] = Math.min(
-        (77 * ra + 150 * ga + 29 * ba) >> 8,
-        (77 * rb + 150 * gb2 + 29 * bb) >> 8,
-        (77 * rc + 150 * gc + 29 * bc) >> 8,
-        (77 * rd + 150 * gd + 29 * bd) >> 8,
-      );
+      grid.r[i] = r >> 2;
+      grid.g[i] = g >> 2;
+      grid.b[i] = b >> 2;
+      grid.luma[i] = (77 * (r >> 2) + 150 * (g >> 2) + 29 * (b >> 2)) >> 8;
+      grid.lumaMin[i] = darkest;
     }
   }
   return grid;
