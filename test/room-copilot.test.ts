@@ -21,8 +21,6 @@ import { until } from './helpers.js';
 import { freePort } from './ports.js';
 import { kill, ready, spawnAsUser, type UserProcess } from './processes.js';
 
-const root = join(import.meta.dirname, '..');
-
 const FINDINGS = {
   finding: 'small sessile polyp',
   findingType: 'polyp',
@@ -108,6 +106,9 @@ describe('the copilot on the in-room screen, with a model that answers', () => {
   });
 
   it('analyses the frame on request and streams a chat answer onto the screen, stored for the hub', async () => {
+    const t0 = Date.now();
+    const phase = (what: string) =>
+      console.log(`room-copilot: ${what} at +${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(edgeUrl);
     await page.waitForFunction(
@@ -115,8 +116,10 @@ describe('the copilot on the in-room screen, with a model that answers', () => {
       undefined,
       { timeout: 30_000 },
     );
+    phase('model shown');
     // A procedure runs: the chat takes questions about it.
     await page.waitForSelector('#chat-input:not([disabled])', { timeout: 30_000 });
+    phase('chat open');
 
     // The frame analysis, on request: the model's reading with the parse rate, marked as AI-generated.
     await page.click('#frame-findings-ask');
@@ -125,6 +128,7 @@ describe('the copilot on the in-room screen, with a model that answers', () => {
       undefined,
       { timeout: 30_000 },
     );
+    phase('frame findings shown');
     const panel = (await page.textContent('#frame-findings')) ?? '';
     expect(panel).toContain('AI-generated, educational, not a diagnosis');
     expect(panel).toContain('small sessile polyp, sigmoid, about 4 mm');
@@ -138,22 +142,32 @@ describe('the copilot on the in-room screen, with a model that answers', () => {
     // The chat: the answer grows on the screen word by word, then stands as the stored answer.
     await page.fill('#chat-input', QUESTION);
     await page.click('#chat-form button[type=submit]');
+    phase('question sent');
     const seen = new Set<string>();
+    // One read of the screen per poll, in the page: a read that waits for an element would stall
+    // the poll for Playwright's 30 s default once the pending answer is gone.
+    const readChat = () =>
+      page.evaluate(() => {
+        const done = document.querySelectorAll('#chat-log li.chat-assistant[data-source="model"] .chat-text');
+        return {
+          partial: document.querySelector('#chat-pending .chat-text')?.textContent?.trim() ?? null,
+          done: done[done.length - 1]?.textContent?.trim() ?? null,
+        };
+      });
+    let last: Awaited<ReturnType<typeof readChat>> | undefined;
     await until(
       'the streamed answer to finish on the screen',
       async () => {
-        const partial = (await page.textContent('#chat-pending .chat-text').catch(() => null))?.trim();
-        if (partial && partial !== '…') seen.add(partial);
-        const done = await page
-          .locator('#chat-log li.chat-assistant[data-source="model"] .chat-text')
-          .last()
-          .textContent({ timeout: 50 })
-          .catch(() => null);
-        return done?.trim() === ANSWER ? true : undefined;
+        last = await readChat();
+        if (last.partial && last.partial !== '…') seen.add(last.partial);
+        return last.done === ANSWER ? true : undefined;
       },
       30_000,
       40,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the screen last showed ${JSON.stringify(last)}`);
+    });
+    phase('answer shown');
     // At least two different partial answers were on the screen, each a beginning of the answer.
     const partials = [...seen].filter((p) => p !== ANSWER);
     expect(partials.length).toBeGreaterThanOrEqual(2);
