@@ -54,7 +54,7 @@ const hub = await startHub(
     GIC_EMBEDDED_S3_PORT: process.env.BENCH_S3_PORT ?? '19001',
     GIC_ADMIN_PASSWORD: PASSWORD,
     GIC_BATCH_SAMPLE_FPS: process.env.BENCH_SAMPLE_FPS ?? '1',
-    // The worker's decoder threads (the hub's default, 1, unless BENCH_DECODE_THREADS says otherwise).
+    // The worker's decoder threads (the hub's default, 0: libav's own, unless BENCH_DECODE_THREADS says otherwise).
     ...(process.env.BENCH_DECODE_THREADS
       ? { GIC_BATCH_DECODE_THREADS: process.env.BENCH_DECODE_THREADS }
       : {}),
