@@ -124,7 +124,16 @@ Napi::Value Element::Pull(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "pull needs a callback").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return Napi::Boolean::New(env, sink_->Pull(env, info[0].As<Napi::Function>()));
+  Napi::Buffer<uint8_t> into;
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    if (!info[1].IsBuffer()) {
+      Napi::TypeError::New(env, "pull's second argument must be a Buffer to fill")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    into = info[1].As<Napi::Buffer<uint8_t>>();
+  }
+  return Napi::Boolean::New(env, sink_->Pull(env, info[0].As<Napi::Function>(), into));
 }
 
 // pts: nanoseconds as a number or bigint, or (as gstreamer-superficial took it) 8 bytes big-endian.

@@ -1,5 +1,7 @@
 #include "sink-state.h"
 
+#include <cstring>
+
 #include "gvalue-js.h"
 #include "teardown.h"
 
@@ -69,7 +71,7 @@ void SinkState::Nudge() {
   if (tsfn_) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
 }
 
-bool SinkState::Pull(Napi::Env env, Napi::Function callback) {
+bool SinkState::Pull(Napi::Env env, Napi::Function callback, Napi::Buffer<uint8_t> into) {
   if (!pending_.IsEmpty()) {
     Napi::Error::New(env, "this appsink already has a pull waiting").ThrowAsJavaScriptException();
     return false;
@@ -80,6 +82,7 @@ bool SinkState::Pull(Napi::Env env, Napi::Function callback) {
     return false;
   }
   pending_ = Napi::Persistent(callback);
+  if (!into.IsEmpty()) pending_into_ = Napi::Persistent(into);
   napi_ref_threadsafe_function(env, tsfn_);
   Nudge();  // a sample may already be waiting
   return true;
@@ -110,6 +113,11 @@ void SinkState::Deliver(Napi::Env env) {
   Napi::HandleScope scope(env);
   Napi::Function callback = pending_.Value();
   pending_.Reset();
+  Napi::Buffer<uint8_t> into;
+  if (!pending_into_.IsEmpty()) {
+    into = pending_into_.Value();
+    pending_into_.Reset();
+  }
   if (tsfn_) napi_unref_threadsafe_function(env, tsfn_);
   if (!sample) {
     callback.Call({env.Null()});
@@ -120,7 +128,14 @@ void SinkState::Deliver(Napi::Env env) {
   GstMapInfo map;
   if (gbuffer && gst_buffer_map(gbuffer, &map, GST_MAP_READ)) {
     // A copy: handing GStreamer's memory to the garbage collector would starve the buffer pools.
-    buffer = Napi::Buffer<uint8_t>::Copy(env, map.data, map.size);
+    // Into the caller's buffer when it fits exactly: a reader that keeps few of the frames it reads
+    // then allocates (and the collector chases) nothing for the others.
+    if (!into.IsEmpty() && into.Length() == map.size) {
+      std::memcpy(into.Data(), map.data, map.size);
+      buffer = into;
+    } else {
+      buffer = Napi::Buffer<uint8_t>::Copy(env, map.data, map.size);
+    }
     gst_buffer_unmap(gbuffer, &map);
   }
   Napi::Value caps = CapsToJs(env, sample);

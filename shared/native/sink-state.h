@@ -22,10 +22,12 @@ class SinkState {
 
   /**
    * Calls `callback(buffer, caps)` with the next sample, or `callback(null)` at end of stream or once
-   * stopped, always asynchronously. Returns false (nothing scheduled) once the sink is stopped; throws
-   * if a pull is already waiting.
+   * stopped, always asynchronously. The sample is copied into `into` (and `into` is the buffer the
+   * callback gets) when it is given and the sample's size is its length; otherwise into a new
+   * buffer. Returns false (nothing scheduled) once the sink is stopped; throws if a pull is already
+   * waiting.
    */
-  bool Pull(Napi::Env env, Napi::Function callback);
+  bool Pull(Napi::Env env, Napi::Function callback, Napi::Buffer<uint8_t> into);
 
   /**
    * The pipeline is stopping: a waiting pull (and any later one) gets null. The appsink reference
@@ -48,6 +50,8 @@ class SinkState {
   GstAppSink* sink_;
   napi_threadsafe_function tsfn_ = nullptr;
   Napi::FunctionReference pending_;
+  /** The waiting pull's buffer to fill, if it gave one. */
+  Napi::Reference<Napi::Buffer<uint8_t>> pending_into_;
   bool stopped_ = false;
   GstCaps* last_caps_ = nullptr;
   Napi::ObjectReference last_caps_js_;

@@ -119,12 +119,15 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
       const url = await store.presignGet(key, { internal: true, expiresIn: 6 * 3600 });
       for await (const frame of readVideoFrames(
         { url },
-        { ...size, fps: options.maxFps, decoderThreads: options.decoderThreads },
+        // One buffer for every decoded frame: the sampler keeps about one in maxFps / sampleFps, and
+        // only those are copied out (the others allocate nothing).
+        { ...size, fps: options.maxFps, decoderThreads: options.decoderThreads, reuseBuffer: true },
       )) {
         const tMs = offsetMs + frame.ptsMs;
         const shifted = { ...frame, ptsMs: tMs };
         if (!sampler.offer(shifted)) continue;
-        await batches.push({ frame: { ...shifted, index }, motion: sampler.motion });
+        const kept = { ...shifted, data: Buffer.from(frame.data), index };
+        await batches.push({ frame: kept, motion: sampler.motion });
         index++;
         await ctx.progress(tMs / total);
       }

@@ -27,6 +27,34 @@ describe('readFileFrames', () => {
     expect(await digests(3)).toEqual(auto);
   });
 
+  it('yields the same frames in one reused buffer as in a new buffer each', async () => {
+    const clip = join(dir, 'reuse.mp4');
+    await runToEos(
+      `videotestsrc pattern=ball num-buffers=30 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc ! mp4mux ! filesink location=${clip}`,
+    );
+    const read = async (reuseBuffer: boolean) => {
+      const digests: string[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const frame of readFileFrames(clip, { width: 162, height: 120, fps: 10, reuseBuffer })) {
+        // The pixels row by row: the bytes that pad a row to 4 are GStreamer's leftovers, in either case.
+        const hash = createHash('sha256');
+        for (let y = 0; y < frame.height; y++)
+          hash.update(frame.data.subarray(y * frame.stride, y * frame.stride + frame.width * 3));
+        digests.push(hash.digest('hex'));
+        buffers.add(frame.data.buffer);
+      }
+      return { digests, buffers: buffers.size };
+    };
+    const fresh = await read(false);
+    expect(fresh.digests).toHaveLength(10);
+    expect(new Set(fresh.digests).size).toBeGreaterThan(5); // the ball moves: frames differ
+    expect(fresh.buffers).toBe(10);
+    // 162 px wide: RGB rows padded to 488 bytes, the reused buffer sized to match.
+    const reused = await read(true);
+    expect(reused.digests).toEqual(fresh.digests);
+    expect(reused.buffers).toBe(1);
+  });
+
   it('gives the libav decoder the threads asked for, and refuses a count that is not a whole number', () => {
     expect(decoderThreadOptions(undefined)).toEqual({});
     expect(decoderThreadOptions(0)).toEqual({});

@@ -19,6 +19,13 @@ export interface VideoFramesOptions {
    * machines whose every core is busy anyway (a hub running a batch worker a core).
    */
   decoderThreads?: number;
+  /**
+   * Every frame's pixels in one buffer, overwritten by the next frame: a frame's `data` holds only
+   * until the generator is asked for the next, so a consumer copies the frames it keeps. For a reader
+   * that keeps a few of many frames (the batch's sampler): the others allocate nothing, where a
+   * new 2.7 MB buffer a 720p frame kept the collector busy with a full collection every few frames.
+   */
+  reuseBuffer?: boolean;
 }
 
 /** The pipeline options that give the libav video decoder `threads` threads (0, absent: its own choice). */
@@ -69,6 +76,7 @@ export async function* readVideoFrames(
   });
   pipeline.play();
   const stride = rgbStride(width);
+  const shared = options.reuseBuffer ? Buffer.allocUnsafeSlow(stride * height) : undefined;
   try {
     for (let index = 0; ; index++) {
       const buf = await new Promise<Buffer | null>((resolve) => {
@@ -78,7 +86,7 @@ export async function* readVideoFrames(
           clearInterval(timer);
           resolve(b);
         };
-        sink.pull((b) => done(b ?? null));
+        sink.pull((b) => done(b ?? null), shared);
       });
       if (failure) throw new Error(`cannot decode ${label}: ${failure}`);
       if (!buf) return;

@@ -98,6 +98,35 @@ describe('the GStreamer binding', () => {
     expect(later).toBeNull();
   });
 
+  it('copies a sample into the buffer a pull gives when its size fits, and into a new one when not', async () => {
+    // RGB 64x48: 9216 bytes a frame, rows already 4-byte aligned.
+    const p = new (gst().Pipeline)(
+      'videotestsrc pattern=colors num-buffers=3 ! video/x-raw,format=RGB,width=64,height=48 ! appsink name=sink',
+    );
+    const sink = p.findChild('sink')!;
+    const pull = (into?: Buffer) =>
+      new Promise<Buffer | null>((resolve) => sink.pull((b) => resolve(b), into as Buffer));
+    p.play();
+    try {
+      const fresh = (await pull())!;
+      expect(fresh.length).toBe(64 * 48 * 3);
+      const into = Buffer.alloc(64 * 48 * 3);
+      const filled = await pull(into);
+      expect(filled).toBe(into); // the same object, now holding the frame
+      expect(into.equals(fresh)).toBe(true); // colour bars: every frame alike
+      const small = Buffer.alloc(10);
+      const other = (await pull(small))!;
+      expect(other).not.toBe(small);
+      expect(other.equals(fresh)).toBe(true);
+      expect(small.equals(Buffer.alloc(10))).toBe(true); // untouched
+      expect(() => sink.pull(() => {}, 'not a buffer' as unknown as Buffer)).toThrow(
+        /second argument must be a Buffer/,
+      );
+    } finally {
+      p.stop();
+    }
+  });
+
   it('reads and writes element properties, and names the element and property when a value does not fit', () => {
     const p = new (gst().Pipeline)('appsrc name=src max-bytes=1000 ! valve name=valve ! fakesink');
     try {

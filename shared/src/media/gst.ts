@@ -9,8 +9,10 @@ export interface GstElement {
    * appsink only: calls back, always asynchronously, with the next sample and its caps' fields, or
    * with null at end of stream or once the pipeline is stopped. One pull may wait at a time. Returns
    * false when the pipeline is already stopped (the callback is then called with null soon after).
+   * With `into`, a sample of exactly its length is copied into it and `into` itself is handed back
+   * (a reader that drops most frames allocates nothing for them); any other size gets a new buffer.
    */
-  pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void): boolean;
+  pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void, into?: Buffer): boolean;
   /** appsrc only: queues a copy of `buf`; `pts` in ns. Returns GStreamer's flow result (`ok`, `flushing`, `eos`). */
   push(buf: Buffer, pts?: number | bigint): string;
   [property: string]: unknown;
