@@ -1,4 +1,4 @@
-import type { RgbFrame } from '../media/frame.js';
+import { luma8, type RgbFrame } from '../media/frame.js';
 
 /**
  * Spacing of the motion grid (px): every 8th pixel each way is 6,400 samples for 640x640, enough to
@@ -29,8 +29,7 @@ export function sampleLuma(frame: RgbFrame, step = DEFAULT_MOTION_STEP): LumaGri
     const row = Math.min(height - 1, gy * step + half) * stride;
     for (let gx = 0; gx < cols; gx++) {
       const p = row + Math.min(width - 1, gx * step + half) * 3;
-      // Integer BT.601 (77, 150, 29)/256: the same weights as image quality, without floats.
-      values[gy * cols + gx] = (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) >> 8;
+      values[gy * cols + gx] = luma8(data[p]!, data[p + 1]!, data[p + 2]!);
     }
   }
   return { width, height, step, values };

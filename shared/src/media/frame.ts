@@ -10,6 +10,11 @@ export interface RgbFrame {
   ptsMs: number;
 }
 
+/** Integer BT.601 luma (weights 77, 150, 29 of 256), 0..255, without floats: the grids' and motion's. */
+export function luma8(r: number, g: number, b: number): number {
+  return (77 * r + 150 * g + 29 * b) >> 8;
+}
+
 /** GStreamer pads each row of packed RGB to a multiple of 4 bytes. */
 export function rgbStride(width: number): number {
   return Math.ceil((width * 3) / 4) * 4;

@@ -1,4 +1,4 @@
-import { checkRgbFrame, type RgbFrame } from '../../media/frame.js';
+import { checkRgbFrame, luma8, type RgbFrame } from '../../media/frame.js';
 
 /** Columns of the colour grid: 160 cells across is 12 px a cell on a 1080p frame, enough to follow the picture's edge. */
 export const GRID_COLUMNS = 160;
@@ -60,13 +60,16 @@ export function colourGrid(frame: RgbFrame, cols = GRID_COLUMNS): ColourGrid {
         r += data[p]!;
         g += data[p + 1]!;
         b += data[p + 2]!;
-        darkest = Math.min(darkest, (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) >> 8);
+        darkest = Math.min(darkest, luma8(data[p]!, data[p + 1]!, data[p + 2]!));
       }
       const i = gy * n + gx;
-      grid.r[i] = r >> 2;
-      grid.g[i] = g >> 2;
-      grid.b[i] = b >> 2;
-      grid.luma[i] = (77 * (r >> 2) + 150 * (g >> 2) + 29 * (b >> 2)) >> 8;
+      const meanR = r >> 2;
+      const meanG = g >> 2;
+      const meanB = b >> 2;
+      grid.r[i] = meanR;
+      grid.g[i] = meanG;
+      grid.b[i] = meanB;
+      grid.luma[i] = luma8(meanR, meanG, meanB);
       grid.lumaMin[i] = darkest;
     }
   }
