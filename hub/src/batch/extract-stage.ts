@@ -2,8 +2,9 @@ import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
 import type { Scan } from '@gic/shared/analysis/frame-analyzer.js';
 import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
 import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
-import { readVideoFrames } from '@gic/shared/media/file-frames.js';
-import type { RgbFrame } from '@gic/shared/media/frame.js';
+import { readVideoI420Frames } from '@gic/shared/media/file-frames.js';
+import type { I420Frame } from '@gic/shared/media/frame.js';
+import { I420ToRgb } from '@gic/shared/media/i420-to-rgb.js';
 import type { Database } from '../db/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { analysisShareOf } from './analyse-stage.js';
@@ -57,7 +58,7 @@ export interface ExtractDeps {
 }
 
 interface Sampled {
-  frame: RgbFrame;
+  frame: I420Frame;
   motion: number;
 }
 
@@ -84,8 +85,11 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
   const scan: Scan = source.raw || options.textScan === 'always' ? 'full' : 'none';
   const total = Math.max(1, source.facts.durationMs);
   const candidates = new KeyframeCandidates(options.keyframeEveryS * 1000);
+  // Frames are read as the decoder gives them (I420) for the sampler, which needs their luma alone;
+  // only the frames it keeps are converted to RGB for the engine, here, while decoding goes on.
+  const rgb = new I420ToRgb();
   const batches = new BoundedBatches<Sampled>(options.batchSize, BATCHES_AHEAD, async (items) => {
-    const frames = items.map((i) => i.frame);
+    const frames = await Promise.all(items.map((i) => rgb.convert(i.frame)));
     const analyses = await (await engine).analyseBatch(
       frames,
       frames.map(() => scan),
@@ -93,7 +97,8 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
     // Only a frame that may become a key frame is kept as a picture (a JPEG encode and an upload
     // each); the others keep their analysis alone.
     const rows = await Promise.all(
-      items.map(async ({ frame, motion }, i) => {
+      frames.map(async (frame, i) => {
+        const { motion } = items[i]!;
         let key: string | null = null;
         if (candidates.offer(analyses[i]!)) {
           key = frameKey(ctx.runId, frame.index);
@@ -117,7 +122,7 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
   try {
     for (const [i, key] of source.keys.entries()) {
       const url = await store.presignGet(key, { internal: true, expiresIn: 6 * 3600 });
-      for await (const frame of readVideoFrames(
+      for await (const frame of readVideoI420Frames(
         { url },
         // One buffer for every decoded frame: the sampler keeps about one in maxFps / sampleFps, and
         // only those are copied out (the others allocate nothing).
@@ -138,6 +143,8 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
     // Nothing of this attempt may still write once it has failed (a retry clears the run first).
     await batches.settle();
     throw err;
+  } finally {
+    rgb.close();
   }
   if (index === 0) throw new Error('no frame could be read from the video');
   ctx.log.info({ frames: index, ...size }, 'frames sampled and analysed');

@@ -1,4 +1,4 @@
-import type { RgbFrame } from '../media/frame.js';
+import type { I420Frame, RgbFrame } from '../media/frame.js';
 import { DEFAULT_MOTION_STEP, type LumaGrid, lumaDifference, sampleLuma } from './motion.js';
 
 /** How the analysis rate follows motion. Rates are frames per second of stream time. */
@@ -88,7 +88,7 @@ export class AdaptiveSampler {
   }
 
   /** Whether to analyse this frame. Call it for every delivered frame, in order. */
-  offer(frame: RgbFrame): boolean {
+  offer(frame: RgbFrame | I420Frame): boolean {
     const { minFps, maxFps, gridStep } = this.options;
     const grid = sampleLuma(frame, gridStep);
     const previous = this.previous;

@@ -1,4 +1,11 @@
-import { luma8, type RgbFrame } from '../media/frame.js';
+import {
+  fullRangeLuma,
+  type I420Frame,
+  i420Layout,
+  isFullRange,
+  luma8,
+  type RgbFrame,
+} from '../media/frame.js';
 
 /**
  * Spacing of the motion grid (px): every 8th pixel each way is 6,400 samples for 640x640, enough to
@@ -16,15 +23,33 @@ export interface LumaGrid {
   values: Uint8Array;
 }
 
-/** Samples a frame's luma (BT.601 weights) at the centre of every `step` x `step` cell. */
-export function sampleLuma(frame: RgbFrame, step = DEFAULT_MOTION_STEP): LumaGrid {
+/**
+ * Samples a frame's luma at the centre of every `step` x `step` cell: BT.601 weights of an RGB frame, or
+ * an I420 frame's own Y plane stretched to full range (the same scale, without a conversion).
+ */
+export function sampleLuma(frame: RgbFrame | I420Frame, step = DEFAULT_MOTION_STEP): LumaGrid {
   if (!Number.isInteger(step) || step < 1)
     throw new RangeError(`motion grid step ${step} must be a whole px >= 1`);
-  const { width, height, stride, data } = frame;
+  const { width, height, data } = frame;
   const cols = Math.max(1, Math.floor(width / step));
   const rows = Math.max(1, Math.floor(height / step));
   const half = Math.floor(step / 2);
   const values = new Uint8Array(cols * rows);
+  if ('format' in frame) {
+    const { yStride, size } = i420Layout(width, height);
+    if (data.length < size)
+      throw new RangeError(`frame ${frame.index}: ${data.length} bytes cannot hold ${width}x${height} I420`);
+    const full = isFullRange(frame.colorimetry);
+    for (let gy = 0; gy < rows; gy++) {
+      const row = Math.min(height - 1, gy * step + half) * yStride;
+      for (let gx = 0; gx < cols; gx++) {
+        const y = data[row + Math.min(width - 1, gx * step + half)]!;
+        values[gy * cols + gx] = full ? y : fullRangeLuma(y);
+      }
+    }
+    return { width, height, step, values };
+  }
+  const { stride } = frame;
   for (let gy = 0; gy < rows; gy++) {
     const row = Math.min(height - 1, gy * step + half) * stride;
     for (let gx = 0; gx < cols; gx++) {

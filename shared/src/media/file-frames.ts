@@ -1,4 +1,4 @@
-import { type RgbFrame, rgbStride } from './frame.js';
+import { type I420Frame, i420Layout, type RgbFrame, rgbStride } from './frame.js';
 import { type GstPipelineOptions, gst, gstQuote } from './gst.js';
 
 /**
@@ -46,6 +46,50 @@ export async function* readVideoFrames(
   options: VideoFramesOptions,
 ): AsyncGenerator<RgbFrame> {
   const { width, height, fps } = options;
+  const stride = rgbStride(width);
+  for await (const { data, index } of readSamples(source, options, 'RGB', stride * height)) {
+    yield { data, width, height, stride, index, ptsMs: Math.round((index * 1000) / fps) };
+  }
+}
+
+/**
+ * As `readVideoFrames`, in the decoder's own planar I420 with no colour conversion: for a reader that
+ * looks at every frame's luma (the batch's sampler) and converts to RGB only the frames it keeps
+ * (`I420ToRgb`), which spares the conversion of the others (about 2.5 ms a 720p frame here).
+ */
+export async function* readVideoI420Frames(
+  source: { path: string } | { url: string },
+  options: VideoFramesOptions,
+): AsyncGenerator<I420Frame> {
+  const { width, height, fps } = options;
+  for await (const { data, index, caps } of readSamples(
+    source,
+    options,
+    'I420',
+    i420Layout(width, height).size,
+  )) {
+    const colorimetry = typeof caps?.colorimetry === 'string' ? caps.colorimetry : undefined;
+    const chromaSite = typeof caps?.['chroma-site'] === 'string' ? caps['chroma-site'] : undefined;
+    yield {
+      format: 'I420',
+      data,
+      width,
+      height,
+      index,
+      ptsMs: Math.round((index * 1000) / fps),
+      ...(colorimetry ? { colorimetry } : {}),
+      ...(chromaSite ? { chromaSite } : {}),
+    };
+  }
+}
+
+async function* readSamples(
+  source: { path: string } | { url: string },
+  options: VideoFramesOptions,
+  format: 'RGB' | 'I420',
+  frameBytes: number,
+): AsyncGenerator<{ data: Buffer; index: number; caps?: Record<string, unknown> }> {
+  const { width, height, fps } = options;
   // A presigned URL is a credential while it lasts: errors name the file only.
   const label = 'path' in source ? source.path : 'the video from the object store';
   const pipeline = new (gst().Pipeline)(
@@ -57,7 +101,7 @@ export async function* readVideoFrames(
       'videorate drop-only=true',
       'videoscale',
       'videoconvert',
-      `video/x-raw,format=RGB,width=${width},height=${height},pixel-aspect-ratio=1/1,framerate=${Math.round(fps * 1000)}/1000`,
+      `video/x-raw,format=${format},width=${width},height=${height},pixel-aspect-ratio=1/1,framerate=${Math.round(fps * 1000)}/1000`,
       'appsink name=sink sync=false max-buffers=4',
     ].join(' ! '),
     decoderThreadOptions(options.decoderThreads),
@@ -75,22 +119,21 @@ export async function* readVideoFrames(
     if (m.type === 'error' || m.type === 'eos') stop();
   });
   pipeline.play();
-  const stride = rgbStride(width);
-  const shared = options.reuseBuffer ? Buffer.allocUnsafeSlow(stride * height) : undefined;
+  const shared = options.reuseBuffer ? Buffer.allocUnsafeSlow(frameBytes) : undefined;
   try {
     for (let index = 0; ; index++) {
-      const buf = await new Promise<Buffer | null>((resolve) => {
+      const sample = await new Promise<{ buf: Buffer; caps?: Record<string, unknown> } | null>((resolve) => {
         // The appsink hands nothing after an error, so the bus is watched too; null means end of stream.
         const timer = setInterval(() => failure && done(null), 100);
-        const done = (b: Buffer | null) => {
+        const done = (s: { buf: Buffer; caps?: Record<string, unknown> } | null) => {
           clearInterval(timer);
-          resolve(b);
+          resolve(s);
         };
-        sink.pull((b) => done(b ?? null), shared);
+        sink.pull((buf, caps) => done(buf ? { buf, caps } : null), shared);
       });
       if (failure) throw new Error(`cannot decode ${label}: ${failure}`);
-      if (!buf) return;
-      yield { data: buf, width, height, stride, index, ptsMs: Math.round((index * 1000) / fps) };
+      if (!sample) return;
+      yield { data: sample.buf, index, caps: sample.caps };
     }
   } finally {
     stop();

@@ -36,3 +36,49 @@ export function checkRgbFrame(frame: RgbFrame): void {
           : undefined;
   if (problem) throw new RangeError(`frame ${index}: ${problem}`);
 }
+
+/**
+ * One decoded video frame as GStreamer's planar I420 (8-bit Y at full size, U and V at half size each
+ * way), as a decoder gives it before any colour conversion: for a reader that looks at every frame's
+ * luma and converts only the few frames it keeps (`I420ToRgb`).
+ */
+export interface I420Frame {
+  format: 'I420';
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** Index among read frames, from 0. */
+  index: number;
+  /** Presentation time in the source (ms). */
+  ptsMs: number;
+  /**
+   * The decoder's colorimetry and chroma siting as GStreamer names them (`bt709`, `jpeg`, ...), so that
+   * a conversion to RGB uses the matrix the picture was encoded with; absent: GStreamer's default for the size.
+   */
+  colorimetry?: string;
+  chromaSite?: string;
+}
+
+/** Where GStreamer puts the planes of an I420 frame: rows padded to 4 bytes, chroma rounded up. */
+export function i420Layout(width: number, height: number) {
+  const yStride = Math.ceil(width / 4) * 4;
+  const uvStride = Math.ceil(Math.ceil(width / 2) / 4) * 4;
+  const uvHeight = Math.ceil(height / 2);
+  const uOffset = yStride * height;
+  const vOffset = uOffset + uvStride * uvHeight;
+  return { yStride, uvStride, uOffset, vOffset, size: vOffset + uvStride * uvHeight };
+}
+
+/**
+ * Luma 0..255 of an I420 sample: video range (16..235) stretched to full range, so that it reads like
+ * `luma8` of the same pixel converted to RGB (the motion thresholds are set on that scale).
+ */
+export function fullRangeLuma(y: number): number {
+  const v = ((y - 16) * 255 + 109) / 219;
+  return v <= 0 ? 0 : v >= 255 ? 255 : v | 0;
+}
+
+/** Whether GStreamer's colorimetry says full-range samples (0..255: `jpeg`, `sRGB`, or range code 1). */
+export function isFullRange(colorimetry: string | undefined): boolean {
+  return colorimetry === 'jpeg' || colorimetry === 'sRGB' || /^1:/.test(colorimetry ?? '');
+}
