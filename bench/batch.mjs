@@ -230,16 +230,22 @@ try {
     keys.push({ tMs: i * 30_000, reason: 'interval', key });
   }
   await replaceKeyframes(hub.db, run, procedureId, keys);
-  t = performance.now();
   await api(`/api/v1/videos/${procedureId}/export`, { method: 'POST' });
   let exp;
   for (;;) {
     exp = await api(`/api/v1/videos/${procedureId}/export`);
     if (exp.state === 'ready' || exp.state === 'failed') break;
-    await new Promise((r) => setTimeout(r, 200));
+    // Once a second, within the API's 100 requests a minute: the time comes from the export's own record.
+    await new Promise((r) => setTimeout(r, 1000));
   }
-  const exportMs = performance.now() - t;
   if (exp.state !== 'ready') throw new Error(`export failed: ${exp.error}`);
+  const {
+    rows: [span],
+  } = await hub.db.query(
+    'SELECT created_at, finished_at FROM video_exports WHERE procedure_id = $1 ORDER BY created_at DESC LIMIT 1',
+    [procedureId],
+  );
+  const exportMs = span.finished_at.getTime() - span.created_at.getTime();
   console.log(
     `\nexport of a one-hour-sized procedure: ${(exp.bytes / 1e6).toFixed(0)} MB ZIP in ${seconds(exportMs)} s (${(exp.bytes / 1e6 / (exportMs / 1000)).toFixed(0)} MB/s; goal under 10 s)`,
   );
