@@ -59,12 +59,16 @@ export interface I420Frame {
   chromaSite?: string;
 }
 
-/** Where GStreamer puts the planes of an I420 frame: rows padded to 4 bytes, chroma rounded up. */
+/**
+ * Where GStreamer puts the planes of an I420 frame (as `gst_video_info_set_format` does): rows padded
+ * to 4 bytes, the chroma planes half the size rounded up, an odd height's Y plane counted as even.
+ */
 export function i420Layout(width: number, height: number) {
-  const yStride = Math.ceil(width / 4) * 4;
-  const uvStride = Math.ceil(Math.ceil(width / 2) / 4) * 4;
-  const uvHeight = Math.ceil(height / 2);
-  const uOffset = yStride * height;
+  const up = (v: number, n: number) => Math.ceil(v / n) * n;
+  const yStride = up(width, 4);
+  const uvStride = up(up(width, 2) / 2, 4);
+  const uvHeight = up(height, 2) / 2;
+  const uOffset = yStride * up(height, 2);
   const vOffset = uOffset + uvStride * uvHeight;
   return { yStride, uvStride, uOffset, vOffset, size: vOffset + uvStride * uvHeight };
 }

@@ -61,6 +61,31 @@ describe('readVideoI420Frames and I420ToRgb', () => {
     expect(converted).toEqual(rgb);
   });
 
+  it('lays out odd sizes as GStreamer does (an odd height counted even, chroma rounded up)', async () => {
+    const size = { width: 161, height: 121, fps: 10 };
+    const rgb: string[] = [];
+    for await (const frame of readFileFrames(clip, size)) rgb.push(pixels(frame));
+    const converter = new I420ToRgb();
+    const converted: string[] = [];
+    try {
+      for await (const frame of readVideoI420Frames({ path: clip }, size)) {
+        expect(frame.data.length).toBe(i420Layout(161, 121).size);
+        converted.push(pixels(await converter.convert(frame)));
+      }
+    } finally {
+      converter.close();
+    }
+    expect(i420Layout(161, 121)).toEqual({
+      yStride: 164,
+      uvStride: 84,
+      uOffset: 164 * 122,
+      vOffset: 164 * 122 + 84 * 61,
+      size: 164 * 122 + 2 * 84 * 61,
+    });
+    expect(converted).toHaveLength(15);
+    expect(converted).toEqual(rgb);
+  });
+
   it('gives the sampler the same luma scale from the Y plane as from RGB', async () => {
     const size = { width: 320, height: 240, fps: 5 };
     const fromRgb: Uint8Array[] = [];

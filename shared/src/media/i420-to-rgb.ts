@@ -75,8 +75,8 @@ export class I420ToRgb {
   private pipelineFor(frame: I420Frame): GstPipeline {
     const caps = [
       `video/x-raw,format=I420,width=${frame.width},height=${frame.height},framerate=0/1`,
-      frame.colorimetry ? `colorimetry=${frame.colorimetry}` : '',
-      frame.chromaSite ? `chroma-site=${frame.chromaSite}` : '',
+      frame.colorimetry ? `colorimetry=(string)${frame.colorimetry}` : '',
+      frame.chromaSite ? `chroma-site=(string)${frame.chromaSite}` : '',
     ]
       .filter(Boolean)
       .join(',');
