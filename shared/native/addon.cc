@@ -5,6 +5,7 @@
 #include "addon.h"
 #include "element.h"
 #include "pipeline.h"
+#include "teardown.h"
 
 namespace gic {
 
@@ -14,6 +15,13 @@ static Napi::Value Stats(const Napi::CallbackInfo& info) {
   stats.Set("elements", Element::alive.load());
   stats.Set("appsinks", SinkState::alive.load());
   return stats;
+}
+
+// Blocks the calling thread until every stopped pipeline's teardown has ended, at most `ms`: for the
+// process's exit only (gst.ts calls it from process 'exit'), never while the event loop has work.
+static Napi::Value Settle(const Napi::CallbackInfo& info) {
+  const int ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  return Napi::Boolean::New(info.Env(), Teardown::WaitAll(ms < 0 ? 0 : ms));
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -29,6 +37,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);
   exports.Set("Pipeline", Pipeline::Define(env));
   exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("settle", Napi::Function::New(env, Settle));
   exports.Set("version", gst_version_string());
   return exports;
 }

@@ -1,12 +1,25 @@
 #include "teardown.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "bus-watch.h"
 
 namespace gic {
 
+namespace {
+std::mutex running_mutex;
+std::condition_variable running_done;
+int running = 0;
+}  // namespace
+
 void Teardown::Start(void (*done)()) {
+  {
+    std::lock_guard<std::mutex> lock(running_mutex);
+    running++;
+  }
   std::thread([this, done] {
     gst_element_set_state(pipeline, GST_STATE_NULL);
     // No streaming thread runs now, so no appsink callback can still be inside our code: replacing
@@ -21,7 +34,17 @@ void Teardown::Start(void (*done)()) {
     gst_object_unref(pipeline);
     done();
     delete this;
+    {
+      std::lock_guard<std::mutex> lock(running_mutex);
+      running--;
+    }
+    running_done.notify_all();
   }).detach();
+}
+
+bool Teardown::WaitAll(int timeoutMs) {
+  std::unique_lock<std::mutex> lock(running_mutex);
+  return running_done.wait_for(lock, std::chrono::milliseconds(timeoutMs), [] { return running == 0; });
 }
 
 }  // namespace gic

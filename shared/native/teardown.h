@@ -22,6 +22,13 @@ struct Teardown {
 
   /** Runs and frees itself on a detached thread; `done` runs at the end, on that thread. */
   void Start(void (*done)());
+
+  /**
+   * Waits up to `timeoutMs` for every teardown started to end; true when none is left. For the
+   * process's exit: a teardown thread still running while Node tears its environment down (and
+   * GStreamer's own exit handlers run) aborts the process.
+   */
+  static bool WaitAll(int timeoutMs);
 };
 
 }  // namespace gic

@@ -75,8 +75,17 @@ export interface GstPipelineOptions {
 interface GstModule {
   Pipeline: new (description: string, options?: GstPipelineOptions) => GstPipeline;
   stats(): GstStats;
+  /** Blocks until every stopped pipeline's teardown has ended, at most `ms`; true when none is left. */
+  settle(ms: number): boolean;
   version: string;
 }
+
+/**
+ * How long the process's exit waits for pipelines stopped just before it to be torn down (ms): a
+ * teardown thread still running while Node and GStreamer tear down aborts the process (exit code 134
+ * instead of 0). A source stuck in its driver can hold its teardown for ever, so the wait is bounded.
+ */
+const EXIT_SETTLE_MS = 5000;
 
 let cached: GstModule | undefined;
 
@@ -92,7 +101,9 @@ export function gst(): GstModule {
   if (!cached) {
     const require = createRequire(import.meta.url);
     try {
-      cached = require('../../build/Release/gic_gst.node') as GstModule;
+      const loaded = require('../../build/Release/gic_gst.node') as GstModule;
+      process.once('exit', () => loaded.settle(EXIT_SETTLE_MS));
+      cached = loaded;
     } catch (err) {
       throw new Error(
         `the GStreamer binding is not built (${(err as Error).message.split('\n')[0]}): run \`npm ci\` or \`npm run install -w shared\` (needs libgstreamer1.0-dev and libgstreamer-plugins-base1.0-dev)`,
