@@ -13,6 +13,10 @@ import {
  */
 export const DEFAULT_MOTION_STEP = 8;
 
+/** Y samples as they are (full range) and stretched from video range, looked up rather than computed per sample. */
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, y) => y);
+const VIDEO_TO_FULL = Uint8Array.from({ length: 256 }, (_, y) => fullRangeLuma(y));
+
 /** Luma (0..255) of a frame sampled on a coarse grid, kept instead of the frame to compare the next one. */
 export interface LumaGrid {
   /** Size of the frame it was sampled from (px). */
@@ -39,12 +43,11 @@ export function sampleLuma(frame: RgbFrame | I420Frame, step = DEFAULT_MOTION_ST
     const { yStride, size } = i420Layout(width, height);
     if (data.length < size)
       throw new RangeError(`frame ${frame.index}: ${data.length} bytes cannot hold ${width}x${height} I420`);
-    const full = isFullRange(frame.colorimetry);
+    const scale = isFullRange(frame.colorimetry) ? IDENTITY : VIDEO_TO_FULL;
     for (let gy = 0; gy < rows; gy++) {
       const row = Math.min(height - 1, gy * step + half) * yStride;
       for (let gx = 0; gx < cols; gx++) {
-        const y = data[row + Math.min(width - 1, gx * step + half)]!;
-        values[gy * cols + gx] = full ? y : fullRangeLuma(y);
+        values[gy * cols + gx] = scale[data[row + Math.min(width - 1, gx * step + half)]!]!;
       }
     }
     return { width, height, step, values };
