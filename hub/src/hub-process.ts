@@ -211,7 +211,12 @@ export async function startHub(
         config.mqtt.url,
         log.child({ part: 'ingest' }),
         (o) => counter.inc({ outcome: o }),
-        config.mqtt.sharedGroup ? { sharedGroup: config.mqtt.sharedGroup } : {},
+        config.mqtt.sharedGroup
+          ? { sharedGroup: config.mqtt.sharedGroup }
+          : // With the broker in this process, events reach the ingest from its router, not over a socket.
+            broker
+            ? { local: broker.local }
+            : {},
       );
       await startPart('MQTT ingest', `check that the broker at ${config.mqtt.url} runs (MQTT_URL)`, () =>
         ingest.start(),

@@ -31,7 +31,12 @@ async function connect(
   return client;
 }
 
-describe('embedded broker over TCP', () => {
+// The ingest reaches the broker as it does when they run in different processes (an MQTT connection),
+// and attached to the broker's router as the hub does when they share one (no socket between).
+describe.each([
+  ['an MQTT connection', false],
+  ['the broker in its process', true],
+])('embedded broker over TCP, the ingest on %s', (_how, local) => {
   let db: Database;
   let broker: BrokerHandle;
   let url: string;
@@ -54,7 +59,7 @@ describe('embedded broker over TCP', () => {
     const port = await freePort();
     url = `mqtt://127.0.0.1:${port}`;
     broker = await startEmbeddedBroker({ host: '127.0.0.1', port, db, secret }, log);
-    ingest = new IngestService(db, secret, url, log);
+    ingest = new IngestService(db, secret, url, log, undefined, local ? { local: broker.local } : {});
     await ingest.start();
   });
   afterAll(async () => {
@@ -184,5 +189,26 @@ describe('embedded broker over TCP', () => {
       row = (await db.query('SELECT telemetry FROM devices WHERE id = $1', [device.id])).rows[0];
     }
     expect(row?.telemetry).toEqual(telemetry);
+  });
+
+  it('takes the retained status a device left before the ingest came, as a new subscriber gets it', async () => {
+    await ingest.stop();
+    const client = await connect(url, device.id, device.id, await token());
+    await client.publishAsync(
+      `gic/v1/d/${device.id}/status`,
+      JSON.stringify({ state: 'in-procedure', ts: new Date().toISOString() }),
+      { qos: 1, retain: true },
+    );
+    client.end(true);
+    await db.query("UPDATE devices SET status = 'never-connected' WHERE id = $1", [device.id]);
+    const secret = await loadHubSecret(db);
+    ingest = new IngestService(db, secret, url, log, undefined, local ? { local: broker.local } : {});
+    await ingest.start();
+    let status: string | undefined;
+    for (let i = 0; i < 100 && status !== 'in-procedure'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await db.query('SELECT status FROM devices WHERE id = $1', [device.id])).rows[0].status;
+    }
+    expect(status).toBe('in-procedure');
   });
 });

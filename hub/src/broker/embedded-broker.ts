@@ -12,6 +12,7 @@ import type { TlsMaterial } from '../tls-material.js';
 import { type BrokerLimits, DEFAULT_BROKER_LIMITS } from './broker-limits.js';
 import { mayPublish, maySubscribe, type Principal, SERVICE_CLIENT_PREFIX } from './broker-policy.js';
 import { guardConnection } from './guarded-connection.js';
+import { type LocalBroker, localBroker } from './local-broker.js';
 import { MQTT_PUBLISH } from './mqtt-frame-scanner.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -22,6 +23,8 @@ export interface BrokerHandle {
   close(): Promise<void>;
   /** Connected clients, for metrics. */
   clientCount(): number;
+  /** The broker for parts of the hub in this process (the ingest), with no socket between. */
+  local: LocalBroker;
 }
 
 function refused(message: string): AuthenticateError {
@@ -190,6 +193,7 @@ export async function startEmbeddedBroker(
   );
   return {
     clientCount: () => broker.connectedClients,
+    local: localBroker(broker),
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweep);

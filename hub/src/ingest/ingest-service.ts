@@ -15,6 +15,7 @@ import { allDevicesTopic, deviceTopic, parseDeviceTopic } from '@gic/shared/mess
 import { connectMqtt, type MqttConnection } from '@gic/shared/mqtt/mqtt-connection.js';
 import { signServiceToken } from '../auth/session-tokens.js';
 import { SERVICE_CLIENT_PREFIX } from '../broker/broker-policy.js';
+import type { LocalBroker } from '../broker/local-broker.js';
 import { type Database, inTransaction } from '../db/database.js';
 import { applyCommandResult, unansweredCommands } from '../devices/commands-repo.js';
 import { configCommand } from '../devices/config-command.js';
@@ -81,6 +82,11 @@ function parse({ topic, payload }: Message): Parsed {
 export interface IngestOptions {
   /** Subscribe to events through this MQTT 5 shared subscription group (needs an MQTT 5 broker). */
   sharedGroup?: string;
+  /**
+   * The embedded broker in this process: the ingest takes messages from its router and publishes
+   * through it, with no MQTT connection (the URL is then unused). Not with `sharedGroup`.
+   */
+  local?: LocalBroker;
 }
 
 /**
@@ -92,9 +98,11 @@ export interface IngestOptions {
  */
 export class IngestService {
   readonly stats: IngestStats = { applied: 0, duplicates: 0, deadLettered: 0 };
-  private readonly queue: Message[] = [];
+  /** Messages parsed as they arrive (while the transaction before them waits on PostgreSQL). */
+  private readonly queue: Parsed[] = [];
   private draining?: Promise<void>;
   private connection?: MqttConnection;
+  private unsubscribeLocal?: () => Promise<void>;
   private topics: string[] = [];
 
   constructor(
@@ -113,16 +121,9 @@ export class IngestService {
   });
 
   async start(): Promise<void> {
-    const name = 'ingest';
-    const { sharedGroup } = this.options;
-    this.connection = await connectMqtt({
-      url: this.mqttUrl,
-      clientId: `${SERVICE_CLIENT_PREFIX}${name}-${randomUUID().slice(0, 8)}`,
-      username: name,
-      password: () => signServiceToken(this.secret, name),
-      ...(sharedGroup ? { protocolVersion: 5 as const } : {}),
-    });
-    const { client } = this.connection;
+    const { sharedGroup, local } = this.options;
+    if (sharedGroup && local)
+      throw new Error('a shared subscription group needs an MQTT 5 broker, not the local one');
     // Events through the shared group: the broker gives each to one ingest process of the group. Status
     // and telemetry to each process (an MQTT 5 broker sends no retained message to a shared
     // subscription, and both are idempotent writes of the latest).
@@ -136,6 +137,25 @@ export class IngestService {
       allDevicesTopic('telemetry'),
       allDevicesTopic('cmd/result'),
     ];
+    const take = (topic: string, payload: Buffer) => {
+      this.queue.push(parse({ topic, payload }));
+      this.kick();
+    };
+    if (local) {
+      this.unsubscribeLocal = await local.subscribe(this.topics, take);
+      this.log.info('ingest attached to the embedded broker in this process');
+      this.markSubscribed();
+      return;
+    }
+    const name = 'ingest';
+    this.connection = await connectMqtt({
+      url: this.mqttUrl,
+      clientId: `${SERVICE_CLIENT_PREFIX}${name}-${randomUUID().slice(0, 8)}`,
+      username: name,
+      password: () => signServiceToken(this.secret, name),
+      ...(sharedGroup ? { protocolVersion: 5 as const } : {}),
+    });
+    const { client } = this.connection;
     client.on('connect', () => {
       this.log.info({ sharedGroup: sharedGroup ?? null }, 'ingest connected to broker');
       client.subscribe(this.topics, { qos: 1 }, (err) => {
@@ -144,15 +164,23 @@ export class IngestService {
       });
     });
     client.on('error', (err) => this.log.warn({ err: err.message }, 'ingest mqtt error'));
-    client.on('message', (topic, payload) => {
-      this.queue.push({ topic, payload });
-      this.kick();
-    });
+    client.on('message', take);
+  }
+
+  /** Sends to a device (QoS 1): through the local broker, or on the MQTT connection. */
+  private publish(topic: string, payload: string): void {
+    const { local } = this.options;
+    if (local) {
+      if (!this.unsubscribeLocal) return; // stopped: the broker may be closing
+      local
+        .publish(topic, payload)
+        .catch((err: Error) => this.log.warn({ topic, err: err.message }, 'ingest could not publish'));
+    } else this.connection?.client.publish(topic, payload, { qos: 1 });
   }
 
   private kick(): void {
     this.draining ??= (async () => {
-      while (this.queue.length > 0) await this.handleBatch(this.queue.splice(0, BATCH));
+      while (this.queue.length > 0) await this.apply(this.queue.splice(0, BATCH));
     })().finally(() => {
       this.draining = undefined;
     });
@@ -164,8 +192,11 @@ export class IngestService {
   }
 
   /** Handles messages in order; never throws (on a database outage nothing is acknowledged, so devices resend). */
-  async handleBatch(messages: Message[]): Promise<void> {
-    const parsed = messages.map(parse);
+  handleBatch(messages: Message[]): Promise<void> {
+    return this.apply(messages.map(parse));
+  }
+
+  private async apply(parsed: Parsed[]): Promise<void> {
     const acks = new Map<string, string[]>();
     const ack = (deviceId: string, id: string) => {
       const ids = acks.get(deviceId);
@@ -275,13 +306,7 @@ export class IngestService {
     }
     for (const [deviceId, ids] of acks) {
       for (let i = 0; i < ids.length; i += 1000) {
-        this.connection?.client.publish(
-          deviceTopic(deviceId, 'ack'),
-          JSON.stringify({ ids: ids.slice(i, i + 1000) }),
-          {
-            qos: 1,
-          },
-        );
+        this.publish(deviceTopic(deviceId, 'ack'), JSON.stringify({ ids: ids.slice(i, i + 1000) }));
       }
     }
   }
@@ -333,14 +358,11 @@ export class IngestService {
         ...(c.safeDuringProcedure ? { safeDuringProcedure: true } : {}),
         ...(c.payload ? { model: c.payload as DeviceCommand['model'] } : {}),
       };
-      this.connection?.client.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(command), { qos: 1 });
+      this.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(command));
     }
     // The latest desired configuration, until the box confirms it (the box takes each version once).
     const config = await unconfirmedConfig(this.db, deviceId);
-    if (config)
-      this.connection?.client.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(configCommand(config)), {
-        qos: 1,
-      });
+    if (config) this.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(configCommand(config)));
   }
 
   private async deadLetter(bad: Extract<Parsed, { kind: 'bad' }>): Promise<boolean> {
@@ -374,7 +396,9 @@ export class IngestService {
     if (client?.connected) {
       await client.unsubscribeAsync(this.topics).catch(() => {});
     }
+    await this.unsubscribeLocal?.();
     while (this.draining) await this.draining;
+    this.unsubscribeLocal = undefined;
     await this.connection?.close();
   }
 }
