@@ -100,6 +100,22 @@ describe.each([
     expect(outbox.size()).toBe(0);
   });
 
+  it('hands out events due again and never-sent ones together, in sending order', () => {
+    const outbox = create();
+    for (const e of [started, frame, frame, ended, frame]) outbox.append(e);
+    const sentAt = new Date('2026-01-01T00:00:00Z');
+    const later = new Date('2026-01-01T00:00:10Z');
+    outbox.markSent([2, 4], sentAt);
+    expect(outbox.due(10, sentAt).map((e) => e.seq)).toEqual([1, 3, 5]);
+    expect(outbox.due(10, later).map((e) => e.seq)).toEqual([1, 4, 2, 3, 5]);
+    expect(outbox.due(3, later).map((e) => e.seq)).toEqual([1, 4, 2]);
+    outbox.markSent([1, 3, 5], later);
+    expect(outbox.due(10, later).map((e) => [e.seq, e.attempts])).toEqual([
+      [4, 1],
+      [2, 1],
+    ]);
+  });
+
   it('limits how many it hands out at once', () => {
     const outbox = create();
     for (let i = 0; i < 5; i++) outbox.append(frame);

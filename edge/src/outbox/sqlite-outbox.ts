@@ -6,7 +6,8 @@ import { type NewEvent, type Outbox, type OutboxEntry, toOutboxEntry } from './o
 export class SqliteOutbox implements Outbox {
   private readonly nextSeq;
   private readonly insert;
-  private readonly selectDue;
+  private readonly selectUnsent;
+  private readonly selectStale;
   private readonly sent;
   private readonly remove;
   private readonly count;
@@ -19,9 +20,16 @@ export class SqliteOutbox implements Outbox {
       `INSERT INTO outbox (seq, id, type, procedure_id, priority, payload, created_at)
        VALUES (@seq, @id, @type, @procedureId, @priority, @payload, @createdAt)`,
     );
-    this.selectDue = db.prepare(
-      `SELECT seq, id, type, procedure_id AS procedureId, priority, payload, attempts FROM outbox
-        WHERE last_sent_at IS NULL OR last_sent_at < ? ORDER BY priority, seq LIMIT ?`,
+    // Two reads, each on its own partial index (migration 015), merged in sending order: one query
+    // with `IS NULL OR <` walks outbox_order past every event sent and not yet confirmed.
+    const columns = 'seq, id, type, procedure_id AS procedureId, priority, payload, attempts';
+    this.selectUnsent = db.prepare(
+      `SELECT ${columns} FROM outbox INDEXED BY outbox_unsent
+        WHERE last_sent_at IS NULL ORDER BY priority, seq LIMIT ?`,
+    );
+    this.selectStale = db.prepare(
+      `SELECT ${columns} FROM outbox INDEXED BY outbox_sent
+        WHERE last_sent_at IS NOT NULL AND last_sent_at < ? ORDER BY priority, seq LIMIT ?`,
     );
     this.sent = db.prepare('UPDATE outbox SET last_sent_at = ?, attempts = attempts + 1 WHERE seq = ?');
     this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
@@ -37,7 +45,10 @@ export class SqliteOutbox implements Outbox {
   }
 
   due(limit: number, resendBefore: Date): OutboxEntry[] {
-    return this.selectDue.all(resendBefore.toISOString(), limit) as OutboxEntry[];
+    const unsent = this.selectUnsent.all(limit) as OutboxEntry[];
+    const stale = this.selectStale.all(resendBefore.toISOString(), limit) as OutboxEntry[];
+    if (stale.length === 0) return unsent;
+    return [...stale, ...unsent].sort((a, b) => a.priority - b.priority || a.seq - b.seq).slice(0, limit);
   }
 
   markSent(seqs: number[], at: Date): void {
