@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
+import { completeMultipartByCopy, type FilesystemStore } from './s3rver-multipart.js';
 
 const { dir, host, port, bucket } = workerData as { dir: string; host: string; port: number; bucket: string };
 
@@ -34,6 +35,7 @@ try {
     configureBuckets: [{ name: bucket, configs: [] }],
   });
   await s3.configureBuckets();
+  completeMultipartByCopy((s3 as unknown as { store: FilesystemStore }).store);
   // Served from our own server rather than s3rver's run(), whose listen leaves a bind error
   // (address in use) as an unhandled 'error' event.
   const server = createServer(s3.callback());

@@ -17,7 +17,7 @@ const STOP_WAIT_MS = 5_000;
  * of S3 for presigned multipart uploads, but has no ListParts or AbortMultipartUpload and checks no
  * checksums: the hub therefore verifies every object's SHA-256 itself. It runs in a thread of its
  * own (embedded-s3-thread.ts): its MD5s, file writes and HTTP parsing (and the copy it makes of
- * every object when a multipart upload completes) would otherwise share the hub's event loop with
+ * every object when a multipart upload completes, see s3rver-multipart.ts) would otherwise share the hub's event loop with
  * the exports and uploads that feed it, leaving the machine's other cores idle.
  */
 export async function startEmbeddedS3(

@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectStore } from '../storage/object-store.js';
+import { type EmbeddedS3Handle, startEmbeddedS3 } from './embedded-s3.js';
+
+const MIB = 1024 * 1024;
+const md5 = (data: Buffer) => createHash('md5').update(data).digest();
+
+describe('the embedded S3 server completes a multipart upload by joining its parts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-s3-multipart-'));
+  const uploads = join(dir, 'gic-test', '._S3rver_uploads');
+  let s3: EmbeddedS3Handle;
+  let store: ObjectStore;
+
+  beforeAll(async () => {
+    s3 = await startEmbeddedS3(dir, 0, 'gic-test');
+    store = new ObjectStore({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      bucket: 'gic-test',
+      forcePathStyle: true,
+    });
+  });
+  afterAll(async () => {
+    store.close();
+    await s3.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores the parts byte for byte, in part order, with the ETag S3 gives a multipart object', async () => {
+    const parts = [randomBytes(5 * MIB), randomBytes(5 * MIB + 7), randomBytes(1234)];
+    const key = 'recordings/joined.mp4';
+    const uploadId = await store.startMultipart(key, 'video/mp4');
+    // Sent out of order, the second twice (a part sent again replaces the first copy).
+    const etags: string[] = [];
+    etags[2] = await store.uploadPart(key, uploadId, 3, parts[2]!);
+    etags[1] = await store.uploadPart(key, uploadId, 2, randomBytes(5 * MIB + 7));
+    etags[0] = await store.uploadPart(key, uploadId, 1, parts[0]!);
+    etags[1] = await store.uploadPart(key, uploadId, 2, parts[1]!);
+    // What a completion cut short would have left beside the parts is replaced, not appended to.
+    writeFileSync(join(uploads, uploadId, 'joined'), 'left over');
+    await store.completeMultipart(
+      key,
+      uploadId,
+      etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+    );
+
+    const whole = Buffer.concat(parts);
+    expect((await store.readAll(key)).equals(whole)).toBe(true);
+    // S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the number of parts.
+    const expected = `"${md5(Buffer.concat(parts.map(md5))).toString('hex')}-3"`;
+    const got = await fetch(await store.presignGet(key, { internal: true }));
+    await got.body?.cancel();
+    expect(got.headers.get('etag')).toBe(expected);
+    expect(Number(got.headers.get('content-length'))).toBe(whole.length);
+    // A range across the first two parts' boundary.
+    const at = 5 * MIB - 10;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.read(key, `bytes=${at}-${at + 19}`)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(whole.subarray(at, at + 20))).toBe(true);
+    expect(await store.sha256(key)).toEqual({
+      sha256: createHash('sha256').update(whole).digest('hex'),
+      bytes: whole.length,
+    });
+    // Nothing of the upload is left behind.
+    expect(existsSync(join(uploads, uploadId))).toBe(false);
+    expect(readdirSync(uploads)).toEqual([]);
+  });
+});
