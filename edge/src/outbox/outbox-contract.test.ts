@@ -136,6 +136,32 @@ describe('SqliteOutbox', () => {
     expect(outbox.size()).toBe(0);
   });
 
+  it('commits send times and confirmations unflushed, and leaves the connection flushing every commit', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gic-outbox-')), 'edge.db');
+    const db = openEdgeDatabase(path);
+    const outbox = new SqliteOutbox(db);
+    const a = outbox.append(started);
+    const b = outbox.append(frame);
+    outbox.markSent([a.seq, b.seq], new Date('2026-01-01T00:00:00Z'));
+    outbox.confirm([a.id]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL, as the store opened it
+    // Committed: another connection sees both writes.
+    const other = openEdgeDatabase(path);
+    expect(
+      new SqliteOutbox(other).due(10, new Date('2026-01-01T00:00:10Z')).map((e) => [e.seq, e.attempts]),
+    ).toEqual([[b.seq, 1]]);
+    other.close();
+    // Inside a caller's transaction, they are part of it (and roll back with it).
+    expect(() =>
+      db.transaction(() => {
+        outbox.confirm([b.id]);
+        throw new Error('rolled back');
+      })(),
+    ).toThrow('rolled back');
+    expect(outbox.size()).toBe(1);
+    db.close();
+  });
+
   it('keeps unconfirmed events and the sequence across a restart', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gic-outbox-')), 'edge.db');
     const db = openEdgeDatabase(path);
