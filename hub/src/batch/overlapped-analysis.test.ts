@@ -15,7 +15,8 @@ import { createTestDatabase } from '../../../test/test-database.js';
 import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { analyseStage } from './analyse-stage.js';
 import { BatchProcessor } from './batch-processor.js';
 import { type BatchOptions, extractStage } from './extract-stage.js';
@@ -98,14 +99,7 @@ describe('extraction and analysis overlapped', () => {
     let url: string;
     ({ db, url } = await createTestDatabase());
     s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
     jobs = await JobQueue.start(url, () => {});
     // One retry: a failed attempt of a stage is run again (after pg-boss's retry delay).
     processor = new BatchProcessor(db, jobs, log, { retryLimit: 1 });

@@ -14,7 +14,8 @@ import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
 import { ExportService } from '../exports/export-service.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { probeVideo } from '../videos/video-probe.js';
 import { BatchProcessor } from './batch-processor.js';
 import { startBatchWorkers } from './batch-workers.js';
@@ -37,14 +38,7 @@ describe('batch processing of a procedure synced from a room', () => {
     let url: string;
     ({ db, url } = await createTestDatabase());
     s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
     jobs = await JobQueue.start(url, () => {});
     const jobOptions = { retryLimit: 0 };
     processor = new BatchProcessor(db, jobs, log, jobOptions);

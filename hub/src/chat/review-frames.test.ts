@@ -17,7 +17,8 @@ import { freePort } from '../../../test/ports.js';
 import { createTestDatabase } from '../../../test/test-database.js';
 import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { insertUploadedVideo, recordMaskedCopy } from '../videos/videos-repo.js';
 import { hubProcedureFacts } from './hub-procedure-facts.js';
 import { reviewChatStore } from './review-chat-store.js';
@@ -70,14 +71,7 @@ describe('the review chat sees the recording at the video position (real Postgre
   beforeAll(async () => {
     ({ db } = await createTestDatabase());
     s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
     await db.query(
       `INSERT INTO devices (id, name, public_jwk) VALUES ('edge-frames', 'Room 3', '{}'::jsonb);
        INSERT INTO procedures (id, device_id, started_at, ended_at)

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from './embedded-s3.js';
 
 const MIB = 1024 * 1024;
@@ -17,14 +18,7 @@ describe('the embedded S3 server completes a multipart upload by joining its par
 
   beforeAll(async () => {
     s3 = await startEmbeddedS3(dir, 0, 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
   });
   afterAll(async () => {
     store.close();

@@ -18,7 +18,8 @@ import type { Database } from '../db/database.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
 import { ExportService } from '../exports/export-service.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { abortStaleUploads } from '../uploads/abort-stale-uploads.js';
 import { verifyRecording } from '../uploads/verify-recording.js';
 import { VideoUploadService } from '../videos/video-upload-service.js';
@@ -55,14 +56,7 @@ describe('hub HTTP API', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gic-hub-app-'));
     chmodSync(dir, 0o711);
     s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
     jobs = await JobQueue.start(url, () => {});
     const secret = await loadHubSecret(db);
     await ensureBootstrapAdmin(db, dir, log, 'admin-password-123');

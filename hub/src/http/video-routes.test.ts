@@ -18,7 +18,8 @@ import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.
 import { ExportService } from '../exports/export-service.js';
 import { insertExport, setExportState } from '../exports/exports-repo.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { VideoUploadService } from '../videos/video-upload-service.js';
 import { createHubApp, type HubApp } from './hub-app.js';
 
@@ -56,14 +57,7 @@ describe('video upload API', () => {
     await generateSampleVideo(join(dir, 'sample.mp4'), { seconds: 3 });
     sample = readFileSync(join(dir, 'sample.mp4'));
     s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
     jobs = await JobQueue.start(url, () => {});
     const secret = await loadHubSecret(db);
     await ensureBootstrapAdmin(db, dir, log, 'admin-password-123');

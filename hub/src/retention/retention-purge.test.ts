@@ -16,7 +16,8 @@ import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.
 import { insertExport, setExportState } from '../exports/exports-repo.js';
 import type { HubEnv } from '../http/hub-env.js';
 import { retentionRoutes } from '../http/retention-routes.js';
-import { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { signedInUser } from '../testing/signed-in-user.js';
 import { insertUploadedVideo } from '../videos/videos-repo.js';
 import { defaultRetention, purgeExpired } from './retention-purge.js';
@@ -35,14 +36,7 @@ describe('retention purge', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gic-retention-'));
     chmodSync(dir, 0o711);
     s3 = await startEmbeddedS3(join(dir, 's3'), await freePort(), 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
     secret = await loadHubSecret(db);
   });
   afterAll(async () => {

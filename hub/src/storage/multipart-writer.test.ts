@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from '../embedded/embedded-s3.js';
+import { embeddedStore } from '../testing/embedded-store.js';
 import { MultipartWriter } from './multipart-writer.js';
-import { ObjectStore } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
 
 const MIB = 1024 * 1024;
 
@@ -16,14 +17,7 @@ describe('MultipartWriter (against the embedded S3 server)', () => {
 
   beforeAll(async () => {
     s3 = await startEmbeddedS3(dir, 0, 'gic-test');
-    store = new ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      bucket: 'gic-test',
-      forcePathStyle: true,
-    });
+    store = embeddedStore(s3);
   });
   afterAll(async () => {
     store.close();
