@@ -21,12 +21,12 @@ describe('no patient identity reaches the recording', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gic-privacy-'));
     chmodSync(dir, 0o711);
     const clip = join(dir, 'in-out-in.mp4');
-    // 1.5 s inside (red), 2 s outside (white: the room, where faces are), 2.5 s inside again.
+    // 1.5 s inside (red), 2 s outside (white: the room, where faces are), 4.5 s inside again.
     const part = (pattern: string, frames: number) =>
       `videotestsrc pattern=${pattern} num-buffers=${frames} ! video/x-raw,width=320,height=180,framerate=30/1 ! c.`;
     await runToEos(
       `concat name=c ! videoconvert ! video/x-raw,format=I420 ! x264enc speed-preset=ultrafast key-int-max=15 ! h264parse ! mp4mux ! filesink location=${clip} ` +
-        [part('red', 45), part('white', 60), part('red', 75)].join(' '),
+        [part('red', 45), part('white', 60), part('red', 135)].join(' '),
     );
     const edge = await startEdge(
       loadEdgeConfig({
@@ -51,17 +51,18 @@ describe('no patient identity reaches the recording', () => {
       for await (const frame of readFileFrames(path, { width: 160, height: 90, fps: 10 })) {
         seen.push({ t: frame.ptsMs, luma: luma(frame) });
       }
-      expect(seen.length).toBeGreaterThanOrEqual(55);
+      expect(seen.length).toBeGreaterThanOrEqual(75);
       const outside = seen.filter((f) => f.t >= 1400 && f.t <= 3600);
       expect(outside.length).toBeGreaterThanOrEqual(20);
       expect(Math.max(...outside.map((f) => f.luma))).toBeLessThan(8);
-      // Inside again, the picture comes back once in-body has held past the recorder's delay.
-      const backInside = seen.filter((f) => f.t >= 5000);
-      expect(backInside.length).toBeGreaterThanOrEqual(8);
-      expect(
-        Math.min(...backInside.map((f) => f.luma)),
-        `luma of the recording every 100 ms: ${JSON.stringify(seen)}`,
-      ).toBeGreaterThan(40);
+      // Inside again, the picture comes back once in-body has held past the recorder's delay (from
+      // about 4 s when analysis keeps up), later if the analysis falls behind the video on a busy machine (the
+      // recorder then masks the whole frame, failing closed), and once back it stays.
+      const trace = `luma of the recording every 100 ms: ${JSON.stringify(seen)}`;
+      const back = seen.findIndex((f) => f.t >= 3500 && f.luma > 40);
+      expect(back, trace).toBeGreaterThan(0);
+      expect(seen[back]!.t, trace).toBeLessThanOrEqual(6800);
+      expect(Math.min(...seen.slice(back).map((f) => f.luma)), trace).toBeGreaterThan(40);
     } finally {
       await edge.stop();
     }
