@@ -198,7 +198,9 @@ try {
   const writer = await MultipartWriter.open(hub.store, maskedKey, 'video/mp4');
   const chunk = randomBytes(8 * 1024 * 1024);
   for (let written = 0; written < EXPORT_MB * 1e6; written += chunk.length) await writer.write(chunk);
-  const masked = await writer.close();
+  await writer.close();
+  // Read back, as processing verifies its masked copy: its size, SHA-256 and CRC-32 as stored.
+  const masked = await hub.store.sha256(maskedKey);
   await insertUploadedVideo(hub.db, {
     procedureId,
     rawKey: `uploads/raw/${procedureId}`,

@@ -144,6 +144,7 @@ export async function analyseStage(ctx: StageContext, deps: AnalyseDeps): Promis
         key: to,
         bytes: written.bytes,
         sha256: written.sha256,
+        crc32: readBack.crc32,
       }),
     );
     ctx.log.info({ key: to, bytes: written.bytes, frames: written.frames }, 'masked copy verified');

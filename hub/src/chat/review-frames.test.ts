@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { type ChatEvent, ChatService } from '@gic/shared/chat/chat-service.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
 import {
@@ -117,6 +118,7 @@ describe('the review chat sees the recording at the video position (real Postgre
       key: `videos/${maskedUpload}/masked.mp4`,
       bytes: masked.length,
       sha256: createHash('sha256').update(masked).digest('hex'),
+      crc32: crc32(masked),
     });
     service = new ChatService({
       store: reviewChatStore(db),

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
 import { completeMultipartByCopy, type FilesystemStore } from './s3rver-multipart.js';
+import { supportPartCopy } from './s3rver-part-copy.js';
 
 const { dir, host, port, bucket } = workerData as { dir: string; host: string; port: number; bucket: string };
 
@@ -36,6 +37,7 @@ try {
   });
   await s3.configureBuckets();
   completeMultipartByCopy((s3 as unknown as { store: FilesystemStore }).store);
+  supportPartCopy();
   // Served from our own server rather than s3rver's run(), whose listen leaves a bind error
   // (address in use) as an unhandled 'error' event.
   const server = createServer(s3.callback());

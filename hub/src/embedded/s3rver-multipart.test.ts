@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../storage/object-store.js';
 import { embeddedStore } from '../testing/embedded-store.js';
@@ -59,6 +60,7 @@ describe('the embedded S3 server completes a multipart upload by joining its par
     expect(Buffer.concat(chunks).equals(whole.subarray(at, at + 20))).toBe(true);
     expect(await store.sha256(key)).toEqual({
       sha256: createHash('sha256').update(whole).digest('hex'),
+      crc32: crc32(whole),
       bytes: whole.length,
     });
     // Nothing of the upload is left behind.

@@ -6,7 +6,7 @@ import { findSummary, framesOf, latestKeyframes } from '../batch/results-repo.js
 import type { VideoSummary } from '../batch/summary-builder.js';
 import type { Queryable } from '../db/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { availableSegments, findVideo } from '../videos/videos-repo.js';
+import { availableSegments, findVideo, verifiedObject } from '../videos/videos-repo.js';
 import { bundleCsv, summaryHtml, summaryMarkdown, transcriptMarkdown } from './bundle-documents.js';
 import type { ExportPurpose } from './exports-repo.js';
 import { joinSegments } from './segment-join.js';
@@ -48,14 +48,26 @@ const relative = (at: Date | null, start: Date | null) =>
 /**
  * Writes a procedure's export into `zip`: the de-identified video (segments joined), key frames,
  * analyses (JSON, CSV), alerts and landmarks, the summary (HTML, Markdown), the chat transcript,
- * metadata.json and last manifest.json with every file's SHA-256. Identifiers are made up for the
+ * metadata.json and last manifest.json with every file's SHA-256. A video stored as one object goes
+ * in by `deps.copy` when given (its SHA-256 and CRC-32 from when it was verified; the caller checks
+ * the copy on a read of the archive, see ZipWriter.addUnseen). Identifiers are made up for the
  * export; no names, dates or device names that would tell a room (unless `deviceNames`). A teaching
  * export leaves out the room's conversation (free text said about the patient) and device names
  * whatever `deviceNames` says: what trainees may take.
  */
 export async function writeBundle(
   zip: ZipWriter,
-  deps: { db: Queryable; store: ObjectStore; deviceNames: boolean; purpose?: ExportPurpose },
+  deps: {
+    db: Queryable;
+    store: ObjectStore;
+    deviceNames: boolean;
+    purpose?: ExportPurpose;
+    /**
+     * Appends a stored object's first `bytes` to the archive's sink by other means (a copy on the
+     * object store's server); absent, every file is read through here.
+     */
+    copy?: (key: string, bytes: number) => Promise<void>;
+  },
   procedureId: string,
   progress: (share: number) => Promise<void>,
 ): Promise<void> {
@@ -65,14 +77,22 @@ export async function writeBundle(
   const video = await findVideo(db, procedureId);
   const start = p.started_at;
 
+  // One stored video goes in as it is: copied on the object store's server when the export's writer
+  // can (deps.copy) and its CRC-32 is known, otherwise read through here.
+  const addStored = async (key: string) => {
+    const known = deps.copy ? await verifiedObject(db, key) : undefined;
+    if (known && deps.copy) {
+      const copy = deps.copy;
+      await zip.addUnseen('video/procedure.mp4', known, () => copy(key, known.bytes));
+    } else await zip.add('video/procedure.mp4', (await store.read(key)) as Readable);
+  };
   if (video?.source === 'upload') {
     if (!video.masked_key || !video.masked_verified_at)
       throw new Error('the upload is not de-identified yet');
-    await zip.add('video/procedure.mp4', (await store.read(video.masked_key)) as Readable);
+    await addStored(video.masked_key);
   } else {
     const segments = await availableSegments(db, procedureId);
-    if (segments.length === 1)
-      await zip.add('video/procedure.mp4', (await store.read(segments[0]!.key)) as Readable);
+    if (segments.length === 1) await addStored(segments[0]!.key);
     else if (segments.length > 1) {
       const urls = await Promise.all(
         segments.map((s) => store.presignGet(s.key, { internal: true, expiresIn: 3600 })),

@@ -13,7 +13,7 @@ import {
   latestExport,
   setExportState,
 } from './exports-repo.js';
-import { ZipWriter } from './zip-writer.js';
+import { unseenCheck, ZipWriter } from './zip-writer.js';
 
 /** `GET /api/v1/videos/{id}/export`. */
 export interface ExportView {
@@ -87,12 +87,21 @@ export class ExportService {
       const zip = new ZipWriter((chunk) => writer.write(chunk));
       await writeBundle(
         zip,
-        { db: this.db, store: this.store, deviceNames: this.options.deviceNames, purpose: e.purpose },
+        {
+          db: this.db,
+          store: this.store,
+          deviceNames: this.options.deviceNames,
+          purpose: e.purpose,
+          copy: (source, bytes) => writer.copy(source, 0, bytes),
+        },
         e.procedure_id,
         progress,
       );
       await zip.finish();
-      const { bytes, sha256 } = await writer.close();
+      // The video copied on the store's server is checked on the read back that gives the ZIP's SHA-256.
+      const check = unseenCheck(zip.unseen);
+      const { bytes, sha256 } = await writer.close(check.observe);
+      check.verify();
       await setExportState(this.db, exportId, 'ready', { key, bytes, sha256 });
       this.log.info({ exportId, procedureId: e.procedure_id, bytes, sha256 }, 'export ready');
     } catch (err) {

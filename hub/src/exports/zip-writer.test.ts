@@ -3,8 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ZipWriter } from './zip-writer.js';
+import { unseenCheck, ZipWriter } from './zip-writer.js';
 
 describe('streaming ZIP writer', () => {
   it('writes an archive that Python zipfile reads back whole, with CRCs that check', async () => {
@@ -40,6 +41,54 @@ describe('streaming ZIP writer', () => {
     expect(Object.keys(read)).toEqual(['video/procedure.mp4', 'summary/summary.md', 'empty.txt']);
     expect(read['video/procedure.mp4']).toBe(record.sha256);
     expect(zip.files.map((f) => f.path)).toEqual(Object.keys(read));
+  });
+
+  it('adds a file whose bytes come by other means, and a read of the archive checks them', async () => {
+    const chunks: Buffer[] = [];
+    const sink = async (c: Buffer) => {
+      chunks.push(Buffer.from(c));
+    };
+    const zip = new ZipWriter(sink);
+    await zip.add('first.txt', 'before');
+    const video = randomBytes(200_000);
+    const sha256 = createHash('sha256').update(video).digest('hex');
+    // The bytes reach the sink without passing through the writer (as a copy on the store's server).
+    const record = await zip.addUnseen(
+      'video/procedure.mp4',
+      { bytes: video.length, crc32: crc32(video), sha256 },
+      () => sink(video),
+    );
+    await zip.add('last.json', '{}');
+    await zip.finish();
+    expect(record).toEqual({ path: 'video/procedure.mp4', bytes: video.length, sha256 });
+    const archive = Buffer.concat(chunks);
+    const path = join(mkdtempSync(join(tmpdir(), 'gic-zip-')), 'unseen.zip');
+    writeFileSync(path, archive);
+    // Python checks every CRC and reads the file back at the offsets the writer gave it.
+    const script = [
+      'import sys, zipfile, hashlib',
+      'z = zipfile.ZipFile(sys.argv[1])',
+      'assert z.testzip() is None',
+      'print(hashlib.sha256(z.read("video/procedure.mp4")).hexdigest())',
+    ].join('\n');
+    expect(execFileSync('python3', ['-c', script, path]).toString().trim()).toBe(sha256);
+
+    // Read in odd chunks, the check passes; with one byte of the video changed, it names the file.
+    const read = (bytes: Buffer) => {
+      const check = unseenCheck(zip.unseen);
+      for (let at = 0; at < bytes.length; at += 7_777) check.observe(bytes.subarray(at, at + 7_777), at);
+      return check;
+    };
+    expect(() => read(archive).verify()).not.toThrow();
+    const damaged = Buffer.from(archive);
+    damaged[zip.unseen[0]!.offset + 150_000]! ^= 1;
+    expect(() => read(damaged).verify()).toThrow(
+      /video\/procedure\.mp4 read back from the archive with CRC-32/,
+    );
+    // A byte changed outside it is not its business (the archive's SHA-256 covers the whole).
+    const outside = Buffer.from(archive);
+    outside[0]! ^= 1;
+    expect(() => read(outside).verify()).not.toThrow();
   });
 
   it('writes ZIP64 records (forced on a small archive) that unzip and Python zipfile accept', async () => {

@@ -26,6 +26,17 @@ interface Entry {
   zip64: boolean;
 }
 
+/**
+ * A file whose bytes were put into the archive by other means (copied on the object store's server):
+ * where they lie in it, and the CRC-32 they must have, to be checked on a read of the archive.
+ */
+export interface ZipUnseenFile {
+  path: string;
+  offset: number;
+  bytes: number;
+  crc32: number;
+}
+
 /** What was written of one file: its path, size and SHA-256 (for the manifest). */
 export interface ZipFileRecord {
   path: string;
@@ -52,6 +63,8 @@ export class ZipWriter {
   private readonly entries: Entry[] = [];
   private offset = 0;
   readonly files: ZipFileRecord[] = [];
+  /** Files added by addUnseen(), whose bytes this writer did not see. */
+  readonly unseen: ZipUnseenFile[] = [];
 
   constructor(
     private readonly sink: ZipSink,
@@ -69,8 +82,8 @@ export class ZipWriter {
     await this.sink(chunk);
   }
 
-  /** Adds one file from its bytes as they come. */
-  async add(path: string, data: AsyncIterable<Uint8Array> | Uint8Array | string): Promise<ZipFileRecord> {
+  /** Writes a file's local header; returns its entry. */
+  private async begin(path: string): Promise<Entry> {
     if (this.files.some((f) => f.path === path)) throw new Error(`${path} is in the archive already`);
     const name = Buffer.from(path, 'utf8');
     const { dosTime, dosDate } = dosDateTime(this.now);
@@ -85,6 +98,21 @@ export class ZipWriter {
     // CRC-32 and sizes stay 0 here (bit 3): the data descriptor and the central directory carry them.
     local.writeUInt16LE(name.length, 26);
     await this.out(Buffer.concat([local, name]));
+    return entry;
+  }
+
+  /** Writes a file's data descriptor after its bytes and records it. */
+  private async end(entry: Entry, record: ZipFileRecord): Promise<ZipFileRecord> {
+    entry.zip64 = this.zip64 === 'always' || entry.size >= MAX_32 || entry.offset >= MAX_32;
+    await this.out(dataDescriptor(entry));
+    this.entries.push(entry);
+    this.files.push(record);
+    return record;
+  }
+
+  /** Adds one file from its bytes as they come. */
+  async add(path: string, data: AsyncIterable<Uint8Array> | Uint8Array | string): Promise<ZipFileRecord> {
+    const entry = await this.begin(path);
     const hash = createHash('sha256');
     const chunks =
       typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
@@ -95,12 +123,28 @@ export class ZipWriter {
       hash.update(chunk);
       await this.out(chunk);
     }
-    entry.zip64 = this.zip64 === 'always' || entry.size >= MAX_32 || entry.offset >= MAX_32;
-    await this.out(dataDescriptor(entry));
-    this.entries.push(entry);
-    const record = { path, bytes: entry.size, sha256: hash.digest('hex') };
-    this.files.push(record);
-    return record;
+    return this.end(entry, { path, bytes: entry.size, sha256: hash.digest('hex') });
+  }
+
+  /**
+   * Adds a file whose bytes `append` puts into the archive's sink by other means (a copy on the
+   * object store's server), exactly `known.bytes` of them, with the CRC-32 and SHA-256 they are known
+   * to have (measured when they were stored). This writer never sees them: the file is listed in
+   * `unseen`, for the caller to check on a read of the finished archive.
+   */
+  async addUnseen(
+    path: string,
+    known: { bytes: number; crc32: number; sha256: string },
+    append: () => Promise<void>,
+  ): Promise<ZipFileRecord> {
+    const entry = await this.begin(path);
+    const offset = this.offset;
+    await append();
+    this.offset += known.bytes;
+    entry.crc = known.crc32;
+    entry.size = known.bytes;
+    this.unseen.push({ path, offset, bytes: known.bytes, crc32: known.crc32 });
+    return this.end(entry, { path, bytes: known.bytes, sha256: known.sha256 });
   }
 
   /** Writes the central directory (and the ZIP64 end records where needed); the archive is complete. */
@@ -179,4 +223,30 @@ function centralEntry(e: Entry): Buffer {
   extra.writeBigUInt64LE(BigInt(e.offset), 20);
   central.writeUInt16LE(extra.length, 30);
   return Buffer.concat([central, e.name, extra]);
+}
+
+/**
+ * Checks files added with addUnseen() on a read of the finished archive: `observe` takes its chunks
+ * in order with their offsets; `verify` throws, naming the file, when one's bytes do not have the
+ * CRC-32 its entry gives.
+ */
+export function unseenCheck(unseen: readonly ZipUnseenFile[]) {
+  const crcs = unseen.map(() => 0);
+  return {
+    observe(chunk: Buffer, offset: number): void {
+      unseen.forEach((f, i) => {
+        const from = Math.max(f.offset, offset);
+        const to = Math.min(f.offset + f.bytes, offset + chunk.length);
+        if (from < to) crcs[i] = crc32(chunk.subarray(from - offset, to - offset), crcs[i]);
+      });
+    },
+    verify(): void {
+      unseen.forEach((f, i) => {
+        if (crcs[i] !== f.crc32)
+          throw new Error(
+            `${f.path} read back from the archive with CRC-32 ${crcs[i]!.toString(16)}, not the ${f.crc32.toString(16)} it was stored with`,
+          );
+      });
+    },
+  };
 }

@@ -46,6 +46,55 @@ describe('MultipartWriter (against the embedded S3 server)', () => {
     expect((await store.readAll('objects/a.bin')).equals(data)).toBe(true);
   });
 
+  it('appends ranges of a stored object copied on the server, topping a short part up and reading a short rest through', async () => {
+    const source = randomBytes(30 * MIB + 77);
+    await store.put('objects/source.bin', source, 'application/octet-stream');
+    const copied: { partNumber: number; first: number; last: number }[] = [];
+    const spied = Object.create(store) as ObjectStore;
+    spied.copyPart = (key, uploadId, partNumber, from, first, last) => {
+      copied.push({ partNumber, first, last });
+      return store.copyPart(key, uploadId, partNumber, from, first, last);
+    };
+    const writer = await MultipartWriter.open(spied, 'objects/c.bin', 'application/octet-stream', {
+      partBytes: 5 * MIB,
+    });
+    const head = randomBytes(1000);
+    await writer.write(head);
+    // 1000 bytes wait in the part buffer: topped up to 5 MiB from the source, the rest copied in
+    // parts of at most 8 MiB; then 3 MiB more (under S3's least part size) read through.
+    await writer.copy('objects/source.bin', 10, 20 * MIB, 8 * MIB);
+    await writer.copy('objects/source.bin', 27 * MIB, 30 * MIB, 8 * MIB);
+    await writer.write(Buffer.from('end'));
+    const expected = Buffer.concat([
+      head,
+      source.subarray(10, 20 * MIB),
+      source.subarray(27 * MIB, 30 * MIB),
+      Buffer.from('end'),
+    ]);
+    const seen: Buffer[] = [];
+    const offsets: number[] = [];
+    const closed = await writer.close((chunk, offset) => {
+      offsets.push(offset);
+      seen.push(Buffer.from(chunk));
+    });
+    expect(closed).toEqual({
+      bytes: expected.length,
+      sha256: createHash('sha256').update(expected).digest('hex'),
+    });
+    expect((await store.readAll('objects/c.bin')).equals(expected)).toBe(true);
+    // The read back was observed in order, offset by offset.
+    expect(Buffer.concat(seen).equals(expected)).toBe(true);
+    expect(offsets[0]).toBe(0);
+    // What was copied on the server: from where the top-up ended, in two parts of 7.5 MiB.
+    const topUp = 5 * MIB - 1000;
+    expect(copied.map((c) => c.partNumber)).toEqual([2, 3]);
+    expect(copied[0]!.first).toBe(10 + topUp);
+    expect(copied.at(-1)!.last).toBe(20 * MIB - 1);
+    expect(copied.every((c) => c.last - c.first + 1 >= 5 * MIB && c.last - c.first + 1 <= 8 * MIB)).toBe(
+      true,
+    );
+  });
+
   it('completes an empty object as one empty part', async () => {
     const writer = await MultipartWriter.open(store, 'objects/empty.bin', 'application/octet-stream');
     expect(await writer.close()).toMatchObject({ bytes: 0 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -14,6 +15,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
@@ -154,6 +156,37 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Copies bytes `first`..`last` (inclusive) of the object `source` into part `partNumber` of an
+   * upload, on the server (UploadPartCopy): nothing travels through the hub. Returns the part's ETag.
+   * S3's rule holds: every part but the last is at least 5 MiB.
+   */
+  async copyPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: string,
+    first: number,
+    last: number,
+  ): Promise<string> {
+    const out = await this.client.send(
+      new UploadPartCopyCommand({
+        Bucket: this.bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        CopySource: `${this.bucket}/${encodeURIComponent(source)}`,
+        CopySourceRange: `bytes=${first}-${last}`,
+      }),
+    );
+    const etag = out.CopyPartResult?.ETag;
+    if (!etag)
+      throw new Error(
+        `object store returned no ETag for part ${partNumber} of ${key}, copied from ${source}`,
+      );
+    return etag;
+  }
+
   /** Stores a small object (a key frame, a manifest) whole. */
   async put(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
     await this.client.send(
@@ -221,16 +254,21 @@ export class ObjectStore {
     );
   }
 
-  /** Streams an object and returns its SHA-256 and size, computed here rather than trusted from the server. */
-  async sha256(key: string): Promise<{ sha256: string; bytes: number }> {
+  /**
+   * Streams an object and returns its SHA-256, CRC-32 (as a ZIP entry has it) and size, computed
+   * here rather than trusted from the server.
+   */
+  async sha256(key: string): Promise<{ sha256: string; crc32: number; bytes: number }> {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     const hash = createHash('sha256');
+    let crc = 0;
     let bytes = 0;
     for await (const chunk of out.Body as Readable) {
       hash.update(chunk as Buffer);
+      crc = crc32(chunk as Buffer, crc);
       bytes += (chunk as Buffer).length;
     }
-    return { sha256: hash.digest('hex'), bytes };
+    return { sha256: hash.digest('hex'), crc32: crc, bytes };
   }
 
   close(): void {

@@ -59,12 +59,13 @@ export async function transitionRecording(
   id: string,
   from: RecordingRow['status'][],
   to: RecordingRow['status'],
-  fields: { sha256Verified?: string; error?: string } = {},
+  fields: { sha256Verified?: string; crc32Verified?: number; error?: string } = {},
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE recordings SET status = $3, sha256_verified = coalesce($4, sha256_verified), error = $5, updated_at = now()
+    `UPDATE recordings SET status = $3, sha256_verified = coalesce($4, sha256_verified),
+            crc32_verified = coalesce($6, crc32_verified), error = $5, updated_at = now()
       WHERE id = $1 AND status = ANY($2::text[])`,
-    [id, from, to, fields.sha256Verified ?? null, fields.error ?? null],
+    [id, from, to, fields.sha256Verified ?? null, fields.error ?? null, fields.crc32Verified ?? null],
   );
   return rowCount === 1;
 }

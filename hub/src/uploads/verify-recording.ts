@@ -11,9 +11,12 @@ import { findRecording, transitionRecording } from './recordings-repo.js';
 export async function verifyRecording(db: Queryable, store: ObjectStore, log: Logger, recordingId: string) {
   const recording = await findRecording(db, recordingId);
   if (recording?.status !== 'verifying') return;
-  const { sha256, bytes } = await store.sha256(recording.object_key);
+  const { sha256, crc32, bytes } = await store.sha256(recording.object_key);
   if (sha256 === recording.sha256_claimed && bytes === Number(recording.size_bytes)) {
-    await transitionRecording(db, recordingId, ['verifying'], 'available', { sha256Verified: sha256 });
+    await transitionRecording(db, recordingId, ['verifying'], 'available', {
+      sha256Verified: sha256,
+      crc32Verified: crc32,
+    });
     log.info({ recordingId, bytes, sha256 }, 'recording verified');
   } else {
     const error = `object has ${bytes} bytes with SHA-256 ${sha256}; device sent ${recording.size_bytes} bytes with ${recording.sha256_claimed}`;

@@ -90,7 +90,7 @@ export async function upsertRoomVideo(
 /** The de-identified copy, verified: recorded as the procedure's one recording segment, so every page plays it. */
 export async function recordMaskedCopy(
   db: Queryable,
-  v: { procedureId: string; recordingId: string; key: string; bytes: number; sha256: string },
+  v: { procedureId: string; recordingId: string; key: string; bytes: number; sha256: string; crc32: number },
 ): Promise<void> {
   await db.query(
     `UPDATE videos SET masked_key = $2, masked_bytes = $3, masked_sha256 = $4, masked_verified_at = now()
@@ -103,10 +103,10 @@ export async function recordMaskedCopy(
   ]);
   await db.query(
     `INSERT INTO recordings (id, procedure_id, device_id, object_key, size_bytes, part_size, sha256_claimed,
-                             sha256_verified, status)
-     VALUES ($1, $2, $3, $4, $5, 0, $6, $6, 'available')
+                             sha256_verified, crc32_verified, status)
+     VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $7, 'available')
      ON CONFLICT (object_key) DO NOTHING`,
-    [v.recordingId, v.procedureId, UPLOAD_DEVICE_ID, v.key, v.bytes, v.sha256],
+    [v.recordingId, v.procedureId, UPLOAD_DEVICE_ID, v.key, v.bytes, v.sha256, v.crc32],
   );
   await db.query(
     `INSERT INTO recording_seals (device_id, recording_id, procedure_id, segment_index, status, final, size_bytes,
@@ -118,6 +118,26 @@ export async function recordMaskedCopy(
 
 export async function markRawDeleted(db: Queryable, procedureId: string): Promise<void> {
   await db.query('UPDATE videos SET raw_deleted_at = now() WHERE procedure_id = $1', [procedureId]);
+}
+
+/**
+ * A stored recording (a room's segment, an upload's masked copy) whose size, SHA-256 and CRC-32 were
+ * measured on a read of the stored object; undefined when it is not available or was verified
+ * before CRC-32s were taken.
+ */
+export async function verifiedObject(
+  db: Queryable,
+  key: string,
+): Promise<{ bytes: number; sha256: string; crc32: number } | undefined> {
+  const { rows } = await db.query<{ size_bytes: string; sha256_verified: string; crc32_verified: string }>(
+    `SELECT size_bytes, sha256_verified, crc32_verified FROM recordings
+      WHERE object_key = $1 AND status = 'available' AND sha256_verified IS NOT NULL AND crc32_verified IS NOT NULL`,
+    [key],
+  );
+  const r = rows[0];
+  return r
+    ? { bytes: Number(r.size_bytes), sha256: r.sha256_verified, crc32: Number(r.crc32_verified) }
+    : undefined;
 }
 
 /** A room's verified recording segments in order: what batch processing reads. */

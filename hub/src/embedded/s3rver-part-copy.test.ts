@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ObjectStore } from '../storage/object-store.js';
+import { embeddedStore } from '../testing/embedded-store.js';
+import { type EmbeddedS3Handle, startEmbeddedS3 } from './embedded-s3.js';
+
+const MIB = 1024 * 1024;
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+describe('the embedded S3 server copies a part from a stored object (UploadPartCopy)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gic-s3-part-copy-'));
+  let s3: EmbeddedS3Handle;
+  let store: ObjectStore;
+  const source = randomBytes(12 * MIB + 321);
+
+  beforeAll(async () => {
+    s3 = await startEmbeddedS3(dir, 0, 'gic-test');
+    store = embeddedStore(s3);
+    await store.put('videos/a b/source.mp4', source, 'video/mp4');
+  });
+  afterAll(async () => {
+    store.close();
+    await s3.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('joins copied ranges and sent parts byte for byte, each copied part with the MD5 of its bytes', async () => {
+    const key = 'exports/joined.zip';
+    const uploadId = await store.startMultipart(key, 'application/zip');
+    const head = randomBytes(5 * MIB + 3);
+    const etags = [
+      await store.uploadPart(key, uploadId, 1, head),
+      // Two ranges of the source (a key with a space, encoded in x-amz-copy-source), the second its end.
+      await store.copyPart(key, uploadId, 2, 'videos/a b/source.mp4', 100, 100 + 5 * MIB - 1),
+      await store.copyPart(key, uploadId, 3, 'videos/a b/source.mp4', 6 * MIB, source.length - 1),
+      await store.uploadPart(key, uploadId, 4, Buffer.from('tail')),
+    ];
+    expect(etags[1]).toBe(`"${md5(source.subarray(100, 100 + 5 * MIB))}"`);
+    expect(etags[2]).toBe(`"${md5(source.subarray(6 * MIB))}"`);
+    await store.completeMultipart(
+      key,
+      uploadId,
+      etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+    );
+    const whole = Buffer.concat([
+      head,
+      source.subarray(100, 100 + 5 * MIB),
+      source.subarray(6 * MIB),
+      Buffer.from('tail'),
+    ]);
+    expect((await store.readAll(key)).equals(whole)).toBe(true);
+  });
+
+  it('says plainly what is wrong with a copy: no such object, no such upload, a range past the end', async () => {
+    const key = 'exports/refused.zip';
+    const uploadId = await store.startMultipart(key, 'application/zip');
+    await expect(store.copyPart(key, uploadId, 1, 'videos/missing.mp4', 0, 10)).rejects.toThrow(
+      /specified key does not exist/,
+    );
+    await expect(store.copyPart(key, 'no-such-upload', 1, 'videos/a b/source.mp4', 0, 10)).rejects.toThrow(
+      /specified upload does not exist/,
+    );
+    await expect(store.copyPart(key, uploadId, 1, 'videos/a b/source.mp4', 0, source.length)).rejects.toThrow(
+      /bytes=first-last .* within the object's 12583233 bytes/,
+    );
+    await expect(store.copyPart(key, uploadId, 1, 'videos/a b/source.mp4', 10, 5)).rejects.toThrow(
+      /x-amz-copy-source-range/,
+    );
+    // The server still answers (nothing it was sent stopped it).
+    expect((await store.readAll('videos/a b/source.mp4')).length).toBe(source.length);
+  });
+});

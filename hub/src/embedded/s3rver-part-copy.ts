@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FilesystemStore } from './s3rver-multipart.js';
+
+/** Bytes copied per read and write. */
+const COPY_BYTES = 4 * 1024 * 1024;
+
+/** The parts of a koa context the handler reads and sets. */
+interface PartCopyContext {
+  method: string;
+  params: { bucket: string; key: string };
+  query: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  store: FilesystemStore;
+  body: unknown;
+}
+
+/** A layer of @koa/router (9.x): what is moved in its stack. */
+interface RouterLayer {
+  methods: string[];
+  path: string;
+}
+interface Router {
+  stack: RouterLayer[];
+  put(path: string, handler: (ctx: PartCopyContext, next: () => Promise<unknown>) => unknown): Router;
+}
+type S3ErrorClass = new (code: string, message: string, detail?: Record<string, unknown>) => Error;
+
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * Gives the embedded S3 server (s3rver 3.7, which answers NotImplemented) S3's UploadPartCopy: a
+ * part of a multipart upload copied from a byte range of an object already stored
+ * (`x-amz-copy-source`, `x-amz-copy-source-range: bytes=first-last`), so that an export puts a
+ * procedure's video into its ZIP without the bytes travelling through the hub. The range is copied
+ * file to file and MD5-hashed on the way, as a part that arrived over HTTP is, and the answer is S3's
+ * `CopyPartResult`. Requests are signed and checked as every other: the handler sits in s3rver's
+ * router after its authentication, just before its own PUT route.
+ */
+export function supportPartCopy(): void {
+  const require = createRequire(import.meta.url);
+  const router = require('s3rver/lib/routes.js') as Router;
+  const S3Error = require('s3rver/lib/models/error.js') as S3ErrorClass;
+  const original = router.stack.findIndex((l) => l.path === '/:bucket/:key+' && l.methods.includes('PUT'));
+  if (original < 0)
+    throw new Error("s3rver's router has no object PUT route: its version is not the one expected");
+  router.put('/:bucket/:key+', async (ctx, next) => {
+    const copySource = first(ctx.headers['x-amz-copy-source']);
+    if (!copySource || first(ctx.query.uploadId) === undefined) return next();
+    const { etag, lastModified } = await copyPart(ctx, copySource, S3Error);
+    ctx.body = {
+      CopyPartResult: { LastModified: lastModified.toISOString(), ETag: JSON.stringify(etag) },
+    };
+  });
+  const added = router.stack.pop()!;
+  router.stack.splice(original, 0, added);
+}
+
+async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3ErrorClass) {
+  const uploadId = first(ctx.query.uploadId)!;
+  const partNumber = Number(first(ctx.query.partNumber));
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
+    throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
+      ArgumentName: 'partNumber',
+      ArgumentValue: first(ctx.query.partNumber),
+    });
+  const source = decodeURIComponent(copySource.split('?')[0]!).replace(/^\//, '');
+  const slash = source.indexOf('/');
+  const [srcBucket, srcKey] = slash > 0 ? [source.slice(0, slash), source.slice(slash + 1)] : [source, ''];
+  const { store } = ctx;
+  const uploadDir = join(store.getResourcePath(ctx.params.bucket, undefined, 'uploads'), uploadId);
+  if (!(await stat(uploadDir).catch(() => undefined)))
+    throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+  const objectPath = store.getResourcePath(srcBucket, srcKey, 'object');
+  const size = (await stat(objectPath).catch(() => undefined))?.size;
+  if (size === undefined)
+    throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
+
+  const rangeHeader = first(ctx.headers['x-amz-copy-source-range']);
+  let from = 0;
+  let to = size - 1;
+  if (rangeHeader !== undefined) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader);
+    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= size)
+      throw new S3Error(
+        'InvalidArgument',
+        `The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the object's ${size} bytes`,
+        { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader },
+      );
+    from = Number(m[1]);
+    to = Number(m[2]);
+  }
+
+  const partPath = join(uploadDir, String(partNumber));
+  await mkdir(dirname(partPath), { recursive: true });
+  const md5 = createHash('md5');
+  const input = await open(objectPath, 'r');
+  const output = await open(partPath, 'w');
+  const buffer = Buffer.allocUnsafe(COPY_BYTES);
+  try {
+    for (let at = from; at <= to; ) {
+      const { bytesRead } = await input.read(buffer, 0, Math.min(buffer.length, to + 1 - at), at);
+      if (bytesRead === 0) throw new Error(`${srcKey} ended at ${at} bytes while a part was copied from it`);
+      md5.update(buffer.subarray(0, bytesRead));
+      for (let w = 0; w < bytesRead; ) w += (await output.write(buffer, w, bytesRead - w)).bytesWritten;
+      at += bytesRead;
+    }
+  } finally {
+    await Promise.all([input.close(), output.close()]);
+  }
+  const etag = md5.digest('hex');
+  await writeFile(`${partPath}.md5`, etag);
+  return { etag, lastModified: new Date() };
+}
