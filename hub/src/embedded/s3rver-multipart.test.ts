@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../storage/object-store.js';
 import { embeddedStore } from '../testing/embedded-store.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from './embedded-s3.js';
+import { concatenate, concatenateHere } from './s3rver-multipart.js';
 
 const MIB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest();
@@ -66,5 +67,25 @@ describe('the embedded S3 server completes a multipart upload by joining its par
     // Nothing of the upload is left behind.
     expect(existsSync(join(uploads, uploadId))).toBe(false);
     expect(readdirSync(uploads)).toEqual([]);
+  });
+});
+
+describe('joining part files', () => {
+  it('gives the same bytes with cat (copied in the kernel) and through a buffer here, and replaces the target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-join-'));
+    const parts = [randomBytes(5 * MIB + 1), Buffer.alloc(0), randomBytes(4 * MIB + 3), randomBytes(17)];
+    const files = parts.map((p, i) => {
+      const file = join(dir, `part-${i}`);
+      writeFileSync(file, p);
+      return file;
+    });
+    const whole = Buffer.concat(parts);
+    for (const join_ of [concatenate, concatenateHere]) {
+      const target = join(dir, `joined-${join_.name}`);
+      writeFileSync(target, randomBytes(20 * MIB)); // longer than the result: must be replaced
+      expect(await join_(target, files)).toBe(whole.length);
+      expect(readFileSync(target).equals(whole)).toBe(true);
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

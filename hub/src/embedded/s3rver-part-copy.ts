@@ -1,11 +1,54 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RangeCopyAnswer, RangeCopyRequest } from './range-copy-thread.js';
 import type { FilesystemStore } from './s3rver-multipart.js';
 
-/** Bytes copied per read and write. */
-const COPY_BYTES = 4 * 1024 * 1024;
+/**
+ * Threads that copy and MD5-hash parts (range-copy-thread.ts), as many as the machine has cores up
+ * to 4: the server's own thread would hash one part at a time. Started on the first copy; they do
+ * not keep the process alive.
+ */
+class RangeCopyPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (md5: string) => void; reject: (e: Error) => void }
+  >();
+  private next = 0;
+  private turn = 0;
+
+  copy(request: Omit<RangeCopyRequest, 'id'>): Promise<string> {
+    if (this.workers.length === 0) {
+      const size = Math.max(1, Math.min(4, availableParallelism()));
+      for (let i = 0; i < size; i++) {
+        const worker = new Worker(new URL('./range-copy-thread.js', import.meta.url));
+        worker.unref();
+        worker.on('message', (a: RangeCopyAnswer) => {
+          const w = this.waiting.get(a.id);
+          this.waiting.delete(a.id);
+          if ('md5' in a) w?.resolve(a.md5);
+          else w?.reject(new Error(a.error));
+        });
+        worker.on('error', (err) => {
+          for (const w of this.waiting.values()) w.reject(err);
+          this.waiting.clear();
+          this.workers.length = 0; // started again on the next copy
+        });
+        this.workers.push(worker);
+      }
+    }
+    const id = this.next++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    return new Promise<string>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id } satisfies RangeCopyRequest);
+    });
+  }
+}
+const copyPool = new RangeCopyPool();
 
 /** The parts of a koa context the handler reads and sets. */
 interface PartCopyContext {
@@ -35,7 +78,7 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
  * part of a multipart upload copied from a byte range of an object already stored
  * (`x-amz-copy-source`, `x-amz-copy-source-range: bytes=first-last`), so that an export puts a
  * procedure's video into its ZIP without the bytes travelling through the hub. The range is copied
- * file to file and MD5-hashed on the way, as a part that arrived over HTTP is, and the answer is S3's
+ * file to file and MD5-hashed on the way (in a pool of threads), as a part that arrived over HTTP is, and the answer is S3's
  * `CopyPartResult`. Requests are signed and checked as every other: the handler sits in s3rver's
  * router after its authentication, just before its own PUT route.
  */
@@ -95,22 +138,7 @@ async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3Err
 
   const partPath = join(uploadDir, String(partNumber));
   await mkdir(dirname(partPath), { recursive: true });
-  const md5 = createHash('md5');
-  const input = await open(objectPath, 'r');
-  const output = await open(partPath, 'w');
-  const buffer = Buffer.allocUnsafe(COPY_BYTES);
-  try {
-    for (let at = from; at <= to; ) {
-      const { bytesRead } = await input.read(buffer, 0, Math.min(buffer.length, to + 1 - at), at);
-      if (bytesRead === 0) throw new Error(`${srcKey} ended at ${at} bytes while a part was copied from it`);
-      md5.update(buffer.subarray(0, bytesRead));
-      for (let w = 0; w < bytesRead; ) w += (await output.write(buffer, w, bytesRead - w)).bytesWritten;
-      at += bytesRead;
-    }
-  } finally {
-    await Promise.all([input.close(), output.close()]);
-  }
-  const etag = md5.digest('hex');
+  const etag = await copyPool.copy({ source: objectPath, from, to, target: partPath });
   await writeFile(`${partPath}.md5`, etag);
   return { etag, lastModified: new Date() };
 }
