@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EMBEDDED_S3_CREDENTIALS_FILE } from '@gic/hub/embedded/embedded-s3-credentials.js';
 import { ObjectStore } from '@gic/hub/storage/object-store.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
 import pg from 'pg';
@@ -208,8 +209,11 @@ describe('a restore drill: back up, wipe, restore, carry on', () => {
     const store = new ObjectStore({
       endpoint: `http://127.0.0.1:${env.GIC_EMBEDDED_S3_PORT}`,
       region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
+      // The pair the hub made for its embedded S3 server, in its data directory.
+      ...(JSON.parse(readFileSync(join(env.GIC_HUB_DATA_DIR!, EMBEDDED_S3_CREDENTIALS_FILE), 'utf8')) as {
+        accessKeyId: string;
+        secretAccessKey: string;
+      }),
       bucket: 'gic-recordings',
       forcePathStyle: true,
     });

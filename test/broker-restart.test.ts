@@ -56,8 +56,8 @@ describe('the broker process killed mid-procedure and started again', () => {
     const shared = {
       DATABASE_URL: url,
       S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     };
     brokerEnv = {
       ...shared,

@@ -42,8 +42,8 @@ describe('an edge box killed with SIGKILL mid-work, again and again', () => {
       loadHubConfig({
         DATABASE_URL: url,
         S3_ENDPOINT: s3.endpoint,
-        S3_ACCESS_KEY_ID: 'S3RVER',
-        S3_SECRET_ACCESS_KEY: 'S3RVER',
+        S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
         GIC_MQTT_PORT: String(await freePort()),
         GIC_HUB_PORT: String(await freePort()),
         GIC_HUB_DATA_DIR: join(dir, 'hub'),

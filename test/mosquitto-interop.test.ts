@@ -122,8 +122,8 @@ describe('two ingest processes sharing the events through an MQTT 5 shared subsc
         MQTT_URL: url,
         GIC_INGEST_SHARED_GROUP: 'gic-ingest',
         S3_ENDPOINT: s3.endpoint,
-        S3_ACCESS_KEY_ID: 'S3RVER',
-        S3_SECRET_ACCESS_KEY: 'S3RVER',
+        S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       });
       hubs.push({ child, httpUrl: `http://127.0.0.1:${port}` });
     }

@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabase, type Database } from '@gic/hub/db/database.js';
+import { EMBEDDED_S3_CREDENTIALS_FILE } from '@gic/hub/embedded/embedded-s3-credentials.js';
 import { ObjectStore } from '@gic/hub/storage/object-store.js';
 import { decodeImage } from '@gic/shared/media/decode-image.js';
 import {
@@ -81,8 +82,11 @@ describe('the review chat streams a model answer about the picture at the video 
     store = new ObjectStore({
       endpoint: `http://127.0.0.1:${env.GIC_EMBEDDED_S3_PORT}`,
       region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
+      // The pair the hub made for its embedded S3 server, in its data directory.
+      ...(JSON.parse(readFileSync(join(env.GIC_HUB_DATA_DIR!, EMBEDDED_S3_CREDENTIALS_FILE), 'utf8')) as {
+        accessKeyId: string;
+        secretAccessKey: string;
+      }),
       bucket: 'gic-recordings',
       forcePathStyle: true,
     });

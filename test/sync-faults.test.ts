@@ -40,8 +40,8 @@ describe('store and forward through network cuts and a hub restart', () => {
     hubConfig = loadHubConfig({
       DATABASE_URL: url,
       S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       GIC_MQTT_PORT: String(mqtt),
       GIC_HUB_PORT: String(http),
       GIC_HUB_DATA_DIR: join(dir, 'hub'),

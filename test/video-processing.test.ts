@@ -3,6 +3,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type Database } from '@gic/hub/db/database.js';
+import { EMBEDDED_S3_CREDENTIALS_FILE } from '@gic/hub/embedded/embedded-s3-credentials.js';
 import { ObjectStore } from '@gic/hub/storage/object-store.js';
 import { readFileFrames } from '@gic/shared/media/file-frames.js';
 import { generateSampleVideo } from '@gic/shared/media/sample-video.js';
@@ -81,15 +82,18 @@ describe('an uploaded video processed by the hub process: de-identified, analyse
     };
     url = `http://127.0.0.1:${env.GIC_HUB_PORT}`;
     db = createDatabase(env.DATABASE_URL!, 2);
+    await start();
     store = new ObjectStore({
       endpoint: `http://127.0.0.1:${env.GIC_EMBEDDED_S3_PORT}`,
       region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
+      // The pair the hub made for its embedded S3 server, in its data directory.
+      ...(JSON.parse(readFileSync(join(env.GIC_HUB_DATA_DIR!, EMBEDDED_S3_CREDENTIALS_FILE), 'utf8')) as {
+        accessKeyId: string;
+        secretAccessKey: string;
+      }),
       bucket: 'gic-recordings',
       forcePathStyle: true,
     });
-    await start();
     token = await adminToken(url, PASSWORD);
   }, 180_000);
   afterAll(async () => {

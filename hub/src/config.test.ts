@@ -8,7 +8,7 @@ describe('loadHubConfig', () => {
     expect([...c.roles]).toEqual(['api', 'ingest', 'worker', 'broker']);
     expect(c.http.port).toBe(8080);
     expect(c.mqtt).toMatchObject({ embedded: true, url: 'mqtt://127.0.0.1:1883' });
-    expect(c.s3).toMatchObject({ embedded: true, accessKeyId: 'S3RVER', bucket: 'gic-recordings' });
+    expect(c.s3).toMatchObject({ embedded: true, accessKeyId: '', bucket: 'gic-recordings' });
     expect(c.database.url).toBeUndefined();
   });
 

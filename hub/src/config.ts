@@ -325,9 +325,9 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       embeddedHost: s3Host,
       embeddedPort: c.GIC_EMBEDDED_S3_PORT,
       region: c.S3_REGION,
-      // s3rver accepts only its own fixed credentials.
-      accessKeyId: c.S3_ACCESS_KEY_ID ?? (embeddedS3 ? 'S3RVER' : ''),
-      secretAccessKey: c.S3_SECRET_ACCESS_KEY ?? (embeddedS3 ? 'S3RVER' : ''),
+      // The embedded S3 server's pair when set; unset, the hub makes one (embedded-s3-credentials.ts).
+      accessKeyId: c.S3_ACCESS_KEY_ID ?? '',
+      secretAccessKey: c.S3_SECRET_ACCESS_KEY ?? '',
       bucket: c.S3_BUCKET,
       forcePathStyle: c.S3_FORCE_PATH_STYLE,
       ...(s3PublicEndpoint ? { publicEndpoint: s3PublicEndpoint } : {}),

@@ -32,8 +32,8 @@ describe('backup and restore with an external PostgreSQL and S3', () => {
     config = loadHubConfig({
       DATABASE_URL: made.url,
       S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       GIC_HUB_DATA_DIR: join(dir, 'hub'),
     });
     storage = await openHubStorage(config, createLogger('backup-test', 'silent'));

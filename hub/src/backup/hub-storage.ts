@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { HubConfig } from '../config.js';
 import { startEmbeddedPostgres } from '../embedded/embedded-postgres.js';
 import { startEmbeddedS3 } from '../embedded/embedded-s3.js';
+import { embeddedS3Credentials } from '../embedded/embedded-s3-credentials.js';
 import { ObjectStore } from '../storage/object-store.js';
 
 /** The hub's database (as its owner) and object store, reached the way the hub reaches them. */
@@ -114,7 +115,10 @@ export async function openHubStorage(
         databaseUrl = pgHandle.url;
       }
     }
-    let store = new ObjectStore(config.s3);
+    const s3Credentials = config.s3.embedded
+      ? embeddedS3Credentials(config.dataDir, config.s3)
+      : { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey };
+    let store = new ObjectStore({ ...config.s3, ...s3Credentials });
     if (!config.s3.embedded) where.push(`S3 at ${config.s3.endpoint}, bucket ${config.s3.bucket}`);
     else if (await s3Answers(store)) {
       hubRunning = true;
@@ -122,9 +126,11 @@ export async function openHubStorage(
     } else {
       store.close();
       const dir = join(config.dataDir, 's3');
-      const s3 = await startEmbeddedS3(dir, { host: '127.0.0.1', port: 0 }, config.s3.bucket);
+      const s3 = await startEmbeddedS3(dir, { host: '127.0.0.1', port: 0 }, config.s3.bucket, {
+        credentials: s3Credentials,
+      });
       stops.push(s3.stop);
-      store = new ObjectStore({ ...config.s3, endpoint: s3.endpoint });
+      store = new ObjectStore({ ...config.s3, ...s3Credentials, endpoint: s3.endpoint });
       where.push(`the embedded S3 in ${dir}`);
     }
     const opened = store;

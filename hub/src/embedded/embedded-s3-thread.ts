@@ -5,12 +5,26 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
+import { checkS3Signature, type S3Credentials } from './s3-request-auth.js';
 import { completeMultipartByCopy, type FilesystemStore } from './s3rver-multipart.js';
 import { supportPartCopy } from './s3rver-part-copy.js';
 
-const { dir, host, port, bucket } = workerData as { dir: string; host: string; port: number; bucket: string };
+/** s3rver's one account, whose fixed key pair (S3RVER) is replaced by this server's. */
+interface S3rverAccount {
+  revokeAccessKey(id: string): void;
+  createKeyPair(id: string, secret: string): void;
+}
+
+const { dir, host, port, bucket, credentials } = workerData as {
+  dir: string;
+  host: string;
+  port: number;
+  bucket: string;
+  credentials: S3Credentials;
+};
 
 interface SystemError extends Error {
   code?: string;
@@ -38,9 +52,26 @@ try {
   await s3.configureBuckets();
   completeMultipartByCopy((s3 as unknown as { store: FilesystemStore }).store);
   supportPartCopy();
+  const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
+    DUMMY_ACCOUNT: S3rverAccount;
+  };
+  DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+  const handle = s3.callback();
   // Served from our own server rather than s3rver's run(), whose listen leaves a bind error
-  // (address in use) as an unhandled 'error' event.
-  const server = createServer(s3.callback());
+  // (address in use) as an unhandled 'error' event. Every request's signature is checked first.
+  const server = createServer((req, res) => {
+    const refusal = checkS3Signature(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
+      credentials,
+    );
+    if (!refusal) return void handle(req, res);
+    req.resume(); // the body is not read
+    res.writeHead(403, { 'content-type': 'application/xml', connection: 'close' });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message></Error>`,
+    );
+  });
   server.once('error', (err) => parentPort!.postMessage({ error: plain(err) }));
   server.listen(port, host, () => {
     const address = server.address();

@@ -1,9 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { localHost, urlHost } from '../config.js';
+import { randomS3Credentials } from './embedded-s3-credentials.js';
+import type { S3Credentials } from './s3-request-auth.js';
 
 export interface EmbeddedS3Handle {
   /** Where this process reaches it. */
   endpoint: string;
+  /** The one key pair it accepts. */
+  credentials: S3Credentials;
   stop(): Promise<void>;
 }
 
@@ -18,17 +22,24 @@ const STOP_WAIT_MS = 5_000;
  * checksums: the hub therefore verifies every object's SHA-256 itself. It runs in a thread of its
  * own (embedded-s3-thread.ts): its MD5s, file writes and HTTP parsing (and the copy it makes of
  * every object when a multipart upload completes, see s3rver-multipart.ts) would otherwise share the hub's event loop with
- * the exports and uploads that feed it, leaving the machine's other cores idle.
+ * the exports and uploads that feed it, leaving the machine's other cores idle. It answers only
+ * requests signed with `credentials` (AWS Signature Version 4, see s3-request-auth.ts; a fresh
+ * random pair unless given): s3rver itself lets anonymous requests through and checks no V4
+ * signature.
  */
 export async function startEmbeddedS3(
   dir: string,
   at: number | { host: string; port: number },
   bucket: string,
-  /** Called if the server's thread ends when not asked to (the store then answers nothing). */
-  onDeath: (reason: string) => void = () => {},
+  options: {
+    credentials?: S3Credentials;
+    /** Called if the server's thread ends when not asked to (the store then answers nothing). */
+    onDeath?: (reason: string) => void;
+  } = {},
 ): Promise<EmbeddedS3Handle> {
+  const { credentials = randomS3Credentials(), onDeath = () => {} } = options;
   const listen = typeof at === 'number' ? { host: '127.0.0.1', port: at } : at;
-  const worker = new Worker(ENTRY, { workerData: { dir, bucket, ...listen } });
+  const worker = new Worker(ENTRY, { workerData: { dir, bucket, credentials, ...listen } });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', (m: { port?: number; error?: Record<string, unknown> }) => {
@@ -50,6 +61,7 @@ export async function startEmbeddedS3(
   });
   return {
     endpoint: `http://${urlHost(localHost(listen.host))}:${port}`,
+    credentials,
     stop: async () => {
       stopping = true;
       worker.postMessage('stop');

@@ -18,8 +18,7 @@ function storeSeeing(sse: ObjectStoreConfig['sse'], seen: Map<string, Record<str
   const store = new ObjectStore({
     endpoint: s3.endpoint,
     region: 'us-east-1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
+    ...s3.credentials,
     bucket: 'gic-sse',
     forcePathStyle: true,
     ...(sse ? { sse } : {}),
