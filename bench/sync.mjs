@@ -23,6 +23,7 @@ import { RecordingsStore } from '@gic/edge/upload/recordings-store.js';
 import { loadHubSecret } from '@gic/hub/auth/hub-secret.js';
 import { signServiceToken } from '@gic/hub/auth/session-tokens.js';
 import { loadHubConfig } from '@gic/hub/config.js';
+import { embeddedS3Credentials } from '@gic/hub/embedded/embedded-s3-credentials.js';
 import { ObjectStore } from '@gic/hub/storage/object-store.js';
 import { generateDeviceKeyPair } from '@gic/provisioning/device-keys.js';
 import { createLogger } from '@gic/shared/logging/logger.js';
@@ -247,7 +248,12 @@ try {
   const outcome = await uploader.upload(recordingId);
   clearInterval(watch);
   const multipartSeconds = (performance.now() - started) / 1000;
-  const store = new ObjectStore(loadHubConfig(hub.env).s3);
+  // The hub's store, with the key pair the hub made for its embedded S3 server.
+  const hubConfig = loadHubConfig(hub.env);
+  const store = new ObjectStore({
+    ...hubConfig.s3,
+    ...embeddedS3Credentials(hubConfig.dataDir, hubConfig.s3),
+  });
   const putUrl = await getSignedUrl(
     store.client,
     new PutObjectCommand({ Bucket: store.bucket, Key: 'bench/plain.bin' }),
