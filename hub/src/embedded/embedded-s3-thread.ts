@@ -9,7 +9,12 @@ import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
 import { checkS3Signature, type S3Credentials } from './s3-request-auth.js';
-import { completeMultipartByCopy, type FilesystemStore } from './s3rver-multipart.js';
+import {
+  completeMultipartByCopy,
+  type FilesystemStore,
+  type ObjectReadingStore,
+  serveInLargeChunks,
+} from './s3rver-multipart.js';
 import { supportPartCopy } from './s3rver-part-copy.js';
 
 /** s3rver's one account, whose fixed key pair (S3RVER) is replaced by this server's. */
@@ -51,6 +56,7 @@ try {
   });
   await s3.configureBuckets();
   completeMultipartByCopy((s3 as unknown as { store: FilesystemStore }).store);
+  serveInLargeChunks((s3 as unknown as { store: ObjectReadingStore }).store);
   supportPartCopy();
   const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
     DUMMY_ACCOUNT: S3rverAccount;

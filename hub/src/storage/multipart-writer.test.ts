@@ -99,6 +99,7 @@ describe('MultipartWriter (against the embedded S3 server)', () => {
     const writer = await MultipartWriter.open(store, 'objects/empty.bin', 'application/octet-stream');
     expect(await writer.close()).toMatchObject({ bytes: 0 });
     expect(await store.size('objects/empty.bin')).toBe(0);
+    expect((await store.readAll('objects/empty.bin')).length).toBe(0);
   });
 
   it('reports a part the store cannot take, on the next write or at close', async () => {
