@@ -60,14 +60,20 @@ describe('MultipartWriter (against the embedded S3 server)', () => {
     });
     const head = randomBytes(1000);
     await writer.write(head);
-    // 1000 bytes wait in the part buffer: topped up to 5 MiB from the source, the rest copied in
-    // parts of at most 8 MiB; then 3 MiB more (under S3's least part size) read through.
-    await writer.copy('objects/source.bin', 10, 20 * MIB, 8 * MIB);
+    // 1000 bytes wait in the part buffer: topped up to 5 MiB from the source; the 8 MiB and a byte
+    // after that go as one copied part (not two of about 4 MiB, under S3's least part size).
+    const topUp = 5 * MIB - 1000;
+    const firstEnd = 10 + topUp + 8 * MIB + 1;
+    await writer.copy('objects/source.bin', 10, firstEnd, 8 * MIB);
+    // 17 MiB in parts of 6 to 12 MiB: two of 8.5 MiB.
+    await writer.copy('objects/source.bin', 13 * MIB, 30 * MIB, 6 * MIB);
+    // 3 MiB, under S3's least part size: read through.
     await writer.copy('objects/source.bin', 27 * MIB, 30 * MIB, 8 * MIB);
     await writer.write(Buffer.from('end'));
     const expected = Buffer.concat([
       head,
-      source.subarray(10, 20 * MIB),
+      source.subarray(10, firstEnd),
+      source.subarray(13 * MIB, 30 * MIB),
       source.subarray(27 * MIB, 30 * MIB),
       Buffer.from('end'),
     ]);
@@ -85,14 +91,12 @@ describe('MultipartWriter (against the embedded S3 server)', () => {
     // The read back was observed in order, offset by offset.
     expect(Buffer.concat(seen).equals(expected)).toBe(true);
     expect(offsets[0]).toBe(0);
-    // What was copied on the server: from where the top-up ended, in two parts of 7.5 MiB.
-    const topUp = 5 * MIB - 1000;
-    expect(copied.map((c) => c.partNumber)).toEqual([2, 3]);
-    expect(copied[0]!.first).toBe(10 + topUp);
-    expect(copied.at(-1)!.last).toBe(20 * MIB - 1);
-    expect(copied.every((c) => c.last - c.first + 1 >= 5 * MIB && c.last - c.first + 1 <= 8 * MIB)).toBe(
-      true,
-    );
+    // What was copied on the server: from where the top-up ended, every part at least 5 MiB.
+    expect(copied.map((c) => [c.partNumber, c.first, c.last - c.first + 1])).toEqual([
+      [2, 10 + topUp, 8 * MIB + 1],
+      [3, 13 * MIB, 8.5 * MIB],
+      [4, 21.5 * MIB, 8.5 * MIB],
+    ]);
   });
 
   it('completes an empty object as one empty part', async () => {

@@ -82,7 +82,7 @@ export class MultipartWriter {
 
   /**
    * Appends bytes `start` up to `end` (exclusive) of the stored object `source`, copied on the server
-   * (UploadPartCopy) in parts of up to `copyPartBytes`, so that they never travel through this
+   * (UploadPartCopy) in parts of `copyPartBytes` to twice that, so that they never travel through this
    * process. S3 wants every part but the last to be at least 5 MiB: bytes already waiting in the part
    * buffer are topped up to that from the source, read through here, and a rest under 5 MiB is read
    * through too. Parts are copied up to `concurrency` at once, like sent ones. After a copy, close()
@@ -106,7 +106,8 @@ export class MultipartWriter {
     }
     if (end - at < MIN_PART_BYTES) return this.writeFrom(source, at, end);
     if (this.filled > 0) await this.flush();
-    const count = Math.ceil((end - at) / Math.max(MIN_PART_BYTES, copyPartBytes));
+    // As many parts as `copyPartBytes` fits whole: each then holds from it to twice it, never under 5 MiB.
+    const count = Math.max(1, Math.floor((end - at) / Math.max(MIN_PART_BYTES, copyPartBytes)));
     const size = Math.ceil((end - at) / count);
     for (let i = 0; i < count; i++) {
       const first = at + i * size;
