@@ -180,6 +180,10 @@ describe('an uploaded video processed by the hub process: de-identified, analyse
     expect(await store.size(v.rows[0]!.raw_key)).toBeUndefined();
     const masked = join(dir, 'masked.mp4');
     writeFileSync(masked, await store.readAll(v.rows[0]!.masked_key));
+    // Encoded as browsers play it (and as the edge records): H.264 with 4:2:0 colour, not 4:4:4.
+    const discovered = execFileSync('gst-discoverer-1.0', ['-v', masked], { encoding: 'utf8' });
+    expect(discovered).toMatch(/video\/x-h264.*chroma-format=\(string\)4:2:0/);
+    expect(discovered).not.toMatch(/4:4:4/);
     let frames = 0;
     for await (const f of readFileFrames(masked, { width: 1280, height: 720, fps: 1 })) {
       // The sample's name and date of birth sit at the top left (font 28 px, padded by as much).

@@ -50,6 +50,9 @@ export async function renderMaskedVideo(
     [
       `appsrc name=src format=time max-bytes=0 caps=${gstQuote(`video/x-raw,format=RGB,width=${width},height=${height},framerate=${rate}`)}`,
       'videoconvert',
+      // 4:2:0, as the edge records: from RGB, x264 would otherwise take 4:4:4 (High 4:4:4 Predictive),
+      // which Firefox and Safari do not play and which costs about twice as much to decode.
+      'video/x-raw,format=I420',
       // As the edge recorder encodes: the same speed and bitrate for the same kind of picture (kbit/s).
       `x264enc speed-preset=superfast bitrate=4000 key-int-max=${Math.round(fps * 2)}`,
       'h264parse',
