@@ -174,7 +174,10 @@ export async function loadFaceDetector(
     (l) => Math.ceil(input.width / l.stride) ** 2 * l.anchorsPerCell,
   );
 
-  const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred);
+  // One thread a run: a 128x128 view is too small to share out. On 2 idle cores (node
+  // bench/face-threads.mjs), one thread took 1.29 ms of wall and 1.30 ms of CPU a view against 1.38 ms
+  // and 2.04 ms on onnxruntime's default pool: beside a busy decoder the pool's extra CPU is lost to it.
+  const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred, 1);
   const missing = [input.name].filter((n) => !session.inputNames.includes(n));
   missing.push(...[...scoreNames, ...boxNames].filter((n) => !session.outputNames.includes(n)));
   if (missing.length > 0) {
