@@ -26,8 +26,11 @@ export interface AnalysisWorkerData {
 }
 
 export type AnalysisRequest =
-  /** `timed`: reply with the batch's stage times (ThreadedAnalyzer.analyseBatch's `times`). */
-  | { id: number; kind: 'analyse'; frames: RgbFrame[]; scans?: Scan[]; timed?: boolean }
+  /**
+   * `timed`: reply with the batch's stage times (ThreadedAnalyzer.analyseBatch's `times`); `lent`: the
+   * frames' buffers were handed over and go back with the reply (ThreadedAnalyzer.analyseLent).
+   */
+  | { id: number; kind: 'analyse'; frames: RgbFrame[]; scans?: Scan[]; timed?: boolean; lent?: boolean }
   | { id: number; kind: 'warm-up'; size: { width: number; height: number } }
   | { id: number; kind: 'close' };
 
@@ -35,7 +38,7 @@ export type AnalysisReply =
   | { kind: 'ready'; models: FrameAnalyzer['models']; modelsOff: FrameAnalyzer['modelsOff'] }
   | { kind: 'log'; line: string }
   /** `times`: for a timed request, its stages and `thread` (ms from the request's arrival to this reply). */
-  | { kind: 'result'; id: number; value: unknown; times?: StageTimes }
+  | { kind: 'result'; id: number; value: unknown; times?: StageTimes; frames?: RgbFrame['data'][] }
   | { kind: 'error'; id: number; message: string; name: string };
 
 /**
@@ -70,21 +73,27 @@ port.on('message', async (request: AnalysisRequest) => {
   try {
     let value: unknown;
     let times: StageTimes | undefined;
+    let lent: RgbFrame['data'][] | undefined;
     if (request.kind === 'analyse') {
       if (request.timed) times = {};
       value = await analyzer.analyseBatch(request.frames, request.scans, times);
+      if (request.lent) lent = request.frames.map((f) => f.data);
     } else if (request.kind === 'warm-up') value = await analyzer.warmUp(request.size);
     else {
       await analyzer.close();
       value = null;
     }
     if (times) times.thread = performance.now() - arrived;
-    port.postMessage({
-      kind: 'result',
-      id: request.id,
-      value,
-      ...(times ? { times } : {}),
-    } satisfies AnalysisReply);
+    port.postMessage(
+      {
+        kind: 'result',
+        id: request.id,
+        value,
+        ...(times ? { times } : {}),
+        ...(lent ? { frames: lent } : {}),
+      } satisfies AnalysisReply,
+      lent?.map((d) => d.buffer as ArrayBuffer) ?? [],
+    );
     if (request.kind === 'close') port.close();
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

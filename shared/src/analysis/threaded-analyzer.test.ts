@@ -71,6 +71,32 @@ describe('ThreadedAnalyzer (the real models on a thread of their own)', () => {
     }
   }, 60_000);
 
+  it('analyses frames lent to it as it analyses copies, and hands the same memory back', async () => {
+    const scans = ['none', 'full'] as const;
+    const copied = await threaded.analyseBatch(frames, scans);
+    // One frame in a buffer of its own (handed over), one a view into a larger buffer (copied).
+    const own = { ...frames[0]!, data: Uint8Array.from(frames[0]!.data) };
+    const wide = new Uint8Array(frames[1]!.data.length + 16);
+    wide.set(frames[1]!.data, 16);
+    const view = { ...frames[1]!, data: wide.subarray(16) };
+    const memory = own.data.buffer;
+    const { analyses, frames: back } = await threaded.analyseLent([own, view], scans);
+    const strip = (a: (typeof copied)[number]) => ({ ...a, latencyMs: 0 });
+    expect(analyses.map(strip)).toEqual(copied.map(strip));
+    // The frame handed over was empty while away; the same pixels come back, in the same memory
+    // (a transferred buffer keeps its backing store: same size, and the given one stays detached).
+    expect(own.data.byteLength).toBe(0);
+    expect(Buffer.from(back[0]!.data).equals(Buffer.from(frames[0]!.data))).toBe(true);
+    expect(back[0]!.data.buffer.byteLength).toBe(frames[0]!.data.length);
+    expect(memory.byteLength).toBe(0);
+    // The view was copied: the caller's larger buffer is untouched, the copy comes back.
+    expect(wide.byteLength).toBe(frames[1]!.data.length + 16);
+    expect(Buffer.from(back[1]!.data).equals(Buffer.from(frames[1]!.data))).toBe(true);
+    expect(back.map((f) => [f.index, f.ptsMs, f.width, f.height])).toEqual(
+      frames.map((f) => [f.index, f.ptsMs, f.width, f.height]),
+    );
+  }, 60_000);
+
   it('searches no text on a frame asked for no scan (a recording already de-identified), and the rest as asked', async () => {
     const [none, full] = await threaded.analyseBatch([frames[0]!, frames[0]!], ['none', 'full']);
     expect(full!.privacyRegions.filter((r) => r.kind === 'text').length).toBeGreaterThanOrEqual(1);

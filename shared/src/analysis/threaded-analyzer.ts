@@ -33,6 +33,8 @@ type Pending = {
   reject: (err: Error) => void;
   /** Where a timed request's stage times go. */
   times?: StageTimes;
+  /** Where a lent request's frames come back. */
+  lent?: (data: RgbFrame['data'][]) => void;
 };
 
 /**
@@ -94,6 +96,7 @@ export class ThreadedAnalyzer implements Analyzer {
           if (!p) return;
           if (reply.kind === 'result') {
             if (p.times && reply.times) Object.assign(p.times, reply.times);
+            if (p.lent && reply.frames) p.lent(reply.frames);
             p.resolve(reply.value);
           } else p.reject(Object.assign(new Error(reply.message), { name: reply.name }));
         }
@@ -165,13 +168,19 @@ export class ThreadedAnalyzer implements Analyzer {
     message: WithoutId<AnalysisRequest>,
     transfer: ArrayBuffer[] = [],
     times?: StageTimes,
+    lent?: Pending['lent'],
   ): Promise<T> {
     if (this.closing && message.kind !== 'close') throw new Error('the analyzer is closed');
     if (this.dead) this.spawn();
     await this.ready;
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(times ? { times } : {}) });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        ...(times ? { times } : {}),
+        ...(lent ? { lent } : {}),
+      });
       this.worker.postMessage({ ...message, id }, transfer);
     });
   }
@@ -218,6 +227,35 @@ export class ThreadedAnalyzer implements Analyzer {
       addStageTime(times, 'hand-over', performance.now() - sent! - (times.thread ?? 0));
     }
     return analyses;
+  }
+
+  /**
+   * As `analyseBatch`, with no copy either way: each frame's buffer is handed to the thread and comes
+   * back with the analyses, in the frames returned (the same pixels, in the same memory). Until then
+   * the frames given are empty (their buffers detached): the caller uses the frames returned. A frame
+   * whose pixels are part of a larger buffer is copied, as by `analyseBatch`. For a reader that makes
+   * its frames for the analysis alone and recycles their buffers (the hub's batch).
+   */
+  async analyseLent(
+    frames: RgbFrame[],
+    scans?: readonly Scan[],
+  ): Promise<{ analyses: FrameAnalysis[]; frames: RgbFrame[] }> {
+    const sent = frames.map((f) =>
+      f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength
+        ? f
+        : { ...f, data: Uint8Array.from(f.data) },
+    );
+    let back: RgbFrame['data'][] = [];
+    const analyses = await this.request<FrameAnalysis[]>(
+      { kind: 'analyse', frames: sent, ...(scans ? { scans: [...scans] } : {}), lent: true },
+      sent.map((f) => f.data.buffer as ArrayBuffer),
+      undefined,
+      (data) => {
+        back = data;
+      },
+    );
+    if (back.length !== frames.length) throw new Error('the analysis thread kept the frames lent to it');
+    return { analyses, frames: sent.map((f, i) => ({ ...f, data: back[i]! })) };
   }
 
   warmUp(size: { width: number; height: number }): Promise<number> {

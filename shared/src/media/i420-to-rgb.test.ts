@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleLuma } from '../analysis/motion.js';
 import { readFileFrames, readVideoI420Frames } from './file-frames.js';
-import { type I420Frame, i420Layout, type RgbFrame } from './frame.js';
+import { type I420Frame, i420Layout, type RgbFrame, rgbStride } from './frame.js';
 import { runToEos } from './gst.js';
 import { I420ToRgb } from './i420-to-rgb.js';
 
@@ -38,13 +38,17 @@ describe('readVideoI420Frames and I420ToRgb', () => {
     const converter = new I420ToRgb();
     const converted: string[] = [];
     const layout = i420Layout(size.width, size.height);
+    const targets = [0, 1].map(() => Buffer.alloc(rgbStride(size.width) * size.height));
     try {
       for await (const frame of readVideoI420Frames({ path: clip }, { ...size, reuseBuffer: true })) {
         expect(frame.format).toBe('I420');
         expect(frame.data.length).toBe(layout.size);
         expect(frame.colorimetry).toMatch(/\w/); // the decoder's, handed on to the conversion
-        // The reused buffer is overwritten by the next frame: converted from a copy, as a reader keeps one.
-        const out = await converter.convert({ ...frame, data: Buffer.from(frame.data) });
+        // Straight from the reader's reused buffer (the converter copies it before it settles), into
+        // one of two buffers of the caller's, as the hub's batch recycles them.
+        const into = targets[frame.index % 2]!;
+        const out = await converter.convert(frame, into);
+        expect(out.data.buffer).toBe(into.buffer);
         expect([out.width, out.height, out.index, out.ptsMs]).toEqual([
           frame.width,
           frame.height,

@@ -18,9 +18,13 @@ export class I420ToRgb {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  /** The frame's pixels as a new RGB frame (its own buffer), with the frame's index and time. */
-  convert(frame: I420Frame): Promise<RgbFrame> {
-    const next = this.queue.then(() => this.convertNow(frame));
+  /**
+   * The frame's pixels as an RGB frame, with the frame's index and time: in `into` when given and of
+   * the right size (packed rows, `rgbStride(width) * height` bytes), else in a buffer of its own. The
+   * converter copies the frame's pixels before the promise settles: the caller may then reuse them.
+   */
+  convert(frame: I420Frame, into?: Buffer): Promise<RgbFrame> {
+    const next = this.queue.then(() => this.convertNow(frame, into));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -32,7 +36,7 @@ export class I420ToRgb {
     this.pipeline = undefined;
   }
 
-  private async convertNow(frame: I420Frame): Promise<RgbFrame> {
+  private async convertNow(frame: I420Frame, into: Buffer | undefined): Promise<RgbFrame> {
     if (this.closed) throw new Error('the I420 to RGB converter is closed');
     const { width, height, data, index } = frame;
     const expected = i420Layout(width, height).size;
@@ -64,7 +68,7 @@ export class I420ToRgb {
       }, CONVERT_TIMEOUT_MS);
       // The appsink hands nothing after an error: the bus is watched too.
       const watch = setInterval(() => this.failure && done(null), 100);
-      sink.pull((buf) => done(buf));
+      sink.pull((buf) => done(buf), into?.length === rgbStride(width) * height ? into : undefined);
     });
     const stride = rgbStride(width);
     if (!out || this.failure || out.length < stride * height)
