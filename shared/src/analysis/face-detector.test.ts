@@ -99,6 +99,19 @@ describe('letterbox', () => {
     expect(nchw.data[0 * 64 + 2 * 8]).toBe(1);
     expect(nchw.data[1 * 64 + 5 * 8 + 7]).toBe(-1);
     expect(nchw.data[2 * 64 + 7 * 8 + 7]).toBeCloseTo(grey, 6);
+    // Written into a reused buffer that held another view: the same tensor, in that buffer.
+    for (const layout of ['NHWC', 'NCHW'] as const) {
+      const used = new Float32Array(8 * 8 * 3).fill(0.25);
+      const again = letterboxTensorData(red, { ...input, layout }, used);
+      expect(again.data).toBe(used);
+      expect(Array.from(again.data)).toEqual(Array.from(letterboxTensorData(red, { ...input, layout }).data));
+      // A square frame fills the input: no bars, every value its own.
+      const square = frameOf(4, 4, () => [0, 255, 0]);
+      const full = letterboxTensorData(square, { ...input, layout }, used.fill(0.25));
+      expect(Array.from(full.data)).toEqual(
+        Array.from(letterboxTensorData(square, { ...input, layout }).data),
+      );
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import {
   decodeBlazeFace,
   generateAnchors,
 } from './blazeface-anchors.js';
-import { frameToTensorData } from './image-tensor.js';
+import { writeFrameTensor } from './image-tensor.js';
 import type { ModelManifest, ResolvedModel } from './model-manifest.js';
 import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-session.js';
 
@@ -56,38 +56,36 @@ export function letterbox(frameWidth: number, frameHeight: number, size: number)
 }
 
 /**
- * The model input for a frame, letterboxed: `frameToTensorData` resizes the frame to the content area
- * (nearest neighbour, manifest colour order, layout and normalisation), which is then placed between
- * grey bars.
+ * The model input for a frame, letterboxed: the frame resized to the content area as
+ * `frameToTensorData` does (nearest neighbour, manifest colour order, layout and normalisation),
+ * between grey bars.
  */
 export function letterboxTensorData(
   frame: RgbFrame,
   input: ModelManifest['input'],
+  /** Where to write it (the input's size): a buffer the caller reuses. Absent: a new one. */
+  into?: Float32Array,
 ): { data: Float32Array; letterbox: Letterbox } {
   if (input.width !== input.height) throw new Error('letterboxing needs a square model input');
   const lb = letterbox(frame.width, frame.height, input.width);
   const { size, contentWidth: cw, contentHeight: ch, padX, padY } = lb;
-  const content = frameToTensorData(frame, { ...input, width: cw, height: ch });
   const plane = size * size;
-  const data = new Float32Array(plane * 3);
+  const data = into?.length === plane * 3 ? into : new Float32Array(plane * 3);
   const nchw = input.layout === 'NCHW';
-  for (let c = 0; c < 3; c++) {
-    const grey = (LETTERBOX_GREY / 255 - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
-    if (nchw) data.fill(grey, c * plane, (c + 1) * plane);
-    else for (let i = c; i < data.length; i += 3) data[i] = grey;
-  }
-  if (nchw) {
+  // Grey everywhere, then the frame over it, written in place (no tensor of its own to copy).
+  if (cw < size || ch < size) {
     for (let c = 0; c < 3; c++) {
-      for (let y = 0; y < ch; y++) {
-        const from = c * cw * ch + y * cw;
-        data.set(content.subarray(from, from + cw), c * plane + (y + padY) * size + padX);
-      }
-    }
-  } else {
-    for (let y = 0; y < ch; y++) {
-      data.set(content.subarray(y * cw * 3, (y + 1) * cw * 3), ((y + padY) * size + padX) * 3);
+      const grey = (LETTERBOX_GREY / 255 - input.mean[c as 0 | 1 | 2]) / input.std[c as 0 | 1 | 2];
+      if (nchw) data.fill(grey, c * plane, (c + 1) * plane);
+      else for (let i = c; i < data.length; i += 3) data[i] = grey;
     }
   }
+  writeFrameTensor(frame, { ...input, width: cw, height: ch }, data, 0, {
+    cols: size,
+    rows: size,
+    x: padX,
+    y: padY,
+  });
   return { data, letterbox: lb };
 }
 
@@ -186,11 +184,20 @@ export async function loadFaceDetector(
   }
 
   /** Faces in one square (or letterboxed) view of the frame, normalised to that view. */
+  // Input tensors are reused (four to nineteen views a frame would each allocate 196 KB, which kept
+  // the analysis thread's collector busy); one a run at a time, so calls that overlap never share one.
+  const spare: Float32Array[] = [];
   const detectView = async (frame: RgbFrame, threshold: number): Promise<Box[]> => {
-    const { data, letterbox: lb } = letterboxTensorData(frame, input);
+    const taken = spare.pop();
+    const { data, letterbox: lb } = letterboxTensorData(frame, input, taken);
     const dims =
       input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
-    const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+    let result: ort.InferenceSession.OnnxValueMapType;
+    try {
+      result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+    } finally {
+      spare.push(data);
+    }
     const scores = gather(result, scoreNames, layerAnchors, 1, id);
     const regressors = gather(result, boxNames, layerAnchors, BLAZEFACE_REGRESSION_SIZE, id);
     if (scores.length !== anchorCount || regressors.length !== anchorCount * BLAZEFACE_REGRESSION_SIZE) {

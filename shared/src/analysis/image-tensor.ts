@@ -3,10 +3,30 @@ import type { ModelManifest } from './model-manifest.js';
 
 type ModelInput = ModelManifest['input'];
 
-/** Writes one frame's tensor into `out` from `offset`, as `frameToTensorData` describes. */
-function writeFrameTensor(frame: RgbFrame, input: ModelInput, out: Float32Array, offset: number): void {
+/** Where a picture goes in a larger tensor plane: `cols` x `rows`, the picture's top left at (x, y). */
+export interface TensorPlacement {
+  cols: number;
+  rows: number;
+  x: number;
+  y: number;
+}
+
+/**
+ * Writes one frame's tensor into `out` from `offset`, as `frameToTensorData` describes: the frame
+ * resized to the input's size, which fills the tensor's plane, or sits at `place` in a larger one.
+ */
+export function writeFrameTensor(
+  frame: RgbFrame,
+  input: ModelInput,
+  out: Float32Array,
+  offset: number,
+  place?: TensorPlacement,
+): void {
   const { width: W, height: H, mean, std } = input;
-  const plane = W * H;
+  const cols = place?.cols ?? W;
+  const plane = cols * (place?.rows ?? H);
+  const x0 = place?.x ?? 0;
+  const y0 = place?.y ?? 0;
   const nchw = input.layout === 'NCHW';
   // Each channel's 256 values, normalised once with the per-pixel arithmetic (the same floats), and
   // which byte of a source pixel it reads.
@@ -26,7 +46,7 @@ function writeFrameTensor(frame: RgbFrame, input: ModelInput, out: Float32Array,
   const data = frame.data;
   for (let y = 0; y < H; y++) {
     const row = Math.min(frame.height - 1, Math.floor(((y + 0.5) * frame.height) / H)) * frame.stride;
-    const first = y * W;
+    const first = (y + y0) * cols + x0;
     for (let x = 0; x < W; x++) {
       const p = row + columns[x]!;
       const i = first + x;
