@@ -8,7 +8,7 @@
 //    on the de-identified copy (the analysis path alone, as for a room's recording);
 //  - the export time of a procedure the size of one hour (BENCH_EXPORT_MB, default one hour at the
 //    edge recorder's 4 Mbit/s: 1800 MB; 3600 analysed frames, 120 key frames). The seed's goal: 10 s.
-// BENCH_DECODE_THREADS sets the worker's GIC_BATCH_DECODE_THREADS (to compare with libav's own, 0).
+// BENCH_DECODE_THREADS sets the worker's GIC_BATCH_DECODE_THREADS (to compare with libav's own, 0; the default is auto).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, createReadStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -54,7 +54,7 @@ const hub = await startHub(
     GIC_EMBEDDED_S3_PORT: process.env.BENCH_S3_PORT ?? '19001',
     GIC_ADMIN_PASSWORD: PASSWORD,
     GIC_BATCH_SAMPLE_FPS: process.env.BENCH_SAMPLE_FPS ?? '1',
-    // The worker's decoder threads (the hub's default, 0: libav's own, unless BENCH_DECODE_THREADS says otherwise).
+    // The worker's decoder threads (the hub's default, auto: one while the models run on the CPU, unless BENCH_DECODE_THREADS says otherwise).
     ...(process.env.BENCH_DECODE_THREADS
       ? { GIC_BATCH_DECODE_THREADS: process.env.BENCH_DECODE_THREADS }
       : {}),

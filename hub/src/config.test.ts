@@ -13,7 +13,9 @@ describe('loadHubConfig', () => {
   });
 
   it("leaves the batch decoder's threads to libav unless told, and refuses a count that is not whole", () => {
-    expect(loadHubConfig({}).batch.decoderThreads).toBe(0);
+    expect(loadHubConfig({}).batch.decoderThreads).toBeUndefined();
+    expect(loadHubConfig({ GIC_BATCH_DECODE_THREADS: 'auto' }).batch.decoderThreads).toBeUndefined();
+    expect(loadHubConfig({ GIC_BATCH_DECODE_THREADS: '0' }).batch.decoderThreads).toBe(0);
     expect(loadHubConfig({ GIC_BATCH_DECODE_THREADS: '1' }).batch.decoderThreads).toBe(1);
     expect(() => loadHubConfig({ GIC_BATCH_DECODE_THREADS: '1.5' })).toThrow(/GIC_BATCH_DECODE_THREADS/);
     expect(() => loadHubConfig({ GIC_BATCH_DECODE_THREADS: '-1' })).toThrow(/GIC_BATCH_DECODE_THREADS/);

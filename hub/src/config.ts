@@ -154,10 +154,13 @@ const schema = z.object({
   /** Frames given to the engine at once. */
   GIC_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(4),
   /**
-   * Threads of the libav decoder reading a video in batch (0: libav's choice, one a core). 1 costs
-   * about a fifth less CPU a video but takes longer alone: for a hub running a worker a core.
+   * Threads of the libav decoder reading a video in batch: `auto` (one while the models run on the
+   * CPU, whose other cores then analyse; libav's own choice, one a core, on a GPU), or a number (0:
+   * libav's choice). One thread costs about a fifth less CPU a video but decodes slower alone.
    */
-  GIC_BATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  GIC_BATCH_DECODE_THREADS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(0).max(64)])
+    .default('auto'),
   /** Search already de-identified videos for text again (`always`), or raw uploads only. */
   GIC_BATCH_TEXT_SCAN: z.enum(['uploads', 'always']).default('uploads'),
   /** One key frame (the best in-body view) per this many seconds, besides findings. */
@@ -347,7 +350,7 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
       maxFps: Math.max(c.GIC_BATCH_MAX_FPS, c.GIC_BATCH_SAMPLE_FPS),
       maxWidth: c.GIC_BATCH_MAX_WIDTH,
       batchSize: c.GIC_BATCH_SIZE,
-      decoderThreads: c.GIC_BATCH_DECODE_THREADS,
+      ...(c.GIC_BATCH_DECODE_THREADS === 'auto' ? {} : { decoderThreads: c.GIC_BATCH_DECODE_THREADS }),
       keyframeEveryS: c.GIC_BATCH_KEYFRAME_EVERY_S,
       textScan: c.GIC_BATCH_TEXT_SCAN,
       modelsDir: resolve(c.GIC_HUB_MODELS_DIR),

@@ -1,10 +1,12 @@
 import { AdaptiveSampler } from '@gic/shared/analysis/adaptive-sampler.js';
 import type { Scan } from '@gic/shared/analysis/frame-analyzer.js';
-import type { Analyzer } from '@gic/shared/analysis/threaded-analyzer.js';
+import type { ThreadedAnalyzer } from '@gic/shared/analysis/threaded-analyzer.js';
+import { BufferPool } from '@gic/shared/media/buffer-pool.js';
 import { encodeJpeg } from '@gic/shared/media/encode-jpeg.js';
 import { readVideoI420Frames } from '@gic/shared/media/file-frames.js';
-import type { I420Frame } from '@gic/shared/media/frame.js';
+import { type RgbFrame, rgbStride } from '@gic/shared/media/frame.js';
 import { I420ToRgb } from '@gic/shared/media/i420-to-rgb.js';
+import type { ModelRef } from '@gic/shared/messages/events.js';
 import type { Database } from '../db/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { analysisShareOf } from './analyse-stage.js';
@@ -24,7 +26,10 @@ export interface BatchOptions {
   maxWidth: number;
   /** Frames analysed together in one call of the engine. */
   batchSize: number;
-  /** Threads of the libav video decoder (0 or absent: libav's own choice; see GIC_BATCH_DECODE_THREADS). */
+  /**
+   * Threads of the libav video decoder (0: libav's own choice); absent: one while the engine runs on
+   * the CPU, libav's choice on a GPU (`decoderThreadsFor`; see GIC_BATCH_DECODE_THREADS).
+   */
   decoderThreads?: number;
   /** One key frame, the best view, in each stretch of this many seconds, besides findings. */
   keyframeEveryS: number;
@@ -53,12 +58,25 @@ export interface ExtractDeps {
   db: Database;
   store: ObjectStore;
   options: BatchOptions;
-  /** The worker's engine (the shared analysis the edge runs, in its own thread). */
-  analyzer: () => Promise<Pick<Analyzer, 'analyseBatch'>>;
+  /**
+   * The worker's engine (the shared analysis the edge runs, in its own thread), given each batch's
+   * frames outright: they come back with their analyses, no copy either way.
+   */
+  analyzer: () => Promise<Pick<ThreadedAnalyzer, 'analyseLent' | 'models'>>;
+}
+
+/**
+ * The decoder's threads when not configured: one when any model runs on the CPU. There the decoder's
+ * own threads would take the cores the analysis needs (bench:batch run 2 on 2 cores: 16.1 s, 1.62x
+ * decode-only, against 18.2 s, 1.96x, with libav's threads); with every model on a GPU, libav's
+ * choice decodes fastest.
+ */
+export function decoderThreadsFor(models: readonly ModelRef[]): number {
+  return models.length === 0 || models.some((m) => m.executionProvider === 'cpu') ? 1 : 0;
 }
 
 interface Sampled {
-  frame: I420Frame;
+  frame: RgbFrame;
   motion: number;
 }
 
@@ -79,20 +97,23 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
   const source = await videoSource(db, store, ctx.procedureId);
   const size = analysisSize(source.facts, options.maxWidth);
   const sampler = new AdaptiveSampler({ minFps: options.sampleFps, maxFps: options.maxFps });
-  // The engine loads (its first time) while the first frames decode.
+  // The engine is loaded (its first time) before decoding, which needs to know where it runs.
   const engine = deps.analyzer();
   engine.catch(() => {}); // thrown by the first batch that waits for it
+  const decoderThreads =
+    options.decoderThreads ?? decoderThreadsFor((await engine.catch(() => undefined))?.models ?? []);
   const scan: Scan = source.raw || options.textScan === 'always' ? 'full' : 'none';
   const total = Math.max(1, source.facts.durationMs);
   const candidates = new KeyframeCandidates(options.keyframeEveryS * 1000);
   // Frames are read as the decoder gives them (I420) for the sampler, which needs their luma alone;
-  // only the frames it keeps are converted to RGB for the engine, here, while decoding goes on.
+  // only the frames it keeps are converted to RGB for the engine, as they are read. Their buffers
+  // are recycled: the frames in flight are at most a batch filling and BATCHES_AHEAD at work.
   const rgb = new I420ToRgb();
+  const pool = new BufferPool(rgbStride(size.width) * size.height, options.batchSize * (BATCHES_AHEAD + 2));
   const batches = new BoundedBatches<Sampled>(options.batchSize, BATCHES_AHEAD, async (items) => {
-    const frames = await Promise.all(items.map((i) => rgb.convert(i.frame)));
-    const analyses = await (await engine).analyseBatch(
-      frames,
-      frames.map(() => scan),
+    const { analyses, frames } = await (await engine).analyseLent(
+      items.map((i) => i.frame),
+      items.map(() => scan),
     );
     // Only a frame that may become a key frame is kept as a picture (a JPEG encode and an upload
     // each); the others keep their analysis alone.
@@ -107,6 +128,7 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
         return { index: frame.index, tMs: frame.ptsMs, motion, key };
       }),
     );
+    for (const frame of frames) pool.give(frame.data);
     await insertFrames(db, ctx.runId, rows);
     await saveAnalyses(db, ctx.runId, analyses);
     // The analyse stage's progress, shown while this one does its work (by video time analysed).
@@ -125,13 +147,14 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
       for await (const frame of readVideoI420Frames(
         { url },
         // One buffer for every decoded frame: the sampler keeps about one in maxFps / sampleFps, and
-        // only those are copied out (the others allocate nothing).
-        { ...size, fps: options.maxFps, decoderThreads: options.decoderThreads, reuseBuffer: true },
+        // only those are converted out of it (the others allocate nothing).
+        { ...size, fps: options.maxFps, decoderThreads, reuseBuffer: true },
       )) {
         const tMs = offsetMs + frame.ptsMs;
         const shifted = { ...frame, ptsMs: tMs };
         if (!sampler.offer(shifted)) continue;
-        const kept = { ...shifted, data: Buffer.from(frame.data), index };
+        // Converted before the next frame is read into the same buffer.
+        const kept = await rgb.convert({ ...shifted, index }, pool.take());
         await batches.push({ frame: kept, motion: sampler.motion });
         index++;
         await ctx.progress(tMs / total);

@@ -19,7 +19,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { embeddedStore } from '../testing/embedded-store.js';
 import { analyseStage } from './analyse-stage.js';
 import { BatchProcessor } from './batch-processor.js';
-import { type BatchOptions, extractStage } from './extract-stage.js';
+import { type BatchOptions, decoderThreadsFor, extractStage } from './extract-stage.js';
 import { stagesOf } from './processing-repo.js';
 import { findSummary, framesOf, latestKeyframes } from './results-repo.js';
 import { summaryStage } from './summary-stage.js';
@@ -57,32 +57,40 @@ describe('extraction and analysis overlapped', () => {
   const analyzer = async () => {
     const attempt = ++attempts;
     const real = await engine;
-    return {
-      analyseBatch: async (frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> => {
-        // The run being processed: the procedure's latest (its first job may start before start() returns).
-        const latest = await db.query<{ id: string }>(
-          'SELECT id FROM processing_runs WHERE procedure_id = $1 ORDER BY created_at DESC LIMIT 1',
-          [procedureId],
-        );
-        const runId = latest.rows[0]!.id;
-        const { rows } = await db.query<{ n: number; state: string }>(
-          `SELECT (SELECT count(*)::int FROM batch_frames WHERE run_id = $1) AS n,
+    const record = async (frames: RgbFrame[]): Promise<void> => {
+      // The run being processed: the procedure's latest (its first job may start before start() returns).
+      const latest = await db.query<{ id: string }>(
+        'SELECT id FROM processing_runs WHERE procedure_id = $1 ORDER BY created_at DESC LIMIT 1',
+        [procedureId],
+      );
+      const runId = latest.rows[0]!.id;
+      const { rows } = await db.query<{ n: number; state: string }>(
+        `SELECT (SELECT count(*)::int FROM batch_frames WHERE run_id = $1) AS n,
                   (SELECT state FROM processing_stages WHERE run_id = $1 AND name = 'extract') AS state`,
-          [runId],
-        );
-        calls.push({
-          runId,
-          attempt,
-          indices: frames.map((f) => f.index),
-          framesStored: rows[0]!.n,
-          extractState: rows[0]!.state,
-          at: Date.now(),
-        });
-        if (failing && calls.filter((c) => c.runId === runId).length === failing.failAt) {
-          failing = undefined;
-          throw new Error('the analysis thread died');
-        }
+        [runId],
+      );
+      calls.push({
+        runId,
+        attempt,
+        indices: frames.map((f) => f.index),
+        framesStored: rows[0]!.n,
+        extractState: rows[0]!.state,
+        at: Date.now(),
+      });
+      if (failing && calls.filter((c) => c.runId === runId).length === failing.failAt) {
+        failing = undefined;
+        throw new Error('the analysis thread died');
+      }
+    };
+    return {
+      models: real.models,
+      analyseBatch: async (frames: RgbFrame[], scans?: readonly Scan[]): Promise<FrameAnalysis[]> => {
+        await record(frames);
         return real.analyseBatch(frames, scans);
+      },
+      analyseLent: async (frames: RgbFrame[], scans?: readonly Scan[]) => {
+        await record(frames);
+        return real.analyseLent(frames, scans);
       },
     };
   };
@@ -224,4 +232,14 @@ describe('extraction and analysis overlapped', () => {
     for (const f of crashed.frames) expect(f.analysis?.frameIndex).toBe(f.frame_index);
     expect(await findSummary(db, procedureId)).toEqual(summaryBefore);
   }, 120_000);
+});
+
+describe('decoderThreadsFor', () => {
+  const model = (executionProvider: string) => ({ id: 'm', version: '1', executionProvider });
+  it('decodes on one thread while any model runs on the CPU, on libav’s threads when all run on a GPU', () => {
+    expect(decoderThreadsFor([])).toBe(1);
+    expect(decoderThreadsFor([model('cpu')])).toBe(1);
+    expect(decoderThreadsFor([model('cuda'), model('cpu')])).toBe(1);
+    expect(decoderThreadsFor([model('cuda'), model('tensorrt')])).toBe(0);
+  });
 });
