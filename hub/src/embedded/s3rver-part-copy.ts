@@ -1,53 +1,9 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { RangeCopyAnswer, RangeCopyRequest } from './range-copy-thread.js';
+import { RangeCopyPool } from './range-copy-pool.js';
 import type { FilesystemStore } from './s3rver-multipart.js';
 
-/**
- * Threads that copy and MD5-hash parts (range-copy-thread.ts), as many as the machine has cores up
- * to 4: the server's own thread would hash one part at a time. Started on the first copy; they do
- * not keep the process alive.
- */
-class RangeCopyPool {
-  private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<
-    number,
-    { resolve: (md5: string) => void; reject: (e: Error) => void }
-  >();
-  private next = 0;
-  private turn = 0;
-
-  copy(request: Omit<RangeCopyRequest, 'id'>): Promise<string> {
-    if (this.workers.length === 0) {
-      const size = Math.max(1, Math.min(4, availableParallelism()));
-      for (let i = 0; i < size; i++) {
-        const worker = new Worker(new URL('./range-copy-thread.js', import.meta.url));
-        worker.unref();
-        worker.on('message', (a: RangeCopyAnswer) => {
-          const w = this.waiting.get(a.id);
-          this.waiting.delete(a.id);
-          if ('md5' in a) w?.resolve(a.md5);
-          else w?.reject(new Error(a.error));
-        });
-        worker.on('error', (err) => {
-          for (const w of this.waiting.values()) w.reject(err);
-          this.waiting.clear();
-          this.workers.length = 0; // started again on the next copy
-        });
-        this.workers.push(worker);
-      }
-    }
-    const id = this.next++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
-    return new Promise<string>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } satisfies RangeCopyRequest);
-    });
-  }
-}
 const copyPool = new RangeCopyPool();
 
 /** The parts of a koa context the handler reads and sets. */
