@@ -25,7 +25,7 @@ import { type CommandSender, startCommandSender } from './devices/command-sender
 import { purgeTelemetry } from './devices/telemetry-history.js';
 import { startEmbeddedPostgres } from './embedded/embedded-postgres.js';
 import { startEmbeddedS3 } from './embedded/embedded-s3.js';
-import { embeddedS3Credentials } from './embedded/embedded-s3-credentials.js';
+import { hubS3Credentials } from './embedded/embedded-s3-credentials.js';
 import { ExportService } from './exports/export-service.js';
 import { createHubApp } from './http/hub-app.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -125,10 +125,8 @@ export async function startHub(
     const secret = await loadHubSecret(db);
 
     let s3Endpoint = config.s3.endpoint;
-    let s3Credentials = { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey };
+    const s3Credentials = hubS3Credentials(config);
     if (config.s3.embedded) {
-      const credentials = embeddedS3Credentials(config.dataDir, s3Credentials);
-      s3Credentials = credentials;
       const s3 = await startPart(
         'the embedded S3 server',
         'stop what uses it, or set GIC_EMBEDDED_S3_PORT (and GIC_EMBEDDED_S3_HOST) to a free address',
@@ -138,7 +136,7 @@ export async function startHub(
             { host: config.s3.embeddedHost, port: config.s3.embeddedPort },
             config.s3.bucket,
             {
-              credentials,
+              credentials: s3Credentials,
               onDeath: (reason) =>
                 log.error({ reason }, 'the embedded S3 server stopped: the object store is gone'),
             },

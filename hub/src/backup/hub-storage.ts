@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { HubConfig } from '../config.js';
 import { startEmbeddedPostgres } from '../embedded/embedded-postgres.js';
 import { startEmbeddedS3 } from '../embedded/embedded-s3.js';
-import { embeddedS3Credentials } from '../embedded/embedded-s3-credentials.js';
+import { hubS3Credentials } from '../embedded/embedded-s3-credentials.js';
 import { ObjectStore } from '../storage/object-store.js';
 
 /** The hub's database (as its owner) and object store, reached the way the hub reaches them. */
@@ -115,9 +115,7 @@ export async function openHubStorage(
         databaseUrl = pgHandle.url;
       }
     }
-    const s3Credentials = config.s3.embedded
-      ? embeddedS3Credentials(config.dataDir, config.s3)
-      : { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey };
+    const s3Credentials = hubS3Credentials(config);
     let store = new ObjectStore({ ...config.s3, ...s3Credentials });
     if (!config.s3.embedded) where.push(`S3 at ${config.s3.endpoint}, bucket ${config.s3.bucket}`);
     else if (await s3Answers(store)) {

@@ -2,7 +2,11 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_S3_CREDENTIALS_FILE, embeddedS3Credentials } from './embedded-s3-credentials.js';
+import {
+  EMBEDDED_S3_CREDENTIALS_FILE,
+  embeddedS3Credentials,
+  hubS3Credentials,
+} from './embedded-s3-credentials.js';
 
 const none = { accessKeyId: '', secretAccessKey: '' };
 
@@ -34,5 +38,14 @@ describe("the embedded S3 server's key pair", () => {
     expect(() => embeddedS3Credentials(dir, none)).toThrow(
       /s3-credentials\.json has no accessKeyId .*remove it/,
     );
+  });
+
+  it("is what a hub process signs with when the store is embedded; S3's or MinIO's configured pair otherwise", () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'gic-s3-pair-')), 'hub');
+    const embedded = hubS3Credentials({ dataDir, s3: { embedded: true, ...none } });
+    expect(embedded).toEqual(embeddedS3Credentials(dataDir, none));
+    expect(embedded.secretAccessKey).not.toBe('');
+    const given = { accessKeyId: 'MINIO', secretAccessKey: 'minio-secret' };
+    expect(hubS3Credentials({ dataDir, s3: { embedded: false, ...given } })).toEqual(given);
   });
 });

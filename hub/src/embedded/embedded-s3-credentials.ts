@@ -56,3 +56,15 @@ export function embeddedS3Credentials(
     throw new Error(`${file} has no accessKeyId and secretAccessKey: remove it to make a new one`);
   return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey };
 }
+
+/**
+ * The key pair a hub process signs its object-store requests with: the embedded server's
+ * (`embeddedS3Credentials`) when the store is embedded, otherwise the one configured for S3 or MinIO.
+ */
+export function hubS3Credentials(config: {
+  dataDir: string;
+  s3: { embedded: boolean; accessKeyId: string; secretAccessKey: string };
+}): S3Credentials {
+  const configured = { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey };
+  return config.s3.embedded ? embeddedS3Credentials(config.dataDir, configured) : configured;
+}
