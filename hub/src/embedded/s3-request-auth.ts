@@ -54,7 +54,10 @@ export function checkS3Signature(
   credentials: S3Credentials,
   now = new Date(),
 ): S3Refusal | undefined {
-  const [path = '/', rawQuery = ''] = req.url.split('?', 2) as [string, string?];
+  // The query is everything after the first '?' (a value may hold another, unencoded).
+  const q = req.url.indexOf('?');
+  const path = (q < 0 ? req.url : req.url.slice(0, q)) || '/';
+  const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
   const query: [string, string][] = rawQuery
     .split('&')
     .filter((p) => p !== '')
