@@ -1,15 +1,9 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RangeCopyAnswer, RangeCopyRequest } from './range-copy-thread.js';
 
-/** range-copy-thread.js beside this module, or the built one when this runs from source (tests). */
-function threadScript(): URL {
-  const here = new URL('./range-copy-thread.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL(here.href.replace('/hub/src/embedded/', '/hub/dist/embedded/'));
-}
+/** The built thread script: the same file from `src/` (tests) and `dist/`, as embedded-s3.ts's entry. */
+const THREAD_SCRIPT = new URL('../../dist/embedded/range-copy-thread.js', import.meta.url);
 
 interface Waiter {
   resolve: (md5: string) => void;
@@ -35,7 +29,7 @@ export class RangeCopyPool {
 
   constructor(
     /** The thread's script: range-copy-thread.js, or a stand-in in tests. */
-    private readonly script: URL = threadScript(),
+    private readonly script: URL = THREAD_SCRIPT,
     private readonly size = Math.max(1, Math.min(4, availableParallelism())),
   ) {}
 
