@@ -77,16 +77,24 @@ export interface OracleResult {
   framesRead: number;
 }
 
-/** Fewest characters of an identifier that count as read (two could be chance: "19", "OE"). */
+/** Fewest characters of a whole identifier word that count as read (two could be chance: "19", "OE"). */
 const MIN_READ = 3;
+/**
+ * Fewest characters of a fragment (part of an identifier word) that count as read. Over textured
+ * mucosa Tesseract reads three-letter words that are not there: in two masked recordings of the 5:4
+ * tower clip, AIE, MLE, VAS (twice), IES, ESA, AIL, JAE and more, 13 in 70 frames; one CI run read
+ * ALE, a part of MAGDALENA, in a frame whose banner was masked whole. Four-letter chance words were
+ * one in those 70 frames (MINS), and a four-letter part of an identifier by chance far rarer.
+ */
+const MIN_FRAGMENT = 4;
 
 /** Upper-case runs of letters and digits. */
 const words = (text: string) => text.toUpperCase().match(/[A-Z0-9]+/g) ?? [];
 
 /**
- * Characters of `identifiers` found in `text`: every word read that is part of an identifier word (a
- * fragment at a mask's edge) or holds one, of MIN_READ characters or more; and every match of the
- * patterns (a clock's `12:34:56`).
+ * Characters of `identifiers` found in `text`: every word read that holds an identifier word of
+ * MIN_READ characters or more, or is a part of one (a fragment at a mask's edge) of MIN_FRAGMENT or
+ * more; and every match of the patterns (a clock's `12:34:56`).
  */
 export function identifierCharacters(
   text: string,
@@ -97,7 +105,7 @@ export function identifierCharacters(
   const hits: { read: string; identifier: string; characters: number }[] = [];
   for (const w of words(text)) {
     if (w.length < MIN_READ) continue;
-    const target = targets.find((t) => t.includes(w) || w.includes(t));
+    const target = targets.find((t) => w.includes(t) || (w.length >= MIN_FRAGMENT && t.includes(w)));
     if (target) hits.push({ read: w, identifier: target, characters: Math.min(w.length, target.length) });
   }
   for (const pattern of patterns) {
