@@ -15,7 +15,8 @@ import {
   type ObjectReadingStore,
   serveInLargeChunks,
 } from './s3rver-multipart.js';
-import { supportPartCopy } from './s3rver-part-copy.js';
+import { type ObjectWritingStore, replaceObjectsWhole } from './s3rver-objects.js';
+import { type PartStore, sentPartsReplaceCopies, supportPartCopy } from './s3rver-part-copy.js';
 
 /** s3rver's one account, whose fixed key pair (S3RVER) is replaced by this server's. */
 interface S3rverAccount {
@@ -57,6 +58,8 @@ try {
   await s3.configureBuckets();
   completeMultipartByCopy((s3 as unknown as { store: FilesystemStore }).store);
   serveInLargeChunks((s3 as unknown as { store: ObjectReadingStore }).store);
+  replaceObjectsWhole((s3 as unknown as { store: ObjectWritingStore }).store);
+  sentPartsReplaceCopies((s3 as unknown as { store: PartStore }).store);
   supportPartCopy();
   const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
     DUMMY_ACCOUNT: S3rverAccount;

@@ -17,7 +17,9 @@ describe('RangeCopyPool', () => {
     const pool = new RangeCopyPool(undefined, 2);
     const targets = [0, 1, 2].map((i) => join(dir, `part-${i}`));
     const md5s = await Promise.all(
-      targets.map((target, i) => pool.copy({ source, from: i * 1000, to: i * 1000 + 2999, target })),
+      targets.map((target, i) =>
+        pool.copy({ source, from: i * 1000, to: i * 1000 + 2999, target: { path: target } }),
+      ),
     );
     targets.forEach((target, i) => {
       const want = bytes.subarray(i * 1000, i * 1000 + 3000);
@@ -25,12 +27,37 @@ describe('RangeCopyPool', () => {
       expect(md5s[i]).toBe(createHash('md5').update(want).digest('hex'));
     });
     // A source shorter than the range: that copy fails with the reason, the pool goes on.
-    await expect(pool.copy({ source, from: 9000, to: 20_000, target: join(dir, 'short') })).rejects.toThrow(
-      /ended at 10000 bytes/,
-    );
-    await expect(pool.copy({ source, from: 0, to: 9, target: join(dir, 'after') })).resolves.toBe(
+    await expect(
+      pool.copy({ source, from: 9000, to: 20_000, target: { path: join(dir, 'short') } }),
+    ).rejects.toThrow(/ended at 10000 bytes/);
+    await expect(pool.copy({ source, from: 0, to: 9, target: { path: join(dir, 'after') } })).resolves.toBe(
       createHash('md5').update(bytes.subarray(0, 10)).digest('hex'),
     );
+  });
+
+  it('hashes a range without writing it, and writes ranges into an existing file at their offsets', async () => {
+    const source = join(dir, 'source-2');
+    const bytes = Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7) % 253));
+    writeFileSync(source, bytes);
+    const pool = new RangeCopyPool(undefined, 2);
+    await expect(pool.copy({ source, from: 10, to: 8009 })).resolves.toBe(
+      createHash('md5').update(bytes.subarray(10, 8010)).digest('hex'),
+    );
+    // Three ranges, written out of order into a file of the right size, md5 not asked for.
+    const joined = join(dir, 'joined');
+    writeFileSync(joined, Buffer.alloc(6000, 0xee));
+    const answers = await Promise.all([
+      pool.copy({ source, from: 6000, to: 7999, target: { path: joined, at: 4000 }, md5: false }),
+      pool.copy({ source, from: 0, to: 2999, target: { path: joined, at: 0 }, md5: false }),
+      pool.copy({ source, from: 100, to: 1099, target: { path: joined, at: 3000 }, md5: false }),
+    ]);
+    expect(answers).toEqual(['', '', '']);
+    const want = Buffer.concat([
+      bytes.subarray(0, 3000),
+      bytes.subarray(100, 1100),
+      bytes.subarray(6000, 8000),
+    ]);
+    expect(readFileSync(joined).equals(want)).toBe(true);
   });
 
   it('fails only the copies of a thread that dies or throws, and replaces it', async () => {
@@ -46,7 +73,7 @@ describe('RangeCopyPool', () => {
        });`,
     );
     const pool = new RangeCopyPool(pathToFileURL(script), 2);
-    const ask = (source: string, from: number) => pool.copy({ source, from, to: from, target: '' });
+    const ask = (source: string, from: number) => pool.copy({ source, from, to: from });
     // Two threads, turn about: the first copy goes to the one that exits, the second to the other.
     const [dying, healthy] = await Promise.allSettled([ask('exit', 1), ask('ok', 2)]);
     expect(dying.status).toBe('rejected');

@@ -17,10 +17,11 @@ interface CopyThread {
 }
 
 /**
- * Threads that copy and MD5-hash parts (range-copy-thread.ts), as many as the machine has cores up
- * to 4: the server's own thread would hash one part at a time. Started on the first copy; they do
- * not keep the process alive. A thread that fails (an uncaught error, or it exits) fails the copies
- * it was given, and no others; it is ended and a new one takes its place on the next copy.
+ * Threads that copy and MD5-hash byte ranges of files (range-copy-thread.ts), as many as the machine
+ * has cores up to 4: the server's own thread would hash one part at a time. Started on the first
+ * copy; they do not keep the process alive. A thread that fails (an uncaught error, or it exits)
+ * fails the copies it was given, and no others; it is ended and a new one takes its place on the
+ * next copy.
  */
 export class RangeCopyPool {
   private readonly threads: CopyThread[] = [];
@@ -33,14 +34,21 @@ export class RangeCopyPool {
     private readonly size = Math.max(1, Math.min(4, availableParallelism())),
   ) {}
 
-  /** Copies bytes `from`..`to` of `source` into `target`; resolves with their MD5 (hex). */
-  copy(request: Omit<RangeCopyRequest, 'id'>): Promise<string> {
+  /**
+   * Reads bytes `from`..`to` of `source` and writes them into `target` (a new file, or an existing
+   * one at `target.at`; none: only read); resolves with their MD5 (hex) when `md5` is not false,
+   * otherwise with ''.
+   */
+  copy({
+    md5 = true,
+    ...request
+  }: Omit<RangeCopyRequest, 'id' | 'md5'> & { md5?: boolean }): Promise<string> {
     while (this.threads.length < this.size) this.threads.push(this.start());
     const thread = this.threads[this.turn++ % this.threads.length]!;
     const id = this.next++;
     return new Promise<string>((resolve, reject) => {
       thread.waiting.set(id, { resolve, reject });
-      thread.worker.postMessage({ ...request, id } satisfies RangeCopyRequest);
+      thread.worker.postMessage({ ...request, md5, id } satisfies RangeCopyRequest);
     });
   }
 
@@ -71,3 +79,6 @@ export class RangeCopyPool {
     return thread;
   }
 }
+
+/** The embedded S3 server's one pool: part copies and the completions that join them. */
+export const rangeCopies = new RangeCopyPool();

@@ -1,8 +1,10 @@
 /**
- * A thread of the embedded S3 server's part-copy pool (see s3rver-part-copy.ts): copies bytes
- * `from`..`to` (inclusive) of one file into another, MD5-hashing them on the way, and answers with
- * the MD5 (hex) or the error's message. MD5 runs at about 700 MB/s on one core, so a copy of an
- * hour's video spread over two of these takes half the time it would on the server's own thread.
+ * A thread of the embedded S3 server's part-copy pool (see range-copy-pool.ts): reads bytes
+ * `from`..`to` (inclusive) of one file, MD5-hashing them on the way when asked (a copied part's
+ * ETag), and writes them into a new file, into an existing one at an offset (a completion joining
+ * parts), or nowhere (a part whose bytes stay where they are, see s3rver-part-copy.ts). Answers with
+ * the MD5 (hex; empty when not asked) or the error's message. MD5 runs at about 700 MB/s on one core,
+ * so parts spread over the pool's threads are hashed in a fraction of the time one thread would take.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
@@ -16,31 +18,37 @@ export interface RangeCopyRequest {
   source: string;
   from: number;
   to: number;
-  target: string;
+  /** Where the bytes go: `path`, replaced, or written into at `at` when given; none: nowhere. */
+  target?: { path: string; at?: number };
+  /** Whether to MD5-hash the bytes. */
+  md5: boolean;
 }
 export type RangeCopyAnswer = { id: number; md5: string } | { id: number; error: string };
 
-function copyRange({ source, from, to, target }: RangeCopyRequest): string {
-  const md5 = createHash('md5');
+function copyRange({ source, from, to, target, md5 }: RangeCopyRequest): string {
+  const hash = md5 ? createHash('md5') : undefined;
   const input = openSync(source, 'r');
   try {
-    const output = openSync(target, 'w');
+    const output = target ? openSync(target.path, target.at === undefined ? 'w' : 'r+') : undefined;
     try {
       const buffer = Buffer.allocUnsafe(COPY_BYTES);
+      const base = (target?.at ?? 0) - from;
       for (let at = from; at <= to; ) {
         const n = readSync(input, buffer, 0, Math.min(buffer.length, to + 1 - at), at);
         if (n === 0) throw new Error(`${source} ended at ${at} bytes while a part was copied from it`);
-        md5.update(buffer.subarray(0, n));
-        for (let w = 0; w < n; ) w += writeSync(output, buffer, w, n - w);
+        hash?.update(buffer.subarray(0, n));
+        if (output !== undefined) {
+          for (let w = 0; w < n; ) w += writeSync(output, buffer, w, n - w, base + at + w);
+        }
         at += n;
       }
     } finally {
-      closeSync(output);
+      if (output !== undefined) closeSync(output);
     }
   } finally {
     closeSync(input);
   }
-  return md5.digest('hex');
+  return hash ? hash.digest('hex') : '';
 }
 
 parentPort?.on('message', (request: RangeCopyRequest) => {

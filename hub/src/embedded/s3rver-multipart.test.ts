@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../storage/object-store.js';
 import { embeddedStore } from '../testing/embedded-store.js';
 import { type EmbeddedS3Handle, startEmbeddedS3 } from './embedded-s3.js';
-import { concatenate, concatenateHere } from './s3rver-multipart.js';
+import { RangeCopyPool } from './range-copy-pool.js';
+import { joinWithShell, joinWithThreads, type PartRange } from './s3rver-multipart.js';
 
 const MIB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest();
@@ -70,21 +71,45 @@ describe('the embedded S3 server completes a multipart upload by joining its par
   });
 });
 
-describe('joining part files', () => {
-  it('gives the same bytes with cat (copied in the kernel) and through a buffer here, and replaces the target', async () => {
+describe('joining parts', () => {
+  it('gives the same bytes with the shell (cat, dd, head) and with the threads, for files and ranges, and replaces the target', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gic-join-'));
-    const parts = [randomBytes(5 * MIB + 1), Buffer.alloc(0), randomBytes(4 * MIB + 3), randomBytes(17)];
-    const files = parts.map((p, i) => {
-      const file = join(dir, `part-${i}`);
-      writeFileSync(file, p);
-      return file;
-    });
-    const whole = Buffer.concat(parts);
-    for (const join_ of [concatenate, concatenateHere]) {
-      const target = join(dir, `joined-${join_.name}`);
+    const sent = [randomBytes(5 * MIB + 1), Buffer.alloc(0), randomBytes(17)];
+    const object = randomBytes(9 * MIB + 7);
+    const file = (name: string, bytes: Buffer) => {
+      writeFileSync(join(dir, name), bytes);
+      return join(dir, name);
+    };
+    const [a, empty, c] = sent.map((bytes, i) => file(`part-${i}`, bytes));
+    const source = file('object', object);
+    // Two parts copied from one object, each through its own link: consecutive, and so one range.
+    linkSync(source, join(dir, 'link-1'));
+    linkSync(source, join(dir, 'link-2'));
+    const ranges: PartRange[] = [
+      { file: a!, from: 0, to: sent[0]!.length - 1 },
+      { file: join(dir, 'link-1'), from: 100, to: 4 * MIB },
+      { file: join(dir, 'link-2'), from: 4 * MIB + 1, to: object.length - 1 },
+      { file: empty!, from: 0, to: -1 },
+      { file: source, from: 5, to: 1004 }, // inside the file, not to its end
+      { file: c!, from: 0, to: 16 },
+      { file: source, from: 0, to: 9 },
+    ];
+    const whole = Buffer.concat([
+      sent[0]!,
+      object.subarray(100),
+      object.subarray(5, 1005),
+      sent[2]!,
+      object.subarray(0, 10),
+    ]);
+    const pool = new RangeCopyPool(undefined, 2);
+    for (const [name, joinWith] of [
+      ['shell', (target: string) => joinWithShell(target, ranges)],
+      ['threads', (target: string) => joinWithThreads(target, ranges, pool)],
+    ] as const) {
+      const target = join(dir, `joined-${name}`);
       writeFileSync(target, randomBytes(20 * MIB)); // longer than the result: must be replaced
-      expect(await join_(target, files)).toBe(whole.length);
-      expect(readFileSync(target).equals(whole)).toBe(true);
+      expect(await joinWith(target)).toBe(whole.length);
+      expect(readFileSync(target).equals(whole), name).toBe(true);
     }
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../storage/object-store.js';
 import { embeddedStore } from '../testing/embedded-store.js';
@@ -51,6 +52,54 @@ describe('the embedded S3 server copies a part from a stored object (UploadPartC
       source.subarray(6 * MIB),
       Buffer.from('tail'),
     ]);
+    expect((await store.readAll(key)).equals(whole)).toBe(true);
+  });
+
+  it('keeps the bytes a part was copied from: the object replaced by a PUT and a CopyObject, then deleted, before the upload completes', async () => {
+    const original = randomBytes(6 * MIB + 5);
+    await store.put('videos/changing.mp4', original, 'video/mp4');
+    const key = 'exports/snapshot.zip';
+    const uploadId = await store.startMultipart(key, 'application/zip');
+    const etags = [
+      await store.copyPart(key, uploadId, 1, 'videos/changing.mp4', 0, 5 * MIB - 1),
+      await store.copyPart(key, uploadId, 2, 'videos/changing.mp4', 5 * MIB, original.length - 1),
+    ];
+    const replacement = randomBytes(7 * MIB);
+    await store.put('videos/changing.mp4', replacement, 'video/mp4');
+    expect((await store.readAll('videos/changing.mp4')).equals(replacement)).toBe(true);
+    await store.client.send(
+      new CopyObjectCommand({
+        Bucket: 'gic-test',
+        Key: 'videos/changing.mp4',
+        CopySource: 'gic-test/videos/a b/source.mp4',
+      }),
+    );
+    expect((await store.readAll('videos/changing.mp4')).equals(source)).toBe(true);
+    await store.delete('videos/changing.mp4');
+    await store.completeMultipart(
+      key,
+      uploadId,
+      etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+    );
+    expect((await store.readAll(key)).equals(original)).toBe(true);
+    // Nothing of the upload is left beside the objects: no part, link or joined file.
+    const uploads = join(dir, 'gic-test', '._S3rver_uploads');
+    expect(readdirSync(uploads).filter((d) => d === uploadId)).toEqual([]);
+  });
+
+  it('lets a part sent over HTTP replace a copied one under the same number, and the other way round', async () => {
+    const key = 'exports/replaced-parts.zip';
+    const uploadId = await store.startMultipart(key, 'application/zip');
+    const sent = randomBytes(5 * MIB + 1);
+    await store.copyPart(key, uploadId, 1, 'videos/a b/source.mp4', 0, 5 * MIB);
+    const first = await store.uploadPart(key, uploadId, 1, sent);
+    await store.uploadPart(key, uploadId, 2, randomBytes(100));
+    const second = await store.copyPart(key, uploadId, 2, 'videos/a b/source.mp4', 7, 1006);
+    await store.completeMultipart(key, uploadId, [
+      { partNumber: 1, etag: first },
+      { partNumber: 2, etag: second },
+    ]);
+    const whole = Buffer.concat([sent, source.subarray(7, 1007)]);
     expect((await store.readAll(key)).equals(whole)).toBe(true);
   });
 

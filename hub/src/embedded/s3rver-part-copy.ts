@@ -1,10 +1,20 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { RangeCopyPool } from './range-copy-pool.js';
+import { join } from 'node:path';
+import { rangeCopies } from './range-copy-pool.js';
 import type { FilesystemStore } from './s3rver-multipart.js';
 
-const copyPool = new RangeCopyPool();
+/**
+ * A part copied from an object keeps its bytes where they are: `<n>.source`, a hard link to the
+ * object's file as it was when copied, and `<n>.range`, `first-last`; the completion copies the range
+ * into the object (s3rver-multipart.ts). A part sent over HTTP is the file `<n>`. Either kind
+ * replaces the other under the same number.
+ */
+export const copiedPartFiles = (partPath: string) => ({
+  source: `${partPath}.source`,
+  range: `${partPath}.range`,
+});
 
 /** The parts of a koa context the handler reads and sets. */
 interface PartCopyContext {
@@ -33,8 +43,10 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
  * Gives the embedded S3 server (s3rver 3.7, which answers NotImplemented) S3's UploadPartCopy: a
  * part of a multipart upload copied from a byte range of an object already stored
  * (`x-amz-copy-source`, `x-amz-copy-source-range: bytes=first-last`), so that an export puts a
- * procedure's video into its ZIP without the bytes travelling through the hub. The range is copied
- * file to file and MD5-hashed on the way (in a pool of threads), as a part that arrived over HTTP is, and the answer is S3's
+ * procedure's video into its ZIP without the bytes travelling through the hub. The range is MD5-hashed
+ * (in a pool of threads) for the part's ETag, as a part that arrived over HTTP is, and stays in the
+ * object's file, linked (see copiedPartFiles), until the completion copies it into the new object:
+ * its bytes are written once, not twice. The answer is S3's
  * `CopyPartResult`. Requests are signed and checked as every other: the handler sits in s3rver's
  * router after its authentication, just before its own PUT route.
  */
@@ -73,7 +85,15 @@ async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3Err
   if (!(await stat(uploadDir).catch(() => undefined)))
     throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
   const objectPath = store.getResourcePath(srcBucket, srcKey, 'object');
-  const size = (await stat(objectPath).catch(() => undefined))?.size;
+  const partPath = join(uploadDir, String(partNumber));
+  const files = copiedPartFiles(partPath);
+  // A link to the object's file as it is now: objects are replaced by new files (s3rver-objects.ts),
+  // so the part keeps these bytes whatever happens to the key before the upload completes.
+  const linked = await linkInto(objectPath, files.source);
+  if (linked === 'missing')
+    throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
+  const bytesFrom = linked === 'linked' ? files.source : objectPath;
+  const size = (await stat(bytesFrom).catch(() => undefined))?.size;
   if (size === undefined)
     throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
 
@@ -92,9 +112,52 @@ async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3Err
     to = Number(m[2]);
   }
 
-  const partPath = join(uploadDir, String(partNumber));
-  await mkdir(dirname(partPath), { recursive: true });
-  const etag = await copyPool.copy({ source: objectPath, from, to, target: partPath });
+  let etag: string;
+  if (linked === 'linked') {
+    // Only hashed here (its ETag); its bytes are copied once, by the completion.
+    etag = await rangeCopies.copy({ source: bytesFrom, from, to });
+    await writeFile(files.range, `${from}-${to}`);
+    await rm(partPath, { force: true });
+  } else {
+    // No link on this file system: the range is copied into the part's file now.
+    etag = await rangeCopies.copy({ source: bytesFrom, from, to, target: { path: partPath } });
+    await Promise.all([rm(files.range, { force: true }), rm(files.source, { force: true })]);
+  }
   await writeFile(`${partPath}.md5`, etag);
   return { etag, lastModified: new Date() };
+}
+
+/**
+ * Hard-links `file` as `target` (replacing it): 'linked'; 'missing' when there is no such file;
+ * 'unsupported' when this file system cannot link it there (the caller copies instead).
+ */
+async function linkInto(file: string, target: string): Promise<'linked' | 'missing' | 'unsupported'> {
+  const temporary = `${target}.${randomUUID()}`;
+  try {
+    await link(file, temporary);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unsupported';
+  }
+  await rename(temporary, target).catch(async (err: Error) => {
+    await rm(temporary, { force: true });
+    throw err;
+  });
+  return 'linked';
+}
+
+/** The part of s3rver's FilesystemStore (3.7) that stores a part sent over HTTP. */
+export interface PartStore {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  putPart(bucket: string, uploadId: string, partNumber: number, content: unknown): Promise<unknown>;
+}
+
+/** A part sent over HTTP replaces one copied earlier under the same number. */
+export function sentPartsReplaceCopies(store: PartStore): void {
+  const original = store.putPart.bind(store);
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const partPath = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+    const files = copiedPartFiles(partPath);
+    await Promise.all([rm(files.range, { force: true }), rm(files.source, { force: true })]);
+    return original(bucket, uploadId, partNumber, content);
+  };
 }
