@@ -118,6 +118,14 @@ describe('the embedded S3 server copies a part from a stored object (UploadPartC
     await expect(store.copyPart(key, uploadId, 1, 'videos/a b/source.mp4', 10, 5)).rejects.toThrow(
       /x-amz-copy-source-range/,
     );
+    // A part copied before a refused copy under its number stays as it was.
+    const kept = await store.copyPart(key, uploadId, 2, 'videos/a b/source.mp4', 3, 12);
+    await store.put('videos/other.mp4', randomBytes(100), 'video/mp4');
+    await expect(store.copyPart(key, uploadId, 2, 'videos/other.mp4', 0, 100)).rejects.toThrow(
+      /x-amz-copy-source-range/,
+    );
+    await store.completeMultipart(key, uploadId, [{ partNumber: 2, etag: kept }]);
+    expect((await store.readAll(key)).equals(source.subarray(3, 13))).toBe(true);
     // The server still answers (nothing it was sent stopped it).
     expect((await store.readAll('videos/a b/source.mp4')).length).toBe(source.length);
   });

@@ -88,61 +88,64 @@ async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3Err
   const partPath = join(uploadDir, String(partNumber));
   const files = copiedPartFiles(partPath);
   // A link to the object's file as it is now: objects are replaced by new files (s3rver-objects.ts),
-  // so the part keeps these bytes whatever happens to the key before the upload completes.
-  const linked = await linkInto(objectPath, files.source);
+  // so the part keeps these bytes whatever happens to the key before the upload completes. It takes
+  // the part's place only once the copy has succeeded.
+  const linked = await linkBeside(objectPath, files.source);
   if (linked === 'missing')
     throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
-  const bytesFrom = linked === 'linked' ? files.source : objectPath;
-  const size = (await stat(bytesFrom).catch(() => undefined))?.size;
-  if (size === undefined)
-    throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
+  try {
+    const bytesFrom = linked === 'unsupported' ? objectPath : linked;
+    const size = (await stat(bytesFrom).catch(() => undefined))?.size;
+    if (size === undefined)
+      throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
 
-  const rangeHeader = first(ctx.headers['x-amz-copy-source-range']);
-  let from = 0;
-  let to = size - 1;
-  if (rangeHeader !== undefined) {
-    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader);
-    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= size)
-      throw new S3Error(
-        'InvalidArgument',
-        `The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the object's ${size} bytes`,
-        { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader },
-      );
-    from = Number(m[1]);
-    to = Number(m[2]);
-  }
+    const rangeHeader = first(ctx.headers['x-amz-copy-source-range']);
+    let from = 0;
+    let to = size - 1;
+    if (rangeHeader !== undefined) {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader);
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= size)
+        throw new S3Error(
+          'InvalidArgument',
+          `The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the object's ${size} bytes`,
+          { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader },
+        );
+      from = Number(m[1]);
+      to = Number(m[2]);
+    }
 
-  let etag: string;
-  if (linked === 'linked') {
-    // Only hashed here (its ETag); its bytes are copied once, by the completion.
-    etag = await rangeCopies.copy({ source: bytesFrom, from, to });
-    await writeFile(files.range, `${from}-${to}`);
-    await rm(partPath, { force: true });
-  } else {
-    // No link on this file system: the range is copied into the part's file now.
-    etag = await rangeCopies.copy({ source: bytesFrom, from, to, target: { path: partPath } });
-    await Promise.all([rm(files.range, { force: true }), rm(files.source, { force: true })]);
+    let etag: string;
+    if (linked !== 'unsupported') {
+      // Only hashed here (its ETag); its bytes are copied once, by the completion.
+      etag = await rangeCopies.copy({ source: linked, from, to });
+      await rename(linked, files.source);
+      await writeFile(files.range, `${from}-${to}`);
+      await rm(partPath, { force: true });
+    } else {
+      // No link on this file system: the range is copied into the part's file now.
+      etag = await rangeCopies.copy({ source: objectPath, from, to, target: { path: partPath } });
+      await Promise.all([rm(files.range, { force: true }), rm(files.source, { force: true })]);
+    }
+    await writeFile(`${partPath}.md5`, etag);
+    return { etag, lastModified: new Date() };
+  } finally {
+    // A copy refused or failed leaves the part as it was.
+    if (linked !== 'unsupported') await rm(linked, { force: true });
   }
-  await writeFile(`${partPath}.md5`, etag);
-  return { etag, lastModified: new Date() };
 }
 
 /**
- * Hard-links `file` as `target` (replacing it): 'linked'; 'missing' when there is no such file;
- * 'unsupported' when this file system cannot link it there (the caller copies instead).
+ * Hard-links `file` beside `target`, under a name of its own: its path; 'missing' when there is no
+ * such file; 'unsupported' when this file system cannot link it there (the caller copies instead).
  */
-async function linkInto(file: string, target: string): Promise<'linked' | 'missing' | 'unsupported'> {
+async function linkBeside(file: string, target: string): Promise<string | 'missing' | 'unsupported'> {
   const temporary = `${target}.${randomUUID()}`;
   try {
     await link(file, temporary);
+    return temporary;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unsupported';
   }
-  await rename(temporary, target).catch(async (err: Error) => {
-    await rm(temporary, { force: true });
-    throw err;
-  });
-  return 'linked';
 }
 
 /** The part of s3rver's FilesystemStore (3.7) that stores a part sent over HTTP. */
