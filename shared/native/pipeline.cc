@@ -2,6 +2,7 @@
 
 #include <gst/video/video.h>
 
+#include <cstring>
 #include <thread>
 
 #include "bus-watch.h"
@@ -77,6 +78,62 @@ bool ReadChildProperties(Napi::Env env, Napi::Value value, ChildProperties& out)
   return true;
 }
 
+/**
+ * Marks each segment a video decoder receives as a trick mode (GST_SEGMENT_FLAG_TRICKMODE): the
+ * decoder may then skip frames no other frame refers to, and libav's (avdec_*) does, as it does in a
+ * trick-mode seek (AVDISCARD_NONREF). Those are most B-frames of x264's default settings; I- and
+ * P-frames and B-frames used as references are all decoded. gst_event_new_segment keeps the segment's
+ * seqnum, so the decoder sees one segment, as sent.
+ */
+GstPadProbeReturn MarkSegmentTrickMode(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return GST_PAD_PROBE_OK;
+  const GstSegment* segment = nullptr;
+  gst_event_parse_segment(event, &segment);
+  if (segment->flags & GST_SEGMENT_FLAG_TRICKMODE) return GST_PAD_PROBE_OK;
+  GstSegment marked;
+  gst_segment_copy_into(segment, &marked);
+  marked.flags = static_cast<GstSegmentFlags>(marked.flags | GST_SEGMENT_FLAG_TRICKMODE);
+  GstEvent* replacement = gst_event_new_segment(&marked);
+  gst_event_set_seqnum(replacement, gst_event_get_seqnum(event));
+  gst_event_unref(event);
+  GST_PAD_PROBE_INFO_DATA(info) = replacement;
+  return GST_PAD_PROBE_OK;
+}
+
+/** A video decoder, by its factory's class ("Codec/Decoder/Video", a hardware one too). */
+bool IsVideoDecoder(GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (!factory) return false;
+  const gchar* klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
+  return klass && strstr(klass, "Decoder") && strstr(klass, "Video");
+}
+
+void SkipNonReferenceFrames(GstElement* element) {
+  if (!IsVideoDecoder(element)) return;
+  GstPad* pad = gst_element_get_static_pad(element, "sink");
+  if (!pad) return;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, MarkSegmentTrickMode, nullptr, nullptr);
+  gst_object_unref(pad);
+}
+
+// Runs on whichever thread adds the element (a streaming thread, for an autoplugged decoder), before
+// the element is linked, so the probe sees the decoder's first segment.
+void OnElementAddedSkipNonReference(GstBin*, GstBin*, GstElement* element, gpointer) { SkipNonReferenceFrames(element); }
+
+/** Calls `fn` on every element inside `bin`, at any depth. */
+template <typename Fn>
+void ForEachElement(GstElement* bin, Fn fn) {
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    fn(GST_ELEMENT(g_value_get_object(&item)));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
 }  // namespace
 
 Napi::Function Pipeline::Define(Napi::Env env) {
@@ -102,9 +159,17 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
   }
   const std::string description = info[0].As<Napi::String>().Utf8Value();
   auto childProperties = std::make_unique<ChildProperties>();
+  bool skipNonReference = false;
   if (info.Length() > 1 && info[1].IsObject()) {
-    Napi::Value value = info[1].As<Napi::Object>().Get("childProperties");
+    Napi::Object options = info[1].As<Napi::Object>();
+    Napi::Value value = options.Get("childProperties");
     if (!value.IsUndefined() && !ReadChildProperties(env, value, *childProperties)) return;
+    Napi::Value skip = options.Get("skipNonReferenceFrames");
+    if (!skip.IsUndefined() && !skip.IsBoolean()) {
+      Napi::TypeError::New(env, "skipNonReferenceFrames must be a boolean").ThrowAsJavaScriptException();
+      return;
+    }
+    skipNonReference = skip.IsBoolean() && skip.As<Napi::Boolean>().Value();
   }
   GError* error = nullptr;
   GstElement* parsed = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error);
@@ -130,16 +195,13 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
   if (!childProperties->empty()) {
     // Elements the description made, then those bins add later; the handler's data lives as long as
     // the pipeline (freed when it is).
-    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-      ApplyChildProperties(*childProperties, GST_ELEMENT(g_value_get_object(&item)));
-      g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
+    ForEachElement(pipeline_, [&](GstElement* element) { ApplyChildProperties(*childProperties, element); });
     g_signal_connect_data(pipeline_, "deep-element-added", G_CALLBACK(OnDeepElementAdded), childProperties.release(),
                           FreeChildProperties, GConnectFlags(0));
+  }
+  if (skipNonReference) {
+    ForEachElement(pipeline_, SkipNonReferenceFrames);
+    g_signal_connect(pipeline_, "deep-element-added", G_CALLBACK(OnElementAddedSkipNonReference), nullptr);
   }
 }
 

@@ -75,6 +75,18 @@ export function decoderThreadsFor(models: readonly ModelRef[]): number {
   return models.length === 0 || models.some((m) => m.executionProvider === 'cpu') ? 1 : 0;
 }
 
+/**
+ * Whether the decoder may skip the frames no other frame refers to (most of x264's B-frames, as in the
+ * hub's masked copies: about a third less decoding; a room's recordings have none). The reader counts
+ * a frame's time by its place at `maxFps`, so every stretch of 1 / maxFps must still hold a decoded
+ * frame: with at most three frames in a row skipped (x264's default of three B-frames, and fewer with
+ * its b-pyramid), that holds while the video has four frames or more for each read. A frame read for a
+ * time is then the decoded one nearest it (at 30 fps, 33 or at most 67 ms away).
+ */
+export function skipsNonReferenceFrames(videoFps: number, maxFps: number): boolean {
+  return videoFps > 0 && maxFps * 4 <= videoFps;
+}
+
 interface Sampled {
   frame: RgbFrame;
   motion: number;
@@ -104,6 +116,7 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
     options.decoderThreads ?? decoderThreadsFor((await engine.catch(() => undefined))?.models ?? []);
   const scan: Scan = source.raw || options.textScan === 'always' ? 'full' : 'none';
   const total = Math.max(1, source.facts.durationMs);
+  const skipNonReferenceFrames = skipsNonReferenceFrames(source.facts.fps, options.maxFps);
   const candidates = new KeyframeCandidates(options.keyframeEveryS * 1000);
   // Frames are read as the decoder gives them (I420) for the sampler, which needs their luma alone;
   // only the frames it keeps are converted to RGB for the engine, as they are read. Their buffers
@@ -148,7 +161,7 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
         { url },
         // One buffer for every decoded frame: the sampler keeps about one in maxFps / sampleFps, and
         // only those are converted out of it (the others allocate nothing).
-        { ...size, fps: options.maxFps, decoderThreads, reuseBuffer: true },
+        { ...size, fps: options.maxFps, decoderThreads, reuseBuffer: true, skipNonReferenceFrames },
       )) {
         const tMs = offsetMs + frame.ptsMs;
         const shifted = { ...frame, ptsMs: tMs };

@@ -19,7 +19,12 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { embeddedStore } from '../testing/embedded-store.js';
 import { analyseStage } from './analyse-stage.js';
 import { BatchProcessor } from './batch-processor.js';
-import { type BatchOptions, decoderThreadsFor, extractStage } from './extract-stage.js';
+import {
+  type BatchOptions,
+  decoderThreadsFor,
+  extractStage,
+  skipsNonReferenceFrames,
+} from './extract-stage.js';
 import { stagesOf } from './processing-repo.js';
 import { findSummary, framesOf, latestKeyframes } from './results-repo.js';
 import { summaryStage } from './summary-stage.js';
@@ -241,5 +246,16 @@ describe('decoderThreadsFor', () => {
     expect(decoderThreadsFor([model('cpu')])).toBe(1);
     expect(decoderThreadsFor([model('cuda'), model('cpu')])).toBe(1);
     expect(decoderThreadsFor([model('cuda'), model('tensorrt')])).toBe(0);
+  });
+});
+
+describe('skipsNonReferenceFrames', () => {
+  it('skips frames no other refers to only while four or more of the video’s frames stand for each frame read', () => {
+    expect(skipsNonReferenceFrames(30, 3)).toBe(true);
+    expect(skipsNonReferenceFrames(25, 6.25)).toBe(true);
+    expect(skipsNonReferenceFrames(30, 10)).toBe(false);
+    expect(skipsNonReferenceFrames(24, 30)).toBe(false);
+    // A video whose rate is not known (0) decodes every frame.
+    expect(skipsNonReferenceFrames(0, 1)).toBe(false);
   });
 });

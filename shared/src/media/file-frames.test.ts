@@ -55,6 +55,40 @@ describe('readFileFrames', () => {
     expect(reused.buffers).toBe(1);
   });
 
+  it('with skipNonReferenceFrames, yields a frame for each time at the rate, each the picture of its time or of a frame or two beside it', async () => {
+    const clip = join(dir, 'b-frames.mp4');
+    // x264's defaults (B-frames) on a moving ball: every frame differs from the one before.
+    await runToEos(
+      `videotestsrc pattern=ball num-buffers=90 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc key-int-max=30 ! mp4mux ! filesink location=${clip}`,
+    );
+    const read = async (fps: number, skipNonReferenceFrames: boolean) => {
+      const out: { ptsMs: number; digest: string }[] = [];
+      for await (const frame of readFileFrames(clip, {
+        width: 160,
+        height: 120,
+        fps,
+        skipNonReferenceFrames,
+      }))
+        out.push({ ptsMs: frame.ptsMs, digest: createHash('sha256').update(frame.data).digest('hex') });
+      return out;
+    };
+    const every = await read(30, false);
+    expect(every).toHaveLength(90);
+    expect(new Set(every.map((f) => f.digest)).size).toBe(90);
+    const sampled = await read(10, true);
+    expect(sampled.map((f) => f.ptsMs)).toEqual(Array.from({ length: 30 }, (_, k) => k * 100));
+    let shifted = 0;
+    for (const [k, frame] of sampled.entries()) {
+      // The picture of frame 3k (its time at 10 fps) or, where that was skipped, of the nearest decoded
+      // (x264 skips no two frames in a row; two either side allowed).
+      const at = every.slice(Math.max(0, 3 * k - 2), 3 * k + 3).map((f) => f.digest);
+      expect(at).toContain(frame.digest);
+      if (frame.digest !== every[3 * k]!.digest) shifted++;
+    }
+    // Frames were skipped, so some times show a picture beside theirs.
+    expect(shifted).toBeGreaterThan(0);
+  });
+
   it('gives the libav decoder the threads asked for, and refuses a count that is not a whole number', () => {
     expect(decoderThreadOptions(undefined)).toEqual({});
     expect(decoderThreadOptions(0)).toEqual({});

@@ -218,6 +218,46 @@ describe('the GStreamer binding', () => {
     }
   });
 
+  it('with skipNonReferenceFrames, a video decoder skips the B-frames no frame refers to, and decodes every frame of a video without them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gic-skip-nonref-'));
+    try {
+      /** Frames out of the decoder, counted to the end of the stream. */
+      const decoded = async (clip: string, options?: GstPipelineOptions) => {
+        const p = new (gst().Pipeline)(
+          `filesrc location=${clip} ! decodebin ! appsink name=sink sync=false`,
+          options,
+        );
+        try {
+          p.play();
+          const seen = pullForever(p);
+          while (!seen.ended) await wait(20);
+          return seen.frames;
+        } finally {
+          p.stop();
+        }
+      };
+      // x264's default: three B-frames between references, the middle one a reference itself (b-pyramid).
+      const withB = join(dir, 'b-frames.mp4');
+      const withoutB = join(dir, 'no-b-frames.mp4');
+      const source =
+        'videotestsrc pattern=ball num-buffers=90 ! video/x-raw,width=160,height=120,framerate=30/1';
+      await runToEos(`${source} ! x264enc key-int-max=30 ! mp4mux ! filesink location=${withB}`);
+      await runToEos(`${source} ! x264enc key-int-max=30 bframes=0 ! mp4mux ! filesink location=${withoutB}`);
+      expect(await decoded(withB)).toBe(90);
+      const skipping = await decoded(withB, { skipNonReferenceFrames: true });
+      // About a third fewer (two of each run of three B-frames); never the key and P-frames.
+      expect(skipping).toBeLessThan(75);
+      expect(skipping).toBeGreaterThan(40);
+      expect(await decoded(withoutB, { skipNonReferenceFrames: true })).toBe(90);
+      expect(await decoded(withB, { skipNonReferenceFrames: false })).toBe(90);
+      expect(
+        () => new (gst().Pipeline)('fakesrc ! fakesink', { skipNonReferenceFrames: 'yes' } as never),
+      ).toThrow(/skipNonReferenceFrames must be a boolean/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses childProperties that are not factories of properties', () => {
     const build = (childProperties: unknown) =>
       new (gst().Pipeline)('fakesrc ! fakesink', { childProperties } as GstPipelineOptions);

@@ -71,6 +71,14 @@ export interface GstPipelineOptions {
    * numbers, booleans).
    */
   childProperties?: Record<string, Record<string, string | number | boolean>>;
+  /**
+   * Video decoders (the description's and those a bin adds) may skip the frames no other frame refers
+   * to: each segment they receive is marked a trick mode, and libav's then discards non-reference
+   * frames, as in a trick-mode seek. Most of x264's B-frames are such frames; I- and P-frames are
+   * always decoded. For a reader that keeps a few frames a second of many (behind `videorate`, a frame
+   * for a time is then the decoded one nearest it).
+   */
+  skipNonReferenceFrames?: boolean;
 }
 interface GstModule {
   Pipeline: new (description: string, options?: GstPipelineOptions) => GstPipeline;
