@@ -82,8 +82,8 @@ bool ReadChildProperties(Napi::Env env, Napi::Value value, ChildProperties& out)
  * Marks each segment a video decoder receives as a trick mode (GST_SEGMENT_FLAG_TRICKMODE): the
  * decoder may then skip frames no other frame refers to, and libav's (avdec_*) does, as it does in a
  * trick-mode seek (AVDISCARD_NONREF). Those are most B-frames of x264's default settings; I- and
- * P-frames and B-frames used as references are all decoded. gst_event_new_segment keeps the segment's
- * seqnum, so the decoder sees one segment, as sent.
+ * P-frames and B-frames used as references are all decoded. The new event keeps the old one's seqnum,
+ * so downstream sees the same segment, marked.
  */
 GstPadProbeReturn MarkSegmentTrickMode(GstPad*, GstPadProbeInfo* info, gpointer) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
