@@ -145,6 +145,11 @@ export async function startHub(
       parts.add('embedded-s3', s3.stop);
       s3Endpoint = s3.endpoint;
       log.info({ endpoint: s3Endpoint, devicesUse: config.s3.publicEndpoint }, 'embedded S3 server started');
+      if (s3.leftoversRemoved.files > 0)
+        log.warn(
+          s3.leftoversRemoved,
+          'embedded S3 server: removed temporary files left by a write cut short (a crash); objects are whole',
+        );
     }
     const store = new ObjectStore({ ...config.s3, ...s3Credentials, endpoint: s3Endpoint });
     parts.add('object-store', () => store.close());

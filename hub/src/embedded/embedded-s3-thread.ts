@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
 import { checkS3Signature, type S3Credentials } from './s3-request-auth.js';
+import { removeLeftoverTemporaries } from './s3rver-leftovers.js';
 import {
   completeMultipartByCopy,
   type FilesystemStore,
@@ -24,8 +25,9 @@ interface S3rverAccount {
   createKeyPair(id: string, secret: string): void;
 }
 
-const { dir, host, port, bucket, credentials } = workerData as {
+const { dir, host, port, bucket, credentials, leftoverAgeMs } = workerData as {
   dir: string;
+  leftoverAgeMs?: number;
   host: string;
   port: number;
   bucket: string;
@@ -48,6 +50,8 @@ const plain = (err: SystemError) => ({
 
 try {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Before listening: what a server that died mid-write left (a cut-short PUT, copy or part link).
+  const leftovers = await removeLeftoverTemporaries(dir, leftoverAgeMs);
   const s3 = new S3rver({
     directory: dir,
     silent: true,
@@ -84,7 +88,10 @@ try {
   server.once('error', (err) => parentPort!.postMessage({ error: plain(err) }));
   server.listen(port, host, () => {
     const address = server.address();
-    parentPort!.postMessage({ port: typeof address === 'object' && address ? address.port : port });
+    parentPort!.postMessage({
+      port: typeof address === 'object' && address ? address.port : port,
+      leftovers,
+    });
   });
   parentPort!.on('message', (m: string) => {
     if (m !== 'stop') return;

@@ -2,12 +2,15 @@ import { Worker } from 'node:worker_threads';
 import { localHost, urlHost } from '../config.js';
 import { randomS3Credentials } from './embedded-s3-credentials.js';
 import type { S3Credentials } from './s3-request-auth.js';
+import type { LeftoversRemoved } from './s3rver-leftovers.js';
 
 export interface EmbeddedS3Handle {
   /** Where this process reaches it. */
   endpoint: string;
   /** The one key pair it accepts. */
   credentials: S3Credentials;
+  /** Temporary files a server that died mid-write had left, removed before this one listened. */
+  leftoversRemoved: LeftoversRemoved;
   stop(): Promise<void>;
 }
 
@@ -35,19 +38,30 @@ export async function startEmbeddedS3(
     credentials?: S3Credentials;
     /** Called if the server's thread ends when not asked to (the store then answers nothing). */
     onDeath?: (reason: string) => void;
+    /** Temporary files unchanged this long (ms) are taken as left by a crash (default: 10 minutes). */
+    leftoverAgeMs?: number;
   } = {},
 ): Promise<EmbeddedS3Handle> {
   const { credentials = randomS3Credentials(), onDeath = () => {} } = options;
   const listen = typeof at === 'number' ? { host: '127.0.0.1', port: at } : at;
-  const worker = new Worker(ENTRY, { workerData: { dir, bucket, credentials, ...listen } });
+  const worker = new Worker(ENTRY, {
+    workerData: { dir, bucket, credentials, leftoverAgeMs: options.leftoverAgeMs, ...listen },
+  });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  let leftoversRemoved: LeftoversRemoved = { files: 0, bytes: 0 };
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: { port?: number; error?: Record<string, unknown> }) => {
-      if (m.port !== undefined) return resolve(m.port);
-      // The thread's error as a system error (code, address, port), for the start-up message.
-      reject(Object.assign(new Error(String(m.error?.message)), m.error));
-      void worker.terminate();
-    });
+    worker.once(
+      'message',
+      (m: { port?: number; leftovers?: LeftoversRemoved; error?: Record<string, unknown> }) => {
+        if (m.port !== undefined) {
+          if (m.leftovers) leftoversRemoved = m.leftovers;
+          return resolve(m.port);
+        }
+        // The thread's error as a system error (code, address, port), for the start-up message.
+        reject(Object.assign(new Error(String(m.error?.message)), m.error));
+        void worker.terminate();
+      },
+    );
     worker.once('error', reject);
     void exited.then((code) => reject(new Error(`the embedded S3 server's thread ended (${code})`)));
   });
@@ -62,6 +76,7 @@ export async function startEmbeddedS3(
   return {
     endpoint: `http://${urlHost(localHost(listen.host))}:${port}`,
     credentials,
+    leftoversRemoved,
     stop: async () => {
       stopping = true;
       worker.postMessage('stop');

@@ -139,7 +139,8 @@ async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3Err
  * such file; 'unsupported' when this file system cannot link it there (the caller copies instead).
  */
 async function linkBeside(file: string, target: string): Promise<string | 'missing' | 'unsupported'> {
-  const temporary = `${target}.${randomUUID()}`;
+  // Named as the server's other temporary files, so that one a crash leaves is removed at the next start.
+  const temporary = `${target}.${randomUUID()}.partial`;
   try {
     await link(file, temporary);
     return temporary;
