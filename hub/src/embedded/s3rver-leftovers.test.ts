@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedS3 } from './embedded-s3.js';
-import { removeLeftoverTemporaries } from './s3rver-leftovers.js';
+import { removeLeftoverTemporaries, TEMPORARY_FILE, temporaryBeside } from './s3rver-leftovers.js';
 
 describe('temporary files a crashed embedded S3 server left', () => {
   const root = mkdtempSync(join(tmpdir(), 'gic-s3-leftovers-'));
@@ -36,6 +36,13 @@ describe('temporary files a crashed embedded S3 server left', () => {
     writeFileSync(leftovers[1]!, Buffer.alloc(24));
     return { dir, keep, leftovers };
   }
+
+  it('knows the names the server gives its temporary files', () => {
+    expect(temporaryBeside('/s3/b/v.mp4._S3rver_object')).toMatch(TEMPORARY_FILE);
+    expect(temporaryBeside('/s3/b/v.mp4._S3rver_object')).not.toBe(
+      temporaryBeside('/s3/b/v.mp4._S3rver_object'),
+    );
+  });
 
   it('removes only the temporary files, at any depth, and says how many and how large', async () => {
     const { dir, keep, leftovers } = dataFolder('unit');

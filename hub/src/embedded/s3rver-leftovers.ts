@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * A file this server writes beside an object or a part and renames into place or removes when done
- * (`<object>.<uuid>.partial`, `<n>.source.<uuid>.partial`): one still there when the server starts was
- * left by a process that died mid-write. It is never an object or a part.
+ * The name of a file this server writes beside `path` (an object, or a part's link) and renames into
+ * place or removes when done: `<path>.<uuid>.partial`. One still there when the server starts was left
+ * by a process that died mid-write (TEMPORARY_FILE); it is never an object or a part.
  */
+export const temporaryBeside = (path: string) => `${path}.${randomUUID()}.partial`;
+
+/** The names temporaryBeside() gives. */
 export const TEMPORARY_FILE = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.partial$/;
 
 export interface LeftoversRemoved {

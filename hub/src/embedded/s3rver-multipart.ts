@@ -23,8 +23,9 @@ export interface FilesystemStore {
  * count, from the MD5 each part got as it arrived. s3rver's own completion read, MD5-hashed and wrote
  * the whole object again on its one thread (a quarter of a 100 MB upload's time, and several
  * seconds of an hour's export). A part is a file sent over HTTP or a range of another object's file
- * (UploadPartCopy, s3rver-part-copy.ts), copied here into the object for the first time. The joined file is written beside the parts and renamed into place, so a completion cut
- * short leaves the parts whole, and the same completion can be sent again.
+ * (UploadPartCopy, s3rver-part-copy.ts), copied here into the object for the first time. The joined
+ * file is written beside the parts and renamed into place, so a completion cut short leaves the parts
+ * whole, and the same completion can be sent again.
  */
 export function completeMultipartByCopy(store: FilesystemStore, pool: RangeCopyPool = rangeCopies): void {
   store.putObjectMultipart = async (bucket, uploadId, parts) => {

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { temporaryBeside } from './s3rver-leftovers.js';
 
 /** An object as s3rver's PUT hands it to its store (3.7). */
 interface S3rverObject {
@@ -32,7 +33,7 @@ export interface ObjectWritingStore {
 /** A new file beside `path`, renamed over it once `write` has filled it; removed if it fails. */
 async function replaceFile(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomUUID()}.partial`;
+  const temporary = temporaryBeside(path);
   try {
     await write(temporary);
     await rename(temporary, path);

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { link, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { rangeCopies } from './range-copy-pool.js';
+import { temporaryBeside } from './s3rver-leftovers.js';
 import type { FilesystemStore } from './s3rver-multipart.js';
 
 /**
@@ -139,8 +139,8 @@ async function copyPart(ctx: PartCopyContext, copySource: string, S3Error: S3Err
  * such file; 'unsupported' when this file system cannot link it there (the caller copies instead).
  */
 async function linkBeside(file: string, target: string): Promise<string | 'missing' | 'unsupported'> {
-  // Named as the server's other temporary files, so that one a crash leaves is removed at the next start.
-  const temporary = `${target}.${randomUUID()}.partial`;
+  // A temporary file as the server's others, so that one a crash leaves is removed at the next start.
+  const temporary = temporaryBeside(target);
   try {
     await link(file, temporary);
     return temporary;
