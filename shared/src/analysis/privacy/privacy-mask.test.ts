@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type RgbFrame, rgbStride } from '../../media/frame.js';
+import { type I420Frame, i420Layout, type RgbFrame, rgbStride } from '../../media/frame.js';
 import { gst, gstQuote } from '../../media/gst.js';
-import { burnMask, composeMask, maskedShareOfPicture, maskSvg, type PrivacyMask } from './privacy-mask.js';
+import { I420ToRgb } from '../../media/i420-to-rgb.js';
+import {
+  burnMask,
+  burnMaskI420InPlace,
+  composeMask,
+  isFullRange,
+  maskedShareOfPicture,
+  maskSvg,
+  type PrivacyMask,
+} from './privacy-mask.js';
 
 const W = 320;
 const H = 180;
@@ -131,5 +140,135 @@ describe('the privacy mask', () => {
     expect(share).toBeGreaterThan(0.07);
     expect(share).toBeLessThan(0.09); // every raster cell a box touches counts
     expect(maskedShareOfPicture({ full: true, boxes: [] }, picture, W / H)).toBe(1);
+  });
+});
+
+/** One colourful I420 frame from GStreamer (SMPTE bars, odd size so chroma rounds up), with its caps' colorimetry. */
+function bars(width: number, height: number, colorimetry: string): Promise<I420Frame> {
+  const pipeline = new (gst().Pipeline)(
+    [
+      'videotestsrc num-buffers=1 pattern=smpte',
+      `video/x-raw,format=I420,width=${width},height=${height},colorimetry=${colorimetry}`,
+      'appsink name=sink sync=false',
+    ].join(' ! '),
+  );
+  return new Promise((resolve, reject) => {
+    pipeline.play();
+    pipeline.findChild('sink')!.pull((buf, caps) => {
+      pipeline.stop();
+      if (!buf) reject(new Error('no frame'));
+      else
+        resolve({
+          format: 'I420',
+          data: Buffer.from(buf),
+          width,
+          height,
+          index: 0,
+          ptsMs: 0,
+          colorimetry: String(caps?.colorimetry),
+        });
+    });
+  });
+}
+
+describe("the privacy mask burned into I420 (the hub's de-identified copies)", () => {
+  const mask: PrivacyMask = {
+    full: false,
+    outside: octagon,
+    boxes: [
+      { x: 0.403, y: 0.401, w: 0.1, h: 0.1 },
+      { x: 0.021, y: 0.023, w: 0.1, h: 0.05 },
+    ],
+  };
+
+  for (const colorimetry of ['bt709', 'jpeg']) {
+    it(`blanks, as GStreamer converts it to RGB, exactly the pixels burnMask blanks, with no colour left (${colorimetry})`, async () => {
+      const W1 = 321;
+      const H1 = 181;
+      const frame = await bars(W1, H1, colorimetry);
+      const rgb = new I420ToRgb();
+      try {
+        const before = await rgb.convert({ ...frame, data: Buffer.from(frame.data) });
+        const expected = burnMask(before, mask);
+        burnMaskI420InPlace(frame, mask);
+        const burned = await rgb.convert(frame);
+        let blanked = 0;
+        let kept = 0;
+        for (let y = 0; y < H1; y++) {
+          for (let x = 0; x < W1; x++) {
+            const p = y * burned.stride + x * 3;
+            const [r, g, b] = [burned.data[p]!, burned.data[p + 1]!, burned.data[p + 2]!];
+            if (black(expected, x, y) && before.data.subarray(p, p + 3).some((v) => v > 40)) {
+              // Black, and grey: neither the luma nor the colour of a masked pixel is left.
+              expect(Math.max(r, g, b), `(${x}, ${y})`).toBeLessThanOrEqual(3);
+              blanked++;
+            } else if (!black(expected, x, y)) {
+              // Further than a chroma sample from any masked pixel: untouched.
+              const nearMask = [-2, -1, 0, 1, 2].some((dy) =>
+                [-2, -1, 0, 1, 2].some((dx) => {
+                  const yy = y + dy;
+                  const xx = x + dx;
+                  return (
+                    yy >= 0 &&
+                    yy < H1 &&
+                    xx >= 0 &&
+                    xx < W1 &&
+                    black(expected, xx, yy) &&
+                    !black(before, xx, yy)
+                  );
+                }),
+              );
+              if (nearMask) continue;
+              expect([...burned.data.subarray(p, p + 3)], `(${x}, ${y})`).toEqual([
+                ...before.data.subarray(p, p + 3),
+              ]);
+              kept++;
+            }
+          }
+        }
+        expect(blanked).toBeGreaterThan(0.3 * W1 * H1);
+        expect(kept).toBeGreaterThan(0.3 * W1 * H1);
+      } finally {
+        rgb.close();
+      }
+    });
+  }
+
+  it("uses the black of the frame's range, blanks chroma where any of its pixels is masked, and refuses a short buffer", () => {
+    const width = 9;
+    const height = 5;
+    const layout = i420Layout(width, height);
+    const frame = (colorimetry?: string): I420Frame => ({
+      format: 'I420',
+      data: new Uint8Array(layout.size).fill(200),
+      width,
+      height,
+      index: 0,
+      ptsMs: 0,
+      ...(colorimetry ? { colorimetry } : {}),
+    });
+    // Pixel (3, 1) alone: luma there, and the chroma sample (1, 0) that colours pixels 2..3 of rows 0..1.
+    const one = { full: false, boxes: [{ x: 3 / width, y: 1 / height, w: 1 / width, h: 1 / height }] };
+    const video = frame('bt709');
+    burnMaskI420InPlace(video, one);
+    const lumaBlack = [...video.data.subarray(0, layout.yStride * height).entries()].filter(
+      ([, v]) => v !== 200,
+    );
+    expect(lumaBlack).toEqual([[1 * layout.yStride + 3, 16]]);
+    const u = video.data.subarray(layout.uOffset, layout.vOffset);
+    const v = video.data.subarray(layout.vOffset, layout.size);
+    expect([...u.entries()].filter(([, x]) => x !== 200)).toEqual([[1, 128]]);
+    expect([...v.entries()].filter(([, x]) => x !== 200)).toEqual([[1, 128]]);
+    const full = frame('jpeg');
+    burnMaskI420InPlace(full, { full: true, boxes: [] });
+    expect(
+      full.data.subarray(0, layout.yStride * height).every((x, i) => i % layout.yStride >= width || x === 0),
+    ).toBe(true);
+    expect(isFullRange('1:4:0:0')).toBe(true);
+    expect(isFullRange('2:4:5:4')).toBe(false);
+    expect(isFullRange(undefined)).toBe(false);
+    expect(() => burnMaskI420InPlace({ ...frame(), data: new Uint8Array(10) }, one)).toThrow(
+      /cannot hold 9x5 I420/,
+    );
   });
 });

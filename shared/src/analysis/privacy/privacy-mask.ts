@@ -1,4 +1,4 @@
-import { checkRgbFrame, type RgbFrame } from '../../media/frame.js';
+import { checkRgbFrame, type I420Frame, i420Layout, type RgbFrame } from '../../media/frame.js';
 import type { Box } from '../../messages/events.js';
 import { coveringPixels } from '../box-geometry.js';
 import { type Point, polygonRowSpans } from './polygon.js';
@@ -71,37 +71,87 @@ export function maskSvg(mask: PrivacyMask): string {
 }
 
 /**
- * A copy of the frame with the mask burned in (black). Every pixel a box touches, even in part, is
- * burned, so scaling or JPEG cannot bring the edge of a letter back; outside the outline, every pixel
- * whose centre is outside. The frame itself is left as it was.
+ * The pixel spans [x0, x1) the mask blanks on each row of a `width` x `height` frame (spans may
+ * overlap): every pixel a box touches, even in part, so scaling or JPEG cannot bring the edge of a
+ * letter back; outside the outline, every pixel whose centre is outside. The one rasterisation that
+ * every pixel format burns (`burnMask`, `burnMaskI420InPlace`).
  */
-export function burnMask(frame: RgbFrame, mask: PrivacyMask): RgbFrame {
-  checkRgbFrame(frame);
-  const { width, height, stride } = frame;
-  const data = Uint8Array.from(frame.data);
-  const blank = (y: number, x0: number, x1: number) => {
-    if (x1 > x0) data.fill(0, y * stride + x0 * 3, y * stride + x1 * 3);
-  };
+export function maskedRowSpans(mask: PrivacyMask, width: number, height: number): [number, number][][] {
+  const rows: [number, number][][] = Array.from({ length: height }, () => []);
   if (mask.full) {
-    for (let y = 0; y < height; y++) blank(y, 0, width);
-    return { ...frame, data };
+    for (const row of rows) row.push([0, width]);
+    return rows;
   }
   if (mask.outside) {
     const spans = polygonRowSpans(mask.outside, width, height);
     for (let y = 0; y < height; y++) {
       const s = spans[y];
-      if (!s) blank(y, 0, width);
+      if (!s) rows[y]!.push([0, width]);
       else {
-        blank(y, 0, s[0]);
-        blank(y, s[1], width);
+        if (s[0] > 0) rows[y]!.push([0, s[0]]);
+        if (s[1] < width) rows[y]!.push([s[1], width]);
       }
     }
   }
   for (const box of mask.boxes) {
     const { x0, y0, x1, y1 } = coveringPixels(box, width, height);
-    for (let y = y0; y < y1; y++) blank(y, x0, x1);
+    if (x1 > x0) for (let y = y0; y < y1; y++) rows[y]!.push([x0, x1]);
+  }
+  return rows;
+}
+
+/**
+ * A copy of the frame with the mask burned in (black), as `maskedRowSpans` lays it out. The frame
+ * itself is left as it was.
+ */
+export function burnMask(frame: RgbFrame, mask: PrivacyMask): RgbFrame {
+  checkRgbFrame(frame);
+  const { width, height, stride } = frame;
+  const data = Uint8Array.from(frame.data);
+  const rows = maskedRowSpans(mask, width, height);
+  for (let y = 0; y < height; y++) {
+    for (const [x0, x1] of rows[y]!) data.fill(0, y * stride + x0 * 3, y * stride + x1 * 3);
   }
   return { ...frame, data };
+}
+
+/**
+ * Whether frames of this GStreamer colorimetry use the full 0..255 range for luma (`jpeg`, or a
+ * `range:matrix:transfer:primaries` form whose range is 1); otherwise video range, where black is 16.
+ */
+export function isFullRange(colorimetry: string | undefined): boolean {
+  return colorimetry === 'jpeg' || colorimetry === 'sRGB' || /^1:/.test(colorimetry ?? '');
+}
+
+/**
+ * Burns the mask (black) into an I420 frame's own pixels, as a decoder gave them, for a frame that is
+ * about to be encoded again (the hub's de-identified copy): no colour conversion either way and no
+ * copy. Luma is blanked exactly where `burnMask` blanks RGB; a chroma sample is blanked when any of
+ * the four pixels it colours is, so no colour of a masked pixel remains. Black is luma 16 (0 for a
+ * full-range `colorimetry`) and chroma 128.
+ */
+export function burnMaskI420InPlace(frame: I420Frame, mask: PrivacyMask): void {
+  const { width, height, data, index } = frame;
+  const layout = i420Layout(width, height);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`frame ${index}: size ${width}x${height} is not whole px`);
+  if (data.length < layout.size)
+    throw new RangeError(`frame ${index}: ${data.length} bytes cannot hold ${width}x${height} I420`);
+  const black = isFullRange(frame.colorimetry) ? 0 : 16;
+  const rows = maskedRowSpans(mask, width, height);
+  const { yStride, uvStride, uOffset, vOffset } = layout;
+  for (let y = 0; y < height; y++) {
+    const spans = rows[y]!;
+    if (spans.length === 0) continue;
+    const uv = (y >> 1) * uvStride;
+    for (const [x0, x1] of spans) {
+      data.fill(black, y * yStride + x0, y * yStride + x1);
+      const c0 = x0 >> 1;
+      const c1 = (x1 + 1) >> 1;
+      data.fill(128, uOffset + uv + c0, uOffset + uv + c1);
+      data.fill(128, vOffset + uv + c0, vOffset + uv + c1);
+    }
+  }
 }
 
 /**
