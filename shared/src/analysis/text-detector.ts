@@ -6,6 +6,7 @@ import { createOnnxSession, type ExecutionProviderName, ort } from './onnx-sessi
 import { passTensor } from './pass-tensor.js';
 import { defaultMapBoxOptions, probabilityMapToBoxes } from './probability-map-boxes.js';
 import { addStageTime, type StageTimes } from './stage-times.js';
+import { TensorStorage } from './tensor-storage.js';
 
 /** Finds burned-in text (a DB-style detector such as PP-OCR det) so that it can be masked. */
 export interface TextDetector {
@@ -129,16 +130,24 @@ export async function loadTextDetector(
   model: ResolvedModel,
   preferred?: ExecutionProviderName[],
   scale: TextDetectionScale = defaultDetectionScale,
+  /** Threads of one model run on the CPU; onnxruntime's default where absent. */
+  intraOpNumThreads?: number,
 ): Promise<TextDetector> {
   const { manifest } = model;
   if (manifest.task !== 'text-detection' || manifest.output.kind !== 'probability-map') {
     throw new Error(`model ${manifest.id} is not a probability-map text detector`);
   }
   checkScale(manifest.id, scale);
-  const { session, executionProvider } = await createOnnxSession(model.modelPath, preferred);
+  const { session, executionProvider } = await createOnnxSession(
+    model.modelPath,
+    preferred,
+    intraOpNumThreads,
+  );
   const { input, output } = manifest;
   const options = { ...defaultMapBoxOptions, threshold: output.threshold };
   let support = inputBatchSupport(session, input.name);
+  // Input tensors written in place run after run (fresh ones cost more than the writing itself).
+  const storage = new TensorStorage();
 
   /** Runs passes of one input size, together when the model takes a batch: boxes in frame px for each. */
   const runPasses = async (
@@ -149,13 +158,19 @@ export async function loadTextDetector(
     const { inputWidth: W, inputHeight: H } = passes[0]!;
     const started = times && performance.now();
     const size = 3 * W * H;
-    const data = new Float32Array(size * passes.length);
-    passes.forEach((pass, i) => {
-      passTensor(frames[i]!, pass, input, data, i * size);
-    });
-    const dims = input.layout === 'NCHW' ? [passes.length, 3, H, W] : [passes.length, H, W, 3];
-    const prepared = times && performance.now();
-    const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+    const data = storage.take(size * passes.length);
+    let result: ort.InferenceSession.OnnxValueMapType;
+    let prepared: number | undefined;
+    try {
+      passes.forEach((pass, i) => {
+        passTensor(frames[i]!, pass, input, data, i * size);
+      });
+      const dims = input.layout === 'NCHW' ? [passes.length, 3, H, W] : [passes.length, H, W, 3];
+      prepared = times && performance.now();
+      result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+    } finally {
+      storage.give(data);
+    }
     const inferred = times && performance.now();
     const map = result[output.name];
     if (!map) throw new Error(`model ${manifest.id} has no output ${output.name}`);
