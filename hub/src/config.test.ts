@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '@gic/shared/config/parse-env.js';
 import { describe, expect, it } from 'vitest';
 import { loadHubConfig } from './config.js';
@@ -19,6 +20,13 @@ describe('loadHubConfig', () => {
     expect(loadHubConfig({ GIC_BATCH_DECODE_THREADS: '1' }).batch.decoderThreads).toBe(1);
     expect(() => loadHubConfig({ GIC_BATCH_DECODE_THREADS: '1.5' })).toThrow(/GIC_BATCH_DECODE_THREADS/);
     expect(() => loadHubConfig({ GIC_BATCH_DECODE_THREADS: '-1' })).toThrow(/GIC_BATCH_DECODE_THREADS/);
+  });
+
+  it('gives the text models every core unless told, and refuses a count that is not whole', () => {
+    expect(loadHubConfig({}).batch.textThreads).toBe(availableParallelism());
+    expect(loadHubConfig({ GIC_BATCH_TEXT_THREADS: '3' }).batch.textThreads).toBe(3);
+    expect(() => loadHubConfig({ GIC_BATCH_TEXT_THREADS: '0' })).toThrow(/GIC_BATCH_TEXT_THREADS/);
+    expect(() => loadHubConfig({ GIC_BATCH_TEXT_THREADS: 'many' })).toThrow(/GIC_BATCH_TEXT_THREADS/);
   });
 
   it('uses external services when their URLs are set', () => {

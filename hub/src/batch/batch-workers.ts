@@ -16,7 +16,13 @@ export interface BatchWorkerDeps {
   processor: BatchProcessor;
   exports: ExportService;
   log: Logger;
-  options: BatchOptions & { modelsDir: string; models: string[]; keepRaw: boolean };
+  options: BatchOptions & {
+    modelsDir: string;
+    models: string[];
+    keepRaw: boolean;
+    /** Threads of one text model run (the text scan of raw uploads; see AnalyzerOptions.textThreads). */
+    textThreads: number;
+  };
 }
 
 /**
@@ -31,7 +37,9 @@ export async function startBatchWorkers(deps: BatchWorkerDeps): Promise<() => Pr
   // first analysis; a start that failed is tried again by the next one.
   let started: Promise<ThreadedAnalyzer> | undefined;
   const engine = () => {
-    started ??= ThreadedAnalyzer.start(options.modelsDir, options.models, log).catch((err: Error) => {
+    started ??= ThreadedAnalyzer.start(options.modelsDir, options.models, log, {
+      textThreads: options.textThreads,
+    }).catch((err: Error) => {
       started = undefined;
       throw err;
     });

@@ -61,6 +61,7 @@ describe('batch processing of a procedure synced from a room', () => {
         modelsDir: dir,
         models: [],
         keepRaw: false,
+        textThreads: 1,
       },
     });
     // A room's procedure with two verified recording segments, as the edge's uploads leave them.
