@@ -139,6 +139,11 @@ export async function startHub(
               credentials: s3Credentials,
               onDeath: (reason) =>
                 log.error({ reason }, 'the embedded S3 server stopped: the object store is gone'),
+              onAbandonedUploads: (removed) =>
+                log.warn(
+                  removed,
+                  'embedded S3 server: removed multipart uploads untouched for a day (abandoned)',
+                ),
             },
           ),
       );
@@ -149,6 +154,11 @@ export async function startHub(
         log.warn(
           s3.leftoversRemoved,
           'embedded S3 server: removed temporary files left by a write cut short (a crash); objects are whole',
+        );
+      if (s3.abandonedUploadsRemoved.files > 0)
+        log.warn(
+          s3.abandonedUploadsRemoved,
+          'embedded S3 server: removed multipart uploads untouched for a day (abandoned)',
         );
     }
     const store = new ObjectStore({ ...config.s3, ...s3Credentials, endpoint: s3Endpoint });

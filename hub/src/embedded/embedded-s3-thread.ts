@@ -18,6 +18,12 @@ import {
 } from './s3rver-multipart.js';
 import { type ObjectWritingStore, replaceObjectsWhole } from './s3rver-objects.js';
 import { type PartStore, sentPartsReplaceCopies, supportPartCopy } from './s3rver-part-copy.js';
+import {
+  ABANDONED_UPLOAD_SWEEP_MS,
+  answerAbort,
+  removeAbandonedUploads,
+  type UploadsStore,
+} from './s3rver-uploads.js';
 
 /** s3rver's one account, whose fixed key pair (S3RVER) is replaced by this server's. */
 interface S3rverAccount {
@@ -25,9 +31,10 @@ interface S3rverAccount {
   createKeyPair(id: string, secret: string): void;
 }
 
-const { dir, host, port, bucket, credentials, leftoverAgeMs } = workerData as {
+const { dir, host, port, bucket, credentials, leftoverAgeMs, abandonedUploadAgeMs } = workerData as {
   dir: string;
   leftoverAgeMs?: number;
+  abandonedUploadAgeMs?: number;
   host: string;
   port: number;
   bucket: string;
@@ -70,6 +77,18 @@ try {
   };
   DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
   DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+  // Multipart uploads nobody will complete or abort (a writer that died): removed now and every hour.
+  const uploads = (s3 as unknown as { store: UploadsStore }).store;
+  const uploadsDir = uploads.getResourcePath(bucket, undefined, 'uploads');
+  const abandoned = await removeAbandonedUploads(uploadsDir, abandonedUploadAgeMs);
+  setInterval(() => {
+    removeAbandonedUploads(uploadsDir, abandonedUploadAgeMs).then(
+      (removed) => {
+        if (removed.files > 0) parentPort!.postMessage({ abandoned: removed });
+      },
+      () => {},
+    );
+  }, ABANDONED_UPLOAD_SWEEP_MS).unref();
   const handle = s3.callback();
   // Served from our own server rather than s3rver's run(), whose listen leaves a bind error
   // (address in use) as an unhandled 'error' event. Every request's signature is checked first.
@@ -78,7 +97,11 @@ try {
       { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
       credentials,
     );
-    if (!refusal) return void handle(req, res);
+    if (!refusal) {
+      // AbortMultipartUpload, which s3rver lacks; everything else is s3rver's.
+      if (answerAbort(uploads, bucket, req, res)) return;
+      return void handle(req, res);
+    }
     req.resume(); // the body is not read
     res.writeHead(403, { 'content-type': 'application/xml', connection: 'close' });
     res.end(
@@ -91,6 +114,7 @@ try {
     parentPort!.postMessage({
       port: typeof address === 'object' && address ? address.port : port,
       leftovers,
+      abandoned,
     });
   });
   parentPort!.on('message', (m: string) => {

@@ -117,7 +117,10 @@ export class ObjectStore {
     );
   }
 
-  /** Aborts; servers without AbortMultipartUpload (s3rver) leave parts behind, which is logged, not fatal. */
+  /**
+   * Aborts: the upload's parts are given up (the embedded server answers this too, s3rver-uploads.ts).
+   * False when the store refuses (no such upload, or no AbortMultipartUpload): not fatal.
+   */
   async abortMultipart(key: string, uploadId: string): Promise<boolean> {
     try {
       await this.client.send(

@@ -8,7 +8,7 @@ export const STALE_UPLOAD_HOURS = 24;
 /**
  * Job handler: aborts multipart uploads that stopped making progress, so their parts do not sit in
  * the object store for ever, and marks their recordings aborted (a device that comes back later
- * starts a fresh upload). Servers without AbortMultipartUpload (s3rver) are noted, not fatal.
+ * starts a fresh upload). A store that cannot abort the parts is noted, not fatal.
  */
 export async function abortStaleUploads(
   db: Queryable,
