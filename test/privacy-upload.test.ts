@@ -1,6 +1,6 @@
 /**
- * De-identification of uploads on tower-style footage, judged as a reviewer meets it: tower clips
- * (5:4 and 4:3 pictures in black borders, banners in several fonts, one that blinks) are uploaded to
+ * De-identification of uploads on tower-style footage, judged as a reviewer meets it: a tower clip
+ * (a 4:3 picture in black borders at 1920x1080, banners in two fonts, one that blinks) is uploaded to
  * the hub process through its API, and the de-identified copy is fetched through the playback URL the
  * procedure page plays. Tesseract, which the masking does not use, must read none of the made-up
  * identifiers in it, while it reads them in the upload itself; and the picture must stay visible.
@@ -17,10 +17,11 @@ import { kill, ready, spawnAsUser, type UserProcess } from './processes.js';
 import { testHubEnv } from './test-database.js';
 
 const PASSWORD = 'privacy-upload-password';
-// The 5:4 octagon with a bold two-line banner, and the 4:3 round picture whose banner blinks.
-const clips = privacyClips(6)
-  .filter((c) => !c.textInPicture)
-  .slice(0, 2);
+// The 4:3 round picture at 1920x1080 whose banner blinks: a size the hub scales for analysis, and
+// text that comes and goes between sampled frames. (The edge's OCR tests cover the other clips; one
+// here keeps npm test's time down: read at 1080p, each frame is four Tesseract passes.)
+const clips = privacyClips(6).filter((c) => c.options.width === 1920 && !c.textInPicture);
+if (clips.length !== 1) throw new Error(`expected the one 1920x1080 tower clip, found ${clips.length}`);
 
 describe('an uploaded tower video leaves the hub with nothing readable, the picture kept', () => {
   const dir = workDir('privacy-upload');
@@ -92,8 +93,9 @@ describe('an uploaded tower video leaves the hub with nothing readable, the pict
       writeFileSync(copy, Buffer.from(await (await fetch(playback.segments[0]!.url)).arrayBuffer()));
       expect(readFileSync(copy).subarray(4, 8).toString()).toBe('ftyp');
 
-      // Read at the clip's own size, where small print reads best; every frame in the watched stretch.
-      const masked = await recordingFrames(copy, 2, clip.watch, 6, clip.options);
+      // Read at the clip's own size, where small print reads best: a frame a second, and three a
+      // second while the banner blinks.
+      const masked = await recordingFrames(copy, 1, clip.watch, 3, clip.options);
       const oracle = await readIdentifiers(masked, clip.identifiers, clip.patterns);
       console.info(
         `${clip.name}: ${oracle.characters} identifier characters read in ${oracle.framesRead} frames of the copy`,
@@ -103,7 +105,7 @@ describe('an uploaded tower video leaves the hub with nothing readable, the pict
       expect(oracle.hits).toEqual([]);
       // The picture stays visible (the scene is inside the body from the first frame).
       const late = masked.filter((f) => f.ptsMs >= 1000);
-      expect(late.length).toBeGreaterThanOrEqual(8);
+      expect(late.length).toBeGreaterThanOrEqual(5);
       for (const f of late) expect(middleLuma(f), `at ${f.ptsMs} ms`).toBeGreaterThan(35);
     },
     400_000,
