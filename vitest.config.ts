@@ -25,8 +25,6 @@ const SOLO = [
  */
 const BESIDE = [
   'test/privacy-out-of-body.test.ts',
-  // Uploads de-identified by a hub and read back by OCR: no timing judged.
-  'test/privacy-upload.test.ts',
   'test/edge-soak.test.ts',
   // A hub alone, walked over HTTP: permissions, sites, sign-in and the audit log judge no timing.
   'test/people-access.test.ts',
