@@ -70,7 +70,8 @@ describe('device commands (against PostgreSQL, through the ingest)', () => {
   });
 
   it('sends again at reconnection what has no final answer: unexpired unanswered ones, and accepted ones past their expiry', async () => {
-    const box = `edge-cmd${Date.now() % 1000}`;
+    // Its own box (a time-based id once met edge-cmd111 or edge-cmd222 above, 2 runs in 1000).
+    const box = 'edge-cmd333';
     await db.query("INSERT INTO devices (id, name, public_jwk) VALUES ($1, 'room', '{}')", [box]);
     const issued = await issue(box);
     const running = await issue(box, 300);
