@@ -1,6 +1,6 @@
 import { burnMaskI420InPlace } from '@gic/shared/analysis/privacy/index.js';
 import { i420Layout } from '@gic/shared/media/frame.js';
-import { type GstPipeline, gst, gstErrorText, gstQuote } from '@gic/shared/media/gst.js';
+import { type GstElement, type GstPipeline, gst, gstErrorText, gstQuote } from '@gic/shared/media/gst.js';
 import { MultipartWriter } from '../storage/multipart-writer.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { VideoFacts } from '../videos/video-probe.js';
@@ -86,6 +86,7 @@ export async function renderMaskedVideo(
   };
   const readerState = watch(reader);
   let encoder: GstPipeline | undefined;
+  let src: GstElement | undefined;
   let encoderState: { error(): string | undefined } | undefined;
   let upload: Promise<void> | undefined;
   // A failed part upload ends the copy at once (the encoder would otherwise wait for its output to be taken).
@@ -110,6 +111,7 @@ export async function renderMaskedVideo(
       if (!encoder) {
         const started = encoderFor(sample.caps);
         encoder = started;
+        src = started.findChild('src')!;
         encoderState = watch(started);
         started.play();
         // The encoded stream goes to the store while frames are still being decoded.
@@ -139,13 +141,12 @@ export async function renderMaskedVideo(
         },
         timeline.maskAt(tMs),
       );
-      const src = encoder.findChild('src')!;
       check();
-      while (Number(src['current-level-bytes'] ?? 0) > ENCODER_QUEUE_BYTES) {
+      while (Number(src!['current-level-bytes'] ?? 0) > ENCODER_QUEUE_BYTES) {
         check();
         await new Promise((r) => setTimeout(r, 5));
       }
-      src.push(sample.buf, Math.round(tMs * 1e6));
+      src!.push(sample.buf, Math.round(tMs * 1e6));
       if (index % 30 === 0) await progress(Math.min(1, tMs / Math.max(1, facts.durationMs)));
     }
     if (!encoder) throw new Error('cannot decode the upload: it holds no frame');
