@@ -13,6 +13,18 @@ namespace gic {
 
 std::atomic<int> Pipeline::alive{0};
 
+/**
+ * The key-unit gate of one pipeline: while `wanted`, video decoders are given key frames only. Shared
+ * by the pipeline and every probe (a probe may outlive the JS object while the pipeline tears down).
+ */
+struct DeltaGate {
+  std::atomic<bool> wanted{false};
+  /** Time between the last two key frames a decoder was given (ns); -1 until two were. */
+  std::atomic<int64_t> keyIntervalNs{-1};
+  /** Decoded frames closer than this to the last one let through are dropped (ns); 0: none. */
+  int64_t minFrameIntervalNs = 0;
+};
+
 namespace {
 
 /** Properties to set on elements a bin adds while it runs (decodebin's decoder, say), by factory. */
@@ -121,6 +133,69 @@ void SkipNonReferenceFrames(GstElement* element) {
 // the element is linked, so the probe sees the decoder's first segment.
 void OnElementAddedSkipNonReference(GstBin*, GstBin*, GstElement* element, gpointer) { SkipNonReferenceFrames(element); }
 
+/** One decoder's probes on the gate: its input's key unit state and its output's rate. */
+struct DeltaGateProbe {
+  std::shared_ptr<DeltaGate> gate;
+  bool skipping = false;
+  GstClockTime lastKey = GST_CLOCK_TIME_NONE;
+  GstClockTime nextOut = GST_CLOCK_TIME_NONE;
+};
+
+/**
+ * Decides at each key frame (a buffer without GST_BUFFER_FLAG_DELTA_UNIT) whether the frames that
+ * depend on it reach the decoder: the gate's wish is read only there, so decoding stops and resumes
+ * on whole key units and a decoded frame never misses the frames it refers to.
+ */
+GstPadProbeReturn GateDeltaUnits(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* probe = static_cast<DeltaGateProbe*>(data);
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    probe->skipping = probe->gate->wanted.load(std::memory_order_relaxed);
+    const GstClockTime pts = GST_BUFFER_PTS(buffer);
+    if (GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(probe->lastKey) && pts > probe->lastKey)
+      probe->gate->keyIntervalNs.store(static_cast<int64_t>(pts - probe->lastKey), std::memory_order_relaxed);
+    probe->lastKey = pts;
+    return GST_PAD_PROBE_OK;
+  }
+  return probe->skipping ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/**
+ * Lets a decoded frame through when it comes at least the gate's interval after the last one let
+ * through (less a twentieth, for timestamps rounded to the video's own rate), whatever came between:
+ * videorate's fixed grid would, after a stretch of key frames only, let every frame through until it
+ * had caught up.
+ */
+GstPadProbeReturn LimitDecodedRate(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* probe = static_cast<DeltaGateProbe*>(data);
+  const int64_t interval = probe->gate->minFrameIntervalNs;
+  const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+  if (interval <= 0 || !GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_OK;
+  if (GST_CLOCK_TIME_IS_VALID(probe->nextOut) && pts < probe->nextOut) return GST_PAD_PROBE_DROP;
+  probe->nextOut = pts + static_cast<GstClockTime>(interval - interval / 20);
+  return GST_PAD_PROBE_OK;
+}
+
+void FreeDeltaGateProbe(gpointer data) { delete static_cast<DeltaGateProbe*>(data); }
+void FreeDeltaGate(gpointer data, GClosure*) { delete static_cast<std::shared_ptr<DeltaGate>*>(data); }
+
+void AddDeltaGate(GstElement* element, const std::shared_ptr<DeltaGate>& gate) {
+  if (!IsVideoDecoder(element)) return;
+  GstPad* pad = gst_element_get_static_pad(element, "sink");
+  if (!pad) return;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, GateDeltaUnits, new DeltaGateProbe{gate}, FreeDeltaGateProbe);
+  gst_object_unref(pad);
+  if (gate->minFrameIntervalNs <= 0) return;
+  GstPad* src = gst_element_get_static_pad(element, "src");
+  if (!src) return;
+  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, LimitDecodedRate, new DeltaGateProbe{gate}, FreeDeltaGateProbe);
+  gst_object_unref(src);
+}
+
+void OnElementAddedDeltaGate(GstBin*, GstBin*, GstElement* element, gpointer data) {
+  AddDeltaGate(element, *static_cast<std::shared_ptr<DeltaGate>*>(data));
+}
+
 /** Calls `fn` on every element inside `bin`, at any depth. */
 template <typename Fn>
 void ForEachElement(GstElement* bin, Fn fn) {
@@ -147,6 +222,8 @@ Napi::Function Pipeline::Define(Napi::Env env) {
                          InstanceMethod<&Pipeline::FindChild>("findChild"),
                          InstanceMethod<&Pipeline::ForceKeyUnit>("forceKeyUnit"),
                          InstanceMethod<&Pipeline::PollBus>("pollBus"),
+                         InstanceMethod<&Pipeline::SkipDeltaUnits>("skipDeltaUnits"),
+                         InstanceAccessor<&Pipeline::KeyFrameIntervalMs>("keyFrameIntervalMs"),
                          InstanceAccessor<&Pipeline::Stopped>("stopped"),
                      });
 }
@@ -170,6 +247,22 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
       return;
     }
     skipNonReference = skip.IsBoolean() && skip.As<Napi::Boolean>().Value();
+    Napi::Value gate = options.Get("gateDeltaUnits");
+    if (!gate.IsUndefined() && !gate.IsBoolean()) {
+      Napi::TypeError::New(env, "gateDeltaUnits must be a boolean").ThrowAsJavaScriptException();
+      return;
+    }
+    if (gate.IsBoolean() && gate.As<Napi::Boolean>().Value()) deltaGate_ = std::make_shared<DeltaGate>();
+    Napi::Value rate = options.Get("gatedMaxFps");
+    if (!rate.IsUndefined()) {
+      const double fps = rate.IsNumber() ? rate.As<Napi::Number>().DoubleValue() : 0;
+      if (!deltaGate_ || !(fps > 0 && fps <= 1000)) {
+        Napi::TypeError::New(env, "gatedMaxFps must be a number of frames per second in (0, 1000], with gateDeltaUnits")
+            .ThrowAsJavaScriptException();
+        return;
+      }
+      deltaGate_->minFrameIntervalNs = static_cast<int64_t>(1e9 / fps);
+    }
   }
   GError* error = nullptr;
   GstElement* parsed = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error);
@@ -203,6 +296,31 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
     ForEachElement(pipeline_, SkipNonReferenceFrames);
     g_signal_connect(pipeline_, "deep-element-added", G_CALLBACK(OnElementAddedSkipNonReference), nullptr);
   }
+  if (deltaGate_) {
+    ForEachElement(pipeline_, [&](GstElement* element) { AddDeltaGate(element, deltaGate_); });
+    g_signal_connect_data(pipeline_, "deep-element-added", G_CALLBACK(OnElementAddedDeltaGate),
+                          new std::shared_ptr<DeltaGate>(deltaGate_), FreeDeltaGate, GConnectFlags(0));
+  }
+}
+
+Napi::Value Pipeline::KeyFrameIntervalMs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t ns = deltaGate_ ? deltaGate_->keyIntervalNs.load(std::memory_order_relaxed) : -1;
+  return ns < 0 ? env.Undefined() : Napi::Number::New(env, static_cast<double>(ns) / 1e6);
+}
+
+Napi::Value Pipeline::SkipDeltaUnits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!deltaGate_) {
+    Napi::Error::New(env, "skipDeltaUnits needs a pipeline made with gateDeltaUnits: true").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (info.Length() < 1 || !info[0].IsBoolean()) {
+    Napi::TypeError::New(env, "skipDeltaUnits needs a boolean").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  deltaGate_->wanted.store(info[0].As<Napi::Boolean>().Value(), std::memory_order_relaxed);
+  return env.Undefined();
 }
 
 Pipeline::~Pipeline() { Shutdown(); }

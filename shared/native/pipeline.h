@@ -13,6 +13,8 @@
 
 namespace gic {
 
+struct DeltaGate;
+
 class Pipeline : public Napi::ObjectWrap<Pipeline> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -32,10 +34,14 @@ class Pipeline : public Napi::ObjectWrap<Pipeline> {
   Napi::Value ForceKeyUnit(const Napi::CallbackInfo& info);
   Napi::Value PollBus(const Napi::CallbackInfo& info);
   Napi::Value Stopped(const Napi::CallbackInfo& info);
+  Napi::Value SkipDeltaUnits(const Napi::CallbackInfo& info);
+  Napi::Value KeyFrameIntervalMs(const Napi::CallbackInfo& info);
   Napi::Value SetState(const Napi::CallbackInfo& info, GstState state);
   void Shutdown();
 
   GstElement* pipeline_ = nullptr;
+  /** The key-unit gate (gateDeltaUnits), shared with the decoders' probes; null without one. */
+  std::shared_ptr<DeltaGate> deltaGate_;
   struct Child {
     Napi::ObjectReference wrapper;  // holds the JS object, so `element` stays valid
     class Element* element;

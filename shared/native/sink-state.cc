@@ -125,6 +125,10 @@ void SinkState::Deliver(Napi::Env env) {
   }
   Napi::Value buffer = env.Null();
   GstBuffer* gbuffer = gst_sample_get_buffer(sample);
+  // The sample's presentation time, as upstream set it.
+  Napi::Object meta = Napi::Object::New(env);
+  if (gbuffer && GST_BUFFER_PTS_IS_VALID(gbuffer))
+    meta.Set("pts", Napi::Number::New(env, static_cast<double>(GST_BUFFER_PTS(gbuffer))));
   GstMapInfo map;
   if (gbuffer && gst_buffer_map(gbuffer, &map, GST_MAP_READ)) {
     // A copy: handing GStreamer's memory to the garbage collector would starve the buffer pools.
@@ -140,7 +144,7 @@ void SinkState::Deliver(Napi::Env env) {
   }
   Napi::Value caps = CapsToJs(env, sample);
   gst_sample_unref(sample);
-  callback.Call({buffer, caps});
+  callback.Call({buffer, caps, meta});
 }
 
 Napi::Value SinkState::CapsToJs(Napi::Env env, GstSample* sample) {

@@ -12,6 +12,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { analysisShareOf } from './analyse-stage.js';
 import type { StageContext } from './batch-processor.js';
 import { BoundedBatches } from './bounded-batches.js';
+import { keyFramesWhileStill } from './key-frame-gate.js';
 import { KeyframeCandidates } from './keyframe-candidates.js';
 import { setWaitingStageProgress } from './processing-repo.js';
 import { clearFrames, insertFrames, saveAnalyses } from './results-repo.js';
@@ -161,7 +162,15 @@ export async function extractStage(ctx: StageContext, deps: ExtractDeps): Promis
         { url },
         // One buffer for every decoded frame: the sampler keeps about one in maxFps / sampleFps, and
         // only those are converted out of it (the others allocate nothing).
-        { ...size, fps: options.maxFps, decoderThreads, reuseBuffer: true, skipNonReferenceFrames },
+        {
+          ...size,
+          fps: options.maxFps,
+          decoderThreads,
+          reuseBuffer: true,
+          skipNonReferenceFrames,
+          // A raw upload is searched for text on frames as the sampler picks them, as before.
+          ...(scan === 'none' ? { keyFrameGate: keyFramesWhileStill(sampler) } : {}),
+        },
       )) {
         const tMs = offsetMs + frame.ptsMs;
         const shifted = { ...frame, ptsMs: tMs };

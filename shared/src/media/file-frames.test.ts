@@ -89,6 +89,57 @@ describe('readFileFrames', () => {
     expect(shifted).toBeGreaterThan(0);
   });
 
+  it('with a key frame gate, decodes key frames alone while it says so, and every frame at the rate again after', async () => {
+    const clip = join(dir, 'gated.mp4');
+    // A key frame a second, no B-frames, as a room's recording; the ball moves, so every frame differs.
+    await runToEos(
+      `videotestsrc pattern=ball num-buffers=270 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc speed-preset=ultrafast key-int-max=30 ! mp4mux ! filesink location=${clip}`,
+    );
+    const read = async (gate?: (frame: number, intervalMs: number | undefined) => boolean) => {
+      const out: { ptsMs: number; digest: string }[] = [];
+      const intervals = new Set<number | undefined>();
+      for await (const frame of readFileFrames(clip, {
+        width: 160,
+        height: 120,
+        fps: 3,
+        ...(gate
+          ? {
+              keyFrameGate: (ms: number | undefined) => {
+                intervals.add(ms);
+                return gate(out.length, ms);
+              },
+            }
+          : {}),
+      }))
+        out.push({ ptsMs: frame.ptsMs, digest: createHash('sha256').update(frame.data).digest('hex') });
+      return { frames: out, intervals };
+    };
+    const plain = await read();
+    expect(plain.frames.map((f) => f.ptsMs)).toEqual(
+      Array.from({ length: 27 }, (_, k) => Math.round(k * 333.33)),
+    );
+    const pictureAt = new Map(plain.frames.map((f) => [f.ptsMs, f.digest]));
+    // Gated but never closed: the same frames, limited to 3 fps by their own times, as videorate's.
+    const open = await read(() => false);
+    expect(open.frames).toEqual(plain.frames);
+    expect([...open.intervals].at(-1)).toBe(1000);
+
+    // Closed throughout (once the reader knows where key frames are): key frames alone, a second apart.
+    const keys = await read((_, ms) => ms !== undefined);
+    const late = keys.frames.filter((f) => f.ptsMs >= 4000);
+    expect(late.map((f) => f.ptsMs)).toEqual([4000, 5000, 6000, 7000, 8000]);
+    expect(keys.frames.length).toBeLessThan(plain.frames.length - 10);
+    for (const f of late) expect(f.digest).toBe(pictureAt.get(f.ptsMs));
+
+    // Closed for the first frames, then open: every frame at the rate again, with no burst in between.
+    const both = await read((n) => n < 5);
+    const times = both.frames.map((f) => f.ptsMs);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(316);
+    expect(times.some((t, i) => i > 0 && t - times[i - 1]! === 1000)).toBe(true); // key frames alone at first
+    expect(times.slice(-6)).toEqual([7000, 7333, 7667, 8000, 8333, 8667]); // then every frame at 3 fps
+    for (const f of both.frames) expect(f.digest).toBe(pictureAt.get(f.ptsMs));
+  });
+
   it('gives the libav decoder the threads asked for, and refuses a count that is not a whole number', () => {
     expect(decoderThreadOptions(undefined)).toEqual({});
     expect(decoderThreadOptions(0)).toEqual({});

@@ -34,7 +34,20 @@ export interface VideoFramesOptions {
    * before.
    */
   skipNonReferenceFrames?: boolean;
+  /**
+   * Decode key frames only while this says so (see `KeyFrameGate`). Frames are then limited to `fps`
+   * at the decoder's output, by their own times, and each frame's `ptsMs` is its presentation time
+   * (not its place at `fps`): the frames read are as many as the key frames while it says so.
+   */
+  keyFrameGate?: KeyFrameGate;
 }
+
+/**
+ * Asked before each frame after the first is read: whether the decoder may be given key frames only
+ * (`keyFrameIntervalMs`: the time between the last two key frames, once two were seen). The answer
+ * takes effect at the next key frame the decoder meets, which is a few frames ahead of the reader.
+ */
+export type KeyFrameGate = (keyFrameIntervalMs: number | undefined) => boolean;
 
 /** The pipeline options that give the libav video decoder `threads` threads (0, absent: its own choice). */
 export function decoderThreadOptions(threads: number | undefined): GstPipelineOptions {
@@ -55,8 +68,8 @@ export async function* readVideoFrames(
 ): AsyncGenerator<RgbFrame> {
   const { width, height, fps } = options;
   const stride = rgbStride(width);
-  for await (const { data, index } of readSamples(source, options, 'RGB', stride * height)) {
-    yield { data, width, height, stride, index, ptsMs: Math.round((index * 1000) / fps) };
+  for await (const { data, index, ptsMs } of readSamples(source, options, 'RGB', stride * height)) {
+    yield { data, width, height, stride, index, ptsMs: ptsMs ?? Math.round((index * 1000) / fps) };
   }
 }
 
@@ -72,7 +85,7 @@ export async function* readVideoI420Frames(
   options: VideoFramesOptions,
 ): AsyncGenerator<I420Frame> {
   const { width, height, fps } = options;
-  for await (const { data, index, caps } of readSamples(
+  for await (const { data, index, caps, ptsMs } of readSamples(
     source,
     options,
     'I420',
@@ -86,7 +99,7 @@ export async function* readVideoI420Frames(
       width,
       height,
       index,
-      ptsMs: Math.round((index * 1000) / fps),
+      ptsMs: ptsMs ?? Math.round((index * 1000) / fps),
       ...(colorimetry ? { colorimetry } : {}),
       ...(chromaSite ? { chromaSite } : {}),
     };
@@ -98,8 +111,9 @@ async function* readSamples(
   options: VideoFramesOptions,
   format: 'RGB' | 'I420',
   frameBytes: number,
-): AsyncGenerator<{ data: Buffer; index: number; caps?: Record<string, unknown> }> {
+): AsyncGenerator<{ data: Buffer; index: number; caps?: Record<string, unknown>; ptsMs?: number }> {
   const { width, height, fps } = options;
+  const gate = options.keyFrameGate;
   // A presigned URL is a credential while it lasts: errors name the file only.
   const label = 'path' in source ? source.path : 'the video from the object store';
   const pipeline = new (gst().Pipeline)(
@@ -108,15 +122,26 @@ async function* readSamples(
         ? `filesrc location=${gstQuote(source.path)}`
         : `souphttpsrc location=${gstQuote(source.url)}`,
       'decodebin',
-      'videorate drop-only=true',
-      'videoscale',
-      'videoconvert',
-      `video/x-raw,format=${format},width=${width},height=${height},pixel-aspect-ratio=1/1,framerate=${Math.round(fps * 1000)}/1000`,
+      // Gated, the decoder's output is limited to `fps` by the binding, by the frames' own times:
+      // videorate's fixed grid falls behind over key frames alone, then lets every frame through.
+      ...(gate
+        ? [
+            'videoscale',
+            'videoconvert',
+            `video/x-raw,format=${format},width=${width},height=${height},pixel-aspect-ratio=1/1`,
+          ]
+        : [
+            'videorate drop-only=true',
+            'videoscale',
+            'videoconvert',
+            `video/x-raw,format=${format},width=${width},height=${height},pixel-aspect-ratio=1/1,framerate=${Math.round(fps * 1000)}/1000`,
+          ]),
       'appsink name=sink sync=false max-buffers=4',
     ].join(' ! '),
     {
       ...decoderThreadOptions(options.decoderThreads),
       ...(options.skipNonReferenceFrames ? { skipNonReferenceFrames: true } : {}),
+      ...(gate ? { gateDeltaUnits: true, gatedMaxFps: fps } : {}),
     },
   );
   const sink = pipeline.findChild('sink')!;
@@ -135,18 +160,29 @@ async function* readSamples(
   const shared = options.reuseBuffer ? Buffer.allocUnsafeSlow(frameBytes) : undefined;
   try {
     for (let index = 0; ; index++) {
-      const sample = await new Promise<{ buf: Buffer; caps?: Record<string, unknown> } | null>((resolve) => {
+      // Asked once the consumer has had the frame before: its answer may depend on that frame.
+      if (gate && index > 0 && !pipeline.stopped) pipeline.skipDeltaUnits(gate(pipeline.keyFrameIntervalMs));
+      type Sample = { buf: Buffer; caps?: Record<string, unknown>; ptsMs?: number };
+      const sample = await new Promise<Sample | null>((resolve) => {
         // The appsink hands nothing after an error, so the bus is watched too; null means end of stream.
         const timer = setInterval(() => failure && done(null), 100);
-        const done = (s: { buf: Buffer; caps?: Record<string, unknown> } | null) => {
+        const done = (s: Sample | null) => {
           clearInterval(timer);
           resolve(s);
         };
-        sink.pull((buf, caps) => done(buf ? { buf, caps } : null), shared);
+        sink.pull((buf, caps, meta) => {
+          const ptsMs = gate && meta?.pts !== undefined ? Math.round(meta.pts / 1e6) : undefined;
+          done(buf ? { buf, caps, ...(ptsMs !== undefined ? { ptsMs } : {}) } : null);
+        }, shared);
       });
       if (failure) throw new Error(`cannot decode ${label}: ${failure}`);
       if (!sample) return;
-      yield { data: sample.buf, index, caps: sample.caps };
+      yield {
+        data: sample.buf,
+        index,
+        caps: sample.caps,
+        ...(sample.ptsMs !== undefined ? { ptsMs: sample.ptsMs } : {}),
+      };
     }
   } finally {
     stop();

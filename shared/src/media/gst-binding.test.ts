@@ -258,6 +258,27 @@ describe('the GStreamer binding', () => {
     }
   });
 
+  it('refuses a key frame gate it cannot build, and a gate asked of a pipeline without one', () => {
+    const Pipeline = gst().Pipeline;
+    expect(() => new Pipeline('fakesrc ! fakesink', { gateDeltaUnits: 'yes' } as never)).toThrow(
+      /gateDeltaUnits must be a boolean/,
+    );
+    expect(() => new Pipeline('fakesrc ! fakesink', { gatedMaxFps: 3 })).toThrow(/with gateDeltaUnits/);
+    for (const fps of [0, -1, Number.NaN, 1001, '3'])
+      expect(
+        () => new Pipeline('fakesrc ! fakesink', { gateDeltaUnits: true, gatedMaxFps: fps as never }),
+      ).toThrow(/gatedMaxFps must be a number/);
+    const plain = new Pipeline('fakesrc ! fakesink');
+    expect(() => plain.skipDeltaUnits(true)).toThrow(/needs a pipeline made with gateDeltaUnits/);
+    expect(plain.keyFrameIntervalMs).toBeUndefined();
+    plain.stop();
+    const gated = new Pipeline('fakesrc ! fakesink', { gateDeltaUnits: true, gatedMaxFps: 3 });
+    expect(() => gated.skipDeltaUnits('on' as never)).toThrow(/needs a boolean/);
+    gated.skipDeltaUnits(true);
+    expect(gated.keyFrameIntervalMs).toBeUndefined(); // no key frame seen yet
+    gated.stop();
+  });
+
   it('refuses childProperties that are not factories of properties', () => {
     const build = (childProperties: unknown) =>
       new (gst().Pipeline)('fakesrc ! fakesink', { childProperties } as GstPipelineOptions);

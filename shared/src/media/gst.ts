@@ -11,11 +11,22 @@ export interface GstElement {
    * false when the pipeline is already stopped (the callback is then called with null soon after).
    * With `into`, a sample of exactly its length is copied into it and `into` itself is handed back
    * (a reader that drops most frames allocates nothing for them); any other size gets a new buffer.
+   * `meta`: whether the sample refers to no other frame (a video decoder's output of a key frame) and
+   * its presentation time (ns), when it has one.
    */
-  pull(callback: (buf: Buffer | null, caps?: Record<string, unknown>) => void, into?: Buffer): boolean;
+  pull(
+    callback: (buf: Buffer | null, caps?: Record<string, unknown>, meta?: SampleMeta) => void,
+    into?: Buffer,
+  ): boolean;
   /** appsrc only: queues a copy of `buf`; `pts` in ns. Returns GStreamer's flow result (`ok`, `flushing`, `eos`). */
   push(buf: Buffer, pts?: number | bigint): string;
   [property: string]: unknown;
+}
+/** What an appsink's sample carries besides its bytes and caps. */
+export interface SampleMeta {
+  keyframe: boolean;
+  /** Presentation time (ns); absent when the buffer has none. */
+  pts?: number;
 }
 export interface GstBusMessage {
   type: string;
@@ -53,6 +64,14 @@ export interface GstPipeline {
   findChild(name: string): GstElement | undefined;
   /** Asks upstream of the named element's sink pad for a key frame. */
   forceKeyUnit(elementName: string, count: number): boolean;
+  /**
+   * With `gateDeltaUnits`: from the next key frame on, video decoders get key frames only (`true`) or
+   * every frame again (`false`). Read at each key frame, so decoding stops and resumes on whole key
+   * units; throws on a pipeline made without the option.
+   */
+  skipDeltaUnits(on: boolean): void;
+  /** With `gateDeltaUnits`: the time between the last two key frames a decoder was given (ms), once two were. */
+  readonly keyFrameIntervalMs: number | undefined;
   /** eos, error, warning, info, element and application messages, on the main thread, until stop(). */
   pollBus(callback: (message: GstBusMessage) => void): void;
 }
@@ -79,6 +98,17 @@ export interface GstPipelineOptions {
    * for a time is then the decoded one nearest it).
    */
   skipNonReferenceFrames?: boolean;
+  /**
+   * Video decoders (the description's and those a bin adds) get a gate on their input that
+   * `skipDeltaUnits` opens and closes: closed, only key frames are decoded (a room's recording has one
+   * a second). For a reader that needs fewer frames than the key frames give while a view is still.
+   */
+  gateDeltaUnits?: boolean;
+  /**
+   * With `gateDeltaUnits`: a decoded frame that comes less than 1 / gatedMaxFps (less a twentieth)
+   * after the last one let through is dropped at the decoder's output, by the frames' own times.
+   */
+  gatedMaxFps?: number;
 }
 interface GstModule {
   Pipeline: new (description: string, options?: GstPipelineOptions) => GstPipeline;
