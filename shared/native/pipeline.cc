@@ -161,18 +161,21 @@ GstPadProbeReturn GateDeltaUnits(GstPad*, GstPadProbeInfo* info, gpointer data) 
 }
 
 /**
- * Lets a decoded frame through when it comes at least the gate's interval after the last one let
- * through (less a twentieth, for timestamps rounded to the video's own rate), whatever came between:
- * videorate's fixed grid would, after a stretch of key frames only, let every frame through until it
+ * Limits the decoded frames to the gate's rate on a grid of its interval: a frame is let through at
+ * its grid time or after (less a twentieth, for times rounded to the video's own rate), and the grid
+ * moves on by one interval, so that frames skipped around a grid time cost no rate. A frame an interval
+ * or more past the grid (after key frames alone, say) starts the grid again from itself: videorate's
+ * fixed grid would instead fall behind over key frames alone, then let every frame through until it
  * had caught up.
  */
 GstPadProbeReturn LimitDecodedRate(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* probe = static_cast<DeltaGateProbe*>(data);
-  const int64_t interval = probe->gate->minFrameIntervalNs;
+  const GstClockTime interval = static_cast<GstClockTime>(probe->gate->minFrameIntervalNs);
   const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
-  if (interval <= 0 || !GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_OK;
-  if (GST_CLOCK_TIME_IS_VALID(probe->nextOut) && pts < probe->nextOut) return GST_PAD_PROBE_DROP;
-  probe->nextOut = pts + static_cast<GstClockTime>(interval - interval / 20);
+  if (interval == 0 || !GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_OK;
+  const GstClockTime next = probe->nextOut;
+  if (GST_CLOCK_TIME_IS_VALID(next) && pts + interval / 20 < next) return GST_PAD_PROBE_DROP;
+  probe->nextOut = GST_CLOCK_TIME_IS_VALID(next) && pts < next + interval ? next + interval : pts + interval;
   return GST_PAD_PROBE_OK;
 }
 

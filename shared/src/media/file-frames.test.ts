@@ -61,13 +61,14 @@ describe('readFileFrames', () => {
     await runToEos(
       `videotestsrc pattern=ball num-buffers=90 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc key-int-max=30 ! mp4mux ! filesink location=${clip}`,
     );
-    const read = async (fps: number, skipNonReferenceFrames: boolean) => {
+    const read = async (fps: number, skipNonReferenceFrames: boolean, gated = false) => {
       const out: { ptsMs: number; digest: string }[] = [];
       for await (const frame of readFileFrames(clip, {
         width: 160,
         height: 120,
         fps,
         skipNonReferenceFrames,
+        ...(gated ? { keyFrameGate: () => false } : {}),
       }))
         out.push({ ptsMs: frame.ptsMs, digest: createHash('sha256').update(frame.data).digest('hex') });
       return out;
@@ -87,6 +88,15 @@ describe('readFileFrames', () => {
     }
     // Frames were skipped, so some times show a picture beside theirs.
     expect(shifted).toBeGreaterThan(0);
+    // Limited by their own times (a key frame gate's reader), as many frames: skipped frames around a
+    // time cost no rate, each a decoded frame at or just after its time.
+    const limited = await read(10, true, true);
+    expect(limited).toHaveLength(30);
+    for (const [k, frame] of limited.entries()) {
+      expect(frame.ptsMs - k * 100).toBeGreaterThanOrEqual(-5);
+      expect(frame.ptsMs - k * 100).toBeLessThanOrEqual(67);
+      expect(frame.digest).toBe(every.find((f) => f.ptsMs === frame.ptsMs)?.digest);
+    }
   });
 
   it('with a key frame gate, decodes key frames alone while it says so, and every frame at the rate again after', async () => {

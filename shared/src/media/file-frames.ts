@@ -37,7 +37,8 @@ export interface VideoFramesOptions {
   /**
    * Decode key frames only while this says so (see `KeyFrameGate`). Frames are then limited to `fps`
    * at the decoder's output, by their own times, and each frame's `ptsMs` is its presentation time
-   * (not its place at `fps`): the frames read are as many as the key frames while it says so.
+   * from the first frame's (not its place at `fps`): the frames read are as many as the key frames
+   * while it says so.
    */
   keyFrameGate?: KeyFrameGate;
 }
@@ -158,6 +159,7 @@ async function* readSamples(
   });
   pipeline.play();
   const shared = options.reuseBuffer ? Buffer.allocUnsafeSlow(frameBytes) : undefined;
+  let firstPtsNs: number | undefined;
   try {
     for (let index = 0; ; index++) {
       // Asked once the consumer has had the frame before: its answer may depend on that frame.
@@ -171,7 +173,13 @@ async function* readSamples(
           resolve(s);
         };
         sink.pull((buf, caps, meta) => {
-          const ptsMs = gate && meta?.pts !== undefined ? Math.round(meta.pts / 1e6) : undefined;
+          // From the first frame's time, as the frames' places at `fps` count: a file's first time
+          // need not be 0 (a recording segment may go on from the one before).
+          if (gate && meta?.pts !== undefined) firstPtsNs ??= meta.pts;
+          const ptsMs =
+            gate && meta?.pts !== undefined && firstPtsNs !== undefined
+              ? Math.round((meta.pts - firstPtsNs) / 1e6)
+              : undefined;
           done(buf ? { buf, caps, ...(ptsMs !== undefined ? { ptsMs } : {}) } : null);
         }, shared);
       });
