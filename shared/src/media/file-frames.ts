@@ -160,6 +160,8 @@ async function* readSamples(
   pipeline.play();
   const shared = options.reuseBuffer ? Buffer.allocUnsafeSlow(frameBytes) : undefined;
   let firstPtsNs: number | undefined;
+  let gridMs: number | undefined;
+  const stepMs = 1000 / fps;
   try {
     for (let index = 0; ; index++) {
       // Asked once the consumer has had the frame before: its answer may depend on that frame.
@@ -173,13 +175,18 @@ async function* readSamples(
           resolve(s);
         };
         sink.pull((buf, caps, meta) => {
-          // From the first frame's time, as the frames' places at `fps` count: a file's first time
-          // need not be 0 (a recording segment may go on from the one before).
-          if (gate && meta?.pts !== undefined) firstPtsNs ??= meta.pts;
-          const ptsMs =
-            gate && meta?.pts !== undefined && firstPtsNs !== undefined
-              ? Math.round((meta.pts - firstPtsNs) / 1e6)
-              : undefined;
+          let ptsMs: number | undefined;
+          if (gate && meta?.pts !== undefined) {
+            // From the first frame's time, as the frames' places at `fps` count: a file's first time
+            // need not be 0 (a recording segment may go on from the one before).
+            firstPtsNs ??= meta.pts;
+            const t = (meta.pts - firstPtsNs) / 1e6;
+            // The binding's grid (gatedMaxFps): a frame let through for a grid time is read as of
+            // that time, the decoded one nearest it, as videorate's are; one past the grid (after key
+            // frames alone) starts it again. So the sampler sees no jitter where frames were skipped.
+            gridMs = gridMs !== undefined && t < gridMs + 2 * stepMs ? gridMs + stepMs : t;
+            ptsMs = Math.round(gridMs);
+          }
           done(buf ? { buf, caps, ...(ptsMs !== undefined ? { ptsMs } : {}) } : null);
         }, shared);
       });
