@@ -19,8 +19,9 @@ std::atomic<int> Pipeline::alive{0};
  */
 struct DeltaGate {
   std::atomic<bool> wanted{false};
-  /** Time between the last two key frames a decoder was given (ns); -1 until two were. */
+  /** The longest time between two key frames a decoder was given (ns), and how many such times there were. */
   std::atomic<int64_t> keyIntervalNs{-1};
+  std::atomic<int> keyIntervals{0};
   /** Decoded frames closer than this to the last one let through are dropped (ns); 0: none. */
   int64_t minFrameIntervalNs = 0;
 };
@@ -152,8 +153,14 @@ GstPadProbeReturn GateDeltaUnits(GstPad*, GstPadProbeInfo* info, gpointer data) 
   if (!GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
     probe->skipping = probe->gate->wanted.load(std::memory_order_relaxed);
     const GstClockTime pts = GST_BUFFER_PTS(buffer);
-    if (GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(probe->lastKey) && pts > probe->lastKey)
-      probe->gate->keyIntervalNs.store(static_cast<int64_t>(pts - probe->lastKey), std::memory_order_relaxed);
+    if (GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(probe->lastKey) && pts > probe->lastKey) {
+      // The longest: an encoder adds key frames at scene cuts, so the last two say nothing of the most
+      // that may come between two.
+      const auto interval = static_cast<int64_t>(pts - probe->lastKey);
+      if (interval > probe->gate->keyIntervalNs.load(std::memory_order_relaxed))
+        probe->gate->keyIntervalNs.store(interval, std::memory_order_relaxed);
+      probe->gate->keyIntervals.fetch_add(1, std::memory_order_relaxed);
+    }
     probe->lastKey = pts;
     return GST_PAD_PROBE_OK;
   }
@@ -308,7 +315,9 @@ Pipeline::Pipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pipeline>(
 
 Napi::Value Pipeline::KeyFrameIntervalMs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int64_t ns = deltaGate_ ? deltaGate_->keyIntervalNs.load(std::memory_order_relaxed) : -1;
+  // Told once three intervals were seen: one or two could both be cut short by scene cuts.
+  if (!deltaGate_ || deltaGate_->keyIntervals.load(std::memory_order_relaxed) < 3) return env.Undefined();
+  const int64_t ns = deltaGate_->keyIntervalNs.load(std::memory_order_relaxed);
   return ns < 0 ? env.Undefined() : Napi::Number::New(env, static_cast<double>(ns) / 1e6);
 }
 

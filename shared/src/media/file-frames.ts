@@ -45,7 +45,7 @@ export interface VideoFramesOptions {
 
 /**
  * Asked before each frame after the first is read: whether the decoder may be given key frames only
- * (`keyFrameIntervalMs`: the time between the last two key frames, once two were seen). The answer
+ * (`keyFrameIntervalMs`: the longest time between two key frames so far, once four were seen). The answer
  * takes effect at the next key frame the decoder meets, which is a few frames ahead of the reader.
  */
 export type KeyFrameGate = (keyFrameIntervalMs: number | undefined) => boolean;

@@ -70,7 +70,10 @@ export interface GstPipeline {
    * units; throws on a pipeline made without the option.
    */
   skipDeltaUnits(on: boolean): void;
-  /** With `gateDeltaUnits`: the time between the last two key frames a decoder was given (ms), once two were. */
+  /**
+   * With `gateDeltaUnits`: the longest time between two key frames a decoder was given so far (ms),
+   * once it was given four (encoders add key frames at scene cuts: the last two may come closer).
+   */
   readonly keyFrameIntervalMs: number | undefined;
   /** eos, error, warning, info, element and application messages, on the main thread, until stop(). */
   pollBus(callback: (message: GstBusMessage) => void): void;
