@@ -11,8 +11,7 @@ export interface GstElement {
    * false when the pipeline is already stopped (the callback is then called with null soon after).
    * With `into`, a sample of exactly its length is copied into it and `into` itself is handed back
    * (a reader that drops most frames allocates nothing for them); any other size gets a new buffer.
-   * `meta`: whether the sample refers to no other frame (a video decoder's output of a key frame) and
-   * its presentation time (ns), when it has one.
+   * `meta`: the sample's presentation time (ns), when it has one.
    */
   pull(
     callback: (buf: Buffer | null, caps?: Record<string, unknown>, meta?: SampleMeta) => void,
@@ -24,7 +23,6 @@ export interface GstElement {
 }
 /** What an appsink's sample carries besides its bytes and caps. */
 export interface SampleMeta {
-  keyframe: boolean;
   /** Presentation time (ns); absent when the buffer has none. */
   pts?: number;
 }
@@ -108,8 +106,10 @@ export interface GstPipelineOptions {
    */
   gateDeltaUnits?: boolean;
   /**
-   * With `gateDeltaUnits`: a decoded frame that comes less than 1 / gatedMaxFps (less a twentieth)
-   * after the last one let through is dropped at the decoder's output, by the frames' own times.
+   * With `gateDeltaUnits`: the decoders' output is limited to this rate by the frames' own times, on
+   * a grid of its interval: a frame is let through at its grid time or after (less a twentieth) and
+   * the grid moves on by one interval; a frame an interval or more past the grid starts it again
+   * (after key frames alone, say), where videorate's fixed grid would fall behind.
    */
   gatedMaxFps?: number;
 }
